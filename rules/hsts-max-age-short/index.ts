@@ -1,0 +1,48 @@
+import { offsetInArg } from '../../src/nginx/parse.js';
+import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
+import { headerEntry, spanOf } from '../../src/nginx/model.js';
+import type { Rule } from '../../src/types.js';
+
+/** Strict-Transport-Security with max-age below one year, zero, or none at all. */
+export const rule: Rule = {
+  id: 'hsts-max-age-short',
+  category: 'hsts',
+  severity: 'warning',
+  summary: 'Strict-Transport-Security max-age is below one year (or 0, or missing).',
+  check(model, { report }) {
+    for (const config of model.nginx) {
+      for (const { node } of config.directives) {
+        if (node.d.name !== 'add_header') continue;
+        const entry = headerEntry(node);
+        if (!isHstsHeader(entry.name) || !entry.valueArg) continue;
+        const hsts = parseHsts(entry.value);
+        if (hsts.dynamic) continue;
+        const file = node.d.file;
+        if (hsts.maxAge === undefined) {
+          report({
+            span: { file, start: entry.valueArg.start, end: entry.valueArg.end },
+            message: `Strict-Transport-Security "${entry.value}" has no max-age, so browsers ignore the header (RFC 6797 §6.1.1).`,
+          });
+          continue;
+        }
+        if (hsts.maxAge >= ONE_YEAR) continue;
+        const start = offsetInArg(file, entry.valueArg, hsts.maxAgeIndex!);
+        report({
+          span: { file, start, end: start + `max-age=${hsts.maxAge}`.length },
+          message:
+            hsts.maxAge === 0
+              ? 'max-age=0 tells browsers to forget this site\'s HSTS policy. Use max-age=63072000 (two years) once https works everywhere.'
+              : `max-age=${hsts.maxAge} (${describe(hsts.maxAge)}) is below one year (31536000), the minimum for the HSTS preload list; ` +
+                'browsers fall back to plain http once it expires between visits. Use max-age=63072000.',
+        });
+      }
+    }
+  },
+};
+
+function describe(seconds: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds < 3600) return unit(seconds, 'second');
+  if (seconds < 86400 * 2) return unit(Math.round(seconds / 3600), 'hour');
+  return unit(Math.round(seconds / 86400), 'day');
+}

@@ -1,0 +1,27 @@
+import { isHstsHeader } from '../../src/nginx/facts.js';
+import { headerEntry, spanOf } from '../../src/nginx/model.js';
+import type { Rule } from '../../src/types.js';
+
+/** add_header Strict-Transport-Security without `always`: missing from error responses. */
+export const rule: Rule = {
+  id: 'hsts-not-always',
+  category: 'hsts',
+  severity: 'warning',
+  summary: 'add_header Strict-Transport-Security lacks `always`, so error responses go out without it.',
+  check(model, { report }) {
+    for (const config of model.nginx) {
+      for (const { node, scope } of config.directives) {
+        if (node.d.name !== 'add_header') continue;
+        const entry = headerEntry(node);
+        if (!isHstsHeader(entry.name) || entry.always) continue;
+        if (scope.server && !scope.server.tls) continue; // hsts-on-plain-http covers it
+        report({
+          span: spanOf(node),
+          message:
+            'without `always`, nginx adds this header only to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses, ' +
+            'so 4xx/5xx pages go out without Strict-Transport-Security. Append `always`.',
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,65 @@
+import { answersWithoutContent, contentLocations, redirectsToHttps } from '../../src/nginx/facts.js';
+import { headSpan, isCatchAllLocation, serverLabel, type NginxConfig, type Server } from '../../src/nginx/model.js';
+import type { Related, Rule } from '../../src/types.js';
+
+/** A server reachable on port 80 that hands out content instead of redirecting to https. */
+export const rule: Rule = {
+  id: 'http-serves-content',
+  category: 'http-leak',
+  severity: 'error',
+  summary: 'A port-80 server serves content over plain http instead of redirecting to https.',
+  check(model, { report }) {
+    for (const config of model.nginx) {
+      for (const server of config.servers) {
+        const plain = server.listens.filter((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
+        if (!plain.length || server.incomplete) continue;
+        if (redirectsToHttps(server) || server.own.some((n) => n.d.name === 'return')) continue;
+
+        const { why, related } = counterpart(config, server);
+        const catchAll = server.children.find(isCatchAllLocation);
+        const catchAllRedirects = catchAll !== undefined && (redirectsToHttps(catchAll) || answersWithoutContent(catchAll));
+        if (!catchAllRedirects) {
+          const listen = plain[0]!;
+          report({
+            span: headSpan(listen.node),
+            message:
+              `${serverLabel(server)} is served over plain http on port 80${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
+              `without a redirect to https; ${why}. Redirect instead: return 301 https://$host$request_uri;`,
+            related,
+          });
+          continue;
+        }
+        for (const location of contentLocations(server)) {
+          report({
+            span: headSpan(location.node!),
+            message:
+              `${describe(location.node!.d.args.map((a) => a.value))} serves content over plain http on port 80 ` +
+              `while the rest of ${serverLabel(server)} redirects to https; ${why}.`,
+            related,
+          });
+        }
+      }
+    }
+  },
+};
+
+function describe(args: string[]): string {
+  return `location ${args.join(' ')}`;
+}
+
+/** The https server for the same name, if the configuration has one. */
+function counterpart(config: NginxConfig, server: Server): { why: string; related?: Related[] } {
+  if (server.tls) {
+    return { why: 'the same server block also listens with TLS, so the http and https sites are the same content' };
+  }
+  const names = server.names.filter((n) => n && n !== '_');
+  const https = config.servers.find((s) => s !== server && s.tls && s.names.some((n) => names.includes(n)));
+  if (https) {
+    const name = https.names.find((n) => names.includes(n))!;
+    return {
+      why: `${name} also has an https server, which this port-80 server bypasses`,
+      related: [{ span: headSpan(https.node!), message: `https server for ${name}` }],
+    };
+  }
+  return { why: `no https server exists for ${serverLabel(server)}, so the site is http-only` };
+}

@@ -1,0 +1,34 @@
+/**
+ * The rule registry: one line per rule, in id order. A rule is a folder beside this file with its
+ * code (index.ts), its documentation (README.md) and its cases (cases/).
+ */
+import type { Rule } from '../src/types.js';
+import { rule as hstsHeaderDropped } from './hsts-header-dropped/index.js';
+import { rule as hstsMaxAgeShort } from './hsts-max-age-short/index.js';
+import { rule as hstsMissing } from './hsts-missing/index.js';
+import { rule as hstsNotAlways } from './hsts-not-always/index.js';
+import { rule as hstsOnPlainHttp } from './hsts-on-plain-http/index.js';
+import { rule as hstsPreloadIncomplete } from './hsts-preload-incomplete/index.js';
+import { rule as httpServesContent } from './http-serves-content/index.js';
+import { rule as proxyProtoFromClient } from './proxy-proto-from-client/index.js';
+import { rule as proxyProtoMissing } from './proxy-proto-missing/index.js';
+import { rule as redirectToHttp } from './redirect-to-http/index.js';
+import { rule as tlsLegacyProtocol } from './tls-legacy-protocol/index.js';
+import { rule as tlsProtocolsUnset } from './tls-protocols-unset/index.js';
+import { rule as tlsWeakCipher } from './tls-weak-cipher/index.js';
+
+export const RULES: readonly Rule[] = [
+  hstsHeaderDropped,
+  hstsMaxAgeShort,
+  hstsMissing,
+  hstsNotAlways,
+  hstsOnPlainHttp,
+  hstsPreloadIncomplete,
+  httpServesContent,
+  proxyProtoFromClient,
+  proxyProtoMissing,
+  redirectToHttp,
+  tlsLegacyProtocol,
+  tlsProtocolsUnset,
+  tlsWeakCipher,
+];

@@ -1,0 +1,62 @@
+import { targetHost } from '../../src/nginx/facts.js';
+import { describeScope, inheritedArray, ownDirectives, spanOf, type NginxConfig, type Scope } from '../../src/nginx/model.js';
+import { carriesScheme } from '../../src/nginx/proxy.js';
+import type { Rule } from '../../src/types.js';
+
+/** proxy_pass with no X-Forwarded-Proto in force: the client's own header reaches the app. */
+export const rule: Rule = {
+  id: 'proxy-proto-missing',
+  category: 'proxy-headers',
+  severity: 'warning',
+  summary: "A proxied location sets no X-Forwarded-Proto, so the client's own header reaches the application.",
+  check(model, { report }) {
+    for (const config of model.nginx) {
+      for (const { node, scope } of config.directives) {
+        if (node.d.name !== 'proxy_pass' || scope.incomplete || !scope.server) continue;
+        if (isExternalTlsUpstream(config, node.d.args[0]?.value ?? '')) continue;
+        const inForce = inheritedArray(scope, 'proxy_set_header');
+        if (inForce.nodes.some((n) => carriesScheme(n.d.args[0]?.value ?? '', n.d.args[1]?.value ?? ''))) continue;
+
+        const dropped = droppedSchemeHeader(scope);
+        if (dropped && inForce.from) {
+          const first = ownDirectives(inForce.from, 'proxy_set_header')[0]!;
+          report({
+            span: spanOf(first),
+            message:
+              `this proxy_set_header in ${describeScope(inForce.from)} replaces every proxy_set_header inherited from the enclosing block, ` +
+              `so ${dropped.d.args[0]!.value} is not set here and the client's own header reaches the application ` +
+              '(nginx inherits proxy_set_header only when a level has none of its own). Repeat it in this block.',
+            related: [
+              { span: spanOf(dropped), message: 'the header that is dropped' },
+              { span: spanOf(node), message: 'the proxy_pass that receives the request' },
+            ],
+          });
+          continue;
+        }
+        report({
+          span: spanOf(node),
+          message:
+            'no proxy_set_header X-Forwarded-Proto is in force for this proxy_pass: nginx passes the client\'s request headers unchanged, ' +
+            'so whatever X-Forwarded-Proto the client sends reaches the application. Add: proxy_set_header X-Forwarded-Proto $scheme;',
+        });
+      }
+    }
+  },
+};
+
+function droppedSchemeHeader(scope: Scope) {
+  for (let s = scope.parent; s; s = s.parent) {
+    const found = inheritedArray(s, 'proxy_set_header').nodes.find((n) =>
+      carriesScheme(n.d.args[0]?.value ?? '', n.d.args[1]?.value ?? ''),
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `proxy_pass https://api.example.com` to a third party: not an application that reads the header. */
+function isExternalTlsUpstream(config: NginxConfig, target: string): boolean {
+  if (!/^https:\/\//i.test(target)) return false;
+  const host = targetHost(target);
+  return host.includes('.') && !config.upstreams.has(host) && !/^[\d.]+$/.test(host) && !host.startsWith('[');
+}

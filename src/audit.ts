@@ -1,0 +1,72 @@
+/**
+ * The pipeline end to end: discover -> parse -> model -> rules. Reporting is the CLI's job.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Diagnostics } from './diagnostics.js';
+import { discover } from './discover.js';
+import { runRules } from './engine.js';
+import { loadNginx } from './nginx/load.js';
+import { RULES } from '../rules/index.js';
+import type { AuditResult, Deployment, Rule } from './types.js';
+
+export interface AuditOptions {
+  paths: string[];
+  cwd?: string;
+  /** Directory that relative nginx `include`s resolve against, instead of the main config's. */
+  nginxPrefix?: string;
+  rules?: readonly Rule[];
+}
+
+export function audit(options: AuditOptions): AuditResult & { model: Deployment } {
+  const cwd = realpath(path.resolve(options.cwd ?? process.cwd()));
+  const paths = options.paths.length ? options.paths : ['.'];
+  const discovered = discover(paths, cwd);
+  const diagnostics = new Diagnostics(cwd);
+  const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
+
+  const model: Deployment = {
+    nginx: loadNginx({
+      files: discovered.filter((f) => f.kind === 'nginx'),
+      projectRoot,
+      nginxPrefix: options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined,
+      diagnostics,
+    }),
+  };
+  const findings = runRules(model, options.rules ?? RULES);
+  const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
+  return {
+    findings,
+    errors: diagnostics.errors.sort(byPosition),
+    notes: diagnostics.notes.sort(byPosition),
+    files: diagnostics.allFiles(),
+    model,
+  };
+}
+
+function realpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The deepest directory containing every audited path. */
+function commonRoot(paths: string[]): string {
+  const dirs = paths.map((p) => (isDirectory(p) ? p : path.dirname(p)));
+  let root = dirs[0]!;
+  for (const d of dirs.slice(1)) {
+    while (d !== root && !d.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) root = path.dirname(root);
+  }
+  return root;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

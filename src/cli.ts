@@ -1,0 +1,90 @@
+/**
+ * The command line: options, the audit, the report, the exit code.
+ * Exit codes: 0 clean (no error finding, every file parsed), 1 an error finding or a file that
+ * could not be parsed (or more warnings than --max-warnings), 2 a usage error or internal failure.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import * as z from 'zod/mini';
+import { audit } from './audit.js';
+import { UsageError } from './discover.js';
+import { formatJson } from './report/json.js';
+import { formatStylish } from './report/stylish.js';
+import { colorLevel } from './report/color.js';
+import { summarize } from './report/summary.js';
+import { VERSION } from './version.js';
+
+const Options = z.object({
+  format: z.enum(['stylish', 'json']),
+  maxWarnings: z.optional(z.number().check(z.int(), z.gte(0))),
+  nginxPrefix: z.optional(z.string()),
+  color: z.optional(z.boolean()),
+  quiet: z.optional(z.boolean()),
+  debug: z.optional(z.boolean()),
+});
+
+function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of 0 or more.');
+  return Number(value);
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = new Command()
+    .name('https-audit')
+    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.")
+    .version(VERSION, '-v, --version')
+    .argument('[paths...]', 'files and directories to audit', ['.'])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json']).default('stylish'))
+    .option('--max-warnings <n>', 'exit with 1 when there are more than n warnings', integer)
+    .option('--nginx-prefix <dir>', 'directory that relative nginx includes resolve against (default: the main nginx.conf\'s)')
+    .option('-q, --quiet', 'report errors only, not warnings or infos')
+    .option('--color', 'force coloured output')
+    .option('--no-color', 'never colour the output')
+    .option('--debug', 'print stack traces of internal failures')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  let paths: string[];
+  let options: z.infer<typeof Options>;
+  try {
+    program.parse(argv, { from: 'user' });
+    paths = program.args.length ? program.args : ['.'];
+    const parsed = Options.safeParse(program.opts());
+    if (!parsed.success) throw new UsageError(`invalid options: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    options = parsed.data;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    io.stderr.write(`https-audit: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  try {
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix });
+    const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
+    const shown = { ...result, findings, notes: options.quiet ? [] : result.notes };
+    const summary = summarize(shown, result.files.filter((f) => !f.builtIn).length);
+    if (options.format === 'json') {
+      io.stdout.write(formatJson(shown, summary));
+    } else {
+      const level = colorLevel(options.color, io.stdout);
+      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
+      io.stdout.write(formatStylish(shown, summary, chalk));
+    }
+    const failed = summary.bySeverity.error > 0 || result.errors.length > 0;
+    const tooManyWarnings = options.maxWarnings !== undefined && summary.bySeverity.warning > options.maxWarnings;
+    if (tooManyWarnings && options.format !== 'json') {
+      io.stderr.write(`https-audit found too many warnings (maximum: ${options.maxWarnings}).\n`);
+    }
+    return failed || tooManyWarnings ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`https-audit: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(
+      options.debug
+        ? `https-audit: internal error\n${(e as Error).stack ?? String(e)}\n`
+        : `https-audit: internal error: ${(e as Error)?.message ?? String(e)} (run with --debug for details, and please report it)\n`,
+    );
+    return 2;
+  }
+}

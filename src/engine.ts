@@ -1,0 +1,87 @@
+/**
+ * Runs rules over the deployment model and turns their reports into findings: positions from
+ * spans, inline suppressions, one finding per place, a stable order.
+ */
+import type { SourceFile } from './source.js';
+import type { Deployment, Finding, Report, Rule } from './types.js';
+
+/**
+ * `# https-audit-ignore rule-id[, rule-id] [-- reason]` on the line of a finding, or alone on
+ * the line above it, silences that rule there.
+ */
+const SUPPRESS = /https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
+
+export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const suppressions = new SuppressionIndex();
+  for (const rule of rules) {
+    const report = (r: Report) => {
+      const { file, start, end } = r.span;
+      if (file.builtIn) return; // a stock file of the nginx package: nothing to change there
+      const key = `${rule.id}\0${file.path}\0${start}`;
+      if (seen.has(key)) return; // the same snippet included in several places
+      seen.add(key);
+      const from = file.position(start);
+      if (suppressions.suppressed(file, from.line, rule.id)) return;
+      const to = file.position(Math.max(start, end));
+      const finding: Finding = {
+        ruleId: rule.id,
+        category: rule.category,
+        severity: r.severity ?? rule.severity,
+        message: r.message,
+        file: file.display,
+        line: from.line,
+        column: from.column,
+        endLine: to.line,
+        endColumn: to.column,
+      };
+      const related = (r.related ?? []).filter((x) => !x.span.file.builtIn);
+      if (related.length) {
+        finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: x.message }));
+      }
+      findings.push(finding);
+    };
+    rule.check(model, { report });
+  }
+  return findings.sort(compareFindings);
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
+  );
+}
+
+class SuppressionIndex {
+  private readonly byFile = new Map<SourceFile, Map<number, Set<string>>>();
+
+  suppressed(file: SourceFile, line: number, ruleId: string): boolean {
+    let lines = this.byFile.get(file);
+    if (!lines) {
+      lines = scan(file.text);
+      this.byFile.set(file, lines);
+    }
+    return lines.get(line)?.has(ruleId) ?? false;
+  }
+}
+
+function scan(text: string): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  if (!text.includes('https-audit-ignore')) return out;
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    const m = SUPPRESS.exec(line);
+    if (!m) return;
+    const ids = m[1]!.split(',').map((s) => s.trim());
+    const alone = /^\s*(#|\/\/)/.test(line);
+    const target = alone ? i + 2 : i + 1; // 1-based: the next line, or this one
+    const set = out.get(target) ?? new Set<string>();
+    ids.forEach((id) => set.add(id));
+    out.set(target, set);
+  });
+  return out;
+}

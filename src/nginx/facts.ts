@@ -1,0 +1,163 @@
+/**
+ * Questions rules ask about nginx configuration: what a `Strict-Transport-Security` value says,
+ * where a redirect goes, whether a location serves content. Shared here so that rules agree.
+ */
+import type { ExpandedNode } from './include.js';
+import { chainOf, isLoopbackHost, regexMatchesEverything, type Scope, type Server } from './model.js';
+import type { NginxArg } from './parse.js';
+
+export const ONE_YEAR = 31536000;
+
+export interface HstsValue {
+  maxAge?: number;
+  /** Index of `max-age` in the value, for pointing at it. */
+  maxAgeIndex?: number;
+  includeSubDomains: boolean;
+  preload: boolean;
+  /** The value holds nginx variables: its content is decided at run time. */
+  dynamic: boolean;
+}
+
+/** RFC 6797 §6.1: directives separated by `;`, names case-insensitive, values optionally quoted. */
+export function parseHsts(value: string): HstsValue {
+  const out: HstsValue = { includeSubDomains: false, preload: false, dynamic: value.includes('$') };
+  let index = 0;
+  for (const raw of value.split(';')) {
+    const lead = raw.length - raw.trimStart().length;
+    const [name = '', ...rest] = raw.trim().split('=');
+    const key = name.trim().toLowerCase();
+    if (key === 'max-age') {
+      const v = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+      if (/^\d+$/.test(v)) {
+        out.maxAge = Number(v);
+        out.maxAgeIndex = index + lead;
+      }
+    } else if (key === 'includesubdomains') out.includeSubDomains = true;
+    else if (key === 'preload') out.preload = true;
+    index += raw.length + 1;
+  }
+  return out;
+}
+
+export function isHstsHeader(name: string): boolean {
+  return name.toLowerCase() === 'strict-transport-security';
+}
+
+const REDIRECT_CODES = new Set(['301', '302', '303', '307', '308']);
+
+export interface Redirect {
+  node: ExpandedNode;
+  target: string;
+  targetArg: NginxArg;
+}
+
+/** A directive that sends the client elsewhere: `return 3xx URL`, `return URL`, a redirecting `rewrite`, `error_page … URL`. */
+export function redirectOf(node: ExpandedNode): Redirect | undefined {
+  const { d } = node;
+  const args = d.args;
+  if (d.name === 'return') {
+    if (args.length === 2 && REDIRECT_CODES.has(args[0]!.value)) return { node, target: args[1]!.value, targetArg: args[1]! };
+    if (args.length === 1 && /^(https?:\/\/|\$scheme)/.test(args[0]!.value)) {
+      return { node, target: args[0]!.value, targetArg: args[0]! };
+    }
+    return undefined;
+  }
+  if (d.name === 'rewrite' && args.length >= 2) {
+    const replacement = args[1]!;
+    const flag = args[2]?.value;
+    if (/^(https?:\/\/|\$scheme)/.test(replacement.value) || flag === 'redirect' || flag === 'permanent') {
+      return { node, target: replacement.value, targetArg: replacement };
+    }
+    return undefined;
+  }
+  if (d.name === 'error_page' && args.length >= 2) {
+    const last = args[args.length - 1]!;
+    if (/^https?:\/\//.test(last.value)) return { node, target: last.value, targetArg: last };
+  }
+  return undefined;
+}
+
+export function targetScheme(target: string): 'https' | 'http' | 'scheme' | 'relative' {
+  if (/^https:\/\//i.test(target)) return 'https';
+  if (/^http:\/\//i.test(target)) return 'http';
+  if (/^\$scheme:\/\//.test(target) || /^\$\{scheme\}:\/\//.test(target)) return 'scheme';
+  return 'relative';
+}
+
+export function targetHost(target: string): string {
+  const m = /^[a-z$]+:\/\/(\[[^\]]*\]|[^/:?#]*)/i.exec(target);
+  return m ? m[1]! : '';
+}
+
+export function isInternalTarget(target: string): boolean {
+  return isLoopbackHost(targetHost(target));
+}
+
+/** Variables that tell a plain request from a TLS one (directly, or as a TLS-terminating proxy said). */
+const SCHEME_TEST = /\$(scheme|https|server_port|http_x_forwarded_proto|http_x_forwarded_ssl|http_x_forwarded_scheme|http_cloudfront_forwarded_proto|http_cf_visitor|http_x_forwarded_port)\b/;
+
+/**
+ * True when every plain-http request reaching this scope is redirected to https:
+ * an unconditional `return 3xx https://…`, a `rewrite` matching every URI to `https://…`,
+ * or an `if` on the scheme that does one of those.
+ */
+export function redirectsToHttps(scope: Scope): boolean {
+  for (const node of scope.own) {
+    const r = redirectOf(node);
+    if (r && targetScheme(r.target) === 'https') {
+      if (node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value)) return true;
+    }
+    if (node.d.name === 'if' && node.children) {
+      const condition = node.d.args.map((a) => a.value).join(' ');
+      if (SCHEME_TEST.test(condition) && node.children.some((c) => isHttpsRedirect(c))) return true;
+    }
+  }
+  return false;
+}
+
+function isHttpsRedirect(node: ExpandedNode): boolean {
+  const r = redirectOf(node);
+  if (!r || targetScheme(r.target) !== 'https') return false;
+  return node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value);
+}
+
+/** The scope answers with a fixed status or redirect of its own instead of content. */
+export function answersWithoutContent(scope: Scope): boolean {
+  return scope.own.some(
+    (n) =>
+      n.d.name === 'return' ||
+      (n.d.name === 'deny' && n.d.args[0]?.value === 'all') ||
+      n.d.name === 'internal',
+  );
+}
+
+/** ACME http-01 challenges must be answered over plain http: serving them is not a leak. */
+export function isAcmeLocation(scope: Scope): boolean {
+  if (scope.kind !== 'location') return false;
+  const uri = scope.node!.d.args[scope.node!.d.args.length - 1]?.value ?? '';
+  return /\.well-known\/acme-challenge/.test(uri);
+}
+
+/** Locations (nested ones too) that would hand out content to a plain-http request. */
+export function contentLocations(scope: Scope): Scope[] {
+  const out: Scope[] = [];
+  for (const child of scope.children) {
+    if (child.kind !== 'location') continue;
+    if (isAcmeLocation(child)) continue;
+    if (!redirectsToHttps(child) && !answersWithoutContent(child)) out.push(child);
+    else out.push(...contentLocations(child));
+  }
+  return out;
+}
+
+export function isTlsOnlyServer(server: Server): boolean {
+  return server.tls && !server.plainHttp;
+}
+
+/** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
+export function hstsViaHeadersMore(scope: Scope): boolean {
+  const mentions = (s: Scope) =>
+    s.own.some((n) => n.d.name === 'more_set_headers' && n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
+  const within = (s: Scope): boolean => mentions(s) || s.children.some(within);
+  return chainOf(scope).some(mentions) || within(scope);
+}

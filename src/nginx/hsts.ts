@@ -1,0 +1,60 @@
+/**
+ * Where `Strict-Transport-Security` is in force in a TLS server, scope by scope, after nginx's
+ * all-or-nothing `add_header` inheritance. Shared by hsts-missing and hsts-header-dropped.
+ */
+import { hstsViaHeadersMore, isHstsHeader } from './facts.js';
+import { addHeadersInForce, requestScopes, type HeaderEntry, type NginxConfig, type Scope, type Server } from './model.js';
+import type { Deployment } from '../types.js';
+
+export interface HstsGap {
+  server: Server;
+  /** A scope where a request can end up without the header. */
+  scope: Scope;
+  /** The header in force one level up, which this scope's own add_header list replaces. */
+  dropped?: HeaderEntry;
+  /** The scope whose own add_header list is in force at `scope` (the level that drops it). */
+  droppedAt?: Scope;
+}
+
+export interface ServerHsts {
+  config: NginxConfig;
+  server: Server;
+  /** No request scope of the server gets the header. */
+  missingEverywhere: boolean;
+  gaps: HstsGap[];
+  /** Request scopes that do get it. */
+  covered: Scope[];
+}
+
+export function hstsIn(scope: Scope): HeaderEntry | undefined {
+  return addHeadersInForce(scope).entries.find((e) => isHstsHeader(e.name));
+}
+
+/** TLS servers whose picture is complete, with the scopes that lack HSTS. */
+export function hstsCoverage(model: Deployment): ServerHsts[] {
+  const out: ServerHsts[] = [];
+  for (const config of model.nginx) {
+    for (const server of config.servers) {
+      if (!server.tls || server.incomplete || hstsViaHeadersMore(server)) continue;
+      const scopes = requestScopes(server);
+      const covered = scopes.filter((s) => hstsIn(s));
+      const gaps: HstsGap[] = [];
+      for (const scope of scopes) {
+        if (covered.includes(scope)) continue;
+        const gap: HstsGap = { server, scope };
+        // Walk up to the level whose parent still had the header: that level dropped it.
+        for (let level: Scope | undefined = scope; level?.parent; level = level.parent) {
+          const outer = hstsIn(level.parent);
+          if (outer) {
+            gap.dropped = outer;
+            gap.droppedAt = addHeadersInForce(level).from ?? level;
+            break;
+          }
+        }
+        gaps.push(gap);
+      }
+      out.push({ config, server, missingEverywhere: covered.length === 0 && !gaps.some((g) => g.dropped), gaps, covered });
+    }
+  }
+  return out;
+}

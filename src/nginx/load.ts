@@ -1,0 +1,121 @@
+/**
+ * From the nginx files discovery found to the configurations nginx would run.
+ *
+ * A file holding a top-level `http {` or `events {` is a main config: it is expanded with its
+ * includes, relative to its own directory (or `--nginx-prefix`). Every file it reaches is audited
+ * in that context only. The files no main config reaches are audited on their own, as standalone
+ * server files, unless another standalone file includes them.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { SourceFile } from '../source.js';
+import type { Diagnostics } from '../diagnostics.js';
+import { IncludeExpander, type ExpandedNode, type LoaderHost } from './include.js';
+import { buildNginxConfig, type NginxConfig } from './model.js';
+import { parseNginx, type NginxDirective, type ParsedNginxFile } from './parse.js';
+import { STOCK_FILES } from './stock.js';
+
+export interface NginxLoadOptions {
+  files: { path: string; text?: string }[];
+  projectRoot: string;
+  nginxPrefix?: string;
+  diagnostics: Diagnostics;
+}
+
+const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 'snippets', 'vhosts', 'servers']);
+
+export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
+  const { diagnostics } = options;
+  const parsed = new Map<string, ParsedNginxFile | undefined>();
+  const stock = new Map<string, ParsedNginxFile>();
+  const known = new Map(options.files.map((f) => [realpath(f.path), f.text]));
+
+  const parseFile = (abs: string): ParsedNginxFile | undefined => {
+    const real = realpath(abs);
+    if (parsed.has(real)) return parsed.get(real);
+    let text = known.get(real);
+    let result: ParsedNginxFile | undefined;
+    try {
+      text ??= readFileSync(real, 'utf8');
+      result = parseNginx(diagnostics.sourceFile(real, text));
+      if (result.error) diagnostics.syntaxError(result.error);
+    } catch (e) {
+      diagnostics.unreadable(real, e);
+    }
+    parsed.set(real, result);
+    return result;
+  };
+
+  const host = (reached: Set<string>): LoaderHost => ({
+    parseFile,
+    parseStock(key) {
+      let p = stock.get(key);
+      if (!p) {
+        p = parseNginx(new SourceFile(`<stock>/${key}`, `<nginx stock file ${key}>`, STOCK_FILES[key]!, true));
+        stock.set(key, p);
+      }
+      return p;
+    },
+    realpath,
+    note: (d: NginxDirective, message: string) => diagnostics.note(d.file, d.start, message),
+    error: (d: NginxDirective, message: string) => diagnostics.error(d.file, d.start, message),
+    reached: (abs) => reached.add(abs),
+  });
+
+  const candidates = [...known.keys()].sort();
+  const mains: string[] = [];
+  const others: string[] = [];
+  for (const abs of candidates) {
+    const p = parseFile(abs);
+    if (!p || p.error) continue;
+    (p.directives.some((d) => d.block && (d.name === 'http' || d.name === 'events')) ? mains : others).push(abs);
+  }
+
+  const configs: NginxConfig[] = [];
+  const reachedByMain = new Set<string>();
+  for (const abs of mains) {
+    const p = parseFile(abs)!;
+    const prefix = options.nginxPrefix ?? path.dirname(abs);
+    const tree = new IncludeExpander(host(reachedByMain), prefix, options.projectRoot).expandFile(p);
+    configs.push(buildNginxConfig(p.file, 'main', tree));
+  }
+
+  // Standalone files: a silent first pass learns which of them include which; a file that another
+  // one includes is audited in that context. In a cycle of files the first by name is the root.
+  const defaultPrefix = options.nginxPrefix ?? (mains.length === 1 ? path.dirname(mains[0]!) : undefined);
+  const standalone = others.filter((abs) => !reachedByMain.has(abs));
+  const prefixOf = (abs: string) => defaultPrefix ?? prefixFor(abs);
+  const reachedBy = new Map<string, Set<string>>();
+  for (const abs of standalone) {
+    const reached = new Set<string>();
+    const silent = { ...host(reached), note() {}, error() {} };
+    new IncludeExpander(silent, prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
+    reachedBy.set(abs, reached);
+  }
+  const includedByAnother = (abs: string) =>
+    standalone.some((other) => other !== abs && reachedBy.get(other)!.has(abs));
+  const order = [...standalone.filter((a) => !includedByAnother(a)), ...standalone.filter(includedByAnother)];
+  const covered = new Set<string>();
+  for (const abs of order) {
+    if (covered.has(abs)) continue;
+    const reached = new Set<string>();
+    const tree = new IncludeExpander(host(reached), prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
+    for (const r of reached) covered.add(r);
+    configs.push(buildNginxConfig(parseFile(abs)!.file, 'standalone', tree));
+  }
+  return configs;
+}
+
+/** Where a standalone file's relative includes resolve: the conf dir above sites-enabled/ and friends. */
+function prefixFor(abs: string): string {
+  const dir = path.dirname(abs);
+  return CONF_DIR_NAMES.has(path.basename(dir)) ? path.dirname(dir) : dir;
+}
+
+function realpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * The nginx part of the deployment model: servers, their listeners and names, and for every
+ * scope (http, server, location, `if`) the directives in force after nginx's inheritance rules.
+ *
+ * Inheritance, as nginx merges configuration (ngx_http_headers_filter_module.c,
+ * ngx_http_proxy_module.c merge_loc_conf): array directives such as `add_header`,
+ * `proxy_set_header`, `uwsgi_param` and `fastcgi_param` are inherited from the enclosing level
+ * only if the current level defines none of its own; single-valued directives (`ssl_protocols`,
+ * `root`) are inherited one by one; handlers (`proxy_pass`, `return`) are never inherited.
+ */
+import type { SourceFile, Span } from '../source.js';
+import type { ExpandedNode } from './include.js';
+import type { NginxArg, NginxDirective } from './parse.js';
+
+export type ScopeKind = 'main' | 'http' | 'server' | 'location' | 'if' | 'limit_except';
+
+export interface Scope {
+  kind: ScopeKind;
+  /** The block directive (`server`, `location ~ x`); undefined for the top of a file. */
+  node?: ExpandedNode;
+  parent?: Scope;
+  /** Nested locations and `if` blocks. */
+  children: Scope[];
+  /** This scope's own directives (block directives included), after include expansion. */
+  own: ExpandedNode[];
+  /** An `include` in this scope or an enclosing one could not be read. */
+  incomplete: boolean;
+  server?: Server;
+}
+
+export interface Listen {
+  node: ExpandedNode;
+  port: number;
+  ssl: boolean;
+  quic: boolean;
+  defaultServer: boolean;
+  /** Bound to a loopback address or a unix socket: not reachable from the network. */
+  internal: boolean;
+  /** True when the server has no `listen` and nginx's default (`*:80`) applies. */
+  implicit: boolean;
+}
+
+export interface Server extends Scope {
+  kind: 'server';
+  listens: Listen[];
+  names: string[];
+  /** Some listener speaks TLS (`listen ... ssl`, `quic`, or the legacy `ssl on`). */
+  tls: boolean;
+  /** Some listener reachable from the network speaks plain http. */
+  plainHttp: boolean;
+}
+
+export interface NginxConfig {
+  /** The file nginx would be started with (a main config), or a standalone server file. */
+  root: SourceFile;
+  kind: 'main' | 'standalone';
+  top: Scope;
+  servers: Server[];
+  /** Every directive in the expanded tree with the scope it sits in. */
+  directives: { node: ExpandedNode; scope: Scope }[];
+  /** Variables whose value a client controls, directly or through `map`/`set`. */
+  clientVariables: Set<string>;
+  upstreams: Set<string>;
+}
+
+export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tree: ExpandedNode[]): NginxConfig {
+  const top: Scope = { kind: 'main', children: [], own: [], incomplete: false };
+  const config: NginxConfig = {
+    root,
+    kind,
+    top,
+    servers: [],
+    directives: [],
+    clientVariables: new Set(),
+    upstreams: new Set(),
+  };
+  fill(config, top, tree);
+  config.clientVariables = clientControlledVariables(config);
+  return config;
+}
+
+function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
+  scope.own = nodes;
+  if (nodes.some((n) => n.unresolved)) markIncomplete(scope);
+  for (const node of nodes) {
+    config.directives.push({ node, scope });
+    const { d } = node;
+    if (!node.children) continue;
+    switch (d.name) {
+      case 'http':
+        descend(config, scope, 'http', node);
+        break;
+      case 'server':
+        if (scope.kind === 'main' || scope.kind === 'http') config.servers.push(makeServer(config, scope, node));
+        break;
+      case 'location':
+        if (scope.kind !== 'main' && scope.kind !== 'http') descend(config, scope, 'location', node);
+        break;
+      case 'if':
+        descend(config, scope, 'if', node);
+        break;
+      case 'limit_except':
+        descend(config, scope, 'limit_except', node);
+        break;
+      case 'upstream':
+        if (d.args[0]) config.upstreams.add(d.args[0].value);
+        collect(config, scope, node.children);
+        break;
+      default:
+        // map, types, geo, events, stream, mail…: record their directives for directive rules.
+        collect(config, scope, node.children);
+    }
+  }
+}
+
+function collect(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
+  for (const node of nodes) {
+    config.directives.push({ node, scope });
+    if (node.children) collect(config, scope, node.children);
+  }
+}
+
+function markIncomplete(scope: Scope): void {
+  scope.incomplete = true;
+  for (const child of scope.children) markIncomplete(child);
+}
+
+function descend(config: NginxConfig, parent: Scope, kind: ScopeKind, node: ExpandedNode): Scope {
+  const scope: Scope = { kind, node, parent, children: [], own: [], incomplete: parent.incomplete, server: parent.server };
+  parent.children.push(scope);
+  fill(config, scope, node.children ?? []);
+  return scope;
+}
+
+function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Server {
+  const server: Server = {
+    kind: 'server',
+    node,
+    parent,
+    children: [],
+    own: [],
+    incomplete: parent.incomplete,
+    listens: [],
+    names: [],
+    tls: false,
+    plainHttp: false,
+  };
+  server.server = server;
+  parent.children.push(server);
+  fill(config, server, node.children ?? []);
+
+  for (const n of server.own) {
+    if (n.d.name === 'listen') server.listens.push(parseListen(n));
+    if (n.d.name === 'server_name') server.names.push(...n.d.args.map((a) => a.value));
+  }
+  if (server.listens.length === 0) {
+    server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true });
+  }
+  const legacySslOn = server.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on') ||
+    ancestorsOf(server).some((s) => s.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on'));
+  if (legacySslOn) for (const l of server.listens) l.ssl = true;
+  server.tls = server.listens.some((l) => l.ssl || l.quic);
+  server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
+  return server;
+}
+
+function parseListen(node: ExpandedNode): Listen {
+  const [addr, ...params] = node.d.args.map((a) => a.value);
+  const listen: Listen = {
+    node,
+    port: 80,
+    ssl: params.includes('ssl'),
+    quic: params.includes('quic'),
+    defaultServer: params.includes('default_server') || params.includes('default'),
+    internal: false,
+    implicit: false,
+  };
+  if (!addr) return listen;
+  if (addr.startsWith('unix:')) {
+    listen.internal = true;
+    return listen;
+  }
+  let host = '';
+  let port = '';
+  const v6 = /^\[([^\]]*)\](?::(\d+))?$/.exec(addr);
+  if (v6) {
+    host = v6[1]!;
+    port = v6[2] ?? '';
+  } else if (/^\d+$/.test(addr)) {
+    port = addr;
+  } else {
+    const i = addr.lastIndexOf(':');
+    if (i >= 0) {
+      host = addr.slice(0, i);
+      port = addr.slice(i + 1);
+    } else host = addr;
+  }
+  listen.port = port ? Number(port) : 80;
+  listen.internal = isLoopbackHost(host);
+  return listen;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h) || h.endsWith('.localhost');
+}
+
+export function ancestorsOf(scope: Scope): Scope[] {
+  const out: Scope[] = [];
+  for (let s = scope.parent; s; s = s.parent) out.push(s);
+  return out;
+}
+
+/** The scope itself and then its enclosing scopes, innermost first. */
+export function chainOf(scope: Scope): Scope[] {
+  return [scope, ...ancestorsOf(scope)];
+}
+
+export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
+  return scope.own.filter((n) => n.d.name === name);
+}
+
+/** A single-valued directive as nginx resolves it: the innermost level that sets it. */
+export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
+  for (const s of chainOf(scope)) {
+    const own = ownDirectives(s, name);
+    if (own.length) return own[own.length - 1];
+  }
+  return undefined;
+}
+
+export interface InheritedArray {
+  /** The entries in force at the scope. */
+  nodes: ExpandedNode[];
+  /** The scope whose own entries are in force (undefined when none are). */
+  from?: Scope;
+}
+
+/**
+ * An array directive (`add_header`, `proxy_set_header`, `*_param`) as nginx resolves it:
+ * the nearest level that has any entry wins whole; outer levels are then ignored.
+ * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
+ */
+export function inheritedArray(scope: Scope, name: string): InheritedArray {
+  const own = ownDirectives(scope, name);
+  const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.args[0]?.value : undefined;
+  if (mode === 'off') return { nodes: own, from: own.length ? scope : undefined };
+  if (mode === 'merge' && scope.parent) {
+    const outer = inheritedArray(scope.parent, name);
+    return { nodes: [...outer.nodes, ...own], from: own.length ? scope : outer.from };
+  }
+  if (own.length || !scope.parent) return { nodes: own, from: own.length ? scope : undefined };
+  return inheritedArray(scope.parent, name);
+}
+
+export interface HeaderEntry {
+  node: ExpandedNode;
+  name: string;
+  value: string;
+  valueArg?: NginxArg;
+  always: boolean;
+}
+
+export function headerEntry(node: ExpandedNode): HeaderEntry {
+  const [nameArg, valueArg, flag] = node.d.args;
+  return {
+    node,
+    name: (nameArg?.value ?? '').toLowerCase(),
+    value: valueArg?.value ?? '',
+    valueArg,
+    always: flag?.value === 'always',
+  };
+}
+
+export function addHeadersInForce(scope: Scope): { entries: HeaderEntry[]; from?: Scope } {
+  const { nodes, from } = inheritedArray(scope, 'add_header');
+  return { entries: nodes.map(headerEntry), from };
+}
+
+/** The http (or top) scope of a server. */
+export function spanOf(node: ExpandedNode): Span {
+  return { file: node.d.file, start: node.d.start, end: node.d.end };
+}
+
+/** The head of a block (`server`, `location /x`), for findings about a missing setting. */
+export function headSpan(node: ExpandedNode): Span {
+  const d = node.d;
+  const last = d.args[d.args.length - 1];
+  return { file: d.file, start: d.start, end: last ? last.end : d.nameArg.end };
+}
+
+export function argSpanOf(node: ExpandedNode, arg: NginxArg): Span {
+  return { file: node.d.file, start: arg.start, end: arg.end };
+}
+
+export function describeScope(scope: Scope): string {
+  if (!scope.node) return 'the top level';
+  const d = scope.node.d;
+  const args = d.args.map((a) => a.value).join(' ');
+  return args ? `${d.name} ${args}` : d.name;
+}
+
+export function serverLabel(server: Server): string {
+  const names = server.names.filter((n) => n && n !== '_' && n !== '""');
+  return names.length ? names.join(' ') : 'the default server';
+}
+
+/** Requests that match no location are handled by the server scope itself. */
+export function hasCatchAllLocation(scope: Scope): boolean {
+  return scope.children.some(isCatchAllLocation);
+}
+
+/** `location /`, `location ^~ /`, or a regex location that matches every URI. */
+export function isCatchAllLocation(scope: Scope): boolean {
+  if (scope.kind !== 'location') return false;
+  const args = scope.node!.d.args.map((a) => a.value);
+  if (args.length === 1) return args[0] === '/';
+  if (args.length === 2 && args[0] === '^~') return args[1] === '/';
+  if (args.length === 2 && (args[0] === '~' || args[0] === '~*')) return regexMatchesEverything(args[1]!);
+  return false;
+}
+
+const SAMPLE_URIS = ['/', '/index.html', '/a/b/c', '/.well-known/x', '/static/app.css'];
+
+/** True when a PCRE-style pattern matches every sample URI (`^`, `(.*)`, `^/(.*)$`, …). */
+export function regexMatchesEverything(pattern: string): boolean {
+  try {
+    const re = new RegExp(pattern);
+    return SAMPLE_URIS.every((u) => re.test(u));
+  } catch {
+    return false;
+  }
+}
+
+/** Variables such as `$http_x_forwarded_proto` that the client sets, and those derived from them. */
+function clientControlledVariables(config: NginxConfig): Set<string> {
+  const tainted = new Set<string>();
+  const isTaintedText = (s: string) => variablesIn(s).some((v) => isClientVariable(v) || tainted.has(v));
+  for (let pass = 0, changed = true; changed && pass < 10; pass++) {
+    changed = false;
+    for (const { node } of config.directives) {
+      const d = node.d;
+      let target: string | undefined;
+      let dirty = false;
+      if (d.name === 'map' && d.args.length >= 2 && node.children) {
+        target = d.args[1]!.value.replace(/^\$/, '');
+        dirty =
+          isTaintedText(d.args[0]!.value) ||
+          node.children.some((c) => c.d.args.some((a) => isTaintedText(a.value)));
+      } else if (d.name === 'set' && d.args.length >= 2) {
+        target = d.args[0]!.value.replace(/^\$/, '');
+        dirty = isTaintedText(d.args[1]!.value);
+      }
+      if (target && dirty && !tainted.has(target)) {
+        tainted.add(target);
+        changed = true;
+      }
+    }
+  }
+  return tainted;
+}
+
+export function isClientVariable(name: string): boolean {
+  return /^(http_|cookie_|arg_)/.test(name) || name === 'args' || name === 'query_string';
+}
+
+/** `$name` and `${name}` references in a value, without the `$`. */
+export function variablesIn(value: string): string[] {
+  const out: string[] = [];
+  const re = /\$(?:\{(\w+)\}|(\w+))/g;
+  for (let m = re.exec(value); m; m = re.exec(value)) out.push((m[1] ?? m[2])!);
+  return out;
+}
+
+export function valueIsClientControlled(config: NginxConfig, value: string): string | undefined {
+  return variablesIn(value).find((v) => isClientVariable(v) || config.clientVariables.has(v));
+}
+
+/** Every scope in a server where a request can end up: the server itself, locations, `if`s. */
+export function requestScopes(server: Server): Scope[] {
+  const out: Scope[] = [];
+  const serverReturns = server.own.some((n) => n.d.name === 'return');
+  if (!hasCatchAllLocation(server) || serverReturns) out.push(server);
+  if (serverReturns) return out;
+  const walk = (s: Scope) => {
+    for (const c of s.children) {
+      if (c.kind === 'location' || c.kind === 'if') {
+        out.push(c);
+        walk(c);
+      }
+    }
+  };
+  walk(server);
+  return out;
+}

@@ -1,0 +1,397 @@
+/**
+ * nginx configuration syntax, read the way nginx reads it.
+ *
+ * The tokenizer is a transcription of `ngx_conf_read_token()` and `ngx_conf_parse()` from
+ * nginx's src/core/ngx_conf_file.c: the same whitespace, quoting, `\` escapes, `${` handling,
+ * `#` comments only at the start of a word, and the same error wording. It only adds positions.
+ * `*_by_lua_block` bodies are skipped as opaque Lua, as the lua module does.
+ */
+import { SourceFile, type Span } from '../source.js';
+
+export interface NginxArg {
+  /** The word after nginx's unescaping (`\"` → `"`, `\n` → newline, quotes removed). */
+  value: string;
+  /** Offset of the first character of the word in the file, including an opening quote. */
+  start: number;
+  /** Offset just past the word, including a closing quote. */
+  end: number;
+  quote: '' | '"' | "'";
+}
+
+export interface NginxDirective {
+  name: string;
+  nameArg: NginxArg;
+  args: NginxArg[];
+  file: SourceFile;
+  /** Offset of the directive name. */
+  start: number;
+  /** Offset just past the terminating `;`, or past the closing `}` of a block. */
+  end: number;
+  /** Children of a `{ ... }` block; undefined for simple directives and Lua blocks. */
+  block?: NginxDirective[];
+  /** Raw Lua source of a `*_by_lua_block { ... }` body. */
+  luaBody?: string;
+}
+
+export interface NginxSyntaxError {
+  file: SourceFile;
+  offset: number;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParsedNginxFile {
+  file: SourceFile;
+  directives: NginxDirective[];
+  error?: NginxSyntaxError;
+}
+
+const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
+const SEMI = 0x3b, LBRACE = 0x7b, RBRACE = 0x7d, HASH = 0x23, BSLASH = 0x5c;
+const DQUOTE = 0x22, SQUOTE = 0x27, DOLLAR = 0x24, RPAREN = 0x29;
+
+const enum Tok {
+  Ok,
+  BlockStart,
+  BlockDone,
+  FileDone,
+  Error,
+}
+
+class Stop extends Error {}
+
+export function parseNginx(file: SourceFile): ParsedNginxFile {
+  return new Parser(file).run();
+}
+
+class Parser {
+  private readonly text: string;
+  private pos = 0;
+  private args: NginxArg[] = [];
+  /** Offset of the character that ended the last token (`;`, `{` or `}`), or text length. */
+  private stopAt = 0;
+  private error: NginxSyntaxError | undefined;
+
+  constructor(private readonly file: SourceFile) {
+    this.text = file.text;
+  }
+
+  run(): ParsedNginxFile {
+    const directives: NginxDirective[] = [];
+    if (this.text.charCodeAt(0) === 0xfeff) {
+      // nginx does not skip a byte order mark: it becomes part of the first directive's name.
+      const word = /^\uFEFF[^\s;{]*/.exec(this.text)![0];
+      return {
+        file: this.file,
+        directives,
+        error: this.fail(0, `unknown directive "${word}" (the file starts with a UTF-8 byte order mark)`),
+      };
+    }
+    try {
+      this.parseBlock(directives, false);
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+    return { file: this.file, directives, error: this.error };
+  }
+
+  private fail(offset: number, message: string): NginxSyntaxError {
+    const { line, column } = this.file.position(offset);
+    return { file: this.file, offset, line, column, message };
+  }
+
+  private stop(offset: number, message: string): never {
+    this.error = this.fail(offset, message);
+    throw new Stop();
+  }
+
+  /** ngx_conf_parse(): reads directives until `}` (inBlock) or end of file (top level). */
+  private parseBlock(out: NginxDirective[], inBlock: boolean): void {
+    for (;;) {
+      const rc = this.readToken();
+      if (rc === Tok.BlockDone) {
+        if (!inBlock) this.stop(this.stopAt, 'unexpected "}"');
+        return;
+      }
+      if (rc === Tok.FileDone) {
+        if (inBlock) this.stop(this.text.length, 'unexpected end of file, expecting "}"');
+        return;
+      }
+      const [nameArg, ...args] = this.args;
+      this.args = [];
+      const directive: NginxDirective = {
+        name: nameArg!.value,
+        nameArg: nameArg!,
+        args,
+        file: this.file,
+        start: nameArg!.start,
+        end: this.stopAt + 1,
+      };
+      out.push(directive);
+      if (rc === Tok.BlockStart) {
+        if (directive.name.endsWith('_by_lua_block')) {
+          const bodyStart = this.stopAt + 1;
+          const close = skipLua(this.text, bodyStart);
+          if (close < 0) this.stop(this.text.length, 'unexpected end of file, expecting "}"');
+          directive.luaBody = this.text.slice(bodyStart, close);
+          this.pos = close + 1;
+          directive.end = close + 1;
+        } else {
+          directive.block = [];
+          this.parseBlock(directive.block, true);
+          directive.end = this.stopAt + 1;
+        }
+      }
+    }
+  }
+
+  /** ngx_conf_read_token(), with positions. */
+  private readToken(): Tok {
+    const text = this.text;
+    const len = text.length;
+    let found = false;
+    let needSpace = false;
+    let lastSpace = true;
+    let sharpComment = false;
+    let variable = false;
+    let quoted = false;
+    let sQuoted = false;
+    let dQuoted = false;
+    let start = this.pos;
+    let quote: NginxArg['quote'] = '';
+
+    for (;;) {
+      if (this.pos >= len) {
+        if (this.args.length > 0 || !lastSpace) {
+          this.stop(len, 'unexpected end of file, expecting ";" or "}"');
+        }
+        this.stopAt = len;
+        return Tok.FileDone;
+      }
+      const at = this.pos;
+      const ch = text.charCodeAt(this.pos++);
+
+      if (ch === LF && sharpComment) sharpComment = false;
+      if (sharpComment) continue;
+      if (quoted) {
+        quoted = false;
+        continue;
+      }
+
+      if (needSpace) {
+        if (ch === SP || ch === TAB || ch === CR || ch === LF) {
+          lastSpace = true;
+          needSpace = false;
+          continue;
+        }
+        if (ch === SEMI) {
+          this.stopAt = at;
+          return Tok.Ok;
+        }
+        if (ch === LBRACE) {
+          this.stopAt = at;
+          return Tok.BlockStart;
+        }
+        if (ch === RPAREN) {
+          lastSpace = true;
+          needSpace = false;
+        } else {
+          this.stop(at, `unexpected "${text[at]}"`);
+        }
+      }
+
+      if (lastSpace) {
+        start = at;
+        quote = '';
+        if (ch === SP || ch === TAB || ch === CR || ch === LF) continue;
+        switch (ch) {
+          case SEMI:
+          case LBRACE:
+            if (this.args.length === 0) this.stop(at, `unexpected "${text[at]}"`);
+            this.stopAt = at;
+            return ch === LBRACE ? Tok.BlockStart : Tok.Ok;
+          case RBRACE:
+            if (this.args.length !== 0) this.stop(at, 'unexpected "}"');
+            this.stopAt = at;
+            return Tok.BlockDone;
+          case HASH:
+            sharpComment = true;
+            continue;
+          case BSLASH:
+            quoted = true;
+            lastSpace = false;
+            continue;
+          case DQUOTE:
+            dQuoted = true;
+            quote = '"';
+            lastSpace = false;
+            continue;
+          case SQUOTE:
+            sQuoted = true;
+            quote = "'";
+            lastSpace = false;
+            continue;
+          case DOLLAR:
+            variable = true;
+            lastSpace = false;
+            continue;
+          default:
+            lastSpace = false;
+        }
+      } else {
+        if (ch === LBRACE && variable) continue;
+        variable = false;
+        if (ch === BSLASH) {
+          quoted = true;
+          continue;
+        }
+        if (ch === DOLLAR) {
+          variable = true;
+          continue;
+        }
+        if (dQuoted) {
+          if (ch === DQUOTE) {
+            dQuoted = false;
+            needSpace = true;
+            found = true;
+          }
+        } else if (sQuoted) {
+          if (ch === SQUOTE) {
+            sQuoted = false;
+            needSpace = true;
+            found = true;
+          }
+        } else if (ch === SP || ch === TAB || ch === CR || ch === LF || ch === SEMI || ch === LBRACE) {
+          lastSpace = true;
+          found = true;
+        }
+
+        if (found) {
+          const wordStart = quote ? start + 1 : start;
+          const wordEnd = at; // the closing quote or the delimiter
+          this.args.push({
+            value: unescape(text, wordStart, wordEnd),
+            start,
+            end: quote ? at + 1 : at,
+            quote,
+          });
+          if (ch === SEMI) {
+            this.stopAt = at;
+            return Tok.Ok;
+          }
+          if (ch === LBRACE) {
+            this.stopAt = at;
+            return Tok.BlockStart;
+          }
+          found = false;
+        }
+      }
+    }
+  }
+}
+
+/** nginx's word copy: `\"`, `\'`, `\\` drop the backslash; `\t`, `\r`, `\n` become controls. */
+function unescape(text: string, from: number, to: number): string {
+  const slash = text.indexOf('\\', from);
+  if (slash < 0 || slash >= to) return text.slice(from, to);
+  let out = '';
+  let i = from;
+  while (i < to) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < to + 1) {
+      const n = text[i + 1];
+      if (n === '"' || n === "'" || n === '\\') {
+        out += n;
+        i += 2;
+        continue;
+      }
+      if (n === 't' || n === 'r' || n === 'n') {
+        out += n === 't' ? '\t' : n === 'r' ? '\r' : '\n';
+        i += 2;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/**
+ * Maps an index into an argument's unescaped value back to a file offset, so that a finding
+ * can point at one token inside a quoted string (a cipher, a protocol).
+ */
+export function offsetInArg(file: SourceFile, arg: NginxArg, index: number): number {
+  let offset = arg.quote ? arg.start + 1 : arg.start;
+  const text = file.text;
+  for (let i = 0; i < index; i++) {
+    if (text[offset] === '\\' && /["'\\trn]/.test(text[offset + 1] ?? '')) offset += 2;
+    else offset += 1;
+  }
+  return offset;
+}
+
+export function argSpan(file: SourceFile, arg: NginxArg): Span {
+  return { file, start: arg.start, end: arg.end };
+}
+
+/**
+ * Finds the `}` that closes a Lua block body starting at `from`, skipping Lua strings and
+ * comments (as ngx_http_lua_conf_read_lua_token does). Returns -1 when the file ends first.
+ */
+function skipLua(text: string, from: number): number {
+  let depth = 0;
+  let i = from;
+  const len = text.length;
+  while (i < len) {
+    const c = text[i]!;
+    if (c === '-' && text[i + 1] === '-') {
+      const level = longBracket(text, i + 2);
+      if (level >= 0) {
+        i = closeLongBracket(text, i + 2 + level + 2, level);
+        if (i < 0) return -1;
+        continue;
+      }
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? len : nl + 1;
+      continue;
+    }
+    if (c === '[') {
+      const level = longBracket(text, i);
+      if (level >= 0) {
+        i = closeLongBracket(text, i + level + 2, level);
+        if (i < 0) return -1;
+        continue;
+      }
+    }
+    if (c === '"' || c === "'") {
+      i++;
+      while (i < len && text[i] !== c) i += text[i] === '\\' ? 2 : 1;
+      if (i >= len) return -1;
+      i++;
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** `[[`, `[=[`, `[==[` … at i: returns the number of `=`, or -1. */
+function longBracket(text: string, i: number): number {
+  if (text[i] !== '[') return -1;
+  let j = i + 1;
+  while (text[j] === '=') j++;
+  return text[j] === '[' ? j - i - 1 : -1;
+}
+
+function closeLongBracket(text: string, from: number, level: number): number {
+  const close = ']' + '='.repeat(level) + ']';
+  const at = text.indexOf(close, from);
+  return at < 0 ? -1 : at + close.length;
+}

@@ -1,0 +1,65 @@
+/**
+ * `--format stylish` (the default): grouped by file, `line:col  severity  message  rule-id`,
+ * then one summary line. Prints nothing at all when there is nothing to say.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { AuditResult, Severity } from '../types.js';
+import type { Summary } from './summary.js';
+
+interface Row {
+  line: number;
+  column: number;
+  severity: Severity;
+  message: string;
+  ruleId: string;
+  extra: string[];
+}
+
+export function formatStylish(
+  result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>,
+  summary: Summary,
+  chalk?: ChalkInstance,
+): string {
+  const paint = (style: 'red' | 'yellow' | 'blue' | 'dim' | 'underline' | 'bold', s: string) => (chalk ? chalk[style](s) : s);
+  const byFile = new Map<string, Row[]>();
+  const rowsOf = (file: string) => {
+    let rows = byFile.get(file);
+    if (!rows) byFile.set(file, (rows = []));
+    return rows;
+  };
+  for (const e of result.errors) {
+    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: `Parsing error: ${e.message}`, ruleId: '', extra: [] });
+  }
+  for (const f of result.findings) {
+    const extra = (f.related ?? []).map((r) => `${r.file}:${r.line}:${r.column}  ${r.message}`);
+    rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: f.message, ruleId: f.ruleId, extra });
+  }
+  for (const n of result.notes) {
+    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: n.message, ruleId: '(note)', extra: [] });
+  }
+  if (byFile.size === 0) return '';
+
+  const colour = { error: 'red', warning: 'yellow', info: 'blue' } as const;
+  let out = '';
+  for (const file of [...byFile.keys()].sort()) {
+    const rows = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
+    const posWidth = Math.max(...rows.map((r) => `${r.line}:${r.column}`.length));
+    out += `\n${paint('underline', file)}\n`;
+    for (const r of rows) {
+      const pos = `${r.line}:${r.column}`.padEnd(posWidth);
+      const sev = paint(colour[r.severity], r.severity.padEnd(7));
+      out += `  ${paint('dim', pos)}  ${sev}  ${r.message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
+      for (const x of r.extra) out += `  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', '↳ ' + x)}\n`;
+    }
+  }
+  const { error, warning, info } = summary.bySeverity;
+  const errors = error + summary.errors;
+  const problems = summary.findings + summary.errors;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  let line = `${problems ? '✖' : 'ℹ'} ${plural(problems, 'problem')} (${plural(errors, 'error')}, ${plural(warning, 'warning')}, ${plural(info, 'info')})`;
+  if (summary.errors) line += `, ${summary.errors} ${summary.errors === 1 ? 'file' : 'files'} could not be parsed`;
+  if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
+  const style = errors ? 'red' : warning ? 'yellow' : 'blue';
+  out += `\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`;
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * One audited file: its text, where it lives, and a line-start table so that every
+ * position in the project follows one convention (1-based lines, 1-based UTF-16 columns).
+ */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export class SourceFile {
+  private lineStarts: number[] | undefined;
+
+  constructor(
+    /** Absolute path on disk (or a `<stock>/name` pseudo path for built-in nginx files). */
+    readonly path: string,
+    /** POSIX path relative to the working directory, as shown to users. */
+    readonly display: string,
+    readonly text: string,
+    /** True for files that are not part of the audited tree (nginx's stock files). */
+    readonly builtIn = false,
+  ) {}
+
+  position(offset: number): Position {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** A range of one file, in UTF-16 offsets. Every fact in the model keeps one. */
+export interface Span {
+  file: SourceFile;
+  start: number;
+  end: number;
+}

@@ -1,0 +1,78 @@
+/**
+ * The shapes shared by the pipeline: discover -> parse -> model -> rules -> report.
+ */
+import type { SourceFile, Span } from './source.js';
+import type { NginxConfig } from './nginx/model.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const CATEGORIES = ['http-leak', 'hsts', 'cookies', 'proxy-headers', 'tls', 'cloudinary'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** One model of the deployment: every layer the project configures. Later layers add fields here. */
+export interface Deployment {
+  nginx: NginxConfig[];
+}
+
+export interface Related {
+  span: Span;
+  message: string;
+}
+
+export interface Report {
+  span: Span;
+  message: string;
+  /** Overrides the rule's default severity for this finding. */
+  severity?: Severity;
+  /** Other places involved (the directive that gets dropped, the https server for the same name…). */
+  related?: Related[];
+}
+
+export interface RuleContext {
+  report(report: Report): void;
+}
+
+export interface Rule {
+  /** Readable kebab-case id naming the bad pattern; permanent once published. */
+  id: string;
+  category: Category;
+  severity: Severity;
+  /** One line: what the rule reports. */
+  summary: string;
+  check(model: Deployment, context: RuleContext): void;
+}
+
+export interface Finding {
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  related?: { file: string; line: number; column: number; message: string }[];
+}
+
+/** A file that could not be read or parsed, or a configuration nginx itself refuses. */
+export interface FileError {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Something the auditor could not follow (an include outside the project…); never fails a run. */
+export interface Note {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface AuditResult {
+  findings: Finding[];
+  errors: FileError[];
+  notes: Note[];
+  files: SourceFile[];
+}
