@@ -1,0 +1,44 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { audit, type AuditOptions } from '../src/audit.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Writes files into a fresh directory and returns its path. */
+export function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'https-audit-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    const abs = path.join(dir, name);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+  }
+  return dir;
+}
+
+/** Audits a project written from `files`, with paths relative to it. */
+export function auditFiles(files: Record<string, string>, options: Partial<AuditOptions> = {}) {
+  const dir = project(files);
+  return audit({ paths: ['.'], cwd: dir, ...options });
+}
+
+/** `# expect: rule-id` or `# expect: rule-id@col, other-id` comments, as `line:rule[@col]` strings. */
+export function expectations(text: string): { line: number; ruleId: string; column?: number }[] {
+  const out: { line: number; ruleId: string; column?: number }[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /#\s*expect:\s*(.+)$/.exec(line);
+    if (!m) return;
+    for (const item of m[1]!.split(',')) {
+      const [ruleId, col] = item.trim().split('@');
+      out.push({ line: i + 1, ruleId: ruleId!, column: col ? Number(col) : undefined });
+    }
+  });
+  return out;
+}
