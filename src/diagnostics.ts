@@ -35,17 +35,17 @@ export class Diagnostics {
   }
 
   syntaxError(e: NginxSyntaxError): void {
-    this.push(this.errors, { file: e.file.display, line: e.line, column: e.column, message: e.message });
+    this.push(this.errors, { file: e.file.display, line: e.line, column: e.column, message: e.message, kind: 'parse' });
   }
 
   unreadable(abs: string, cause: unknown): void {
     const code = (cause as NodeJS.ErrnoException)?.code;
     const message = code ? `cannot read file (${code})` : `cannot read file: ${String((cause as Error)?.message ?? cause)}`;
-    this.push(this.errors, { file: this.display(abs), line: 1, column: 1, message });
+    this.push(this.errors, { file: this.display(abs), line: 1, column: 1, message, kind: 'read' });
   }
 
   error(file: SourceFile, offset: number, message: string): void {
-    this.push(this.errors, { file: file.display, ...file.position(offset), message });
+    this.push(this.errors, { file: file.display, ...file.position(offset), message, kind: 'config' });
   }
 
   note(file: SourceFile, offset: number, message: string): void {
@@ -53,7 +53,7 @@ export class Diagnostics {
     this.push(this.notes, { file: file.display, ...file.position(offset), message });
   }
 
-  private push<T extends FileError>(list: T[], entry: T): void {
+  private push<T extends Note>(list: T[], entry: T): void {
     const key = `${entry.file}\0${entry.line}\0${entry.column}\0${entry.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

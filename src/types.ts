@@ -60,6 +60,8 @@ export interface FileError {
   line: number;
   column: number;
   message: string;
+  /** parse: nginx's syntax error; read: the file cannot be read; config: valid syntax nginx still refuses (an include cycle). */
+  kind: 'parse' | 'read' | 'config';
 }
 
 /** Something the auditor could not follow (an include outside the project…); never fails a run. */
@@ -69,6 +71,7 @@ export interface Note {
   column: number;
   message: string;
 }
+
 
 export interface AuditResult {
   findings: Finding[];

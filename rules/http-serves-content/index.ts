@@ -24,7 +24,10 @@ export const rule: Rule = {
             span: headSpan(listen.node),
             message:
               `${serverLabel(server)} is served over plain http on port 80${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
-              `without a redirect to https; ${why}. Redirect instead: return 301 https://$host$request_uri;`,
+              `without a redirect to https; ${why}. ` +
+              (related || server.tls
+                ? 'Redirect instead: return 301 https://$host$request_uri;'
+                : 'Serve it with TLS (listen 443 ssl) and make port 80 return 301 https://$host$request_uri;'),
             related,
           });
           continue;

@@ -85,8 +85,8 @@ export class IncludeExpander {
     if (resolved.kind === 'missing') {
       this.host.note(
         d,
-        `include "${target}" was not found in the project (looked for ${resolved.looked}); ` +
-          'checks for missing settings are skipped for the blocks it would fill',
+        `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
+          'checks for missing settings are skipped for the block that includes it',
       );
       out.push({ d, via, unresolved: true });
       return;
@@ -143,7 +143,10 @@ export class IncludeExpander {
 
     const stockKey = stockKeyFor(target);
     if (stockKey) return { kind: 'stock', key: stockKey };
-    return { kind: 'missing', looked: path.isAbsolute(target) ? 'the same path under the project' : this.prefixDir };
+    return {
+      kind: 'missing',
+      looked: path.isAbsolute(target) ? 'for the same layout under the project' : `in the nginx prefix ${this.prefixDir}`,
+    };
   }
 }
 

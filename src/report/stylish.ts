@@ -28,7 +28,8 @@ export function formatStylish(
     return rows;
   };
   for (const e of result.errors) {
-    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: `Parsing error: ${e.message}`, ruleId: '', extra: [] });
+    const label = e.kind === 'parse' ? 'Parsing error: ' : e.kind === 'read' ? 'Read error: ' : 'Configuration error: ';
+    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + e.message, ruleId: '', extra: [] });
   }
   for (const f of result.findings) {
     const extra = (f.related ?? []).map((r) => `${r.file}:${r.line}:${r.column}  ${r.message}`);
@@ -57,7 +58,8 @@ export function formatStylish(
   const problems = summary.findings + summary.errors;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   let line = `${problems ? '✖' : 'ℹ'} ${plural(problems, 'problem')} (${plural(errors, 'error')}, ${plural(warning, 'warning')}, ${plural(info, 'info')})`;
-  if (summary.errors) line += `, ${summary.errors} ${summary.errors === 1 ? 'file' : 'files'} could not be parsed`;
+  const unparsed = result.errors.filter((e) => e.kind !== 'config').length;
+  if (unparsed) line += `, ${unparsed} ${unparsed === 1 ? 'file' : 'files'} could not be parsed`;
   if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
   const style = errors ? 'red' : warning ? 'yellow' : 'blue';
   out += `\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`;

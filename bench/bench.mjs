@@ -1,0 +1,584 @@
+// Benchmark (not a test): start-up time of the CLI against bare `node`, nginx parse throughput,
+// and the whole CLI on a ~10 MB config (wall time, peak RSS).
+//
+//   npm run bench            (builds dist/ first)
+//   node bench/bench.mjs     (uses the dist/ that is already there)
+//
+// Always exits 0: the PASS/MISS lines are information, not a gate.
+// Environment knobs (optional): BENCH_RUNS (start-up runs per case, default 20),
+// BENCH_LINES (lines in the big config, default 300000).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(ROOT, 'bin', 'https-audit.js');
+const NODE = process.execPath;
+
+const STARTUP_RUNS = intEnv('BENCH_RUNS', 20);
+const STARTUP_WARMUP = 3;
+const BIG_LINES = intEnv('BENCH_LINES', 300_000);
+const PARSE_RUNS = 5;
+const CLI_BIG_RUNS = 2;
+
+const STARTUP_TARGET = 1.5; // audit of a tiny project within 1.5x of `node -e 0`
+const PARSE_TARGET = 40; // MB/s
+
+const MB = 1e6; // MB = 10^6 bytes throughout
+
+function intEnv(name, dflt) {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : dflt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+/** Nearest-rank percentile. */
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const log = (s = '') => process.stdout.write(s + '\n');
+const heading = (s) => log(`\n== ${s} ${'='.repeat(Math.max(0, 76 - s.length))}`);
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? pad(c, widths[i]) : lpad(c, widths[i]))).join(' | ') + ' |';
+  return [
+    line(header),
+    '|' + widths.map((w, i) => (i === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|',
+    ...rows.map(line),
+  ].join('\n');
+}
+
+/** Deterministic PRNG (mulberry32) so the generated config is the same on every run. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function timedSpawn(args, opts = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * MB, ...opts });
+  const ms = performance.now() - t0;
+  if (r.error) throw r.error;
+  return { ms, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+/** A small but complete project: a main nginx.conf including sites-enabled/* with 2 server files. */
+function writeTinyProject(dir) {
+  mkdirSync(path.join(dir, 'sites-enabled'), { recursive: true });
+  const files = {
+    'nginx.conf': `user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+
+events {
+    worker_connections 768;
+}
+
+http {
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    default_type application/octet-stream;
+
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers off;
+
+    access_log /var/log/nginx/access.log;
+    gzip on;
+
+    include sites-enabled/*;
+}
+`,
+    'sites-enabled/example.com': `# Public site
+server {
+    listen 80;
+    server_name example.com www.example.com;
+    return 301 https://$host$request_uri;
+}
+
+server {
+    listen 443 ssl;
+    server_name example.com www.example.com;
+    ssl_certificate /etc/letsencrypt/live/example.com/fullchain.pem;
+    ssl_certificate_key /etc/letsencrypt/live/example.com/privkey.pem;
+    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
+
+    location / {
+        proxy_pass http://127.0.0.1:3000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`,
+    'sites-enabled/api.example.com': `server {
+    listen 80;
+    server_name api.example.com;
+    location / {
+        proxy_pass http://127.0.0.1:8080;
+    }
+}
+
+server {
+    listen 443 ssl;
+    server_name api.example.com;
+    ssl_certificate /etc/ssl/api.pem;
+    ssl_certificate_key /etc/ssl/api.key;
+    location ~ ^/v[0-9]+/ {
+        add_header Cache-Control "no-store";
+        proxy_pass http://127.0.0.1:8080;
+    }
+}
+`,
+  };
+  let lines = 0;
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(path.join(dir, name), text);
+    lines += text.split('\n').length - 1;
+  }
+  return { files: Object.keys(files).length, lines };
+}
+
+const CIPHERS =
+  'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305';
+const TEAMS = ['payments', 'search', 'identity', 'media', 'growth', 'platform', 'docs', 'status'];
+
+/**
+ * A realistic, big main config: `events {}` + `http {}` with upstreams, map blocks and many
+ * http->https redirect servers + TLS servers with headers, proxied and regex locations, comments.
+ * A few servers are deliberately weak (legacy TLS, no HSTS, plain-http content) so rules fire.
+ */
+function generateBigConfig(targetLines) {
+  const rand = rng(0x5eed);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const out = [];
+  out.push(
+    '# Generated by bench/bench.mjs: a large, realistic nginx configuration.',
+    'user www-data;',
+    'worker_processes auto;',
+    'pid /run/nginx.pid;',
+    '',
+    'events {',
+    '    worker_connections 4096;',
+    '    multi_accept on;',
+    '}',
+    '',
+    'http {',
+    '    sendfile on;',
+    '    tcp_nopush on;',
+    '    types_hash_max_size 2048;',
+    '    server_tokens off;',
+    '    include mime.types;',
+    '    default_type application/octet-stream;',
+    "    log_format main '$remote_addr - $remote_user [$time_local] \"$request\" '",
+    "                    '$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"';",
+    '    access_log /var/log/nginx/access.log main;',
+    '    gzip on;',
+    '    gzip_types text/plain text/css application/json application/javascript text/xml;',
+    '',
+    '    map $http_upgrade $connection_upgrade {',
+    '        default upgrade;',
+    "        ''      close;",
+    '    }',
+    '',
+  );
+  let site = 0;
+  // Reserve ~2 lines for the closing brace.
+  while (out.length < targetLines - 2) {
+    if (site % 50 === 0) {
+      const g = site / 50;
+      out.push(`    # --- group ${g}: upstreams and redirect maps ---`, `    upstream backend_${g} {`, '        least_conn;');
+      for (let i = 0; i < 4; i++) out.push(`        server 10.${g % 250}.${i}.${10 + i}:${8000 + i} max_fails=3 fail_timeout=30s;`);
+      out.push('        keepalive 32;', '    }', '');
+      out.push(`    map $request_uri $legacy_redirect_${g} {`, '        default "";', '        hostnames;');
+      for (let i = 0; i < 12; i++) {
+        out.push(i % 3 === 0
+          ? `        ~^/old/${g}/section-${i}/(?<rest>.*)$ /new/${g}/s${i}/$rest;`
+          : `        /legacy/${g}/page-${i}.html "/pages/${g}/${i}";`);
+      }
+      out.push('    }', '');
+    }
+    const n = site++;
+    const team = pick(TEAMS);
+    const host = `${team}-${n}.example.com`;
+    const g = Math.floor(n / 50);
+    const weak = rand();
+    const port = 3000 + (n % 1000);
+    out.push(`    # ---- site ${n}: ${host} (owner: ${team}) ----`);
+    if (weak < 0.03) {
+      // Plain-http server that serves content instead of redirecting.
+      out.push('    server {', '        listen 80;', `        server_name ${host};`,
+        `        root /srv/www/${host}/public;`, '        index index.html;',
+        '        location / {', '            try_files $uri $uri/ =404;', '        }', '    }', '');
+    } else {
+      out.push('    server {', '        listen 80;', '        listen [::]:80;',
+        `        server_name ${host} www.${host};`,
+        '        location ^~ /.well-known/acme-challenge/ { root /var/www/certbot; }',
+        '        location / {', '            return 301 https://$host$request_uri;', '        }', '    }', '');
+    }
+    out.push('    server {', '        listen 443 ssl http2;', '        listen [::]:443 ssl http2;',
+      `        server_name ${host} www.${host};`, '',
+      `        ssl_certificate /etc/letsencrypt/live/${host}/fullchain.pem;`,
+      `        ssl_certificate_key /etc/letsencrypt/live/${host}/privkey.pem;`,
+      weak < 0.06 ? '        ssl_protocols TLSv1 TLSv1.1 TLSv1.2;' : '        ssl_protocols TLSv1.2 TLSv1.3;',
+      `        ssl_ciphers '${weak > 0.97 ? 'HIGH:!aNULL:!MD5:RC4' : CIPHERS}';`,
+      '        ssl_prefer_server_ciphers off;',
+      '        ssl_session_cache shared:SSL:10m;',
+      '        ssl_session_timeout 1d;',
+      '        ssl_stapling on; # OCSP', '');
+    if (weak > 0.1) out.push('        add_header Strict-Transport-Security "max-age=63072000; includeSubDomains; preload" always;');
+    out.push('        add_header X-Frame-Options "SAMEORIGIN" always;',
+      '        add_header X-Content-Type-Options "nosniff" always;',
+      `        add_header Content-Security-Policy "default-src 'self'; img-src 'self' data: https://cdn.example.com; frame-ancestors 'none'" always;`,
+      '',
+      `        access_log /var/log/nginx/${host}.access.log main buffer=32k;`,
+      `        error_log /var/log/nginx/${host}.error.log warn;`,
+      `        client_max_body_size ${1 + (n % 50)}m;`,
+      `        if ($legacy_redirect_${g}) { return 301 $legacy_redirect_${g}; }`, '',
+      '        location / {',
+      `            proxy_pass http://backend_${g};`,
+      '            proxy_http_version 1.1;',
+      '            proxy_set_header Host $host;',
+      '            proxy_set_header X-Real-IP $remote_addr;',
+      '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '            proxy_set_header X-Forwarded-Proto $scheme;',
+      '            proxy_set_header Upgrade $http_upgrade;',
+      '            proxy_set_header Connection $connection_upgrade;',
+      '        }', '',
+      `        location /api/ {`,
+      `            # talks to the ${team} service directly`,
+      `            proxy_pass http://127.0.0.1:${port}/;`,
+      '            proxy_read_timeout 60s;',
+      '            proxy_set_header Host $host;',
+      weak < 0.15 ? '            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;' : '            proxy_set_header X-Forwarded-Proto https;',
+      '            add_header Cache-Control "no-store" always;',
+      '        }', '',
+      '        location ~* \\.(?:css|js|mjs|png|jpe?g|gif|svg|ico|woff2?)$ {',
+      `            root /srv/www/${host}/public;`,
+      '            expires 30d;',
+      '            add_header Cache-Control "public, max-age=2592000, immutable";',
+      '        }', '',
+      // A regex with `{` must be quoted in nginx, or the `{` opens the block.
+      `        location ~ "^/u/(?<user>[a-z0-9_-]{3,32})/?$" { rewrite ^ /profile?u=$user last; }`,
+      '        location = /healthz { access_log off; return 200 "ok\\n"; }',
+      '    }', '');
+  }
+  out.push('}', '');
+  // Written with 4-space indents for readability here; emitted with 2 (also common) to land near
+  // 10 MB for 300k lines.
+  return out.map((l) => l.replace(/^ +/, (m) => ' '.repeat(m.length >> 1))).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks
+// ---------------------------------------------------------------------------------------------
+
+function benchStartup(tmp) {
+  const proj = path.join(tmp, 'tiny');
+  mkdirSync(proj);
+  const tiny = writeTinyProject(proj);
+  const cases = [
+    { key: 'node', label: 'node -e 0', args: ['-e', '0'] },
+    { key: 'audit', label: 'https-audit <tiny>', args: [CLI, proj] },
+    { key: 'json', label: 'https-audit <tiny> --format json', args: [CLI, proj, '--format', 'json'] },
+    // Informational: loads the whole bundle, parses argv, audits nothing.
+    { key: 'version', label: 'https-audit --version (load only)', args: [CLI, '--version'] },
+  ];
+
+  // Sanity: the audit must really run (exit 0/1, not 2) and the JSON must parse.
+  for (const c of cases.slice(1)) {
+    const r = timedSpawn(c.args, { cwd: tmp });
+    if (r.status !== 0 && r.status !== 1) {
+      throw new Error(`${c.label} exited with ${r.status}: ${String(r.stderr).trim()}`);
+    }
+    if (c.key === 'json') {
+      const out = JSON.parse(String(r.stdout));
+      c.note = `${Array.isArray(out.findings) ? out.findings.length : '?'} findings`;
+    }
+  }
+
+  for (let i = 0; i < STARTUP_WARMUP; i++) for (const c of cases) timedSpawn(c.args, { cwd: tmp });
+  const times = Object.fromEntries(cases.map((c) => [c.key, []]));
+  for (let r = 0; r < STARTUP_RUNS; r++) {
+    // Interleave, rotating the order each round so no case always runs first / after the same one.
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(r + i) % cases.length];
+      times[c.key].push(timedSpawn(c.args, { cwd: tmp }).ms);
+    }
+  }
+  const base = median(times.node);
+  const rows = cases.map((c) => ({
+    ...c,
+    median: median(times[c.key]),
+    p90: pct(times[c.key], 90),
+    min: Math.min(...times[c.key]),
+    ratio: median(times[c.key]) / base,
+  }));
+  log(`tiny project: ${tiny.files} files, ${tiny.lines} lines (nginx.conf + sites-enabled/*); ` +
+    `${STARTUP_WARMUP} warm-up + ${STARTUP_RUNS} interleaved runs per case; wall time of spawnSync`);
+  log();
+  log(table(['case', 'median ms', 'p90 ms', 'min ms', 'x node'],
+    rows.map((r) => [r.label, fmt(r.median), fmt(r.p90), fmt(r.min), fmt(r.ratio, 2) + 'x'])));
+  log();
+  for (const r of rows.filter((r) => r.key === 'audit' || r.key === 'json')) {
+    const ok = r.ratio <= STARTUP_TARGET;
+    log(`${ok ? 'PASS' : 'MISS'}  ${r.label}: ${fmt(r.ratio, 2)}x node -e 0 (target <= ${STARTUP_TARGET}x; ` +
+      `+${fmt(r.median - base)} ms over bare node)`);
+  }
+  const v = rows.find((r) => r.key === 'version');
+  const a = rows.find((r) => r.key === 'audit');
+  log(`      of which module load + argv (--version): +${fmt(v.median - base)} ms; ` +
+    `discover/parse/rules/report of the tiny project: +${fmt(a.median - v.median)} ms`);
+  return rows;
+}
+
+async function bundleParser(tmp) {
+  const { build } = await import('esbuild');
+  const outfile = path.join(tmp, 'parse-bundle.mjs');
+  await build({
+    stdin: {
+      contents: "export { parseNginx } from './src/nginx/parse.ts';\nexport { SourceFile } from './src/source.ts';\n",
+      resolveDir: ROOT,
+      sourcefile: 'bench-parse-entry.ts',
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minifySyntax: true, // same as scripts/build.mjs
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+function countDirectives(ds) {
+  let n = 0;
+  const stack = [ds];
+  while (stack.length) {
+    for (const d of stack.pop()) {
+      n++;
+      if (d.block) stack.push(d.block);
+    }
+  }
+  return n;
+}
+
+function countNginxConf(node) {
+  let n = 0;
+  const stack = [node];
+  while (stack.length) {
+    const x = stack.pop();
+    n++;
+    if (x.children) for (const c of x.children) stack.push(c);
+  }
+  return n - 1; // minus the root
+}
+
+/** Runs fn once as warm-up, then PARSE_RUNS times; returns per-run ms and the last result. */
+function timeRuns(fn) {
+  let result = fn();
+  const ms = [];
+  for (let i = 0; i < PARSE_RUNS; i++) {
+    result = undefined; // let the previous tree be collected
+    const t0 = performance.now();
+    result = fn();
+    ms.push(performance.now() - t0);
+  }
+  return { ms, result };
+}
+
+async function benchParse(tmp, text, bigPath) {
+  const bytes = Buffer.byteLength(text);
+  const rows = [];
+
+  // --- ours ---
+  try {
+    const { parseNginx, SourceFile } = await bundleParser(tmp);
+    const { ms, result } = timeRuns(() => parseNginx(new SourceFile(bigPath, 'big.conf', text)));
+    if (result.error) throw new Error(`syntax error at ${result.error.line}:${result.error.column}: ${result.error.message}`);
+    const med = median(ms);
+    rows.push({ label: 'https-audit parseNginx', ok: true, medianMs: med, minMs: Math.min(...ms), mbps: bytes / MB / (med / 1000),
+      note: `${countDirectives(result.directives)} directives` });
+  } catch (e) {
+    rows.push({ label: 'https-audit parseNginx', ok: false, note: `failed: ${e.message}` });
+  }
+
+  // --- nginx-conf (for comparison) ---
+  try {
+    const mod = await import('nginx-conf');
+    const NginxParser = mod.NginxParser ?? mod.default?.NginxParser;
+    const parseOnce = () => {
+      let err = null, tree;
+      new NginxParser().parse(text, (e, t) => { err = e; tree = t; });
+      if (err) throw err instanceof Error ? err : new Error(err.message ?? String(err));
+      return tree;
+    };
+    const { ms, result } = timeRuns(parseOnce);
+    const med = median(ms);
+    rows.push({ label: 'nginx-conf NginxParser', ok: true, medianMs: med, minMs: Math.min(...ms), mbps: bytes / MB / (med / 1000),
+      note: `${countNginxConf(result)} nodes` });
+  } catch (e) {
+    rows.push({ label: 'nginx-conf NginxParser', ok: false, note: `could not parse: ${e.message}` });
+  }
+
+  log(`input: ${fmt(bytes / MB, 2)} MB, ${text.split('\n').length - 1} lines; 1 warm-up + ${PARSE_RUNS} runs, in-process, median`);
+  log();
+  log(table(['parser', 'median ms', 'min ms', 'MB/s', 'result'],
+    rows.map((r) => r.ok ? [r.label, fmt(r.medianMs), fmt(r.minMs), fmt(r.mbps), r.note] : [r.label, '-', '-', '-', r.note])));
+  log();
+  const ours = rows[0];
+  if (ours.ok) {
+    log(`${ours.mbps >= PARSE_TARGET ? 'PASS' : 'MISS'}  parse throughput ${fmt(ours.mbps)} MB/s (target >= ${PARSE_TARGET} MB/s)`);
+  } else {
+    log(`MISS  parse throughput: ${ours.note}`);
+  }
+  return rows;
+}
+
+/** Peak RSS + wall time of one CLI run, via /usr/bin/time -v or a preloaded resourceUsage() reporter. */
+function measureCli(tmp, args) {
+  const haveTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true'], { stdio: 'ignore' }).status === 0;
+  const t0 = performance.now();
+  let rssKb, status;
+  if (haveTime) {
+    const r = spawnSync('/usr/bin/time', ['-v', NODE, CLI, ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
+    const ms = performance.now() - t0;
+    const err = String(r.stderr);
+    rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1]);
+    status = Number(/Exit status: (\d+)/.exec(err)?.[1] ?? r.status);
+    return { ms, rssMb: (rssKb * 1024) / MB, status, via: '/usr/bin/time -v', stderr: err };
+  }
+  const report = path.join(tmp, 'rusage.json');
+  const preload = path.join(tmp, 'rusage-preload.cjs');
+  writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.resourceUsage())));\n`);
+  const r = spawnSync(NODE, ['--require', preload, CLI, ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
+  const ms = performance.now() - t0;
+  rssKb = JSON.parse(readFileSync(report, 'utf8')).maxRSS;
+  return { ms, rssMb: (rssKb * 1024) / MB, status: r.status, via: 'process.resourceUsage() preload', stderr: String(r.stderr) };
+}
+
+function benchCliBig(tmp, bigPath, bytes, parseRow) {
+  const runs = [];
+  for (let i = 0; i < CLI_BIG_RUNS; i++) runs.push(measureCli(tmp, [bigPath, '--format', 'json']));
+  const bad = runs.find((r) => r.status !== 0 && r.status !== 1);
+  if (bad) log(`warning: CLI exited with ${bad.status}: ${bad.stderr.split('\n').slice(-5).join(' ').trim().slice(0, 300)}`);
+  const base = measureCli(tmp, ['--version']);
+  const wall = median(runs.map((r) => r.ms));
+  const rss = Math.max(...runs.map((r) => r.rssMb));
+  log(`node bin/https-audit.js big.conf --format json > /dev/null   (${CLI_BIG_RUNS} runs, RSS via ${runs[0].via}, exit ${runs[0].status})`);
+  log();
+  const rows = [
+    ['wall time', `${fmt(wall / 1000, 2)} s (median of ${CLI_BIG_RUNS}; min ${fmt(Math.min(...runs.map((r) => r.ms)) / 1000, 2)} s)`],
+    ['  of which parse (in-process figure above)', parseRow?.ok ? `${fmt(parseRow.medianMs / 1000, 2)} s` : 'n/a'],
+    ['CLI throughput', `${fmt(bytes / MB / (wall / 1000), 1)} MB/s end to end`],
+    ['peak RSS', `${fmt(rss, 0)} MB (file ${fmt(bytes / MB, 1)} MB -> ${fmt(rss / (bytes / MB), 1)}x file size)`],
+    ['peak RSS of `https-audit --version`', `${fmt(base.rssMb, 0)} MB (baseline)`],
+    ['RSS attributable to the input', `${fmt(rss - base.rssMb, 0)} MB = ${fmt((rss - base.rssMb) / (bytes / MB), 1)} MB per MB of config`],
+  ];
+  log(table(['measure', 'value'], rows));
+  return { wall, rss, baseRss: base.rssMb, status: runs[0].status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+const started = performance.now();
+const cpus = os.cpus();
+log('https-audit benchmark');
+log(`node ${process.version} (${process.platform}-${process.arch}) | CPU: ${cpus[0]?.model?.trim() ?? 'unknown'} | ` +
+  `${cpus.length} cores (available parallelism ${os.availableParallelism?.() ?? cpus.length}) | ` +
+  `${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM`);
+try {
+  const sha = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'rules'], { cwd: ROOT, encoding: 'utf8' });
+  if (sha.status === 0) log(`commit ${sha.stdout.trim()}${dirty.stdout.trim() ? ' (+ uncommitted changes in src/ or rules/)' : ''}`);
+} catch { /* no git: fine */ }
+
+if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
+  log('\ndist/cli.js is missing: run `node scripts/build.mjs` first (or `npm run bench`).');
+  process.exit(0);
+}
+const distKb = ['cli.js'].map((f) => statSync(path.join(ROOT, 'dist', f)).size / 1024)[0];
+log(`dist/cli.js: ${fmt(distKb, 0)} KiB`);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'https-audit-bench-'));
+const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
+
+let startup, parse, cli, bytes;
+try {
+  heading('1. Start-up (whole process)');
+  try {
+    startup = benchStartup(tmp);
+  } catch (e) {
+    log(`start-up benchmark failed: ${e.message}`);
+  }
+
+  heading('2. Parse throughput');
+  const text = generateBigConfig(BIG_LINES);
+  bytes = Buffer.byteLength(text);
+  const bigPath = path.join(tmp, 'big.conf');
+  writeFileSync(bigPath, text);
+  parse = await benchParse(tmp, text, bigPath);
+
+  heading('3. Whole CLI on the big config');
+  try {
+    cli = benchCliBig(tmp, bigPath, bytes, parse?.[0]);
+  } catch (e) {
+    log(`CLI benchmark failed: ${e.message}`);
+  }
+} finally {
+  cleanup();
+}
+
+heading('Summary (README table)');
+const rows = [];
+if (startup) {
+  const [n, a, j] = startup;
+  rows.push(['`node -e 0` (baseline)', `${fmt(n.median)} ms (p90 ${fmt(n.p90)})`, '-', '-']);
+  rows.push(['`https-audit` tiny project (60 lines)', `${fmt(a.median)} ms (p90 ${fmt(a.p90)})`, `${fmt(a.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${a.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
+  rows.push(['`https-audit --format json` tiny project', `${fmt(j.median)} ms (p90 ${fmt(j.p90)})`, `${fmt(j.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${j.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
+}
+if (parse) {
+  const mb = fmt(bytes / MB, 1);
+  const [ours, other] = parse;
+  rows.push([`parse ${mb} MB config (parseNginx)`, ours.ok ? `${fmt(ours.medianMs)} ms` : 'failed', ours.ok ? `${fmt(ours.mbps)} MB/s` : '-', `>= ${PARSE_TARGET} MB/s ${ours.ok && ours.mbps >= PARSE_TARGET ? 'PASS' : 'MISS'}`]);
+  rows.push([`parse ${mb} MB config (nginx-conf 2.x, for comparison)`, other.ok ? `${fmt(other.medianMs)} ms` : 'failed', other.ok ? `${fmt(other.mbps)} MB/s` : '-', '-']);
+}
+if (cli) {
+  rows.push([`\`https-audit big.conf --format json\` (${fmt(bytes / MB, 1)} MB)`, `${fmt(cli.wall / 1000, 2)} s`, `${fmt(bytes / MB / (cli.wall / 1000))} MB/s`, `peak RSS ${fmt(cli.rss, 0)} MB (${fmt(cli.rss / (bytes / MB), 1)}x file)`]);
+}
+log(`Node ${process.version}, ${cpus[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus.length} cores`);
+log();
+log(table(['benchmark', 'time', 'rate / ratio', 'target / note'], rows));
+log(`\ntotal bench time ${fmt((performance.now() - started) / 1000, 1)} s`);
+process.exitCode = 0;

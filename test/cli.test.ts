@@ -1,0 +1,173 @@
+/**
+ * The CLI as users run it: the built bin on the fixture projects, checking the JSON report,
+ * the exit codes, the stylish output and the options.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { project, ROOT } from './helpers.js';
+
+const BIN = path.join(ROOT, 'bin/https-audit.js');
+
+function run(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
+  const env = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...options.env } as NodeJS.ProcessEnv;
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(args: string[], options?: Parameters<typeof run>[1]) {
+  const r = run([...args, '--format', 'json'], options);
+  return { ...r, report: JSON.parse(r.stdout) };
+}
+
+describe('fixture projects, end to end', () => {
+  const fixtures = ['nginx-good', 'nginx-legacy', 'nginx-broken', 'compose-app'];
+  for (const name of fixtures) {
+    it(`${name} gives the expected JSON report`, () => {
+      const { report, stderr } = json([`fixtures/${name}`]);
+      expect(stderr).toBe('');
+      const file = path.join(ROOT, 'test/expected', `${name}.json`);
+      if (process.env.UPDATE_EXPECTED) writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+      expect(report).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    });
+  }
+
+  it('a correct deployment gives no output at all and exit 0, after reading every included file', () => {
+    const r = run(['fixtures/nginx-good']);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(json(['fixtures/nginx-good']).report.summary.files).toBe(4);
+  });
+
+  it('exit code 1 for error findings; the http-only compose app is one', () => {
+    expect(run(['fixtures/compose-app']).code).toBe(1);
+    expect(run(['fixtures/nginx-legacy']).code).toBe(1);
+  });
+
+  it('a file that cannot be parsed fails the run with a located nginx-worded error, and the others are still audited', () => {
+    const { code, report, stderr } = json(['fixtures/nginx-broken']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(report.errors).toContainEqual({
+      file: 'fixtures/nginx-broken/conf.d/blog.conf',
+      line: 10,
+      column: 1,
+      message: 'unexpected "}"',
+    });
+    expect(report.findings.map((f: { file: string }) => f.file)).toContain('fixtures/nginx-broken/conf.d/api.conf');
+    const stylish = run(['fixtures/nginx-broken']);
+    expect(stylish.stdout).toContain('10:1  error    Parsing error: unexpected "}"');
+    expect(stylish.stdout + stylish.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+  });
+
+  it('reports an include cycle at the include that closes it', () => {
+    const { report } = json(['fixtures/nginx-broken']);
+    expect(report.errors).toContainEqual({
+      file: 'fixtures/nginx-broken/snippets/more.conf',
+      line: 4,
+      column: 1,
+      message: 'include cycle: common.conf -> more.conf -> common.conf (nginx -t crashes on it)',
+    });
+  });
+});
+
+describe('output formats', () => {
+  it('stylish: grouped by file, line:col severity message rule-id, and a summary line', () => {
+    const r = run(['fixtures/compose-app']);
+    expect(r.stdout).toMatch(/^\nfixtures\/compose-app\/nginx\/conf\.d\/default\.conf\n  6:5  error    app\.example\.org is served over plain http .* http-serves-content\n/);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('✖ 1 problem (1 error, 0 warnings, 0 infos)');
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('colours only when asked: FORCE_COLOR and --color colour, NO_COLOR and --no-color do not', () => {
+    expect(run(['fixtures/compose-app'], { env: { FORCE_COLOR: '1' } }).stdout).toContain('\u001b[');
+    expect(run(['fixtures/compose-app', '--color']).stdout).toContain('\u001b[');
+    expect(run(['fixtures/compose-app', '--no-color'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+    expect(run(['fixtures/compose-app'], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+  });
+
+  it('json: the documented shape, POSIX paths relative to the working directory, 1-based positions', () => {
+    const { report } = json(['nginx/conf.d'], { cwd: path.join(ROOT, 'fixtures/compose-app') });
+    expect(Object.keys(report)).toEqual(['version', 'findings', 'errors', 'notes', 'summary']);
+    expect(report.version).toBe(1);
+    expect(report.findings[0]).toMatchObject({
+      ruleId: 'http-serves-content',
+      category: 'http-leak',
+      severity: 'error',
+      file: 'nginx/conf.d/default.conf',
+      line: 6,
+      column: 5,
+      endLine: 6,
+      endColumn: 14,
+    });
+    expect(Object.keys(report.findings[0]).slice(0, 9)).toEqual([
+      'ruleId', 'category', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn',
+    ]);
+  });
+
+  it('sorts findings by file, line, column and rule', () => {
+    const { report } = json(['fixtures/nginx-legacy']);
+    const keys = report.findings.map((f: { file: string; line: number; column: number; ruleId: string }) => [f.file, f.line, f.column, f.ruleId]);
+    const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2] || (a[3] < b[3] ? -1 : 1)));
+    expect(keys).toEqual(sorted);
+    expect(keys.length).toBeGreaterThan(5);
+  });
+});
+
+describe('options and exit codes', () => {
+  it('--max-warnings fails on more warnings than allowed', () => {
+    const dir = project({
+      'site.conf': 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.1 TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    root /srv;\n}\n',
+    });
+    expect(run(['.'], { cwd: dir }).code).toBe(0);
+    expect(run(['.', '--max-warnings', '1'], { cwd: dir }).code).toBe(0);
+    const over = run(['.', '--max-warnings', '0'], { cwd: dir });
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain('too many warnings (maximum: 0)');
+  });
+
+  it('--quiet shows errors only', () => {
+    const { report } = json(['fixtures/nginx-legacy', '--quiet']);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.every((f: { severity: string }) => f.severity === 'error')).toBe(true);
+  });
+
+  it('usage errors exit 2 with a message and no stack trace', () => {
+    for (const args of [['--format', 'xml'], ['--max-warnings', 'many'], ['--bogus'], ['no/such/dir']]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(0);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('--version and --help', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(run(['--version']).stdout.trim()).toBe(pkg.version);
+    const help = run(['--help']);
+    expect(help.code).toBe(0);
+    for (const opt of ['--format', '--max-warnings', '--nginx-prefix', '--quiet', '--no-color']) expect(help.stdout).toContain(opt);
+  });
+
+  it('--nginx-prefix decides where relative includes resolve', () => {
+    const dir = project({
+      'deploy/site.conf':
+        'server {\n    listen 443 ssl;\n    server_name example.com;\n    include snippets/tls.conf;\n    root /srv;\n}\n',
+      'etc-nginx/snippets/tls.conf': 'ssl_protocols TLSv1 TLSv1.2;\nadd_header Strict-Transport-Security "max-age=63072000" always;\n',
+    });
+    const without = json(['deploy'], { cwd: dir }).report;
+    expect(without.notes.map((n: { message: string }) => n.message).join()).toContain('include "snippets/tls.conf" is not in the project');
+    const withPrefix = json(['deploy', '--nginx-prefix', 'etc-nginx'], { cwd: dir }).report;
+    expect(withPrefix.notes).toEqual([]);
+    expect(withPrefix.findings.map((f: { ruleId: string; file: string; line: number }) => `${f.ruleId} ${f.file}:${f.line}`)).toEqual([
+      'tls-legacy-protocol etc-nginx/snippets/tls.conf:1',
+    ]);
+  });
+
+  it('never modifies the audited tree', () => {
+    const before = execFileSync('git', ['status', '--porcelain', '--', 'fixtures'], { cwd: ROOT, encoding: 'utf8' });
+    run(['fixtures']);
+    expect(execFileSync('git', ['status', '--porcelain', '--', 'fixtures'], { cwd: ROOT, encoding: 'utf8' })).toBe(before);
+  });
+});
