@@ -4,6 +4,7 @@
  * so that every position is computed from one line table.
  */
 import path from 'node:path';
+import { redact } from './redact.js';
 import { SourceFile } from './source.js';
 import type { FileError, Note } from './types.js';
 import type { NginxSyntaxError } from './nginx/parse.js';
@@ -54,6 +55,7 @@ export class Diagnostics {
   }
 
   private push<T extends Note>(list: T[], entry: T): void {
+    entry = { ...entry, message: redact(entry.message) };
     const key = `${entry.file}\0${entry.line}\0${entry.column}\0${entry.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);

@@ -3,6 +3,7 @@
  * spans, inline suppressions, one finding per place, a stable order.
  */
 import type { SourceFile } from './source.js';
+import { redact } from './redact.js';
 import type { Deployment, Finding, Report, Rule } from './types.js';
 
 /**
@@ -29,7 +30,7 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
         ruleId: rule.id,
         category: rule.category,
         severity: r.severity ?? rule.severity,
-        message: r.message,
+        message: redact(r.message),
         file: file.display,
         line: from.line,
         column: from.column,
@@ -38,7 +39,7 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
       };
       const related = (r.related ?? []).filter((x) => !x.span.file.builtIn);
       if (related.length) {
-        finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: x.message }));
+        finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: redact(x.message) }));
       }
       findings.push(finding);
     };
