@@ -35,6 +35,8 @@ export interface LoaderHost {
   error(d: NginxDirective, message: string): void;
   /** Called with every project file an expansion reads (not stock files). */
   reached(absPath: string): void;
+  /** Called with the directory and pattern of every glob include that was expanded. */
+  globbed?(dir: string, d: NginxDirective): void;
 }
 
 const CONF_ROOTS = [
@@ -76,7 +78,7 @@ export class IncludeExpander {
 
   private expandInclude(d: NginxDirective, stack: string[], via: NginxDirective[], out: ExpandedNode[]): void {
     const target = d.args[0]!.value;
-    const resolved = this.resolve(target);
+    const resolved = this.resolve(target, d);
     if (resolved.kind === 'stock') {
       const parsed = this.host.parseStock(resolved.key);
       out.push(...this.expand(parsed.directives, stack, [...via, d]));
@@ -113,6 +115,7 @@ export class IncludeExpander {
 
   resolve(
     target: string,
+    d?: NginxDirective,
   ): { kind: 'files'; files: string[] } | { kind: 'stock'; key: string } | { kind: 'missing'; looked: string } {
     const isGlob = /[*?[]/.test(target);
     const candidates: string[] = [];
@@ -134,7 +137,10 @@ export class IncludeExpander {
     for (const candidate of unique(candidates)) {
       if (isGlob) {
         const base = globBase(candidate);
-        if (existsSync(base)) return { kind: 'files', files: globSorted(candidate) };
+        if (existsSync(base)) {
+          if (d && !/[*?[]/.test(path.dirname(candidate))) this.host.globbed?.(path.dirname(candidate), d);
+          return { kind: 'files', files: globSorted(candidate) };
+        }
       } else if (isFile(candidate)) {
         return { kind: 'files', files: [candidate] };
       }

@@ -73,17 +73,30 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
 
   const configs: NginxConfig[] = [];
   const reachedByMain = new Set<string>();
+  const globbedDirs = new Map<string, NginxDirective>();
   for (const abs of mains) {
     const p = parseFile(abs)!;
     const prefix = options.nginxPrefix ?? path.dirname(abs);
-    const tree = new IncludeExpander(host(reachedByMain), prefix, options.projectRoot).expandFile(p);
+    const mainHost = { ...host(reachedByMain), globbed: (dir: string, d: NginxDirective) => globbedDirs.set(realpath(dir), d) };
+    const tree = new IncludeExpander(mainHost, prefix, options.projectRoot).expandFile(p);
     configs.push(buildNginxConfig(p.file, 'main', tree));
   }
 
   // Standalone files: a silent first pass learns which of them include which; a file that another
   // one includes is audited in that context. In a cycle of files the first by name is the root.
   const defaultPrefix = options.nginxPrefix ?? (mains.length === 1 ? path.dirname(mains[0]!) : undefined);
-  const standalone = others.filter((abs) => !reachedByMain.has(abs));
+  const standalone = others.filter((abs) => {
+    if (reachedByMain.has(abs)) return false;
+    // A file beside the ones a main config's glob reads, that the glob does not match
+    // (`site.conf.disabled`, a dotfile), is configuration nginx never reads.
+    const glob = globbedDirs.get(path.dirname(abs));
+    if (glob) {
+      const where = `${glob.file.display}:${glob.file.position(glob.start).line}`;
+      diagnostics.note(parseFile(abs)!.file, 0, `not audited: nginx never reads this file (include "${glob.args[0]!.value}" at ${where} does not match it)`);
+      return false;
+    }
+    return true;
+  });
   const prefixOf = (abs: string) => defaultPrefix ?? prefixFor(abs);
   const reachedBy = new Map<string, Set<string>>();
   for (const abs of standalone) {
