@@ -40,6 +40,16 @@ describe('nginx syntax', () => {
     ]);
   });
 
+  it('keeps comments with their positions', () => {
+    const { comments } = parse('# head\r\nserver { # trailing ; {\n  listen 80; #x\n}\n# last');
+    expect(comments.map((c) => [c.start, c.text])).toEqual([
+      [0, ' head'],
+      [17, ' trailing ; {'],
+      [45, 'x'],
+      [50, ' last'],
+    ]);
+  });
+
   it('reads `if (...)` conditions and quoted words with braces and semicolons inside', () => {
     const { directives, error } = parse('if ($http_x = "a;{}") { return 403; }\nmap $x $y { default "}"; }\n');
     expect(error).toBeUndefined();

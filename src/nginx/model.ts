@@ -26,6 +26,37 @@ export interface Scope {
   /** An `include` in this scope or an enclosing one could not be read. */
   incomplete: boolean;
   server?: Server;
+  /** Where a request handled in this scope goes (handlers are never inherited). */
+  handler?: Handler;
+}
+
+/** `proxy_pass` and friends, `return`, or files from `root`/`alias` (the default). */
+export interface Handler {
+  kind: 'proxy' | 'uwsgi' | 'fastcgi' | 'scgi' | 'grpc' | 'memcached' | 'return' | 'static';
+  /** The directive; for static files, the `root`/`alias`/`try_files` in force, if any. */
+  node?: ExpandedNode;
+  /** The upstream address or URL for *_pass, the status or URL for return. */
+  target?: string;
+}
+
+const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
+  proxy_pass: 'proxy',
+  uwsgi_pass: 'uwsgi',
+  fastcgi_pass: 'fastcgi',
+  scgi_pass: 'scgi',
+  grpc_pass: 'grpc',
+  memcached_pass: 'memcached',
+};
+
+function handlerOf(scope: Scope): Handler {
+  for (const node of scope.own) {
+    const kind = PASS_DIRECTIVES[node.d.name];
+    if (kind) return { kind, node, target: node.d.args[0]?.value };
+  }
+  const ret = scope.own.find((n) => n.d.name === 'return');
+  if (ret) return { kind: 'return', node: ret, target: ret.d.args.map((a) => a.value).join(' ') };
+  const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
+  return { kind: 'static', node: files, target: files?.d.args[0]?.value };
 }
 
 export interface Listen {
@@ -129,6 +160,7 @@ function descend(config: NginxConfig, parent: Scope, kind: ScopeKind, node: Expa
   const scope: Scope = { kind, node, parent, children: [], own: [], incomplete: parent.incomplete, server: parent.server };
   parent.children.push(scope);
   fill(config, scope, node.children ?? []);
+  scope.handler = handlerOf(scope);
   return scope;
 }
 
@@ -148,6 +180,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   server.server = server;
   parent.children.push(server);
   fill(config, server, node.children ?? []);
+  server.handler = handlerOf(server);
 
   for (const n of server.own) {
     if (n.d.name === 'listen') server.listens.push(parseListen(n));

@@ -41,9 +41,19 @@ export interface NginxSyntaxError {
   message: string;
 }
 
+export interface NginxComment {
+  /** Offset of the `#`. */
+  start: number;
+  /** Offset of the end of the line (exclusive). */
+  end: number;
+  /** The text after `#`. */
+  text: string;
+}
+
 export interface ParsedNginxFile {
   file: SourceFile;
   directives: NginxDirective[];
+  comments: NginxComment[];
   error?: NginxSyntaxError;
 }
 
@@ -72,6 +82,7 @@ class Parser {
   /** Offset of the character that ended the last token (`;`, `{` or `}`), or text length. */
   private stopAt = 0;
   private error: NginxSyntaxError | undefined;
+  private readonly comments: NginxComment[] = [];
 
   constructor(private readonly file: SourceFile) {
     this.text = file.text;
@@ -85,6 +96,7 @@ class Parser {
       return {
         file: this.file,
         directives,
+        comments: this.comments,
         error: this.fail(0, `unknown directive "${word}" (the file starts with a UTF-8 byte order mark)`),
       };
     }
@@ -93,7 +105,7 @@ class Parser {
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
-    return { file: this.file, directives, error: this.error };
+    return { file: this.file, directives, comments: this.comments, error: this.error };
   }
 
   private fail(offset: number, message: string): NginxSyntaxError {
@@ -146,6 +158,11 @@ class Parser {
     }
   }
 
+  private comment(start: number, end: number): void {
+    const stop = this.text.charCodeAt(end - 1) === CR ? end - 1 : end;
+    this.comments.push({ start, end: stop, text: this.text.slice(start + 1, stop) });
+  }
+
   /** ngx_conf_read_token(), with positions. */
   private readToken(): Tok {
     const text = this.text;
@@ -160,9 +177,11 @@ class Parser {
     let dQuoted = false;
     let start = this.pos;
     let quote: NginxArg['quote'] = '';
+    let commentStart = -1;
 
     for (;;) {
       if (this.pos >= len) {
+        if (sharpComment) this.comment(commentStart, len);
         if (this.args.length > 0 || !lastSpace) {
           this.stop(len, 'unexpected end of file, expecting ";" or "}"');
         }
@@ -172,7 +191,10 @@ class Parser {
       const at = this.pos;
       const ch = text.charCodeAt(this.pos++);
 
-      if (ch === LF && sharpComment) sharpComment = false;
+      if (ch === LF && sharpComment) {
+        sharpComment = false;
+        this.comment(commentStart, at);
+      }
       if (sharpComment) continue;
       if (quoted) {
         quoted = false;
@@ -217,6 +239,7 @@ class Parser {
             return Tok.BlockDone;
           case HASH:
             sharpComment = true;
+            commentStart = at;
             continue;
           case BSLASH:
             quoted = true;
