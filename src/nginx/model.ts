@@ -209,6 +209,11 @@ function parseListen(node: ExpandedNode): Listen {
     implicit: false,
   };
   if (!addr) return listen;
+  if (addr.includes('$')) {
+    // A template (`listen ${NGINX_PORT};` for envsubst): the port is not known until deploy time.
+    listen.port = NaN;
+    return listen;
+  }
   if (addr.startsWith('unix:')) {
     listen.internal = true;
     return listen;
