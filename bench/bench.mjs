@@ -8,7 +8,7 @@
 // Environment knobs (optional): BENCH_RUNS (start-up runs per case, default 20),
 // BENCH_LINES (lines in the big config, default 300000).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +22,8 @@ const STARTUP_RUNS = intEnv('BENCH_RUNS', 20);
 const STARTUP_WARMUP = 3;
 const BIG_LINES = intEnv('BENCH_LINES', 300_000);
 const PARSE_RUNS = 5;
-const CLI_BIG_RUNS = 2;
+const CLI_BIG_RUNS = 2; // the second only when the first took < CLI_REPEAT_UNDER_MS
+const CLI_REPEAT_UNDER_MS = 10_000;
 
 const STARTUP_TARGET = 1.5; // audit of a tiny project within 1.5x of `node -e 0`
 const PARSE_TARGET = 40; // MB/s
@@ -340,7 +341,8 @@ function benchStartup(tmp) {
     ratio: median(times[c.key]) / base,
   }));
   log(`tiny project: ${tiny.files} files, ${tiny.lines} lines (nginx.conf + sites-enabled/*); ` +
-    `${STARTUP_WARMUP} warm-up + ${STARTUP_RUNS} interleaved runs per case; wall time of spawnSync`);
+    `${STARTUP_WARMUP} warm-up + ${STARTUP_RUNS} interleaved runs per case; wall time of spawnSync; ` +
+    'stdout is a pipe, so the stylish run does not load chalk');
   log();
   log(table(['case', 'median ms', 'p90 ms', 'min ms', 'x node'],
     rows.map((r) => [r.label, fmt(r.median), fmt(r.p90), fmt(r.min), fmt(r.ratio, 2) + 'x'])));
@@ -484,26 +486,42 @@ function measureCli(tmp, args) {
   return { ms, rssMb: (rssKb * 1024) / MB, status: r.status, via: 'process.resourceUsage() preload', stderr: String(r.stderr) };
 }
 
-function benchCliBig(tmp, bigPath, bytes, parseRow) {
-  const runs = [];
-  for (let i = 0; i < CLI_BIG_RUNS; i++) runs.push(measureCli(tmp, [bigPath, '--format', 'json']));
-  const bad = runs.find((r) => r.status !== 0 && r.status !== 1);
-  if (bad) log(`warning: CLI exited with ${bad.status}: ${bad.stderr.split('\n').slice(-5).join(' ').trim().slice(0, 300)}`);
+/**
+ * The CLI on the big config, plus the same generator at 1/4 of the size, to show how time and
+ * memory grow with the input. A second run of the big file only when the first was quick.
+ */
+function benchCliBig(tmp, big, quarter, parseRow) {
+  const runOn = (file, maxRuns) => {
+    const runs = [measureCli(tmp, [file.path, '--format', 'json'])];
+    while (runs.length < maxRuns && runs[0].ms < CLI_REPEAT_UNDER_MS) runs.push(measureCli(tmp, [file.path, '--format', 'json']));
+    const bad = runs.find((r) => r.status !== 0 && r.status !== 1);
+    if (bad) log(`warning: CLI exited with ${bad.status} on ${path.basename(file.path)}: ${bad.stderr.split('\n').slice(-5).join(' ').trim().slice(0, 300)}`);
+    return { ...file, runs, wall: median(runs.map((r) => r.ms)), rss: Math.max(...runs.map((r) => r.rssMb)), status: runs[0].status };
+  };
+  const q = runOn(quarter, 3);
+  const b = runOn(big, CLI_BIG_RUNS);
   const base = measureCli(tmp, ['--version']);
-  const wall = median(runs.map((r) => r.ms));
-  const rss = Math.max(...runs.map((r) => r.rssMb));
-  log(`node bin/https-audit.js big.conf --format json > /dev/null   (${CLI_BIG_RUNS} runs, RSS via ${runs[0].via}, exit ${runs[0].status})`);
+  log(`node bin/https-audit.js <file> --format json > /dev/null   (RSS via ${b.runs[0].via}; exit ${b.status} = findings reported)`);
+  log(`baseline: \`https-audit --version\` peaks at ${fmt(base.rssMb, 0)} MB RSS`);
   log();
-  const rows = [
-    ['wall time', `${fmt(wall / 1000, 2)} s (median of ${CLI_BIG_RUNS}; min ${fmt(Math.min(...runs.map((r) => r.ms)) / 1000, 2)} s)`],
-    ['  of which parse (in-process figure above)', parseRow?.ok ? `${fmt(parseRow.medianMs / 1000, 2)} s` : 'n/a'],
-    ['CLI throughput', `${fmt(bytes / MB / (wall / 1000), 1)} MB/s end to end`],
-    ['peak RSS', `${fmt(rss, 0)} MB (file ${fmt(bytes / MB, 1)} MB -> ${fmt(rss / (bytes / MB), 1)}x file size)`],
-    ['peak RSS of `https-audit --version`', `${fmt(base.rssMb, 0)} MB (baseline)`],
-    ['RSS attributable to the input', `${fmt(rss - base.rssMb, 0)} MB = ${fmt((rss - base.rssMb) / (bytes / MB), 1)} MB per MB of config`],
+  const row = (r) => [
+    `${path.basename(r.path)} (${fmt(r.bytes / MB, 1)} MB, ${r.lines} lines)`,
+    `${fmt(r.wall / 1000, 2)} s`,
+    `${r.runs.length}`,
+    fmt(r.bytes / MB / (r.wall / 1000), 1),
+    fmt(r.rss, 0),
+    fmt(r.rss / (r.bytes / MB), 1) + 'x',
+    fmt((r.rss - base.rssMb) / (r.bytes / MB), 1),
   ];
-  log(table(['measure', 'value'], rows));
-  return { wall, rss, baseRss: base.rssMb, status: runs[0].status };
+  log(table(['input', 'wall (median)', 'runs', 'MB/s', 'peak RSS MB', 'RSS/file', 'MB RSS per input MB'], [row(q), row(b)]));
+  log();
+  const sizeX = b.bytes / q.bytes;
+  const timeX = b.wall / q.wall;
+  const rssX = (b.rss - base.rssMb) / Math.max(1, q.rss - base.rssMb);
+  log(`scaling ${fmt(sizeX, 1)}x input: wall ${fmt(timeX, 1)}x${timeX > 2 * sizeX ? '  <- superlinear (worse than O(n log n)-ish): see a CPU profile' : ''}; ` +
+    `RSS above baseline ${fmt(rssX, 1)}x${rssX <= 1.5 * sizeX ? ' (linear: bounded by input size)' : '  <- grows faster than the input'}`);
+  if (parseRow?.ok) log(`parse is ${fmt(parseRow.medianMs / 1000, 2)} s of the ${fmt(b.wall / 1000, 2)} s (${fmt((100 * parseRow.medianMs) / b.wall, 0)}%); the rest is start-up, include expansion, model, rules, JSON`);
+  return { quarter: q, big: b, baseRss: base.rssMb };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,8 +544,8 @@ if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
   log('\ndist/cli.js is missing: run `node scripts/build.mjs` first (or `npm run bench`).');
   process.exit(0);
 }
-const distKb = ['cli.js'].map((f) => statSync(path.join(ROOT, 'dist', f)).size / 1024)[0];
-log(`dist/cli.js: ${fmt(distKb, 0)} KiB`);
+const distFiles = readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+log(`dist: ${distFiles.map((f) => `${f} ${fmt(statSync(path.join(ROOT, 'dist', f)).size / 1024, 0)} KiB`).join(', ')}`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'https-audit-bench-'));
 const cleanup = () => rmSync(tmp, { recursive: true, force: true });
@@ -544,15 +562,20 @@ try {
   }
 
   heading('2. Parse throughput');
-  const text = generateBigConfig(BIG_LINES);
-  bytes = Buffer.byteLength(text);
-  const bigPath = path.join(tmp, 'big.conf');
-  writeFileSync(bigPath, text);
-  parse = await benchParse(tmp, text, bigPath);
+  const writeConf = (name, lines) => {
+    const text = generateBigConfig(lines);
+    const file = { path: path.join(tmp, name), bytes: Buffer.byteLength(text), lines: text.split('\n').length - 1 };
+    writeFileSync(file.path, text);
+    return { text, file };
+  };
+  const { text, file: big } = writeConf('big.conf', BIG_LINES);
+  bytes = big.bytes;
+  parse = await benchParse(tmp, text, big.path);
 
   heading('3. Whole CLI on the big config');
   try {
-    cli = benchCliBig(tmp, bigPath, bytes, parse?.[0]);
+    const { file: quarter } = writeConf('quarter.conf', Math.round(BIG_LINES / 4));
+    cli = benchCliBig(tmp, big, quarter, parse?.[0]);
   } catch (e) {
     log(`CLI benchmark failed: ${e.message}`);
   }
@@ -575,7 +598,10 @@ if (parse) {
   rows.push([`parse ${mb} MB config (nginx-conf 2.x, for comparison)`, other.ok ? `${fmt(other.medianMs)} ms` : 'failed', other.ok ? `${fmt(other.mbps)} MB/s` : '-', '-']);
 }
 if (cli) {
-  rows.push([`\`https-audit big.conf --format json\` (${fmt(bytes / MB, 1)} MB)`, `${fmt(cli.wall / 1000, 2)} s`, `${fmt(bytes / MB / (cli.wall / 1000))} MB/s`, `peak RSS ${fmt(cli.rss, 0)} MB (${fmt(cli.rss / (bytes / MB), 1)}x file)`]);
+  for (const r of [cli.quarter, cli.big]) {
+    rows.push([`\`https-audit --format json\` on ${fmt(r.bytes / MB, 1)} MB (${r.lines} lines)`, `${fmt(r.wall / 1000, 2)} s`,
+      `${fmt(r.bytes / MB / (r.wall / 1000))} MB/s`, `peak RSS ${fmt(r.rss, 0)} MB (${fmt(r.rss / (r.bytes / MB), 1)}x file)`]);
+  }
 }
 log(`Node ${process.version}, ${cpus[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus.length} cores`);
 log();

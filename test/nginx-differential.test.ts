@@ -10,6 +10,8 @@
  *      SEMANTIC any other nginx error           => not comparable (nginx stops at its first error,
  *               and we do not know directives), except that nginx got that far without a syntax
  *               error: an error of ours must not be on an earlier line than nginx's.
+ *    One known parser gap (a block nested in `types`/`map`/`geo`/... blocks, see HANDLER_BLOCKS)
+ *    is tallied apart and pinned by an `it.fails` case, so it cannot hide anything else.
  *
  * Keeping `nginx -t` away from /var (it creates temp directories, opens logs and binds the
  * listen sockets even when only testing): `-p <tmp>/` makes relative paths land in the temp
@@ -83,7 +85,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 }
 
 /** First `[emerg]` of nginx's stderr ("nginx: [emerg] ..." or "2024/01/01 00:00:00 [emerg] 1#1: ..."). */
-export function readVerdict(code: number, stderr: string): NginxVerdict {
+function readVerdict(code: number, stderr: string): NginxVerdict {
   if (code === 0) return { kind: 'ok', stderr };
   // A message may itself contain newlines (a quoted directive name): it runs to the next log line.
   const m = /\[emerg\] (?:\d+#\d+: )?([\s\S]*?)(?=\n(?:\d{4}\/\d\d\/\d\d |nginx: )|\n?$)/.exec(stderr);
@@ -311,7 +313,7 @@ function compare(confPath: string, nginx: NginxVerdict, ours: ParsedNginxFile): 
   if (nginx.kind === 'ok') return { kind: 'ok', problem: ours.error ? problem : undefined };
   const here = nginx.file === confPath && nginx.line !== undefined;
   if (nginx.kind === 'syntax' && here) {
-    const same = ours.error?.message === nginx.message && ours.error.line === nginx.line;
+    const same = ours.error !== undefined && ours.error.message === nginx.message && ours.error.line === nginx.line;
     if (same) return { kind: 'syntax' };
     if (nginx.message === 'unexpected "{"' && firstNestedHandlerBlock(ours) === nginx.line) {
       return { kind: 'syntax', knownGap: true };
@@ -504,11 +506,31 @@ if (!NGINX) {
       }
     });
 
+    describe('the known gap: a block nested in a custom-handler block (types, map, geo, ...)', () => {
+      const text = 'events {}\nhttp {\n    include sandbox.conf;\n    types {\n        text/html html {}\n    }\n}\n';
+      it('nginx rejects it with unexpected "{" on line 5', async () => {
+        const { confPath, verdict } = await both('gap.conf', 'gap.conf', text);
+        expect({ kind: verdict.kind, message: verdict.message, file: verdict.file, line: verdict.line }).toEqual({
+          kind: 'syntax',
+          message: 'unexpected "{"',
+          file: confPath,
+          line: 5,
+        });
+      });
+      // it.fails: passes while src/nginx/parse.ts accepts this config. When the parser learns the
+      // rule, this turns red: drop the `.fails` (and HANDLER_BLOCKS's allowance above).
+      it.fails('our parser does too (KNOWN GAP: it accepts the nested block)', () => {
+        const ours = parseNginx(new SourceFile('/gap.conf', 'gap.conf', text));
+        expect({ message: ours.error?.message, line: ours.error?.line }).toEqual({ message: 'unexpected "{"', line: 5 });
+      });
+    });
+
     it(`single-character mutations of the corpus: nginx and we agree`, async () => {
       const started = Date.now();
       const all = corpus.flatMap((c) => mutations(c.name, c.template, MUTATIONS_PER_FILE));
-      const tally = { ok: 0, syntax: 0, semantic: 0, lineChecked: 0, unsandboxed: 0 };
+      const tally = { ok: 0, syntax: 0, semantic: 0, lineChecked: 0, knownGap: 0 };
       const problems: string[] = [];
+      const notRun: string[] = [];
 
       await pool(all, CONCURRENCY, async (m, i, slot) => {
         const text = sandbox.render(m.template);
@@ -516,7 +538,7 @@ if (!NGINX) {
         const ours = parseNginx(new SourceFile(confPath, `${m.base} (${m.what})`, text));
         if (!ours.error && !sandboxed(ours)) {
           // nginx would create its temp directories under /var: do not run it.
-          tally.unsandboxed++;
+          notRun.push(`${m.base}, ${m.what}`);
           return;
         }
         writeFileSync(confPath, text);
@@ -524,16 +546,19 @@ if (!NGINX) {
         const outcome = compare(confPath, verdict, ours);
         tally[outcome.kind]++;
         if (outcome.lineChecked) tally.lineChecked++;
+        if (outcome.knownGap) tally.knownGap++;
         if (outcome.problem) problems.push(`${m.base}, ${m.what} [${outcome.kind}]: ${outcome.problem}`);
         rmSync(confPath, { force: true });
       });
 
-      const comparable = tally.ok + tally.syntax;
+      const comparable = tally.ok + tally.syntax - tally.knownGap;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
         `nginx differential: ${all.length} mutations of ${corpus.length} configs in ${seconds}s: ` +
-          `${tally.ok} OK, ${tally.syntax} SYNTAX, ${tally.semantic} SEMANTIC (${tally.lineChecked} line-checked), ` +
-          `${tally.unsandboxed} not run; ${comparable} comparable, ${problems.length} disagreements`,
+          `${tally.ok} OK, ${tally.syntax} SYNTAX (${tally.knownGap} the known "{" gap), ` +
+          `${tally.semantic} SEMANTIC (${tally.lineChecked} line-checked), ${notRun.length} not run` +
+          `${notRun.length ? ` (${notRun.join('; ')})` : ''}; ` +
+          `${comparable} comparable, ${problems.length} disagreements`,
       );
       expect(problems.slice(0, 25), `${problems.length} disagreements`).toEqual([]);
       expect(all.length).toBeGreaterThanOrEqual(600);

@@ -1,4 +1,4 @@
-import { isHstsHeader } from '../../src/nginx/facts.js';
+import { isHstsHeader, isPublicPlainHttpServer } from '../../src/nginx/facts.js';
 import { headerEntry, serverLabel, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
@@ -12,12 +12,12 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const { node, scope } of config.directives) {
         const server = scope.server;
-        if (node.d.name !== 'add_header' || !server || server.tls) continue;
+        if (node.d.name !== 'add_header' || !server || !isPublicPlainHttpServer(server)) continue;
         if (!isHstsHeader(headerEntry(node).name)) continue;
         report({
           span: spanOf(node),
           message:
-            `${serverLabel(server)} only speaks plain http here, and browsers ignore Strict-Transport-Security received over http (RFC 6797 §8.1). ` +
+            `${serverLabel(server)} only speaks plain http on port 80, and browsers ignore Strict-Transport-Security received over http (RFC 6797 §8.1). ` +
             'Send it from the https server; redirect this one.',
         });
       }

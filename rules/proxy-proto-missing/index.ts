@@ -54,9 +54,13 @@ function droppedSchemeHeader(scope: Scope) {
   return undefined;
 }
 
+/** Names that only resolve inside a private network, a cluster or a container network. */
+const INTERNAL_SUFFIX = /\.(internal|local|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
+
 /** `proxy_pass https://api.example.com` to a third party: not an application that reads the header. */
 function isExternalTlsUpstream(config: NginxConfig, target: string): boolean {
   if (!/^https:\/\//i.test(target)) return false;
-  const host = targetHost(target);
-  return host.includes('.') && !config.upstreams.has(host) && !/^[\d.]+$/.test(host) && !host.startsWith('[');
+  const host = targetHost(target).toLowerCase();
+  if (!host.includes('.') || config.upstreams.has(host) || /^[\d.]+$/.test(host) || host.startsWith('[')) return false;
+  return !INTERNAL_SUFFIX.test(host);
 }

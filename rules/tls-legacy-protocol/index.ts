@@ -1,11 +1,12 @@
-import { argSpanOf } from '../../src/nginx/model.js';
+import { argSpanOf, headSpan, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
+/** Keys in lower case: nginx matches ssl_protocols values with ngx_strcasecmp. */
 const LEGACY: Record<string, string> = {
-  SSLv2: 'SSLv2 is broken (RFC 6176)',
-  SSLv3: 'SSLv3 is broken (POODLE, RFC 7568)',
-  TLSv1: 'TLSv1 is deprecated (RFC 8996)',
-  'TLSv1.1': 'TLSv1.1 is deprecated (RFC 8996)',
+  sslv2: 'SSLv2 is broken (RFC 6176)',
+  sslv3: 'SSLv3 is broken (POODLE, RFC 7568)',
+  tlsv1: 'TLSv1 is deprecated (RFC 8996)',
+  'tlsv1.1': 'TLSv1.1 is deprecated (RFC 8996)',
 };
 const DIRECTIVES: Record<string, string> = {
   ssl_protocols: 'for clients',
@@ -22,12 +23,26 @@ export const rule: Rule = {
   summary: 'ssl_protocols enables SSLv2, SSLv3, TLSv1 or TLSv1.1.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node } of config.directives) {
+      for (const { node, scope } of config.directives) {
         const hop = DIRECTIVES[node.d.name];
         if (!hop) continue;
+        // ssl_protocols of a server that is not the default on its shared socket has no effect.
+        const owner = node.d.name === 'ssl_protocols' && scope.server?.tls ? tlsDefaultServer(config, scope.server) : undefined;
+        const ineffective = owner !== undefined && owner !== scope.server;
         for (const arg of node.d.args) {
-          const why = LEGACY[arg.value];
+          const why = LEGACY[arg.value.toLowerCase()];
           if (!why) continue;
+          if (ineffective) {
+            report({
+              span: argSpanOf(node, arg),
+              severity: 'info',
+              message:
+                `${arg.value} is listed, but this ssl_protocols has no effect: nginx chooses the protocol before it knows the server name, ` +
+                `so on this shared listen socket the default server's setting applies (${serverLabel(owner)}). ${why}: remove it.`,
+              related: [{ span: headSpan(owner.node!), message: 'the default server whose ssl_protocols applies' }],
+            });
+            continue;
+          }
           report({
             span: argSpanOf(node, arg),
             message: `${node.d.name} enables ${arg.value} ${hop}: ${why}. Use: ${node.d.name} TLSv1.2 TLSv1.3;`,

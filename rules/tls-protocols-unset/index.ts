@@ -1,4 +1,4 @@
-import { headSpan, inheritedDirective, serverLabel } from '../../src/nginx/model.js';
+import { headSpan, inheritedDirective, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** A TLS listener with no ssl_protocols anywhere above it: the protocols depend on the nginx version. */
@@ -11,6 +11,8 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const server of config.servers) {
         if (!server.tls || server.incomplete || inheritedDirective(server, 'ssl_protocols')) continue;
+        // On a shared socket only the default server's protocols apply; it is judged on its own.
+        if (tlsDefaultServer(config, server) !== server) continue;
         const listen = server.listens.find((l) => l.ssl || l.quic)!;
         report({
           span: headSpan(listen.node),

@@ -3,9 +3,27 @@ import type { Rule } from '../../src/types.js';
 
 const DIRECTIVES = new Set(['ssl_ciphers', 'proxy_ssl_ciphers', 'uwsgi_ssl_ciphers', 'grpc_ssl_ciphers']);
 /** OpenSSL cipher-string keywords that select broken or unauthenticated suites (gixy-ng weak_ssl_tls). */
-const WEAK_KEYWORDS = new Set(['RC4', 'DES', '3DES', 'MD5', 'NULL', 'ANULL', 'ENULL', 'EXP', 'EXPORT', 'EXPORT40', 'EXPORT56', 'LOW', 'ADH', 'AECDH', 'SSLV2', 'IDEA', 'SEED', 'PSK', 'SRP']);
-/** Suite names that contain a weak algorithm. */
-const WEAK_NAME = /(^|-)(RC4|DES|DES-CBC3|NULL|EXP|EXP1024|ADH|AECDH|MD5|IDEA|SEED)(-|$)|^EXP-|^ADH-|^AECDH-|-MD5$|-NULL-|^NULL-/i;
+const WEAK_KEYWORDS = new Set(['RC4', 'DES', '3DES', 'MD5', 'NULL', 'ANULL', 'ENULL', 'EXP', 'EXPORT', 'EXPORT40', 'EXPORT56', 'LOW', 'ADH', 'AECDH', 'SSLV2', 'IDEA', 'SEED']);
+
+/**
+ * The keywords that select a named suite (upper case), so that `!RC4` is known to delete
+ * `RC4-SHA`: openssl-ciphers(1) deletes every suite a `!` keyword selects, wherever it stands.
+ */
+export function suiteKeywords(name: string): string[] {
+  const n = name.toUpperCase();
+  const out: string[] = [];
+  if (/(^|-)RC4(-|$)/.test(n)) out.push('RC4');
+  if (/DES-CBC3|(^|-)3DES(-|$)/.test(n)) out.push('3DES');
+  else if (/(^|-)DES(-CBC)?(-|$)/.test(n)) out.push('DES', 'LOW');
+  if (/^NULL-|-NULL-|-NULL$|WITH-NULL/.test(n)) out.push('ENULL', 'NULL');
+  if (/^EXP(1024)?-/.test(n)) out.push('EXP', 'EXPORT', 'LOW');
+  if (/^ADH-/.test(n)) out.push('ADH', 'ANULL', 'NULL');
+  if (/^AECDH-/.test(n)) out.push('AECDH', 'ANULL', 'NULL');
+  if (/-MD5$/.test(n)) out.push('MD5');
+  if (/(^|-)IDEA(-|$)/.test(n)) out.push('IDEA');
+  if (/(^|-)SEED(-|$)/.test(n)) out.push('SEED');
+  return out;
+}
 
 /** Weak tokens in ssl_ciphers: RC4, DES/3DES, MD5, NULL, EXPORT, anonymous suites… */
 export const rule: Rule = {
@@ -24,16 +42,16 @@ export const rule: Rule = {
         for (const token of tokens) {
           if (/^[!\-+@]/.test(token.text)) continue;
           const parts = token.text.toUpperCase().split('+');
-          const weak = parts.length > 1 || WEAK_KEYWORDS.has(parts[0]!)
-            ? parts.find((p) => WEAK_KEYWORDS.has(p))
-            : WEAK_NAME.test(token.text) ? token.text : undefined;
-          if (!weak || removed.has(weak.toUpperCase()) || parts.some((p) => removed.has(p))) continue;
+          // A keyword (`RC4`, `aNULL+kRSA`) or a suite name (`RC4-SHA`).
+          const keywords = parts.length > 1 || WEAK_KEYWORDS.has(parts[0]!) ? parts : suiteKeywords(token.text);
+          const weak = keywords.find((k) => WEAK_KEYWORDS.has(k));
+          if (!weak || keywords.some((k) => removed.has(k))) continue;
           const file = node.d.file;
           const start = offsetInArg(file, arg, token.index);
           report({
             span: { file, start, end: offsetInArg(file, arg, token.index + token.text.length) },
             message:
-              `${node.d.name} enables ${token.text}${weak === token.text ? '' : ` (${weak})`}, a broken or unauthenticated cipher suite. ` +
+              `${node.d.name} enables ${token.text}${weak === token.text.toUpperCase() ? '' : ` (${weak})`}, a broken or unauthenticated cipher suite. ` +
               "Remove it, or use Mozilla's intermediate list (six ECDHE AEAD suites).",
           });
         }

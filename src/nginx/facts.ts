@@ -154,6 +154,15 @@ export function isTlsOnlyServer(server: Server): boolean {
   return server.tls && !server.plainHttp;
 }
 
+/**
+ * A server browsers reach directly over plain http: no TLS listener and a public port 80.
+ * A plain server on a loopback address, a unix socket or another port usually sits behind a
+ * TLS-terminating proxy, where what it sends does reach browsers over https.
+ */
+export function isPublicPlainHttpServer(server: Server): boolean {
+  return !server.tls && server.listens.some((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
+}
+
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
 export function hstsViaHeadersMore(scope: Scope): boolean {
   const mentions = (s: Scope) =>

@@ -69,6 +69,8 @@ export interface Listen {
   internal: boolean;
   /** True when the server has no `listen` and nginx's default (`*:80`) applies. */
   implicit: boolean;
+  /** The address:port socket this listener binds (`*:443`, `[::]:443`, `10.0.0.1:443`). */
+  socket: string;
 }
 
 export interface Server extends Scope {
@@ -187,7 +189,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
     if (n.d.name === 'server_name') server.names.push(...n.d.args.map((a) => a.value));
   }
   if (server.listens.length === 0) {
-    server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true });
+    server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
   const legacySslOn = server.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on') ||
     ancestorsOf(server).some((s) => s.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on'));
@@ -207,6 +209,7 @@ function parseListen(node: ExpandedNode): Listen {
     defaultServer: params.includes('default_server') || params.includes('default'),
     internal: false,
     implicit: false,
+    socket: addr ?? '',
   };
   if (!addr) return listen;
   if (addr.includes('$')) {
@@ -235,6 +238,7 @@ function parseListen(node: ExpandedNode): Listen {
   }
   listen.port = port ? Number(port) : 80;
   listen.internal = isLoopbackHost(host);
+  listen.socket = `${!host || host === '*' || host === '0.0.0.0' ? '*' : v6 ? `[${host}]` : host}:${listen.port}`;
   return listen;
 }
 
@@ -256,6 +260,25 @@ export function chainOf(scope: Scope): Scope[] {
 
 export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
   return scope.own.filter((n) => n.d.name === name);
+}
+
+/**
+ * The server whose TLS settings a handshake on this server's sockets uses. nginx picks the
+ * protocol versions before it knows the requested name: on a listen socket shared by several
+ * servers, the default server's `ssl_protocols` applies to all of them (domain-facts.md, nginx:
+ * seen live with Debian's nginx 1.22 and OpenSSL 3). Returns the server itself when it is the
+ * default on one of its TLS sockets, else the default server of its first TLS socket.
+ */
+export function tlsDefaultServer(config: NginxConfig, server: Server): Server {
+  const tlsSockets = server.listens.filter((l) => l.ssl).map((l) => l.socket);
+  let first: Server | undefined;
+  for (const socket of tlsSockets) {
+    const sharing = config.servers.filter((s) => s.listens.some((l) => l.ssl && l.socket === socket));
+    const chosen = sharing.find((s) => s.listens.some((l) => l.socket === socket && l.defaultServer)) ?? sharing[0]!;
+    if (chosen === server) return server;
+    first ??= chosen;
+  }
+  return first ?? server;
 }
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */
@@ -340,7 +363,7 @@ export function describeScope(scope: Scope): string {
 
 export function serverLabel(server: Server): string {
   const names = server.names.filter((n) => n && n !== '_' && n !== '""');
-  return names.length ? names.join(' ') : 'the default server';
+  return names.length ? names.join(' ') : '(no server_name)';
 }
 
 /** Requests that match no location are handled by the server scope itself. */
