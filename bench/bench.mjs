@@ -6,13 +6,15 @@
 //
 // Always exits 0: the PASS/MISS lines are information, not a gate.
 // Environment knobs (optional): BENCH_RUNS (start-up runs per case, default 20),
-// BENCH_LINES (lines in the big config, default 300000).
+// BENCH_LINES (lines in the big config, default 300000), BENCH_CLI_TIMEOUT (seconds, default 75).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'https-audit.js');
@@ -24,6 +26,7 @@ const BIG_LINES = intEnv('BENCH_LINES', 300_000);
 const PARSE_RUNS = 5;
 const CLI_BIG_RUNS = 2; // the second only when the first took < CLI_REPEAT_UNDER_MS
 const CLI_REPEAT_UNDER_MS = 10_000;
+const CLI_TIMEOUT_S = intEnv('BENCH_CLI_TIMEOUT', 75); // keeps the whole bench near 2 minutes even if the CLI regresses
 
 const STARTUP_TARGET = 1.5; // audit of a tiny project within 1.5x of `node -e 0`
 const PARSE_TARGET = 40; // MB/s
@@ -350,7 +353,7 @@ function benchStartup(tmp) {
   for (const r of rows.filter((r) => r.key === 'audit' || r.key === 'json')) {
     const ok = r.ratio <= STARTUP_TARGET;
     log(`${ok ? 'PASS' : 'MISS'}  ${r.label}: ${fmt(r.ratio, 2)}x node -e 0 (target <= ${STARTUP_TARGET}x; ` +
-      `+${fmt(r.median - base)} ms over bare node)`);
+      `+${fmt(r.median - base)} ms over bare node; fastest-run ratio ${fmt(r.min / Math.min(...times.node), 2)}x)`);
   }
   const v = rows.find((r) => r.key === 'version');
   const a = rows.find((r) => r.key === 'audit');
@@ -403,12 +406,26 @@ function countNginxConf(node) {
   return n - 1; // minus the root
 }
 
+/**
+ * A full GC between runs, so that each run starts from a clean heap as the CLI does (it parses
+ * once per process) instead of paying to collect the previous run's tree. Falls back to nothing.
+ */
+const fullGc = (() => {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc');
+  } catch {
+    return () => {};
+  }
+})();
+
 /** Runs fn once as warm-up, then PARSE_RUNS times; returns per-run ms and the last result. */
 function timeRuns(fn) {
   let result = fn();
   const ms = [];
   for (let i = 0; i < PARSE_RUNS; i++) {
     result = undefined; // let the previous tree be collected
+    fullGc();
     const t0 = performance.now();
     result = fn();
     ms.push(performance.now() - t0);
@@ -450,7 +467,7 @@ async function benchParse(tmp, text, bigPath) {
     rows.push({ label: 'nginx-conf NginxParser', ok: false, note: `could not parse: ${e.message}` });
   }
 
-  log(`input: ${fmt(bytes / MB, 2)} MB, ${text.split('\n').length - 1} lines; 1 warm-up + ${PARSE_RUNS} runs, in-process, median`);
+  log(`input: ${fmt(bytes / MB, 2)} MB, ${text.split('\n').length - 1} lines; 1 warm-up + ${PARSE_RUNS} runs, in-process, full GC before each run, median`);
   log();
   log(table(['parser', 'median ms', 'min ms', 'MB/s', 'result'],
     rows.map((r) => r.ok ? [r.label, fmt(r.medianMs), fmt(r.minMs), fmt(r.mbps), r.note] : [r.label, '-', '-', '-', r.note])));
@@ -464,27 +481,41 @@ async function benchParse(tmp, text, bigPath) {
   return rows;
 }
 
-/** Peak RSS + wall time of one CLI run, via /usr/bin/time -v or a preloaded resourceUsage() reporter. */
+const HAVE_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true'], { stdio: 'ignore' }).status === 0;
+const HAVE_TIMEOUT = spawnSync('timeout', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Peak RSS + wall time of one CLI run, via /usr/bin/time -v or, without it, a preloaded
+ * process.resourceUsage() reporter. Runs longer than CLI_TIMEOUT_S are killed (timedOut: true).
+ */
 function measureCli(tmp, args) {
-  const haveTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true'], { stdio: 'ignore' }).status === 0;
   const t0 = performance.now();
-  let rssKb, status;
-  if (haveTime) {
-    const r = spawnSync('/usr/bin/time', ['-v', NODE, CLI, ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
+  if (HAVE_TIME) {
+    // coreutils `timeout` inside `time`, so the kill reaches node and time still reports.
+    const cmd = HAVE_TIMEOUT ? ['timeout', '-s', 'KILL', String(CLI_TIMEOUT_S), NODE, CLI, ...args] : [NODE, CLI, ...args];
+    const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
     const ms = performance.now() - t0;
     const err = String(r.stderr);
-    rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1]);
-    status = Number(/Exit status: (\d+)/.exec(err)?.[1] ?? r.status);
-    return { ms, rssMb: (rssKb * 1024) / MB, status, via: '/usr/bin/time -v', stderr: err };
+    const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1]);
+    const status = Number(/Exit status: (\d+)/.exec(err)?.[1] ?? r.status);
+    return { ms, rssMb: (rssKb * 1024) / MB, status, timedOut: HAVE_TIMEOUT && status === 137, via: '/usr/bin/time -v', stderr: err };
   }
   const report = path.join(tmp, 'rusage.json');
   const preload = path.join(tmp, 'rusage-preload.cjs');
+  rmSync(report, { force: true });
   writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.resourceUsage())));\n`);
-  const r = spawnSync(NODE, ['--require', preload, CLI, ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
+  const r = spawnSync(NODE, ['--require', preload, CLI, ...args], {
+    cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB, timeout: CLI_TIMEOUT_S * 1000, killSignal: 'SIGKILL',
+  });
   const ms = performance.now() - t0;
-  rssKb = JSON.parse(readFileSync(report, 'utf8')).maxRSS;
-  return { ms, rssMb: (rssKb * 1024) / MB, status: r.status, via: 'process.resourceUsage() preload', stderr: String(r.stderr) };
+  let rssKb = NaN;
+  try {
+    rssKb = JSON.parse(readFileSync(report, 'utf8')).maxRSS;
+  } catch { /* killed or crashed before exit */ }
+  return { ms, rssMb: (rssKb * 1024) / MB, status: r.status, timedOut: r.signal === 'SIGKILL', via: 'process.resourceUsage() preload', stderr: String(r.stderr) };
 }
+
+const wallText = (r) => (r.runs.some((x) => x.timedOut) ? `> ${CLI_TIMEOUT_S} s (killed)` : `${fmt(r.wall / 1000, 2)} s`);
 
 /**
  * The CLI on the big config, plus the same generator at 1/4 of the size, to show how time and
@@ -494,7 +525,8 @@ function benchCliBig(tmp, big, quarter, parseRow) {
   const runOn = (file, maxRuns) => {
     const runs = [measureCli(tmp, [file.path, '--format', 'json'])];
     while (runs.length < maxRuns && runs[0].ms < CLI_REPEAT_UNDER_MS) runs.push(measureCli(tmp, [file.path, '--format', 'json']));
-    const bad = runs.find((r) => r.status !== 0 && r.status !== 1);
+    if (runs[0].timedOut) log(`warning: ${path.basename(file.path)}: killed after ${CLI_TIMEOUT_S} s (CLI_TIMEOUT_S); the figures are lower bounds`);
+    const bad = runs.find((r) => r.status !== 0 && r.status !== 1 && !r.timedOut);
     if (bad) log(`warning: CLI exited with ${bad.status} on ${path.basename(file.path)}: ${bad.stderr.split('\n').slice(-5).join(' ').trim().slice(0, 300)}`);
     return { ...file, runs, wall: median(runs.map((r) => r.ms)), rss: Math.max(...runs.map((r) => r.rssMb)), status: runs[0].status };
   };
@@ -506,7 +538,7 @@ function benchCliBig(tmp, big, quarter, parseRow) {
   log();
   const row = (r) => [
     `${path.basename(r.path)} (${fmt(r.bytes / MB, 1)} MB, ${r.lines} lines)`,
-    `${fmt(r.wall / 1000, 2)} s`,
+    wallText(r),
     `${r.runs.length}`,
     fmt(r.bytes / MB / (r.wall / 1000), 1),
     fmt(r.rss, 0),
@@ -599,7 +631,7 @@ if (parse) {
 }
 if (cli) {
   for (const r of [cli.quarter, cli.big]) {
-    rows.push([`\`https-audit --format json\` on ${fmt(r.bytes / MB, 1)} MB (${r.lines} lines)`, `${fmt(r.wall / 1000, 2)} s`,
+    rows.push([`\`https-audit --format json\` on ${fmt(r.bytes / MB, 1)} MB (${r.lines} lines)`, wallText(r),
       `${fmt(r.bytes / MB / (r.wall / 1000))} MB/s`, `peak RSS ${fmt(r.rss, 0)} MB (${fmt(r.rss / (r.bytes / MB), 1)}x file)`]);
   }
 }

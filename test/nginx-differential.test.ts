@@ -6,12 +6,11 @@
  * 3. Deterministic single-character mutations of the corpus (a seeded PRNG, never Math.random)
  *    are run through `nginx -t` and classified by nginx's verdict:
  *      OK       nginx accepts                   => we must report no error;
- *      SYNTAX   nginx says `unexpected ...`     => we must report the same message on the same line;
+ *      SYNTAX   nginx says `unexpected ...` or `too long parameter ...`
+ *                                               => we must report the same message on the same line;
  *      SEMANTIC any other nginx error           => not comparable (nginx stops at its first error,
  *               and we do not know directives), except that nginx got that far without a syntax
  *               error: an error of ours must not be on an earlier line than nginx's.
- *    One known parser gap (a block nested in `types`/`map`/`geo`/... blocks, see HANDLER_BLOCKS)
- *    is tallied apart and pinned by an `it.fails` case, so it cannot hide anything else.
  *
  * Keeping `nginx -t` away from /var (it creates temp directories, opens logs and binds the
  * listen sockets even when only testing): `-p <tmp>/` makes relative paths land in the temp
@@ -94,7 +93,7 @@ function readVerdict(code: number, stderr: string): NginxVerdict {
   const at = /^([\s\S]*) in (\S+):(\d+)$/.exec(text);
   const message = at ? at[1]! : text;
   return {
-    kind: message.startsWith('unexpected') ? 'syntax' : 'semantic',
+    kind: message.startsWith('unexpected') || message.startsWith('too long parameter') ? 'syntax' : 'semantic',
     message,
     file: at?.[2],
     line: at ? Number(at[3]) : undefined,
@@ -258,48 +257,6 @@ interface Outcome {
   problem?: string;
   /** A SEMANTIC case whose line could be checked against ours. */
   lineChecked?: boolean;
-  /** A disagreement that is the known gap below. */
-  knownGap?: boolean;
-}
-
-/**
- * KNOWN GAP in src/nginx/parse.ts (reported, not fixed here): blocks whose body nginx hands to
- * a custom handler (`cf->handler` in ngx_conf_parse) reject any nested block with
- * `unexpected "{"`. Our parser does not know these directives and accepts the nested block.
- * Such a disagreement is tallied apart instead of failing, and only when our own parse of the
- * same text shows a block opening on nginx's line, directly inside one of these blocks.
- * Once the parser implements the rule these cases simply agree.
- */
-const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
-
-/** Offset of the `{` that opens `d`'s block: after its last word, past blanks and comments. */
-function openingBrace(text: string, d: NginxDirective): number {
-  let at = (d.args.at(-1) ?? d.nameArg).end;
-  for (;;) {
-    const c = text[at];
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') at++;
-    else if (c === '#') {
-      const nl = text.indexOf('\n', at);
-      at = nl < 0 ? text.length : nl;
-    } else return at;
-  }
-}
-
-/** Line of the first `{` that opens a block directly inside a handler block, by our parse. */
-function firstNestedHandlerBlock(parsed: ParsedNginxFile): number | undefined {
-  let first: number | undefined;
-  const walk = (list: NginxDirective[], inHandler: boolean) => {
-    for (const d of list) {
-      if (d.block === undefined) continue;
-      if (inHandler) {
-        const at = openingBrace(parsed.file.text, d);
-        if (first === undefined || at < first) first = at;
-      }
-      walk(d.block, HANDLER_BLOCKS.has(d.name));
-    }
-  };
-  walk(parsed.directives, false);
-  return first === undefined ? undefined : parsed.file.position(first).line;
 }
 
 function describeOurs(parsed: ParsedNginxFile): string {
@@ -314,11 +271,7 @@ function compare(confPath: string, nginx: NginxVerdict, ours: ParsedNginxFile): 
   const here = nginx.file === confPath && nginx.line !== undefined;
   if (nginx.kind === 'syntax' && here) {
     const same = ours.error !== undefined && ours.error.message === nginx.message && ours.error.line === nginx.line;
-    if (same) return { kind: 'syntax' };
-    if (nginx.message === 'unexpected "{"' && firstNestedHandlerBlock(ours) === nginx.line) {
-      return { kind: 'syntax', knownGap: true };
-    }
-    return { kind: 'syntax', problem };
+    return same ? { kind: 'syntax' } : { kind: 'syntax', problem };
   }
   // nginx tokenized everything up to its error without a syntax error, so ours cannot come earlier.
   if (here && ours.error) {
@@ -331,6 +284,42 @@ function compare(confPath: string, nginx: NginxVerdict, ours: ParsedNginxFile): 
 // Hand-written broken configs
 
 const BROKEN: { name: string; text: string; message: string; line: number }[] = [
+  {
+    name: 'a block nested in a types block (read by its own handler)',
+    text: 'events {}\nhttp {\n    include sandbox.conf;\n    types {\n        text/html html {}\n    }\n}\n',
+    message: 'unexpected "{"',
+    line: 5,
+  },
+  {
+    name: 'a block nested in a map block',
+    text: 'events {}\nhttp {\n    include sandbox.conf;\n    map $uri $x {\n        default 1;\n        /a { }\n    }\n}\n',
+    message: 'unexpected "{"',
+    line: 6,
+  },
+  {
+    name: 'a quoted value whose 4095 bytes and closing quote fill the 4 KB buffer',
+    text: `events {}\nhttp {\n    include sandbox.conf;\n    add_header X-Long "${'a'.repeat(4095)}";\n}\n`,
+    message: 'too long parameter "aaaaaaaaaa..." started',
+    line: 4,
+  },
+  {
+    name: 'an unterminated quote over more than 4 KB (2-byte characters)',
+    text: `events {}\nhttp {\n    include sandbox.conf;\n    add_header X-Long "${'é'.repeat(2048)};\n}\n`,
+    message: 'too long parameter, probably missing terminating """ character',
+    line: 4,
+  },
+  {
+    name: 'a 4096-byte word',
+    text: `events {}\nhttp {\n    include sandbox.conf;\n    add_header X-Long ${'a'.repeat(4096)};\n}\n`,
+    message: 'too long parameter "aaaaaaaaaa..." started',
+    line: 4,
+  },
+  {
+    name: 'a 4 KB comment line',
+    text: `events {}\n# ${'a'.repeat(4100)}\nhttp {\n    include sandbox.conf;\n}\n`,
+    message: 'too long parameter "# aaaaaaaa..." started',
+    line: 2,
+  },
   {
     name: 'an unbalanced "}"',
     text: 'events {}\nhttp {\n    include sandbox.conf;\n}\n}\n',
@@ -506,29 +495,10 @@ if (!NGINX) {
       }
     });
 
-    describe('the known gap: a block nested in a custom-handler block (types, map, geo, ...)', () => {
-      const text = 'events {}\nhttp {\n    include sandbox.conf;\n    types {\n        text/html html {}\n    }\n}\n';
-      it('nginx rejects it with unexpected "{" on line 5', async () => {
-        const { confPath, verdict } = await both('gap.conf', 'gap.conf', text);
-        expect({ kind: verdict.kind, message: verdict.message, file: verdict.file, line: verdict.line }).toEqual({
-          kind: 'syntax',
-          message: 'unexpected "{"',
-          file: confPath,
-          line: 5,
-        });
-      });
-      // it.fails: passes while src/nginx/parse.ts accepts this config. When the parser learns the
-      // rule, this turns red: drop the `.fails` (and HANDLER_BLOCKS's allowance above).
-      it.fails('our parser does too (KNOWN GAP: it accepts the nested block)', () => {
-        const ours = parseNginx(new SourceFile('/gap.conf', 'gap.conf', text));
-        expect({ message: ours.error?.message, line: ours.error?.line }).toEqual({ message: 'unexpected "{"', line: 5 });
-      });
-    });
-
     it(`single-character mutations of the corpus: nginx and we agree`, async () => {
       const started = Date.now();
       const all = corpus.flatMap((c) => mutations(c.name, c.template, MUTATIONS_PER_FILE));
-      const tally = { ok: 0, syntax: 0, semantic: 0, lineChecked: 0, knownGap: 0 };
+      const tally = { ok: 0, syntax: 0, semantic: 0, lineChecked: 0 };
       const problems: string[] = [];
       const notRun: string[] = [];
 
@@ -546,16 +516,15 @@ if (!NGINX) {
         const outcome = compare(confPath, verdict, ours);
         tally[outcome.kind]++;
         if (outcome.lineChecked) tally.lineChecked++;
-        if (outcome.knownGap) tally.knownGap++;
         if (outcome.problem) problems.push(`${m.base}, ${m.what} [${outcome.kind}]: ${outcome.problem}`);
         rmSync(confPath, { force: true });
       });
 
-      const comparable = tally.ok + tally.syntax - tally.knownGap;
+      const comparable = tally.ok + tally.syntax;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
         `nginx differential: ${all.length} mutations of ${corpus.length} configs in ${seconds}s: ` +
-          `${tally.ok} OK, ${tally.syntax} SYNTAX (${tally.knownGap} the known "{" gap), ` +
+          `${tally.ok} OK, ${tally.syntax} SYNTAX, ` +
           `${tally.semantic} SEMANTIC (${tally.lineChecked} line-checked), ${notRun.length} not run` +
           `${notRun.length ? ` (${notRun.join('; ')})` : ''}; ` +
           `${comparable} comparable, ${problems.length} disagreements`,

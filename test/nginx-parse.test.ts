@@ -72,6 +72,9 @@ describe('nginx syntax', () => {
     ['events {}\n;\n', 2, 1, 'unexpected ";"'],
     ['server_name "a"b;\n', 1, 16, 'unexpected "b"'],
     ['http { listen 80 }\n', 1, 18, 'unexpected "}"'],
+    ['http {\n  types {\n    text/html html { }\n  }\n}\n', 3, 20, 'unexpected "{"'],
+    [`add_header X "${'a'.repeat(4095)}";\n`, 1, 15, 'too long parameter "aaaaaaaaaa..." started'],
+    [`# ${'é'.repeat(2100)}\nevents {}\n`, 1, 1, 'too long parameter "# \u00e9\u00e9\u00e9\u00e9..." started'],
     ['\uFEFFevents {}\n', 1, 1, 'unknown directive "\uFEFFevents" (the file starts with a UTF-8 byte order mark)'],
   ])('rejects %j at %i:%i with nginx\'s message', (text, line, column, message) => {
     expect(parse(text).error).toMatchObject({ line, column, message });

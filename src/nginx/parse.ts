@@ -61,6 +61,15 @@ const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
 const SEMI = 0x3b, LBRACE = 0x7b, RBRACE = 0x7d, HASH = 0x23, BSLASH = 0x5c;
 const DQUOTE = 0x22, SQUOTE = 0x27, DOLLAR = 0x24, RPAREN = 0x29;
 
+/**
+ * Blocks whose content a module's own handler reads (cf->handler in ngx_conf_parse): nginx
+ * rejects any nested `{` inside them with `unexpected "{"`.
+ */
+const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
+
+/** NGX_CONF_BUFFER: a token that spans this many bytes is refused. */
+const CONF_BUFFER = 4096;
+
 const enum Tok {
   Ok,
   BlockStart,
@@ -101,7 +110,7 @@ class Parser {
       };
     }
     try {
-      this.parseBlock(directives, false);
+      this.parseBlock(directives, false, false);
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
@@ -119,7 +128,7 @@ class Parser {
   }
 
   /** ngx_conf_parse(): reads directives until `}` (inBlock) or end of file (top level). */
-  private parseBlock(out: NginxDirective[], inBlock: boolean): void {
+  private parseBlock(out: NginxDirective[], inBlock: boolean, handlerBlock: boolean): void {
     for (;;) {
       const rc = this.readToken();
       if (rc === Tok.BlockDone) {
@@ -142,6 +151,7 @@ class Parser {
       };
       out.push(directive);
       if (rc === Tok.BlockStart) {
+        if (handlerBlock) this.stop(this.stopAt, 'unexpected "{"');
         if (directive.name.endsWith('_by_lua_block')) {
           const bodyStart = this.stopAt + 1;
           const close = skipLua(this.text, bodyStart);
@@ -151,11 +161,29 @@ class Parser {
           directive.end = close + 1;
         } else {
           directive.block = [];
-          this.parseBlock(directive.block, true);
+          this.parseBlock(directive.block, true, HANDLER_BLOCKS.has(directive.name));
           directive.end = this.stopAt + 1;
         }
       }
     }
+  }
+
+  private byteCache = { from: -1, to: -1, bytes: 0 };
+
+  /** UTF-8 length of text[from, to), computed incrementally while a long token grows. */
+  private bytesBetween(from: number, to: number): number {
+    const c = this.byteCache;
+    if (c.from !== from || c.to > to) {
+      c.from = from;
+      c.to = from;
+      c.bytes = 0;
+    }
+    for (let i = c.to; i < to; i++) {
+      const code = this.text.charCodeAt(i);
+      c.bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code < 0xdc00 ? 4 : code >= 0xdc00 && code < 0xe000 ? 0 : 3;
+    }
+    c.to = to;
+    return c.bytes;
   }
 
   private comment(start: number, end: number): void {
@@ -178,6 +206,8 @@ class Parser {
     let start = this.pos;
     let quote: NginxArg['quote'] = '';
     let commentStart = -1;
+    /** nginx's own `start`: where the buffer must keep bytes from (after an opening quote). */
+    let keepFrom = this.pos;
 
     for (;;) {
       if (this.pos >= len) {
@@ -187,6 +217,14 @@ class Parser {
         }
         this.stopAt = len;
         return Tok.FileDone;
+      }
+      if (this.pos - keepFrom >= CONF_BUFFER / 3 && this.bytesBetween(keepFrom, this.pos) >= CONF_BUFFER) {
+        this.stop(
+          keepFrom,
+          dQuoted || sQuoted
+            ? `too long parameter, probably missing terminating "${dQuoted ? '"' : "'"}" character`
+            : `too long parameter "${Buffer.from(text.slice(keepFrom, keepFrom + 10)).subarray(0, 10).toString()}..." started`,
+        );
       }
       const at = this.pos;
       const ch = text.charCodeAt(this.pos++);
@@ -225,6 +263,7 @@ class Parser {
 
       if (lastSpace) {
         start = at;
+        keepFrom = at;
         quote = '';
         if (ch === SP || ch === TAB || ch === CR || ch === LF) continue;
         switch (ch) {
@@ -248,11 +287,13 @@ class Parser {
           case DQUOTE:
             dQuoted = true;
             quote = '"';
+            keepFrom = at + 1;
             lastSpace = false;
             continue;
           case SQUOTE:
             sQuoted = true;
             quote = "'";
+            keepFrom = at + 1;
             lastSpace = false;
             continue;
           case DOLLAR:
