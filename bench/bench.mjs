@@ -492,13 +492,15 @@ function measureCli(tmp, args) {
   const t0 = performance.now();
   if (HAVE_TIME) {
     // coreutils `timeout` inside `time`, so the kill reaches node and time still reports.
-    const cmd = HAVE_TIMEOUT ? ['timeout', '-s', 'KILL', String(CLI_TIMEOUT_S), NODE, CLI, ...args] : [NODE, CLI, ...args];
+    const cmd = HAVE_TIMEOUT ? ['timeout', '-k', '5', String(CLI_TIMEOUT_S), NODE, CLI, ...args] : [NODE, CLI, ...args];
     const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 256 * MB });
     const ms = performance.now() - t0;
     const err = String(r.stderr);
     const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1]);
     const status = Number(/Exit status: (\d+)/.exec(err)?.[1] ?? r.status);
-    return { ms, rssMb: (rssKb * 1024) / MB, status, timedOut: HAVE_TIMEOUT && status === 137, via: '/usr/bin/time -v', stderr: err };
+    // time's own report follows the CLI's stderr.
+    const cliErr = err.split(/^(?:Command (?:exited with non-zero status|terminated by signal) \d+\n)?\tCommand being timed/m)[0];
+    return { ms, rssMb: (rssKb * 1024) / MB, status, timedOut: HAVE_TIMEOUT && status === 124, via: '/usr/bin/time -v', stderr: cliErr };
   }
   const report = path.join(tmp, 'rusage.json');
   const preload = path.join(tmp, 'rusage-preload.cjs');
@@ -527,7 +529,7 @@ function benchCliBig(tmp, big, quarter, parseRow) {
     while (runs.length < maxRuns && runs[0].ms < CLI_REPEAT_UNDER_MS) runs.push(measureCli(tmp, [file.path, '--format', 'json']));
     if (runs[0].timedOut) log(`warning: ${path.basename(file.path)}: killed after ${CLI_TIMEOUT_S} s (CLI_TIMEOUT_S); the figures are lower bounds`);
     const bad = runs.find((r) => r.status !== 0 && r.status !== 1 && !r.timedOut);
-    if (bad) log(`warning: CLI exited with ${bad.status} on ${path.basename(file.path)}: ${bad.stderr.split('\n').slice(-5).join(' ').trim().slice(0, 300)}`);
+    if (bad) log(`warning: CLI exited with ${bad.status} on ${path.basename(file.path)}: ${bad.stderr.trim().split('\n').slice(0, 3).join(' ').slice(0, 300)}`);
     return { ...file, runs, wall: median(runs.map((r) => r.ms)), rss: Math.max(...runs.map((r) => r.rssMb)), status: runs[0].status };
   };
   const q = runOn(quarter, 3);
