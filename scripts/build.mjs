@@ -1,21 +1,21 @@
-// Bundles src/ into dist/ with esbuild: one file for the start-up path, lazy chunks for the rest.
+// Bundles src/ into one CommonJS file, dist/cli.cjs, with esbuild. CommonJS because start-up
+// is most of a pre-commit run: loading one CJS file from a CJS loader skips the ESM loader's
+// cost (about 7 ms of the 1.5x-of-node budget; see the README's Speed section).
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/main.ts' },
-  outdir: 'dist',
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/cli.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   mainFields: ['module', 'main'],
   minify: true,
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });

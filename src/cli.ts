@@ -4,7 +4,6 @@
  * could not be parsed (or more warnings than --max-warnings), 2 a usage error or internal failure.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import * as z from 'zod/mini';
 import { audit } from './audit.js';
 import { UsageError } from './discover.js';
 import { formatJson } from './report/json.js';
@@ -13,14 +12,15 @@ import { colorLevel } from './report/color.js';
 import { summarize } from './report/summary.js';
 import { VERSION } from './version.js';
 
-const Options = z.object({
-  format: z.enum(['stylish', 'json']),
-  maxWarnings: z.optional(z.number().check(z.int(), z.gte(0))),
-  nginxPrefix: z.optional(z.string()),
-  color: z.optional(z.boolean()),
-  quiet: z.optional(z.boolean()),
-  debug: z.optional(z.boolean()),
-});
+/** The options as commander leaves them: it checks --format's choices and --max-warnings' number. */
+interface Options {
+  format: 'stylish' | 'json';
+  maxWarnings?: number;
+  nginxPrefix?: string;
+  color?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
 
 function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of 0 or more.');
@@ -44,13 +44,11 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   let paths: string[];
-  let options: z.infer<typeof Options>;
+  let options: Options;
   try {
     program.parse(argv, { from: 'user' });
     paths = program.args.length ? program.args : ['.'];
-    const parsed = Options.safeParse(program.opts());
-    if (!parsed.success) throw new UsageError(`invalid options: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-    options = parsed.data;
+    options = program.opts<Options>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     io.stderr.write(`https-audit: ${(e as Error).message}\n`);

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ReportSchema } from '../src/report/schema.js';
 import { project, ROOT } from './helpers.js';
 
 const BIN = path.join(ROOT, 'bin/https-audit.js');
@@ -28,6 +29,10 @@ describe('fixture projects, end to end', () => {
     it(`${name} gives the expected JSON report`, () => {
       const { report, stderr } = json([`fixtures/${name}`]);
       expect(stderr).toBe('');
+      ReportSchema.parse(report); // the documented contract, field by field
+      for (const f of report.findings) {
+        expect(f.line < f.endLine || (f.line === f.endLine && f.column < f.endColumn), `${f.ruleId} ${f.line}:${f.column}`).toBe(true);
+      }
       const file = path.join(ROOT, 'test/expected', `${name}.json`);
       if (process.env.UPDATE_EXPECTED) writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
       expect(report).toEqual(JSON.parse(readFileSync(file, 'utf8')));
@@ -85,6 +90,15 @@ describe('output formats', () => {
     expect(run(['fixtures/compose-app', '--color']).stdout).toContain('\u001b[');
     expect(run(['fixtures/compose-app', '--no-color'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain('\u001b[');
     expect(run(['fixtures/compose-app'], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+  });
+
+  it('the JSON schema rejects a report that breaks the contract', () => {
+    const { report } = json(['fixtures/compose-app']);
+    expect(ReportSchema.safeParse(report).success).toBe(true);
+    expect(ReportSchema.safeParse({ ...report, findings: [{ ...report.findings[0], line: 0 }] }).success).toBe(false);
+    expect(ReportSchema.safeParse({ ...report, findings: [{ ...report.findings[0], category: 'other' }] }).success).toBe(false);
+    const { summary: _dropped, ...withoutSummary } = report;
+    expect(ReportSchema.safeParse(withoutSummary).success).toBe(false);
   });
 
   it('json: the documented shape, POSIX paths relative to the working directory, 1-based positions', () => {

@@ -1,5 +1,5 @@
 import { answersWithoutContent, contentLocations, redirectsToHttps } from '../../src/nginx/facts.js';
-import { headSpan, isCatchAllLocation, serverLabel, type NginxConfig, type Server } from '../../src/nginx/model.js';
+import { headSpan, isCatchAllLocation, serverLabel, serversByName, type NginxConfig, type Server } from '../../src/nginx/model.js';
 import type { Related, Rule } from '../../src/types.js';
 
 /** A server reachable on port 80 that hands out content instead of redirecting to https. */
@@ -55,10 +55,11 @@ function counterpart(config: NginxConfig, server: Server): { why: string; relate
   if (server.tls) {
     return { why: 'the same server block also listens with TLS, so the http and https sites are the same content' };
   }
+  const byName = serversByName(config);
   const names = server.names.filter((n) => n && n !== '_');
-  const https = config.servers.find((s) => s !== server && s.tls && s.names.some((n) => names.includes(n)));
-  if (https) {
-    const name = https.names.find((n) => names.includes(n))!;
+  const name = names.find((n) => byName.get(n)!.some((s) => s !== server && s.tls));
+  const https = name === undefined ? undefined : byName.get(name)!.find((s) => s !== server && s.tls);
+  if (https && name !== undefined) {
     return {
       why: `${name} also has an https server, which this port-80 server bypasses`,
       related: [{ span: headSpan(https.node!), message: `https server for ${name}` }],

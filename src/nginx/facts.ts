@@ -3,7 +3,7 @@
  * where a redirect goes, whether a location serves content. Shared here so that rules agree.
  */
 import type { ExpandedNode } from './include.js';
-import { chainOf, isLoopbackHost, regexMatchesEverything, type Scope, type Server } from './model.js';
+import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Scope, type Server } from './model.js';
 import type { NginxArg } from './parse.js';
 
 export const ONE_YEAR = 31536000;
@@ -166,7 +166,7 @@ export function isPublicPlainHttpServer(server: Server): boolean {
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
 export function hstsViaHeadersMore(scope: Scope): boolean {
   const mentions = (s: Scope) =>
-    s.own.some((n) => n.d.name === 'more_set_headers' && n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
+    ownDirectives(s, 'more_set_headers').some((n) => n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
   const within = (s: Scope): boolean => mentions(s) || s.children.some(within);
   return chainOf(scope).some(mentions) || within(scope);
 }

@@ -30,9 +30,14 @@ export function hstsIn(scope: Scope): HeaderEntry | undefined {
   return addHeadersInForce(scope).entries.find((e) => isHstsHeader(e.name));
 }
 
-/** TLS servers whose picture is complete, with the scopes that lack HSTS. */
+const coverageCache = new WeakMap<Deployment, ServerHsts[]>();
+
+/** TLS servers whose picture is complete, with the scopes that lack HSTS (computed once per model). */
 export function hstsCoverage(model: Deployment): ServerHsts[] {
+  const cached = coverageCache.get(model);
+  if (cached) return cached;
   const out: ServerHsts[] = [];
+  coverageCache.set(model, out);
   for (const config of model.nginx) {
     for (const server of config.servers) {
       if (!server.tls || server.incomplete || hstsViaHeadersMore(server)) continue;

@@ -28,6 +28,8 @@ export interface Scope {
   server?: Server;
   /** Where a request handled in this scope goes (handlers are never inherited). */
   handler?: Handler;
+  /** `own` by directive name, built on first use. */
+  byName?: Map<string, ExpandedNode[]>;
 }
 
 /** `proxy_pass` and friends, `return`, or files from `root`/`alias` (the default). */
@@ -184,16 +186,12 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   fill(config, server, node.children ?? []);
   server.handler = handlerOf(server);
 
-  for (const n of server.own) {
-    if (n.d.name === 'listen') server.listens.push(parseListen(n));
-    if (n.d.name === 'server_name') server.names.push(...n.d.args.map((a) => a.value));
-  }
+  for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
+  for (const n of ownDirectives(server, 'server_name')) server.names.push(...n.d.args.map((a) => a.value));
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
-  const legacySslOn = server.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on') ||
-    ancestorsOf(server).some((s) => s.own.some((n) => n.d.name === 'ssl' && n.d.args[0]?.value === 'on'));
-  if (legacySslOn) for (const l of server.listens) l.ssl = true;
+  if (inheritedDirective(server, 'ssl')?.d.args[0]?.value === 'on') for (const l of server.listens) l.ssl = true;
   server.tls = server.listens.some((l) => l.ssl || l.quic);
   server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   return server;
@@ -258,8 +256,18 @@ export function chainOf(scope: Scope): Scope[] {
   return [scope, ...ancestorsOf(scope)];
 }
 
+const NONE: ExpandedNode[] = [];
+
 export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
-  return scope.own.filter((n) => n.d.name === name);
+  if (!scope.byName) {
+    scope.byName = new Map();
+    for (const n of scope.own) {
+      const list = scope.byName.get(n.d.name);
+      if (list) list.push(n);
+      else scope.byName.set(n.d.name, [n]);
+    }
+  }
+  return scope.byName.get(name) ?? NONE;
 }
 
 /**
@@ -270,15 +278,55 @@ export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
  * default on one of its TLS sockets, else the default server of its first TLS socket.
  */
 export function tlsDefaultServer(config: NginxConfig, server: Server): Server {
-  const tlsSockets = server.listens.filter((l) => l.ssl).map((l) => l.socket);
+  const defaults = defaultServerBySocket(config);
   let first: Server | undefined;
-  for (const socket of tlsSockets) {
-    const sharing = config.servers.filter((s) => s.listens.some((l) => l.ssl && l.socket === socket));
-    const chosen = sharing.find((s) => s.listens.some((l) => l.socket === socket && l.defaultServer)) ?? sharing[0]!;
+  for (const l of server.listens) {
+    if (!l.ssl) continue;
+    const chosen = defaults.get(l.socket)!;
     if (chosen === server) return server;
     first ??= chosen;
   }
   return first ?? server;
+}
+
+const socketIndex = new WeakMap<NginxConfig, Map<string, Server>>();
+
+/** For each TLS socket, its default server: the one marked default_server, else the first. */
+function defaultServerBySocket(config: NginxConfig): Map<string, Server> {
+  let index = socketIndex.get(config);
+  if (!index) {
+    index = new Map();
+    const marked = new Map<string, Server>();
+    for (const s of config.servers) {
+      for (const l of s.listens) {
+        if (!l.ssl) continue;
+        if (!index.has(l.socket)) index.set(l.socket, s);
+        if (l.defaultServer && !marked.has(l.socket)) marked.set(l.socket, s);
+      }
+    }
+    for (const [socket, s] of marked) index.set(socket, s);
+    socketIndex.set(config, index);
+  }
+  return index;
+}
+
+const nameIndex = new WeakMap<NginxConfig, Map<string, Server[]>>();
+
+/** Servers by each of their server_name values, in configuration order. */
+export function serversByName(config: NginxConfig): Map<string, Server[]> {
+  let index = nameIndex.get(config);
+  if (!index) {
+    index = new Map();
+    for (const s of config.servers) {
+      for (const name of new Set(s.names)) {
+        const list = index.get(name);
+        if (list) list.push(s);
+        else index.set(name, [s]);
+      }
+    }
+    nameIndex.set(config, index);
+  }
+  return index;
 }
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */

@@ -69,6 +69,8 @@ const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset
 
 /** NGX_CONF_BUFFER: a token that spans this many bytes is refused. */
 const CONF_BUFFER = 4096;
+/** UTF-16 units that cannot reach CONF_BUFFER bytes (3 bytes a unit at most): no need to count. */
+const SAFE_UNITS = Math.floor(CONF_BUFFER / 3);
 
 const enum Tok {
   Ok,
@@ -139,14 +141,15 @@ class Parser {
         if (inBlock) this.stop(this.text.length, 'unexpected end of file, expecting "}"');
         return;
       }
-      const [nameArg, ...args] = this.args;
+      const args = this.args;
       this.args = [];
+      const nameArg = args.shift()!;
       const directive: NginxDirective = {
-        name: nameArg!.value,
-        nameArg: nameArg!,
+        name: nameArg.value,
+        nameArg,
         args,
         file: this.file,
-        start: nameArg!.start,
+        start: nameArg.start,
         end: this.stopAt + 1,
       };
       out.push(directive);
@@ -191,49 +194,44 @@ class Parser {
     this.comments.push({ start, end: stop, text: this.text.slice(start + 1, stop) });
   }
 
-  /** ngx_conf_read_token(), with positions. */
+  /**
+   * ngx_conf_read_token(), with positions. The state machine is nginx's; plain words, quoted
+   * strings and comments are consumed by tight inner loops that stop at every character the
+   * machine treats specially, and before a word could reach nginx's 4 KB buffer limit.
+   */
   private readToken(): Tok {
     const text = this.text;
     const len = text.length;
+    let pos = this.pos;
     let found = false;
     let needSpace = false;
     let lastSpace = true;
-    let sharpComment = false;
     let variable = false;
     let quoted = false;
     let sQuoted = false;
     let dQuoted = false;
-    let start = this.pos;
+    /** The current word holds a backslash, so its value needs nginx's unescaping. */
+    let escaped = false;
+    let start = pos;
     let quote: NginxArg['quote'] = '';
-    let commentStart = -1;
     /** nginx's own `start`: where the buffer must keep bytes from (after an opening quote). */
-    let keepFrom = this.pos;
+    let keepFrom = pos;
 
     for (;;) {
-      if (this.pos >= len) {
-        if (sharpComment) this.comment(commentStart, len);
+      if (pos >= len) {
+        this.pos = pos;
         if (this.args.length > 0 || !lastSpace) {
           this.stop(len, 'unexpected end of file, expecting ";" or "}"');
         }
         this.stopAt = len;
         return Tok.FileDone;
       }
-      if (this.pos - keepFrom >= CONF_BUFFER / 3 && this.bytesBetween(keepFrom, this.pos) >= CONF_BUFFER) {
-        this.stop(
-          keepFrom,
-          dQuoted || sQuoted
-            ? `too long parameter, probably missing terminating "${dQuoted ? '"' : "'"}" character`
-            : `too long parameter "${Buffer.from(text.slice(keepFrom, keepFrom + 10)).subarray(0, 10).toString()}..." started`,
-        );
+      if (pos - keepFrom >= SAFE_UNITS && this.bytesBetween(keepFrom, pos) >= CONF_BUFFER) {
+        this.tooLong(keepFrom, dQuoted ? '"' : sQuoted ? "'" : '');
       }
-      const at = this.pos;
-      const ch = text.charCodeAt(this.pos++);
+      const at = pos;
+      const ch = text.charCodeAt(pos++);
 
-      if (ch === LF && sharpComment) {
-        sharpComment = false;
-        this.comment(commentStart, at);
-      }
-      if (sharpComment) continue;
       if (quoted) {
         quoted = false;
         continue;
@@ -246,10 +244,12 @@ class Parser {
           continue;
         }
         if (ch === SEMI) {
+          this.pos = pos;
           this.stopAt = at;
           return Tok.Ok;
         }
         if (ch === LBRACE) {
+          this.pos = pos;
           this.stopAt = at;
           return Tok.BlockStart;
         }
@@ -265,49 +265,73 @@ class Parser {
         start = at;
         keepFrom = at;
         quote = '';
+        escaped = false;
         if (ch === SP || ch === TAB || ch === CR || ch === LF) continue;
         switch (ch) {
           case SEMI:
           case LBRACE:
             if (this.args.length === 0) this.stop(at, `unexpected "${text[at]}"`);
+            this.pos = pos;
             this.stopAt = at;
             return ch === LBRACE ? Tok.BlockStart : Tok.Ok;
           case RBRACE:
             if (this.args.length !== 0) this.stop(at, 'unexpected "}"');
+            this.pos = pos;
             this.stopAt = at;
             return Tok.BlockDone;
-          case HASH:
-            sharpComment = true;
-            commentStart = at;
+          case HASH: {
+            // A comment runs to the end of the line; nginx keeps its `start` at the `#` meanwhile.
+            let nl = text.indexOf('\n', pos);
+            if (nl < 0) nl = len;
+            const lastRead = nl < len ? nl : len - 1;
+            if (lastRead - at >= SAFE_UNITS && this.bytesBetween(at, lastRead) >= CONF_BUFFER) this.tooLong(at, '');
+            this.comment(at, nl);
+            pos = nl;
             continue;
+          }
           case BSLASH:
             quoted = true;
+            escaped = true;
             lastSpace = false;
             continue;
           case DQUOTE:
-            dQuoted = true;
-            quote = '"';
+          case SQUOTE: {
+            if (ch === DQUOTE) dQuoted = true;
+            else sQuoted = true;
+            quote = ch === DQUOTE ? '"' : "'";
             keepFrom = at + 1;
             lastSpace = false;
+            // Fast path: up to the closing quote or a backslash.
+            const stopAt = Math.min(len, keepFrom + SAFE_UNITS);
+            while (pos < stopAt) {
+              const c = text.charCodeAt(pos);
+              if (c === ch || c === BSLASH) break;
+              pos++;
+            }
             continue;
-          case SQUOTE:
-            sQuoted = true;
-            quote = "'";
-            keepFrom = at + 1;
-            lastSpace = false;
-            continue;
+          }
           case DOLLAR:
             variable = true;
             lastSpace = false;
             continue;
-          default:
+          default: {
             lastSpace = false;
+            // Fast path: a plain word, up to the next character nginx treats specially.
+            const stopAt = Math.min(len, keepFrom + SAFE_UNITS);
+            while (pos < stopAt) {
+              const c = text.charCodeAt(pos);
+              if (c === SP || c === LF || c === SEMI || c === TAB || c === CR || c === LBRACE || c === BSLASH || c === DOLLAR) break;
+              pos++;
+            }
+            continue;
+          }
         }
       } else {
         if (ch === LBRACE && variable) continue;
         variable = false;
         if (ch === BSLASH) {
           quoted = true;
+          escaped = true;
           continue;
         }
         if (ch === DOLLAR) {
@@ -333,18 +357,19 @@ class Parser {
 
         if (found) {
           const wordStart = quote ? start + 1 : start;
-          const wordEnd = at; // the closing quote or the delimiter
           this.args.push({
-            value: unescape(text, wordStart, wordEnd),
+            value: escaped ? unescape(text, wordStart, at) : text.slice(wordStart, at),
             start,
             end: quote ? at + 1 : at,
             quote,
           });
           if (ch === SEMI) {
+            this.pos = pos;
             this.stopAt = at;
             return Tok.Ok;
           }
           if (ch === LBRACE) {
+            this.pos = pos;
             this.stopAt = at;
             return Tok.BlockStart;
           }
@@ -353,12 +378,20 @@ class Parser {
       }
     }
   }
+
+  private tooLong(keepFrom: number, quote: '"' | "'" | ''): never {
+    this.stop(
+      keepFrom,
+      quote
+        ? `too long parameter, probably missing terminating "${quote}" character`
+        : `too long parameter "${Buffer.from(this.text.slice(keepFrom, keepFrom + 10)).subarray(0, 10).toString()}..." started`,
+    );
+  }
+
 }
 
 /** nginx's word copy: `\"`, `\'`, `\\` drop the backslash; `\t`, `\r`, `\n` become controls. */
 function unescape(text: string, from: number, to: number): string {
-  const slash = text.indexOf('\\', from);
-  if (slash < 0 || slash >= to) return text.slice(from, to);
   let out = '';
   let i = from;
   while (i < to) {
