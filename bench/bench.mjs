@@ -595,11 +595,11 @@ try {
   if (sha.status === 0) log(`commit ${sha.stdout.trim()}${dirty.stdout.trim() ? ' (+ uncommitted changes in src/ or rules/)' : ''}`);
 } catch { /* no git: fine */ }
 
-if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) {
-  log('\ndist/cli.js is missing: run `node scripts/build.mjs` first (or `npm run bench`).');
+if (!existsSync(path.join(ROOT, 'dist', 'cli.cjs'))) {
+  log('\ndist/cli.cjs is missing: run `node scripts/build.mjs` first (or `npm run bench`).');
   process.exit(0);
 }
-const distFiles = readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+const distFiles = readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js') || f.endsWith('.cjs'));
 log(`dist: ${distFiles.map((f) => `${f} ${fmt(statSync(path.join(ROOT, 'dist', f)).size / 1024, 0)} KiB`).join(', ')}`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'https-audit-bench-'));
