@@ -66,6 +66,23 @@ describe('fixture projects, end to end', () => {
     expect(stylish.stdout + stylish.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
   });
 
+  it('odd input gets located errors, never a crash: deep nesting, binary data, empty files', () => {
+    const dir = project({
+      'deep.conf': 'http {\n' + 'location / {\n'.repeat(3000) + '}\n'.repeat(3000) + '}\n',
+      'binary.conf': '\u0000\u0001server\u00ff{',
+      'empty.conf': '',
+      'site.conf': 'server {\n    listen 80;\n    root /srv;\n}\n',
+    });
+    const { code, report, stderr } = json(['deep.conf', 'binary.conf', 'empty.conf', 'site.conf'], { cwd: dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(report.errors).toEqual([
+      { file: 'binary.conf', line: 1, column: 11, message: 'unexpected end of file, expecting "}"' },
+      { file: 'deep.conf', line: 201, column: 12, message: 'blocks nested more than 200 levels deep' },
+    ]);
+    expect(report.findings.map((f: { ruleId: string; file: string }) => `${f.ruleId} ${f.file}`)).toEqual(['http-serves-content site.conf']);
+  });
+
   it('reports an include cycle at the include that closes it', () => {
     const { report } = json(['fixtures/nginx-broken']);
     expect(report.errors).toContainEqual({

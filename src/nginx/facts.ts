@@ -150,10 +150,6 @@ export function contentLocations(scope: Scope): Scope[] {
   return out;
 }
 
-export function isTlsOnlyServer(server: Server): boolean {
-  return server.tls && !server.plainHttp;
-}
-
 /**
  * A server browsers reach directly over plain http: no TLS listener and a public port 80.
  * A plain server on a loopback address, a unix socket or another port usually sits behind a

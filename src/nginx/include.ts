@@ -12,8 +12,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { SourceFile } from '../source.js';
-import type { NginxDirective, ParsedNginxFile } from './parse.js';
+import { MAX_DEPTH, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 
 export interface ExpandedNode {
@@ -59,29 +58,35 @@ export class IncludeExpander {
 
   expandFile(parsed: ParsedNginxFile): ExpandedNode[] {
     const real = this.host.realpath(parsed.file.path);
-    return this.expand(parsed.directives, [real], []);
+    return this.expand(parsed.directives, [real], [], 0);
   }
 
-  private expand(directives: NginxDirective[], stack: string[], via: NginxDirective[]): ExpandedNode[] {
+  private expand(directives: NginxDirective[], stack: string[], via: NginxDirective[], depth: number): ExpandedNode[] {
     const out: ExpandedNode[] = [];
     for (const d of directives) {
       if (d.name === 'include' && d.args.length === 1 && !d.block) {
-        this.expandInclude(d, stack, via, out);
+        this.expandInclude(d, stack, via, out, depth);
         continue;
       }
       const node: ExpandedNode = { d, via };
-      if (d.block) node.children = this.expand(d.block, stack, via);
+      if (d.block) {
+        if (depth >= MAX_DEPTH) {
+          // Each file is within the limit, but the files included into each other are not.
+          this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
+          node.unresolved = true;
+        } else node.children = this.expand(d.block, stack, via, depth + 1);
+      }
       out.push(node);
     }
     return out;
   }
 
-  private expandInclude(d: NginxDirective, stack: string[], via: NginxDirective[], out: ExpandedNode[]): void {
+  private expandInclude(d: NginxDirective, stack: string[], via: NginxDirective[], out: ExpandedNode[], depth: number): void {
     const target = d.args[0]!.value;
     const resolved = this.resolve(target, d);
     if (resolved.kind === 'stock') {
       const parsed = this.host.parseStock(resolved.key);
-      out.push(...this.expand(parsed.directives, stack, [...via, d]));
+      out.push(...this.expand(parsed.directives, stack, [...via, d], depth));
       return;
     }
     if (resolved.kind === 'missing') {
@@ -109,7 +114,7 @@ export class IncludeExpander {
         out.push({ d, via, unresolved: true });
         continue;
       }
-      out.push(...this.expand(parsed.directives, [...stack, real], [...via, d]));
+      out.push(...this.expand(parsed.directives, [...stack, real], [...via, d], depth));
     }
   }
 
@@ -241,5 +246,3 @@ function globPartToRegExp(part: string): RegExp {
   }
   return new RegExp('^' + re + '$', 's');
 }
-
-export type { SourceFile };

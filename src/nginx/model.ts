@@ -386,7 +386,7 @@ export function addHeadersInForce(scope: Scope): { entries: HeaderEntry[]; from?
   return { entries: nodes.map(headerEntry), from };
 }
 
-/** The http (or top) scope of a server. */
+/** The whole directive, from its name to its `;` or closing `}`. */
 export function spanOf(node: ExpandedNode): Span {
   return { file: node.d.file, start: node.d.start, end: node.d.end };
 }

@@ -6,7 +6,7 @@
  * `#` comments only at the start of a word, and the same error wording. It only adds positions.
  * `*_by_lua_block` bodies are skipped as opaque Lua, as the lua module does.
  */
-import { SourceFile, type Span } from '../source.js';
+import type { SourceFile } from '../source.js';
 
 export interface NginxArg {
   /** The word after nginx's unescaping (`\"` → `"`, `\n` → newline, quotes removed). */
@@ -67,6 +67,13 @@ const DQUOTE = 0x22, SQUOTE = 0x27, DOLLAR = 0x24, RPAREN = 0x29;
  */
 const HANDLER_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);
 
+/**
+ * nginx has no nesting limit of its own, but no real configuration nests blocks beyond a handful
+ * of levels; past this depth a file is refused (with a located error) rather than overflowing
+ * the stack of every later stage.
+ */
+export const MAX_DEPTH = 200;
+
 /** NGX_CONF_BUFFER: a token that spans this many bytes is refused. */
 const CONF_BUFFER = 4096;
 /** UTF-16 units that cannot reach CONF_BUFFER bytes (3 bytes a unit at most): no need to count. */
@@ -112,7 +119,7 @@ class Parser {
       };
     }
     try {
-      this.parseBlock(directives, false, false);
+      this.parseBlock(directives, false, false, 0);
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
@@ -130,7 +137,7 @@ class Parser {
   }
 
   /** ngx_conf_parse(): reads directives until `}` (inBlock) or end of file (top level). */
-  private parseBlock(out: NginxDirective[], inBlock: boolean, handlerBlock: boolean): void {
+  private parseBlock(out: NginxDirective[], inBlock: boolean, handlerBlock: boolean, depth: number): void {
     for (;;) {
       const rc = this.readToken();
       if (rc === Tok.BlockDone) {
@@ -163,8 +170,9 @@ class Parser {
           this.pos = close + 1;
           directive.end = close + 1;
         } else {
+          if (depth >= MAX_DEPTH) this.stop(this.stopAt, `blocks nested more than ${MAX_DEPTH} levels deep`);
           directive.block = [];
-          this.parseBlock(directive.block, true, HANDLER_BLOCKS.has(directive.name));
+          this.parseBlock(directive.block, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
           directive.end = this.stopAt + 1;
         }
       }
@@ -427,10 +435,6 @@ export function offsetInArg(file: SourceFile, arg: NginxArg, index: number): num
     else offset += 1;
   }
   return offset;
-}
-
-export function argSpan(file: SourceFile, arg: NginxArg): Span {
-  return { file, start: arg.start, end: arg.end };
 }
 
 /**
