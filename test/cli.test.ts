@@ -118,6 +118,19 @@ describe('output formats', () => {
     expect(ReportSchema.safeParse(withoutSummary).success).toBe(false);
   });
 
+  it('colours by default on a terminal (a real pty, through script(1)), and NO_COLOR turns it off there', () => {
+    const onTty = (env: string) =>
+      spawnSync('script', ['-qec', `${env} ${JSON.stringify(process.execPath)} ${BIN} fixtures/compose-app`, '/dev/null'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, FORCE_COLOR: '', NO_COLOR: '' },
+      });
+    const plain = onTty('env -u FORCE_COLOR -u NO_COLOR');
+    if (plain.error) return; // no script(1) on this machine: the env and flag cases above still run
+    expect(plain.stdout).toContain('\u001b[31merror');
+    expect(onTty('env -u FORCE_COLOR NO_COLOR=1').stdout).not.toContain('\u001b[');
+  });
+
   it('json: the documented shape, POSIX paths relative to the working directory, 1-based positions', () => {
     const { report } = json(['nginx/conf.d'], { cwd: path.join(ROOT, 'fixtures/compose-app') });
     expect(Object.keys(report)).toEqual(['version', 'findings', 'errors', 'notes', 'summary']);
