@@ -4,7 +4,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Diagnostics } from './diagnostics.js';
-import { discover } from './discover.js';
+import { discover, UsageError } from './discover.js';
 import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { RULES } from '../rules/index.js';
@@ -24,12 +24,14 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const discovered = discover(paths, cwd);
   const diagnostics = new Diagnostics(cwd);
   const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
+  const nginxPrefix = options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined;
+  if (nginxPrefix && !isDirectory(nginxPrefix)) throw new UsageError(`--nginx-prefix: no such directory: ${options.nginxPrefix}`);
 
   const model: Deployment = {
     nginx: loadNginx({
       files: discovered.filter((f) => f.kind === 'nginx'),
       projectRoot,
-      nginxPrefix: options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined,
+      nginxPrefix,
       diagnostics,
     }),
   };

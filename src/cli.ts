@@ -57,9 +57,12 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 
   try {
     const result = audit({ paths, nginxPrefix: options.nginxPrefix });
+    const files = result.files.filter((f) => !f.builtIn).length;
+    // As ESLint does, --max-warnings counts the warnings --quiet hides.
+    const warnings = summarize(result, files).bySeverity.warning;
     const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
     const shown = { ...result, findings, notes: options.quiet ? [] : result.notes };
-    const summary = summarize(shown, result.files.filter((f) => !f.builtIn).length);
+    const summary = summarize(shown, files);
     if (options.format === 'json') {
       io.stdout.write(formatJson(shown, summary));
     } else {
@@ -68,7 +71,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stdout.write(formatStylish(shown, summary, chalk));
     }
     const failed = summary.bySeverity.error > 0 || result.errors.length > 0;
-    const tooManyWarnings = options.maxWarnings !== undefined && summary.bySeverity.warning > options.maxWarnings;
+    const tooManyWarnings = options.maxWarnings !== undefined && warnings > options.maxWarnings;
     if (tooManyWarnings && options.format !== 'json') {
       io.stderr.write(`https-audit found too many warnings (maximum: ${options.maxWarnings}).\n`);
     }

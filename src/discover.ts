@@ -44,9 +44,11 @@ export function discover(paths: string[], cwd: string): DiscoveredFile[] {
     let stat;
     try {
       stat = statSync(abs);
-    } catch {
-      throw new UsageError(`No such file or directory: ${p}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'ELOOP' ? `Too many levels of symbolic links: ${p}` : `No such file or directory: ${p}`);
     }
+    if (!stat.isFile() && !stat.isDirectory()) throw new UsageError(`Not a regular file or directory: ${p}`);
     if (stat.isFile()) {
       if (!seen.has(abs)) {
         seen.add(abs);

@@ -12,24 +12,27 @@ import type { Deployment, Finding, Report, Rule } from './types.js';
  */
 const SUPPRESS = /https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
 
+const RANK = { info: 0, warning: 1, error: 2 } as const;
+
 export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
+  /** One finding per rule and place: a snippet included in several contexts keeps its most severe report. */
+  const byPlace = new Map<string, Finding>();
   const suppressions = new SuppressionIndex();
   for (const rule of rules) {
     const report = (r: Report) => {
       const { file, start, end } = r.span;
       if (file.builtIn) return; // a stock file of the nginx package: nothing to change there
       const key = `${rule.id}\0${file.path}\0${start}`;
-      if (seen.has(key)) return; // the same snippet included in several places
-      seen.add(key);
+      const severity = r.severity ?? rule.severity;
+      const earlier = byPlace.get(key);
+      if (earlier && RANK[earlier.severity] >= RANK[severity]) return;
       const from = file.position(start);
       if (suppressions.suppressed(file, from.line, rule.id)) return;
       const to = file.position(Math.max(start, end));
       const finding: Finding = {
         ruleId: rule.id,
         category: rule.category,
-        severity: r.severity ?? rule.severity,
+        severity,
         message: redact(r.message),
         file: file.display,
         line: from.line,
@@ -41,11 +44,11 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
       if (related.length) {
         finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: redact(x.message) }));
       }
-      findings.push(finding);
+      byPlace.set(key, finding);
     };
     rule.check(model, { report });
   }
-  return findings.sort(compareFindings);
+  return [...byPlace.values()].sort(compareFindings);
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

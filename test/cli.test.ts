@@ -171,14 +171,18 @@ describe('options and exit codes', () => {
     expect(over.stderr).toContain('too many warnings (maximum: 0)');
   });
 
-  it('--quiet shows errors only', () => {
+  it('--quiet shows errors only, and --max-warnings still counts the warnings it hides (as ESLint)', () => {
     const { report } = json(['fixtures/nginx-legacy', '--quiet']);
     expect(report.findings.length).toBeGreaterThan(0);
     expect(report.findings.every((f: { severity: string }) => f.severity === 'error')).toBe(true);
+    const dir = project({
+      'site.conf': 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.1 TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    root /srv;\n}\n',
+    });
+    expect(run(['.', '--quiet', '--max-warnings', '0'], { cwd: dir }).code).toBe(1);
   });
 
   it('usage errors exit 2 with a message and no stack trace', () => {
-    for (const args of [['--format', 'xml'], ['--max-warnings', 'many'], ['--bogus'], ['no/such/dir']]) {
+    for (const args of [['--format', 'xml'], ['--max-warnings', 'many'], ['--bogus'], ['no/such/dir'], ['--nginx-prefix', 'no/such/dir', 'fixtures']]) {
       const r = run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.length).toBeGreaterThan(0);

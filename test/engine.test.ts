@@ -1,0 +1,19 @@
+/** The engine's bookkeeping, seen through audits of small projects. */
+import { describe, expect, it } from 'vitest';
+import { auditFiles } from './helpers.js';
+
+describe('one finding per rule and place', () => {
+  it('a snippet included by several servers is reported once, with its most severe finding', () => {
+    // tls.conf is included by a non-default server first (where its ssl_protocols has no effect:
+    // info) and then by the default server (where it does: warning). The warning must win.
+    const { findings } = auditFiles({
+      'nginx.conf':
+        'events {}\nhttp {\n  server { listen 443 ssl; server_name b.example.com; include tls.conf; }\n' +
+        '  server { listen 443 ssl default_server; server_name a.example.com; include tls.conf; }\n}\n',
+      'tls.conf': 'ssl_protocols TLSv1.1 TLSv1.2;\nadd_header Strict-Transport-Security "max-age=63072000" always;\n',
+    });
+    expect(findings.map((f) => `${f.ruleId} ${f.severity} ${f.file}:${f.line}:${f.column}`)).toEqual([
+      'tls-legacy-protocol warning tls.conf:1:15',
+    ]);
+  });
+});
