@@ -38,11 +38,14 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const findings = runRules(model, options.rules ?? RULES);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
+  // The files audited: those some configuration reads, and those that could not be parsed.
+  const failed = new Set(diagnostics.errors.map((e) => e.file));
+  const files = [...new Set([...model.nginx.flatMap((c) => c.files), ...diagnostics.allFiles().filter((f) => failed.has(f.display))])];
   return {
     findings,
     errors: diagnostics.errors.sort(byPosition),
     notes: diagnostics.notes.sort(byPosition),
-    files: diagnostics.allFiles(),
+    files,
     model,
   };
 }

@@ -4,7 +4,7 @@
  * dependencies, virtualenvs, VCS metadata and build output. Files named explicitly are always
  * audited, whatever their name.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -28,9 +28,12 @@ const SKIP_DIRS = new Set([
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
 const MAX_SNIFF_BYTES = 4 * 1024 * 1024;
 
-/** A line that only nginx would write: a known directive ending in `;` or `{`. */
+/** A line that only nginx would write: a known directive, ending in `;`, `{` or `}`. */
 const NGINX_LINE =
-  /^[ \t]*(?:server|http|events|location|upstream|listen|server_name|proxy_pass|uwsgi_pass|fastcgi_pass|add_header|ssl_certificate|ssl_protocols|ssl_ciphers|proxy_set_header|return|rewrite|worker_processes|try_files|error_page)\b[^\n]*[;{][ \t]*(?:#[^\n]*)?\r?$/m;
+  /^[ \t]*(?:server|http|events|location|upstream|map|geo|include|listen|server_name|proxy_pass|uwsgi_pass|fastcgi_pass|add_header|ssl_certificate|ssl_protocols|ssl_ciphers|proxy_set_header|return|rewrite|worker_processes|try_files|error_page)[ \t{][^\n]*[;{}][ \t]*(?:#[^\n]*)?\r?$/m;
+
+/** Backups and package-manager leftovers that nginx never reads (`nginx.conf.bak`, `site~`). */
+const BACKUP = /(~|\.(bak|backup|orig|old|save|swp|tmp|dpkg-(old|dist|new|bak)|rpm(save|new|orig)|ucf-(old|dist|new)))$/i;
 
 export function looksLikeNginx(text: string): boolean {
   return NGINX_LINE.test(text);
@@ -146,7 +149,9 @@ function isVirtualenv(dir: string): boolean {
 function classify(abs: string, explicit: boolean): { kind: FileKind; text?: string } | undefined {
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
-  if (name === 'nginx.conf') return { kind: 'nginx' };
+  if (!explicit && BACKUP.test(name)) return undefined;
+  // Names only nginx uses: audited even when they cannot be read (the read error is then reported).
+  if (name === 'nginx.conf' || (NGINX_DIRS.has(parent) && parent !== 'nginx' && unreadable(abs))) return { kind: 'nginx' };
   const candidate =
     name.endsWith('.conf') ||
     name.endsWith('.nginx') ||
@@ -158,6 +163,15 @@ function classify(abs: string, explicit: boolean): { kind: FileKind; text?: stri
   const text = readSmall(abs);
   if (text !== undefined && looksLikeNginx(text)) return { kind: 'nginx', text };
   return undefined;
+}
+
+function unreadable(abs: string): boolean {
+  try {
+    closeSync(openSync(abs, 'r'));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function readSmall(abs: string): string | undefined {

@@ -113,9 +113,9 @@ describe('include, as nginx resolves it', () => {
     const r = audit({ paths: ['.'], cwd: dir });
     const config = r.model.nginx;
     expect(config.map((c) => c.root.display)).toEqual(['nginx.conf']);
-    expect(r.notes).toEqual([
-      { file: 'conf.d/.hidden.conf', line: 1, column: 1, message: 'not audited: nginx never reads this file (include "conf.d/*" at nginx.conf:3 does not match it)' },
-    ]);
+    // nginx never reads the dotfile: it is not audited, and nothing is said about it.
+    expect(r.files.map((f) => f.display)).not.toContain('conf.d/.hidden.conf');
+    expect(r.notes).toEqual([]);
     expect(config[0]!.directives.map((d) => d.node.d.name)).toEqual([
       'events', 'http', 'ssl_protocols', 'server', 'listen', 'server_name', 'add_header',
     ]);
@@ -134,6 +134,58 @@ describe('include, as nginx resolves it', () => {
     expect(r.model.nginx.map((c) => c.root.display)).toEqual(['etc/nginx/nginx.conf']);
     expect(r.model.nginx[0]!.servers).toHaveLength(1);
     expect(findings(dir)).toEqual(['tls-legacy-protocol etc/nginx/sites-available/site:1:40']);
+  });
+
+  it('a glob that matches a directory is an error at the include, as nginx -t fails reading it', () => {
+    const dir = project({
+      'nginx.conf': 'events {}\nhttp {\n  include conf.d/*;\n}\n',
+      'conf.d/a.conf': 'ssl_protocols TLSv1.2 TLSv1.3;\n',
+      'conf.d/old/b.conf': 'ssl_protocols TLSv1.2 TLSv1.3;\n',
+    });
+    expect(audit({ paths: ['.'], cwd: dir }).errors).toEqual([
+      { file: 'nginx.conf', line: 3, column: 3, kind: 'config', message: 'include "conf.d/*" matches the directory old/, which nginx cannot read (nginx -t: "Is a directory")' },
+    ]);
+  });
+
+  it('does not audit sites-available files that sites-enabled does not link, when a main config reads sites-enabled', () => {
+    const dir = project({
+      'nginx.conf': 'events {}\nhttp { include sites-enabled/*; }\n',
+      'sites-available/default': 'server { listen 80 default_server; root /var/www/html; }\n',
+      'sites-available/shop': 'server { listen 443 ssl; ssl_protocols TLSv1.2; add_header Strict-Transport-Security "max-age=63072000" always; }\n',
+    });
+    mkdirSync(path.join(dir, 'sites-enabled'));
+    symlinkSync('../sites-available/shop', path.join(dir, 'sites-enabled/shop'));
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.nginx.map((c) => c.root.display)).toEqual(['nginx.conf']);
+    expect(r.findings).toEqual([]);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('without a main config, reads conf.d/*.conf then sites-enabled/* into one http context, as the stock nginx.conf does', () => {
+    const dir = project({
+      'conf.d/00-maps.conf': 'map $http_x_forwarded_proto $fwd_proto {\n    default $http_x_forwarded_proto;\n    "" $scheme;\n}\n',
+      'conf.d/app.conf':
+        'server {\n    listen 443 ssl;\n    server_name app.example.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n' +
+        '    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header X-Forwarded-Proto $fwd_proto;\n    }\n}\n',
+      'sites-enabled/plain': 'server {\n    listen 80;\n    server_name app.example.com;\n    root /srv;\n}\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.nginx.map((c) => [c.kind, c.root.display])).toEqual([['conf-dir', 'conf.d/00-maps.conf']]);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.related?.[0]?.file ?? ''}`)).toEqual([
+      'proxy-proto-from-client conf.d/app.conf:8 ',
+      'http-serves-content sites-enabled/plain:2 conf.d/app.conf',
+    ]);
+  });
+
+  it('does not take backups for configuration, but audits one-line server files', () => {
+    const dir = project({
+      'nginx.conf.bak': 'events {}\nhttp { server { listen 80; root /srv; } }\n',
+      'sites-enabled/site~': 'server { listen 80; root /srv; }\n',
+      'sites-enabled/oneline.conf': 'server { listen 80; server_name x.example.com; root /srv; }',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.files.map((f) => f.display)).toEqual(['sites-enabled/oneline.conf']);
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['http-serves-content']);
   });
 
   it('knows the stock files nginx packages ship when the project has no copy', () => {

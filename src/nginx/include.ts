@@ -99,6 +99,11 @@ export class IncludeExpander {
       return;
     }
     for (const file of resolved.files) {
+      if (isDir(file)) {
+        this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);
+        out.push({ d, via, unresolved: true });
+        continue;
+      }
       const real = this.host.realpath(file);
       const loopAt = stack.indexOf(real);
       if (loopAt >= 0) {
@@ -214,7 +219,8 @@ export function globSorted(pattern: string): string[] {
         for (const name of entries) if (re.test(name)) next.push(path.join(dir, name));
       }
     }
-    current = next.filter((p) => (last ? isFile(p) : isDir(p)));
+    // Directories are kept as matches of the last component: nginx tries to read them and fails.
+    current = next.filter((p) => (last ? isFile(p) || isDir(p) : isDir(p)));
   }
   return current.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

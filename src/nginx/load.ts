@@ -89,13 +89,12 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (reachedByMain.has(abs)) return false;
     // A file beside the ones a main config's glob reads, that the glob does not match
     // (`site.conf.disabled`, a dotfile), is configuration nginx never reads.
-    const glob = globbedDirs.get(path.dirname(abs));
-    if (glob) {
-      const where = `${glob.file.display}:${glob.file.position(glob.start).line}`;
-      diagnostics.note(parseFile(abs)!.file, 0, `not audited: nginx never reads this file (include "${glob.args[0]!.value}" at ${where} does not match it)`);
-      return false;
-    }
-    return true;
+    // Configuration nginx never reads is not audited, silently (a correct layout stays quiet):
+    // a file beside the ones a main config's glob reads that the glob does not match
+    // (`site.conf.disabled`, a dotfile), and a sites-available/ file no sites-enabled/ link enables.
+    const dir = path.dirname(abs);
+    if (globbedDirs.has(dir)) return false;
+    return !(path.basename(dir).endsWith('-available') && globbedDirs.has(dir.replace(/-available$/, '-enabled')));
   });
   const prefixOf = (abs: string) => defaultPrefix ?? prefixFor(abs);
   const reachedBy = new Map<string, Set<string>>();
@@ -109,14 +108,48 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     standalone.some((other) => other !== abs && reachedBy.get(other)!.has(abs));
   const order = [...standalone.filter((a) => !includedByAnother(a)), ...standalone.filter(includedByAnother)];
   const covered = new Set<string>();
+  const roots: string[] = [];
   for (const abs of order) {
     if (covered.has(abs)) continue;
-    const reached = new Set<string>();
-    const tree = new IncludeExpander(host(reached), prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
-    for (const r of reached) covered.add(r);
-    configs.push(buildNginxConfig(parseFile(abs)!.file, 'standalone', tree));
+    roots.push(abs);
+    for (const r of reachedBy.get(abs)!) covered.add(r);
+  }
+
+  // Without a main config in the project, the stock nginx.conf on the server (Debian's, the
+  // Docker image's) reads conf.d/*.conf and then sites-enabled/* into one http block: audit
+  // those files together, so that a map in one file and the https server in another are seen.
+  const groups = new Map<string, string[]>();
+  for (const abs of roots) {
+    const key = confDirGroup(abs);
+    if (key === undefined) {
+      configs.push(buildNginxConfig(parseFile(abs)!.file, 'standalone', expandRoot(abs)));
+      continue;
+    }
+    const list = groups.get(key) ?? [];
+    list.push(abs);
+    groups.set(key, list);
+  }
+  for (const files of groups.values()) {
+    files.sort((a, b) => groupOrder(a) - groupOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const tree = files.flatMap(expandRoot);
+    configs.push(buildNginxConfig(parseFile(files[0]!)!.file, files.length > 1 ? 'conf-dir' : 'standalone', tree));
   }
   return configs;
+
+  function expandRoot(abs: string): ExpandedNode[] {
+    return new IncludeExpander(host(new Set()), prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
+  }
+}
+
+/** The conf directory whose stock nginx.conf would read this file, for conf.d/*.conf and sites-enabled/*. */
+function confDirGroup(abs: string): string | undefined {
+  const dir = path.basename(path.dirname(abs));
+  if ((dir === 'conf.d' && abs.endsWith('.conf')) || dir === 'sites-enabled') return path.dirname(path.dirname(abs));
+  return undefined;
+}
+
+function groupOrder(abs: string): number {
+  return path.basename(path.dirname(abs)) === 'conf.d' ? 0 : 1;
 }
 
 /** Where a standalone file's relative includes resolve: the conf dir above sites-enabled/ and friends. */

@@ -86,9 +86,14 @@ export interface Server extends Scope {
 }
 
 export interface NginxConfig {
-  /** The file nginx would be started with (a main config), or a standalone server file. */
+  /**
+   * The file nginx would be started with (a main config), a standalone server file, or the first
+   * of the conf.d/ and sites-enabled/ files that a stock nginx.conf outside the project reads.
+   */
   root: SourceFile;
-  kind: 'main' | 'standalone';
+  kind: 'main' | 'standalone' | 'conf-dir';
+  /** Every project file this configuration reads, the root first. */
+  files: SourceFile[];
   top: Scope;
   servers: Server[];
   /** Every directive in the expanded tree with the scope it sits in. */
@@ -103,6 +108,7 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
   const config: NginxConfig = {
     root,
     kind,
+    files: [],
     top,
     servers: [],
     directives: [],
@@ -110,6 +116,7 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     upstreams: new Set(),
   };
   fill(config, top, tree);
+  config.files = [...new Set([root, ...config.directives.map((d) => d.node.d.file)])].filter((f) => !f.builtIn);
   config.clientVariables = clientControlledVariables(config);
   return config;
 }
