@@ -17,3 +17,17 @@ describe('one finding per rule and place', () => {
     ]);
   });
 });
+
+describe('messages name the right counterpart', () => {
+  it('an https server for `.example.com` or a differently-cased name is found, as nginx matches server_name', () => {
+    const { findings } = auditFiles({
+      'site.conf':
+        'server {\n    listen 80;\n    server_name example.com WWW.Example.net;\n    root /srv;\n}\n' +
+        'server {\n    listen 443 ssl;\n    server_name .example.com www.example.net;\n    ssl_protocols TLSv1.2 TLSv1.3;\n' +
+        '    add_header Strict-Transport-Security "max-age=63072000" always;\n    root /srv;\n}\n',
+    });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toContain('example.com also has an https server');
+    expect(findings[0]!.related).toEqual([{ file: 'site.conf', line: 6, column: 1, message: 'https server for example.com' }]);
+  });
+});

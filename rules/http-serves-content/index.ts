@@ -1,5 +1,14 @@
 import { answersWithoutContent, contentLocations, redirectsToHttps } from '../../src/nginx/facts.js';
-import { headSpan, isCatchAllLocation, serverLabel, serversByName, type NginxConfig, type Server } from '../../src/nginx/model.js';
+import {
+  headSpan,
+  isCatchAllLocation,
+  sampleHost,
+  serverLabel,
+  tlsServerFor,
+  unresolvedWithin,
+  type NginxConfig,
+  type Server,
+} from '../../src/nginx/model.js';
 import type { Related, Rule } from '../../src/types.js';
 
 /** A server reachable on port 80 that hands out content instead of redirecting to https. */
@@ -12,7 +21,9 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const server of config.servers) {
         const plain = server.listens.filter((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
-        if (!plain.length || server.incomplete) continue;
+        // An include that could not be read in the server may hold its redirect. (One at the http
+        // level cannot: nginx refuses return, rewrite and if there.)
+        if (!plain.length || unresolvedWithin(server)) continue;
         if (redirectsToHttps(server) || server.own.some((n) => n.d.name === 'return')) continue;
 
         const { why, related } = counterpart(config, server);
@@ -55,14 +66,13 @@ function counterpart(config: NginxConfig, server: Server): { why: string; relate
   if (server.tls) {
     return { why: 'the same server block also listens with TLS, so the http and https sites are the same content' };
   }
-  const byName = serversByName(config);
-  const names = server.names.filter((n) => n && n !== '_');
-  const name = names.find((n) => byName.get(n)!.some((s) => s !== server && s.tls));
-  const https = name === undefined ? undefined : byName.get(name)!.find((s) => s !== server && s.tls);
-  if (https && name !== undefined) {
+  for (const name of server.names) {
+    const host = sampleHost(name);
+    const https = host === undefined ? undefined : tlsServerFor(config, host);
+    if (!https || https === server) continue;
     return {
-      why: `${name} also has an https server, which this port-80 server bypasses`,
-      related: [{ span: headSpan(https.node!), message: `https server for ${name}` }],
+      why: `${host} also has an https server, which this port-80 server bypasses`,
+      related: [{ span: headSpan(https.node!), message: `https server for ${host}` }],
     };
   }
   return { why: `no https server exists for ${serverLabel(server)}, so the site is http-only` };

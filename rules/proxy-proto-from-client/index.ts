@@ -1,4 +1,5 @@
-import { argSpanOf, valueIsClientControlled } from '../../src/nginx/model.js';
+import { behindTlsProxy } from '../../src/nginx/facts.js';
+import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
 import type { Rule } from '../../src/types.js';
 
@@ -10,22 +11,40 @@ export const rule: Rule = {
   summary: "The scheme header sent upstream (X-Forwarded-Proto, Forwarded…) is copied from the client's request.",
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node } of config.directives) {
+      for (const { node, scope } of config.directives) {
         const { d } = node;
         const [nameArg, valueArg] = d.args;
         if (!nameArg || !valueArg) continue;
         const isHeader = HEADER_DIRECTIVES.has(d.name) && PROTO_HEADERS.has(nameArg.value.toLowerCase());
         const isParam = PARAM_DIRECTIVES.has(d.name) && PROTO_PARAMS.has(nameArg.value);
         if (!isHeader && !isParam) continue;
-        const variable = valueIsClientControlled(config, valueArg.value);
+        // Forwarded carries the scheme in its proto= element only; for= and host= are other matters.
+        const forwarded = /^(HTTP_)?forwarded$/i.test(nameArg.value);
+        const schemePart = forwarded ? /proto=("[^"]*"|[^;,\s]*)/i.exec(valueArg.value)?.[1] : valueArg.value;
+        if (schemePart === undefined) continue;
+        const variable = valueIsClientControlled(config, schemePart, scope);
         if (!variable) continue;
-        const derived = !/^(http_|cookie_|arg_)/.test(variable) && variable !== 'args' && variable !== 'query_string';
+        const source = isClientVariable(variable)
+          ? `$${variable}, a header the client sends`
+          : `$${variable}, which a map or set derives from a request header`;
+        const proxy = scope.server ? behindTlsProxy(scope.server) : undefined;
+        if (proxy) {
+          report({
+            span: argSpanOf(node, valueArg),
+            severity: 'warning',
+            message:
+              `${nameArg.value} is copied from ${source}. This server looks like it sits behind a TLS-terminating proxy (${proxy}), ` +
+              'whose header this passes on: that is only safe if nginx cannot be reached except through that proxy, and the proxy ' +
+              'overwrites the header rather than appending to it. Otherwise anyone can send "https" over plain http.',
+          });
+          continue;
+        }
+        const fix = forwarded ? `proto=$scheme in the ${nameArg.value} value` : `${d.name} ${nameArg.value} $scheme;`;
         report({
           span: argSpanOf(node, valueArg),
           message:
-            `${nameArg.value} is set from $${variable}${derived ? ', which a map or set derives from a request header' : ', a header the client sends'}: ` +
-            'anyone can send "https" over plain http and the application will trust it. ' +
-            `Use $scheme (the connection nginx received): ${d.name} ${nameArg.value} $scheme;`,
+            `${nameArg.value} is set from ${source}: anyone can send "https" over plain http and the application will trust it. ` +
+            `Use $scheme (the connection nginx received): ${fix}`,
         });
       }
     }

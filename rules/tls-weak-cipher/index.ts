@@ -25,6 +25,13 @@ export function suiteKeywords(name: string): string[] {
   return out;
 }
 
+/**
+ * Broad keywords whose selection includes anonymous suites (ADH-*, AECDH-*), as listed by
+ * `openssl ciphers -v KEYWORD` (OpenSSL 3.0): nginx's own default is `HIGH:!aNULL:!MD5` for this
+ * reason. OpenSSL 3 refuses them at its default security level, hence only advice (info).
+ */
+const SELECTS_ANONYMOUS = new Set(['HIGH', 'ALL', 'AES', 'AES128', 'AES256', 'AESGCM', 'SHA', 'SHA1', 'SHA256', 'CAMELLIA', 'KEDH', 'DH', 'KEECDH', 'KECDHE', 'ECDH', 'TLSV1.2', 'TLSV1', 'SSLV3']);
+
 /** Weak tokens in ssl_ciphers: RC4, DES/3DES, MD5, NULL, EXPORT, anonymous suites… */
 export const rule: Rule = {
   id: 'tls-weak-cipher',
@@ -39,8 +46,23 @@ export const rule: Rule = {
         const tokens = splitCipherList(arg.value);
         // `!X` deletes X for good, whatever its position (openssl-ciphers(1)).
         const removed = new Set(tokens.filter((t) => t.text.startsWith('!')).flatMap((t) => t.text.slice(1).toUpperCase().split('+')));
+        const anonymousRemoved = removed.has('ANULL') || (removed.has('ADH') && removed.has('AECDH'));
+        let anonymousReported = false;
         for (const token of tokens) {
           if (/^[!\-+@]/.test(token.text)) continue;
+          const upper = token.text.toUpperCase().split('+');
+          if (!anonymousRemoved && !anonymousReported && upper.every((p) => SELECTS_ANONYMOUS.has(p))) {
+            anonymousReported = true;
+            const file = node.d.file;
+            const start = offsetInArg(file, arg, token.index);
+            report({
+              span: { file, start, end: offsetInArg(file, arg, token.index + token.text.length) },
+              severity: 'info',
+              message:
+                `${token.text} also selects anonymous suites (ADH, AECDH: no server authentication). OpenSSL 3 refuses them at its ` +
+                "default security level and browsers never offer them, but other builds may: add !aNULL (nginx's default is HIGH:!aNULL:!MD5).",
+            });
+          }
           const parts = token.text.toUpperCase().split('+');
           // A keyword (`RC4`, `aNULL+kRSA`) or a suite name (`RC4-SHA`).
           const keywords = parts.length > 1 || WEAK_KEYWORDS.has(parts[0]!) ? parts : suiteKeywords(token.text);

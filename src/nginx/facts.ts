@@ -93,8 +93,65 @@ export function isInternalTarget(target: string): boolean {
   return isLoopbackHost(targetHost(target));
 }
 
-/** Variables that tell a plain request from a TLS one (directly, or as a TLS-terminating proxy said). */
-const SCHEME_TEST = /\$(scheme|https|server_port|http_x_forwarded_proto|http_x_forwarded_ssl|http_x_forwarded_scheme|http_cloudfront_forwarded_proto|http_cf_visitor|http_x_forwarded_port)\b/;
+/**
+ * What a variable holds for a request that arrived over plain http: from nginx itself, or as a
+ * TLS-terminating proxy in front says it (those are the proxy's headers).
+ */
+const PLAIN_VALUE: Record<string, string> = {
+  scheme: 'http',
+  https: '',
+  ssl_protocol: '',
+  ssl_cipher: '',
+  server_port: '80',
+  http_x_forwarded_proto: 'http',
+  http_x_forwarded_scheme: 'http',
+  http_cloudfront_forwarded_proto: 'http',
+  http_x_forwarded_ssl: 'off',
+  http_x_forwarded_port: '80',
+  http_cf_visitor: '{"scheme":"http"}',
+};
+/** The proxy headers among them: a redirect on one means a TLS-terminating proxy sits in front. */
+const PROXY_SCHEME_VARIABLES = new Set(['http_x_forwarded_proto', 'http_x_forwarded_scheme', 'http_cloudfront_forwarded_proto', 'http_x_forwarded_ssl', 'http_x_forwarded_port', 'http_cf_visitor']);
+
+/**
+ * Does an `if (...)` condition hold for a plain-http request? Evaluates nginx's forms
+ * (`$v`, `$v = s`, `$v != s`, `$v ~ re`, `~*`, `!~`, `!~*`) when the variable is one whose plain
+ * value is known; undefined when the condition is about something else.
+ */
+export function holdsForPlainHttp(args: string[]): boolean | undefined {
+  // nginx's words: `($scheme`, `=`, `http`, `)` (quotes already removed by the tokenizer).
+  const words = [...args];
+  if (words.length && words[words.length - 1] === ')') words.pop();
+  else if (words.length) words[words.length - 1] = words[words.length - 1]!.replace(/\)$/, '');
+  if (words.length) words[0] = words[0]!.replace(/^\(/, '');
+  const variable = /^\$\{?(\w+)\}?$/.exec(words[0] ?? '')?.[1];
+  if (!variable || words.length === 2 || words.length > 3) return undefined;
+  const plain = PLAIN_VALUE[variable.toLowerCase()];
+  if (plain === undefined) return undefined;
+  const op = words[1];
+  const operand = words[2] ?? '';
+  switch (op) {
+    case undefined:
+      return plain !== '' && plain !== '0';
+    case '=':
+      return plain === operand;
+    case '!=':
+      return plain !== operand;
+    default: {
+      let re: RegExp;
+      try {
+        re = new RegExp(operand, op.endsWith('*') ? 'i' : '');
+      } catch {
+        return undefined;
+      }
+      return op.startsWith('!') ? !re.test(plain) : re.test(plain);
+    }
+  }
+}
+
+function ifVariable(args: string[]): string | undefined {
+  return /^\(?\$\{?(\w+)/.exec(args[0] ?? '')?.[1]?.toLowerCase();
+}
 
 /**
  * True when every plain-http request reaching this scope is redirected to https:
@@ -108,8 +165,8 @@ export function redirectsToHttps(scope: Scope): boolean {
       if (node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value)) return true;
     }
     if (node.d.name === 'if' && node.children) {
-      const condition = node.d.args.map((a) => a.value).join(' ');
-      if (SCHEME_TEST.test(condition) && node.children.some((c) => isHttpsRedirect(c))) return true;
+      const holds = holdsForPlainHttp(node.d.args.map((a) => a.value));
+      if (holds && node.children.some((c) => isHttpsRedirect(c))) return true;
     }
   }
   return false;
@@ -119,6 +176,32 @@ function isHttpsRedirect(node: ExpandedNode): boolean {
   const r = redirectOf(node);
   if (!r || targetScheme(r.target) !== 'https') return false;
   return node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value);
+}
+
+/**
+ * Why a plain-http server looks like it sits behind a TLS-terminating proxy (a load balancer,
+ * a CDN, an ingress), or undefined: it redirects on the proxy's scheme header, it takes client
+ * addresses from a proxy (`set_real_ip_from`), or it is not reachable on a public port 80.
+ * Behind such a proxy, `$scheme` is always "http" and the proxy's X-Forwarded-Proto is the truth.
+ */
+export function behindTlsProxy(server: Server): string | undefined {
+  if (server.tls) return undefined;
+  const scopes = [server, ...descendants(server)];
+  for (const scope of scopes) {
+    for (const n of ownDirectives(scope, 'if')) {
+      const v = ifVariable(n.d.args.map((a) => a.value));
+      if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
+    }
+  }
+  if (chainOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) return 'it trusts set_real_ip_from';
+  if (!server.listens.some((l) => !l.ssl && !l.quic && !l.internal && l.port === 80)) {
+    return 'it listens only on a loopback address, a socket or a port other than 80';
+  }
+  return undefined;
+}
+
+function descendants(scope: Scope): Scope[] {
+  return scope.children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 /** The scope answers with a fixed status or redirect of its own instead of content. */
@@ -143,7 +226,7 @@ export function contentLocations(scope: Scope): Scope[] {
   const out: Scope[] = [];
   for (const child of scope.children) {
     if (child.kind !== 'location') continue;
-    if (isAcmeLocation(child)) continue;
+    if (isAcmeLocation(child) || child.node!.d.args[0]?.value.startsWith('@')) continue; // named locations are internal
     if (!redirectsToHttps(child) && !answersWithoutContent(child)) out.push(child);
     else out.push(...contentLocations(child));
   }
@@ -151,12 +234,12 @@ export function contentLocations(scope: Scope): Scope[] {
 }
 
 /**
- * A server browsers reach directly over plain http: no TLS listener and a public port 80.
- * A plain server on a loopback address, a unix socket or another port usually sits behind a
- * TLS-terminating proxy, where what it sends does reach browsers over https.
+ * A server browsers reach directly over plain http: no TLS listener, a public port 80, and no
+ * sign of a TLS-terminating proxy in front (see behindTlsProxy), through which what it sends
+ * would reach browsers over https.
  */
 export function isPublicPlainHttpServer(server: Server): boolean {
-  return !server.tls && server.listens.some((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
+  return !server.tls && behindTlsProxy(server) === undefined;
 }
 
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */

@@ -3,7 +3,16 @@
  * all-or-nothing `add_header` inheritance. Shared by hsts-missing and hsts-header-dropped.
  */
 import { hstsViaHeadersMore, isHstsHeader } from './facts.js';
-import { addHeadersInForce, requestScopes, type HeaderEntry, type NginxConfig, type Scope, type Server } from './model.js';
+import {
+  addHeadersInForce,
+  inheritedDirective,
+  ownDirectives,
+  requestScopes,
+  type HeaderEntry,
+  type NginxConfig,
+  type Scope,
+  type Server,
+} from './model.js';
 import type { Deployment } from '../types.js';
 
 export interface HstsGap {
@@ -41,7 +50,10 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
   for (const config of model.nginx) {
     for (const server of config.servers) {
       if (!server.tls || server.incomplete || hstsViaHeadersMore(server)) continue;
-      const scopes = requestScopes(server);
+      // `ssl_reject_handshake on` refuses the TLS handshake: no response, no headers.
+      if (inheritedDirective(server, 'ssl_reject_handshake')?.d.args[0]?.value === 'on') continue;
+      // `return 444` closes the connection without a response.
+      const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.args[0]?.value === '444'));
       const covered = scopes.filter((s) => hstsIn(s));
       const gaps: HstsGap[] = [];
       for (const scope of scopes) {
@@ -58,7 +70,8 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
         }
         gaps.push(gap);
       }
-      out.push({ config, server, missingEverywhere: covered.length === 0 && !gaps.some((g) => g.dropped), gaps, covered });
+      const missingEverywhere = gaps.length > 0 && covered.length === 0 && !gaps.some((g) => g.dropped);
+      out.push({ config, server, missingEverywhere, gaps, covered });
     }
   }
   return out;

@@ -25,8 +25,13 @@ export interface Scope {
   own: ExpandedNode[];
   /** An `include` in this scope or an enclosing one could not be read. */
   incomplete: boolean;
+  /** An `include` directly in this scope could not be read. */
+  unresolvedHere?: boolean;
   server?: Server;
-  /** Where a request handled in this scope goes (handlers are never inherited). */
+  /**
+   * Where a request handled in this scope goes. Locations do not inherit handlers; an `if` or
+   * `limit_except` block keeps its location's unless it sets its own.
+   */
   handler?: Handler;
   /** `own` by directive name, built on first use. */
   byName?: Map<string, ExpandedNode[]>;
@@ -54,6 +59,9 @@ function handlerOf(scope: Scope): Handler {
   for (const node of scope.own) {
     const kind = PASS_DIRECTIVES[node.d.name];
     if (kind) return { kind, node, target: node.d.args[0]?.value };
+  }
+  if ((scope.kind === 'if' || scope.kind === 'limit_except') && scope.parent?.handler && scope.parent.handler.kind !== 'static') {
+    if (!scope.own.some((n) => n.d.name === 'return')) return scope.parent.handler;
   }
   const ret = scope.own.find((n) => n.d.name === 'return');
   if (ret) return { kind: 'return', node: ret, target: ret.d.args.map((a) => a.value).join(' ') };
@@ -98,7 +106,7 @@ export interface NginxConfig {
   servers: Server[];
   /** Every directive in the expanded tree with the scope it sits in. */
   directives: { node: ExpandedNode; scope: Scope }[];
-  /** Variables whose value a client controls, directly or through `map`/`set`. */
+  /** Variables whose value a client controls, through `map` (`name`) or `set` (`serverIndex#name`). */
   clientVariables: Set<string>;
   upstreams: Set<string>;
 }
@@ -116,6 +124,14 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     upstreams: new Set(),
   };
   fill(config, top, tree);
+  // nginx ORs `ssl` over every listen of one address:port (ngx_http_add_addresses): a server
+  // that says `listen 443;` on a socket another server opened with `ssl` speaks TLS too.
+  const tlsSockets = new Set(config.servers.flatMap((s) => s.listens.filter((l) => l.ssl).map((l) => l.socket)));
+  for (const server of config.servers) {
+    for (const l of server.listens) if (!l.ssl && !l.quic && tlsSockets.has(l.socket)) l.ssl = true;
+    server.tls = server.listens.some((l) => l.ssl || l.quic);
+    server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
+  }
   config.files = [...new Set([root, ...config.directives.map((d) => d.node.d.file)])].filter((f) => !f.builtIn);
   config.clientVariables = clientControlledVariables(config);
   return config;
@@ -123,7 +139,12 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
 
 function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
   scope.own = nodes;
-  if (nodes.some((n) => n.unresolved)) markIncomplete(scope);
+  // Before the children, which may inherit it (an `if` keeps its location's proxy_pass).
+  if (scope.kind !== 'main' && scope.kind !== 'http') scope.handler = handlerOf(scope);
+  if (nodes.some((n) => n.unresolved)) {
+    scope.unresolvedHere = true;
+    markIncomplete(scope);
+  }
   for (const node of nodes) {
     config.directives.push({ node, scope });
     const { d } = node;
@@ -171,7 +192,6 @@ function descend(config: NginxConfig, parent: Scope, kind: ScopeKind, node: Expa
   const scope: Scope = { kind, node, parent, children: [], own: [], incomplete: parent.incomplete, server: parent.server };
   parent.children.push(scope);
   fill(config, scope, node.children ?? []);
-  scope.handler = handlerOf(scope);
   return scope;
 }
 
@@ -191,7 +211,6 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   server.server = server;
   parent.children.push(server);
   fill(config, server, node.children ?? []);
-  server.handler = handlerOf(server);
 
   for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
   for (const n of ownDirectives(server, 'server_name')) server.names.push(...n.d.args.map((a) => a.value));
@@ -250,6 +269,15 @@ function parseListen(node: ExpandedNode): Listen {
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\./.test(h) || h.endsWith('.localhost');
+}
+
+/**
+ * An include that could not be read sits in this scope or one nested in it. Unlike `incomplete`,
+ * enclosing levels do not count: what a rule looks for (a redirect, a handler) may be out of reach
+ * of an http-level include (nginx refuses `return`, `rewrite` and `if` there).
+ */
+export function unresolvedWithin(scope: Scope): boolean {
+  return scope.unresolvedHere === true || scope.children.some(unresolvedWithin);
 }
 
 export function ancestorsOf(scope: Scope): Scope[] {
@@ -317,18 +345,52 @@ function defaultServerBySocket(config: NginxConfig): Map<string, Server> {
   return index;
 }
 
-const nameIndex = new WeakMap<NginxConfig, Map<string, Server[]>>();
+/**
+ * The TLS server that answers for a host name, as nginx matches server_name: case-insensitive
+ * exact names, `.example.com` (the name and its subdomains), `*.example.com`, `www.example.*`,
+ * and `~regex` names.
+ */
+export function tlsServerFor(config: NginxConfig, host: string): Server | undefined {
+  const h = host.toLowerCase();
+  const exact = tlsNameIndex(config).exact.get(h);
+  if (exact) return exact;
+  for (const { pattern, server } of tlsNameIndex(config).patterns) if (serverNameMatches(pattern, h)) return server;
+  return undefined;
+}
 
-/** Servers by each of their server_name values, in configuration order. */
-export function serversByName(config: NginxConfig): Map<string, Server[]> {
+export function serverNameMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p.startsWith('~')) {
+    try {
+      return new RegExp(pattern.slice(1), 'i').test(host);
+    } catch {
+      return false;
+    }
+  }
+  if (p.startsWith('.')) return host === p.slice(1) || host.endsWith(p);
+  if (p.startsWith('*.')) return host.endsWith(p.slice(1));
+  if (p.endsWith('.*')) return host.startsWith(p.slice(0, -1));
+  return host === p;
+}
+
+/** A concrete host name for a server_name (`.example.com` → example.com), or undefined for a regex. */
+export function sampleHost(name: string): string | undefined {
+  if (!name || name === '_' || name.startsWith('~')) return undefined;
+  if (name.startsWith('.')) return name.slice(1).toLowerCase();
+  return name.replace(/^\*\./, 'www.').replace(/\.\*$/, '.com').toLowerCase();
+}
+
+const nameIndex = new WeakMap<NginxConfig, { exact: Map<string, Server>; patterns: { pattern: string; server: Server }[] }>();
+
+function tlsNameIndex(config: NginxConfig) {
   let index = nameIndex.get(config);
   if (!index) {
-    index = new Map();
+    index = { exact: new Map(), patterns: [] };
     for (const s of config.servers) {
-      for (const name of new Set(s.names)) {
-        const list = index.get(name);
-        if (list) list.push(s);
-        else index.set(name, [s]);
+      if (!s.tls) continue;
+      for (const name of s.names) {
+        if (/^[~.]|^\*\.|\.\*$/.test(name)) index.patterns.push({ pattern: name, server: s });
+        else if (!index.exact.has(name.toLowerCase())) index.exact.set(name.toLowerCase(), s);
       }
     }
     nameIndex.set(config, index);
@@ -448,27 +510,32 @@ export function regexMatchesEverything(pattern: string): boolean {
   }
 }
 
-/** Variables such as `$http_x_forwarded_proto` that the client sets, and those derived from them. */
+/**
+ * Variables such as `$http_x_forwarded_proto` that the client sets, and those derived from them:
+ * `map` outputs are global (http level), `set` runs per request in its own server, so a `set`
+ * taints the variable only within that server. Keys: the variable, or `server#variable`.
+ */
 function clientControlledVariables(config: NginxConfig): Set<string> {
   const tainted = new Set<string>();
-  const isTaintedText = (s: string) => variablesIn(s).some((v) => isClientVariable(v) || tainted.has(v));
+  const serverIds = new Map(config.servers.map((s, i) => [s as Scope, i]));
+  const isTainted = (name: string, server: Server | undefined) =>
+    isClientVariable(name) || tainted.has(name) || (server !== undefined && tainted.has(`${serverIds.get(server)}#${name}`));
+  const isTaintedText = (s: string, server: Server | undefined) => variablesIn(s).some((v) => isTainted(v, server));
   for (let pass = 0, changed = true; changed && pass < 10; pass++) {
     changed = false;
-    for (const { node } of config.directives) {
+    for (const { node, scope } of config.directives) {
       const d = node.d;
-      let target: string | undefined;
+      let key: string | undefined;
       let dirty = false;
       if (d.name === 'map' && d.args.length >= 2 && node.children) {
-        target = d.args[1]!.value.replace(/^\$/, '');
-        dirty =
-          isTaintedText(d.args[0]!.value) ||
-          node.children.some((c) => c.d.args.some((a) => isTaintedText(a.value)));
-      } else if (d.name === 'set' && d.args.length >= 2) {
-        target = d.args[0]!.value.replace(/^\$/, '');
-        dirty = isTaintedText(d.args[1]!.value);
+        key = d.args[1]!.value.replace(/^\$/, '').toLowerCase();
+        dirty = isTaintedText(d.args[0]!.value, undefined) || node.children.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
+      } else if (d.name === 'set' && d.args.length >= 2 && scope.server) {
+        key = `${serverIds.get(scope.server)}#${d.args[0]!.value.replace(/^\$/, '').toLowerCase()}`;
+        dirty = isTaintedText(d.args[1]!.value, scope.server);
       }
-      if (target && dirty && !tainted.has(target)) {
-        tainted.add(target);
+      if (key && dirty && !tainted.has(key)) {
+        tainted.add(key);
         changed = true;
       }
     }
@@ -480,16 +547,20 @@ export function isClientVariable(name: string): boolean {
   return /^(http_|cookie_|arg_)/.test(name) || name === 'args' || name === 'query_string';
 }
 
-/** `$name` and `${name}` references in a value, without the `$`. */
+/** `$name` and `${name}` references in a value, without the `$`, in lower case (nginx ignores case). */
 export function variablesIn(value: string): string[] {
   const out: string[] = [];
   const re = /\$(?:\{(\w+)\}|(\w+))/g;
-  for (let m = re.exec(value); m; m = re.exec(value)) out.push((m[1] ?? m[2])!);
+  for (let m = re.exec(value); m; m = re.exec(value)) out.push((m[1] ?? m[2])!.toLowerCase());
   return out;
 }
 
-export function valueIsClientControlled(config: NginxConfig, value: string): string | undefined {
-  return variablesIn(value).find((v) => isClientVariable(v) || config.clientVariables.has(v));
+/** The first variable in `value` that the client controls, as seen from `scope`. */
+export function valueIsClientControlled(config: NginxConfig, value: string, scope: Scope): string | undefined {
+  const server = scope.server ? config.servers.indexOf(scope.server) : -1;
+  return variablesIn(value).find(
+    (v) => isClientVariable(v) || config.clientVariables.has(v) || config.clientVariables.has(`${server}#${v}`),
+  );
 }
 
 /** Every scope in a server where a request can end up: the server itself, locations, `if`s. */
