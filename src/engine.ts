@@ -10,7 +10,7 @@ import type { Deployment, Finding, Report, Rule } from './types.js';
  * `# https-audit-ignore rule-id[, rule-id] [-- reason]` on the line of a finding, or alone on
  * the line above it, silences that rule there.
  */
-const SUPPRESS = /https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
+const SUPPRESS = /#\s*https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
 
 const RANK = { info: 0, warning: 1, error: 2 } as const;
 
@@ -81,7 +81,7 @@ function scan(text: string): Map<number, Set<string>> {
     const m = SUPPRESS.exec(line);
     if (!m) return;
     const ids = m[1]!.split(',').map((s) => s.trim());
-    const alone = /^\s*(#|\/\/)/.test(line);
+    const alone = /^\s*#/.test(line);
     const target = alone ? i + 2 : i + 1; // 1-based: the next line, or this one
     const set = out.get(target) ?? new Set<string>();
     ids.forEach((id) => set.add(id));

@@ -1,4 +1,4 @@
-import { answersWithoutContent, contentLocations, redirectsToHttps } from '../../src/nginx/facts.js';
+import { answersWithoutContent, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
 import {
   headSpan,
   isCatchAllLocation,
@@ -20,7 +20,7 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const config of model.nginx) {
       for (const server of config.servers) {
-        const plain = server.listens.filter((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
+        const plain = publicPort80(server);
         // An include that could not be read in the server may hold its redirect. (One at the http
         // level cannot: nginx refuses return, rewrite and if there.)
         if (!plain.length || unresolvedWithin(server)) continue;

@@ -3,7 +3,7 @@
  * where a redirect goes, whether a location serves content. Shared here so that rules agree.
  */
 import type { ExpandedNode } from './include.js';
-import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Scope, type Server } from './model.js';
+import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type Scope, type Server } from './model.js';
 import type { NginxArg } from './parse.js';
 
 export const ONE_YEAR = 31536000;
@@ -159,19 +159,14 @@ function ifVariable(args: string[]): string | undefined {
  * or an `if` on the scheme that does one of those.
  */
 export function redirectsToHttps(scope: Scope): boolean {
-  for (const node of scope.own) {
-    const r = redirectOf(node);
-    if (r && targetScheme(r.target) === 'https') {
-      if (node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value)) return true;
-    }
-    if (node.d.name === 'if' && node.children) {
-      const holds = holdsForPlainHttp(node.d.args.map((a) => a.value));
-      if (holds && node.children.some((c) => isHttpsRedirect(c))) return true;
-    }
-  }
-  return false;
+  return scope.own.some(
+    (node) =>
+      isHttpsRedirect(node) ||
+      (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.args.map((a) => a.value))),
+  );
 }
 
+/** A redirect to https:// that every URI takes (a `rewrite` must match them all). */
 function isHttpsRedirect(node: ExpandedNode): boolean {
   const r = redirectOf(node);
   if (!r || targetScheme(r.target) !== 'https') return false;
@@ -194,10 +189,15 @@ export function behindTlsProxy(server: Server): string | undefined {
     }
   }
   if (chainOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) return 'it trusts set_real_ip_from';
-  if (!server.listens.some((l) => !l.ssl && !l.quic && !l.internal && l.port === 80)) {
+  if (!publicPort80(server).length) {
     return 'it listens only on a loopback address, a socket or a port other than 80';
   }
   return undefined;
+}
+
+/** Plain-http listeners on port 80 that the network reaches (nginx's default when there is no listen). */
+export function publicPort80(server: Server): Listen[] {
+  return server.listens.filter((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
 }
 
 function descendants(scope: Scope): Scope[] {
