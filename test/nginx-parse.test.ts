@@ -177,6 +177,24 @@ describe('include, as nginx resolves it', () => {
     ]);
   });
 
+  it('without a main config, follows sites-enabled/ links into sites-available/ and skips the sites not linked', () => {
+    const dir = project({
+      'nginx/conf.d/https.conf':
+        'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    root /srv;\n}\n',
+      'nginx/sites-available/shop-http': 'server {\n    listen 80;\n    server_name shop.example.com;\n    root /srv;\n}\n',
+      'nginx/sites-available/old-site': 'server {\n    listen 80;\n    server_name old.example.com;\n    root /srv/old;\n}\n',
+    });
+    mkdirSync(path.join(dir, 'nginx/sites-enabled'));
+    symlinkSync('../sites-available/shop-http', path.join(dir, 'nginx/sites-enabled/shop-http'));
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.nginx.map((c) => [c.kind, c.files.map((f) => f.display)])).toEqual([
+      ['conf-dir', ['nginx/conf.d/https.conf', 'nginx/sites-available/shop-http']],
+    ]);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.related?.[0]?.file ?? ''}`)).toEqual([
+      'http-serves-content nginx/sites-available/shop-http:2 nginx/conf.d/https.conf',
+    ]);
+  });
+
   it('does not take backups for configuration, but audits one-line server files', () => {
     const dir = project({
       'nginx.conf.bak': 'events {}\nhttp { server { listen 80; root /srv; } }\n',

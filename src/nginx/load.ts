@@ -3,10 +3,11 @@
  *
  * A file holding a top-level `http {` or `events {` is a main config: it is expanded with its
  * includes, relative to its own directory (or `--nginx-prefix`). Every file it reaches is audited
- * in that context only. The files no main config reaches are audited on their own, as standalone
- * server files, unless another standalone file includes them.
+ * in that context only, and files it deliberately does not read are not audited. Without a main
+ * config in the project, the conf.d/*.conf and sites-enabled/* files that a stock nginx.conf
+ * reads are audited together; any other file on its own, unless another one includes it.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SourceFile } from '../source.js';
 import type { Diagnostics } from '../diagnostics.js';
@@ -29,6 +30,12 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   const parsed = new Map<string, ParsedNginxFile | undefined>();
   const stock = new Map<string, ParsedNginxFile>();
   const known = new Map(options.files.map((f) => [realpath(f.path), f.text]));
+  /** Where discovery found each file; through a sites-enabled/ link when there is one. */
+  const placeOf = new Map<string, string>();
+  for (const f of options.files) {
+    const real = realpath(f.path);
+    if (!placeOf.has(real) || path.basename(path.dirname(f.path)) === 'sites-enabled') placeOf.set(real, f.path);
+  }
 
   const parseFile = (abs: string): ParsedNginxFile | undefined => {
     const real = realpath(abs);
@@ -87,8 +94,6 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   const defaultPrefix = options.nginxPrefix ?? (mains.length === 1 ? path.dirname(mains[0]!) : undefined);
   const standalone = others.filter((abs) => {
     if (reachedByMain.has(abs)) return false;
-    // A file beside the ones a main config's glob reads, that the glob does not match
-    // (`site.conf.disabled`, a dotfile), is configuration nginx never reads.
     // Configuration nginx never reads is not audited, silently (a correct layout stays quiet):
     // a file beside the ones a main config's glob reads that the glob does not match
     // (`site.conf.disabled`, a dotfile), and a sites-available/ file no sites-enabled/ link enables.
@@ -120,7 +125,10 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   // those files together, so that a map in one file and the https server in another are seen.
   const groups = new Map<string, string[]>();
   for (const abs of roots) {
-    const key = confDirGroup(abs);
+    const place = placeOf.get(abs) ?? abs;
+    const key = confDirGroup(place);
+    // With no main config, a sites-available/ file that no sites-enabled/ link enables is not read.
+    if (key === undefined && isDisabledSite(place)) continue;
     if (key === undefined) {
       configs.push(buildNginxConfig(parseFile(abs)!.file, 'standalone', expandRoot(abs)));
       continue;
@@ -130,7 +138,9 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     groups.set(key, list);
   }
   for (const files of groups.values()) {
-    files.sort((a, b) => groupOrder(a) - groupOrder(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const order = (abs: string) => groupOrder(placeOf.get(abs) ?? abs);
+    const name = (abs: string) => placeOf.get(abs) ?? abs;
+    files.sort((a, b) => order(a) - order(b) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
     const tree = files.flatMap(expandRoot);
     configs.push(buildNginxConfig(parseFile(files[0]!)!.file, files.length > 1 ? 'conf-dir' : 'standalone', tree));
   }
@@ -146,6 +156,16 @@ function confDirGroup(abs: string): string | undefined {
   const dir = path.basename(path.dirname(abs));
   if ((dir === 'conf.d' && abs.endsWith('.conf')) || dir === 'sites-enabled') return path.dirname(path.dirname(abs));
   return undefined;
+}
+
+function isDisabledSite(place: string): boolean {
+  const dir = path.dirname(place);
+  if (path.basename(dir) !== 'sites-available') return false;
+  try {
+    return statSync(path.join(path.dirname(dir), 'sites-enabled')).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function groupOrder(abs: string): number {
