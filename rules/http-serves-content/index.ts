@@ -26,7 +26,7 @@ export const rule: Rule = {
         if (!plain.length || unresolvedWithin(server)) continue;
         if (redirectsToHttps(server) || server.own.some((n) => n.d.name === 'return')) continue;
 
-        const { why, related } = counterpart(config, server);
+        const { why, related, unnamed } = counterpart(config, server);
         const catchAll = server.children.find(isCatchAllLocation);
         const catchAllRedirects = catchAll !== undefined && (redirectsToHttps(catchAll) || answersWithoutContent(catchAll));
         if (!catchAllRedirects) {
@@ -36,7 +36,7 @@ export const rule: Rule = {
             message:
               `${serverLabel(server)} is served over plain http on port 80${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
               `without a redirect to https; ${why}. ` +
-              (related || server.tls
+              (related || server.tls || unnamed
                 ? 'Redirect instead: return 301 https://$host$request_uri;'
                 : 'Serve it with TLS (listen 443 ssl) and make port 80 return 301 https://$host$request_uri;'),
             related,
@@ -62,7 +62,7 @@ function describe(args: string[]): string {
 }
 
 /** The https server for the same name, if the configuration has one. */
-function counterpart(config: NginxConfig, server: Server): { why: string; related?: Related[] } {
+function counterpart(config: NginxConfig, server: Server): { why: string; related?: Related[]; unnamed?: boolean } {
   if (server.tls) {
     return { why: 'the same server block also listens with TLS, so the http and https sites are the same content' };
   }
@@ -74,6 +74,10 @@ function counterpart(config: NginxConfig, server: Server): { why: string; relate
       why: `${host} also has an https server, which this port-80 server bypasses`,
       related: [{ span: headSpan(https.node!), message: `https server for ${host}` }],
     };
+  }
+  if (!server.names.some((n) => sampleHost(n) !== undefined)) {
+    // A catch-all or regex server_name: no host to look up, so nothing is claimed about https.
+    return { why: 'no https server could be matched to its server_name', unnamed: true };
   }
   return { why: `no https server exists for ${serverLabel(server)}, so the site is http-only` };
 }

@@ -30,7 +30,10 @@ export function suiteKeywords(name: string): string[] {
  * `openssl ciphers -v KEYWORD` (OpenSSL 3.0): nginx's own default is `HIGH:!aNULL:!MD5` for this
  * reason. OpenSSL 3 refuses them at its default security level, hence only advice (info).
  */
-const SELECTS_ANONYMOUS = new Set(['HIGH', 'ALL', 'AES', 'AES128', 'AES256', 'AESGCM', 'SHA', 'SHA1', 'SHA256', 'CAMELLIA', 'KEDH', 'DH', 'KEECDH', 'KECDHE', 'ECDH', 'TLSV1.2', 'TLSV1', 'SSLV3']);
+const SELECTS_ANONYMOUS = new Set([
+  'HIGH', 'ALL', 'COMPLEMENTOFDEFAULT', 'AES', 'AES128', 'AES256', 'AESGCM', 'SHA', 'SHA1', 'SHA256', 'CAMELLIA',
+  'CAMELLIA128', 'CAMELLIA256', 'KEDH', 'KDHE', 'DH', 'KEECDH', 'KECDHE', 'ECDH', 'TLSV1.2', 'TLSV1', 'TLSV1.0', 'SSLV3',
+]);
 
 /** Weak tokens in ssl_ciphers: RC4, DES/3DES, MD5, NULL, EXPORT, anonymous suites… */
 export const rule: Rule = {
@@ -46,12 +49,17 @@ export const rule: Rule = {
         const tokens = splitCipherList(arg.value);
         // `!X` deletes X for good, whatever its position (openssl-ciphers(1)).
         const removed = new Set(tokens.filter((t) => t.text.startsWith('!')).flatMap((t) => t.text.slice(1).toUpperCase().split('+')));
-        const anonymousRemoved = removed.has('ANULL') || (removed.has('ADH') && removed.has('AECDH'));
+        // `!aNULL` deletes anonymous suites for good; `-aNULL` removes those selected before it.
+        const anonymousRemoved = (from: number) => {
+          const gone = new Set(removed);
+          for (const t of tokens) if (t.index > from && t.text.startsWith('-')) gone.add(t.text.slice(1).toUpperCase());
+          return gone.has('ANULL') || (gone.has('ADH') && gone.has('AECDH'));
+        };
         let anonymousReported = false;
         for (const token of tokens) {
           if (/^[!\-+@]/.test(token.text)) continue;
           const upper = token.text.toUpperCase().split('+');
-          if (!anonymousRemoved && !anonymousReported && upper.every((p) => SELECTS_ANONYMOUS.has(p))) {
+          if (!anonymousReported && upper.every((p) => SELECTS_ANONYMOUS.has(p)) && !anonymousRemoved(token.index)) {
             anonymousReported = true;
             const file = node.d.file;
             const start = offsetInArg(file, arg, token.index);

@@ -166,8 +166,12 @@ export function redirectsToHttps(scope: Scope): boolean {
   );
 }
 
-/** A redirect to https:// that every URI takes (a `rewrite` must match them all). */
+/**
+ * A redirect to https:// that every URI takes: `return`, or a `rewrite` that matches them all
+ * (`error_page` only redirects error responses).
+ */
 function isHttpsRedirect(node: ExpandedNode): boolean {
+  if (node.d.name === 'error_page') return false;
   const r = redirectOf(node);
   if (!r || targetScheme(r.target) !== 'https') return false;
   return node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value);
