@@ -4,7 +4,7 @@
  * dependencies, virtualenvs, VCS metadata and build output. Files named explicitly are always
  * audited, whatever their name.
  */
-import { closeSync, openSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -150,8 +150,7 @@ function classify(abs: string, explicit: boolean): { kind: FileKind; text?: stri
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
   if (!explicit && BACKUP.test(name)) return undefined;
-  // Names only nginx uses: audited even when they cannot be read (the read error is then reported).
-  if (name === 'nginx.conf' || (NGINX_DIRS.has(parent) && parent !== 'nginx' && unreadable(abs))) return { kind: 'nginx' };
+  if (name === 'nginx.conf') return { kind: 'nginx' };
   const candidate =
     name.endsWith('.conf') ||
     name.endsWith('.nginx') ||
@@ -161,24 +160,20 @@ function classify(abs: string, explicit: boolean): { kind: FileKind; text?: stri
     (NGINX_DIRS.has(parent) && !name.includes('.'));
   if (!candidate && !explicit) return undefined;
   const text = readSmall(abs);
+  // A file in a directory only nginx uses is audited even when it cannot be read: the loader
+  // then reports the read error.
+  if (text === UNREADABLE) return NGINX_DIRS.has(parent) && parent !== 'nginx' ? { kind: 'nginx' } : undefined;
   if (text !== undefined && looksLikeNginx(text)) return { kind: 'nginx', text };
   return undefined;
 }
 
-function unreadable(abs: string): boolean {
-  try {
-    closeSync(openSync(abs, 'r'));
-    return false;
-  } catch {
-    return true;
-  }
-}
+const UNREADABLE = Symbol('unreadable');
 
-function readSmall(abs: string): string | undefined {
+function readSmall(abs: string): string | undefined | typeof UNREADABLE {
   try {
     if (statSync(abs).size > MAX_SNIFF_BYTES) return undefined;
     return readFileSync(abs, 'utf8');
   } catch {
-    return undefined;
+    return UNREADABLE;
   }
 }

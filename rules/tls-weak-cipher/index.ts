@@ -58,8 +58,8 @@ export const rule: Rule = {
         let anonymousReported = false;
         for (const token of tokens) {
           if (/^[!\-+@]/.test(token.text)) continue;
-          const upper = token.text.toUpperCase().split('+');
-          if (!anonymousReported && upper.every((p) => SELECTS_ANONYMOUS.has(p)) && !anonymousRemoved(token.index)) {
+          const parts = token.text.toUpperCase().split('+');
+          if (!anonymousReported && parts.every((p) => SELECTS_ANONYMOUS.has(p)) && !anonymousRemoved(token.index)) {
             anonymousReported = true;
             const file = node.d.file;
             const start = offsetInArg(file, arg, token.index);
@@ -71,7 +71,6 @@ export const rule: Rule = {
                 "default security level and browsers never offer them, but other builds may: add !aNULL (nginx's default is HIGH:!aNULL:!MD5).",
             });
           }
-          const parts = token.text.toUpperCase().split('+');
           // A keyword (`RC4`, `aNULL+kRSA`) or a suite name (`RC4-SHA`).
           const keywords = parts.length > 1 || WEAK_KEYWORDS.has(parts[0]!) ? parts : suiteKeywords(token.text);
           const weak = keywords.find((k) => WEAK_KEYWORDS.has(k));

@@ -184,6 +184,13 @@ function isHttpsRedirect(node: ExpandedNode): boolean {
  * Behind such a proxy, `$scheme` is always "http" and the proxy's X-Forwarded-Proto is the truth.
  */
 export function behindTlsProxy(server: Server): string | undefined {
+  if (!proxyVerdicts.has(server)) proxyVerdicts.set(server, tlsProxySign(server));
+  return proxyVerdicts.get(server);
+}
+
+const proxyVerdicts = new WeakMap<Server, string | undefined>();
+
+function tlsProxySign(server: Server): string | undefined {
   if (server.tls) return undefined;
   const scopes = [server, ...descendants(server)];
   for (const scope of scopes) {

@@ -106,8 +106,10 @@ export interface NginxConfig {
   servers: Server[];
   /** Every directive in the expanded tree with the scope it sits in. */
   directives: { node: ExpandedNode; scope: Scope }[];
-  /** Variables whose value a client controls, through `map` (`name`) or `set` (`serverIndex#name`). */
+  /** Variables whose value a client controls: directly, or through a `map` (global). */
   clientVariables: Set<string>;
+  /** Variables a `set` derives from client input, per server (a `set` runs in its own server). */
+  serverClientVariables: Map<Server, Set<string>>;
   upstreams: Set<string>;
 }
 
@@ -121,6 +123,7 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     servers: [],
     directives: [],
     clientVariables: new Set(),
+    serverClientVariables: new Map(),
     upstreams: new Set(),
   };
   fill(config, top, tree);
@@ -133,7 +136,7 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   }
   config.files = [...new Set([root, ...config.directives.map((d) => d.node.d.file)])].filter((f) => !f.builtIn);
-  config.clientVariables = clientControlledVariables(config);
+  clientControlledVariables(config);
   return config;
 }
 
@@ -218,8 +221,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
   if (inheritedDirective(server, 'ssl')?.d.args[0]?.value === 'on') for (const l of server.listens) l.ssl = true;
-  server.tls = server.listens.some((l) => l.ssl || l.quic);
-  server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
+  // tls and plainHttp are derived in buildNginxConfig, once every server's listeners are known.
   return server;
 }
 
@@ -512,35 +514,36 @@ export function regexMatchesEverything(pattern: string): boolean {
 
 /**
  * Variables such as `$http_x_forwarded_proto` that the client sets, and those derived from them:
- * `map` outputs are global (http level), `set` runs per request in its own server, so a `set`
- * taints the variable only within that server. Keys: the variable, or `server#variable`.
+ * `map` outputs are global (http level); `set` runs per request in its own server, so a `set`
+ * taints the variable only within that server. Fills config.clientVariables and
+ * config.serverClientVariables.
  */
-function clientControlledVariables(config: NginxConfig): Set<string> {
-  const tainted = new Set<string>();
-  const serverIds = new Map(config.servers.map((s, i) => [s as Scope, i]));
-  const isTainted = (name: string, server: Server | undefined) =>
-    isClientVariable(name) || tainted.has(name) || (server !== undefined && tainted.has(`${serverIds.get(server)}#${name}`));
-  const isTaintedText = (s: string, server: Server | undefined) => variablesIn(s).some((v) => isTainted(v, server));
+function clientControlledVariables(config: NginxConfig): void {
+  const global = config.clientVariables;
+  const perServer = config.serverClientVariables;
+  const isTaintedText = (s: string, server: Server | undefined) =>
+    variablesIn(s).some((v) => isClientVariable(v) || global.has(v) || (server !== undefined && perServer.get(server)?.has(v)));
   for (let pass = 0, changed = true; changed && pass < 10; pass++) {
     changed = false;
     for (const { node, scope } of config.directives) {
       const d = node.d;
-      let key: string | undefined;
+      let into: Set<string> | undefined;
       let dirty = false;
       if (d.name === 'map' && d.args.length >= 2 && node.children) {
-        key = d.args[1]!.value.replace(/^\$/, '').toLowerCase();
+        into = global;
         dirty = isTaintedText(d.args[0]!.value, undefined) || node.children.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
       } else if (d.name === 'set' && d.args.length >= 2 && scope.server) {
-        key = `${serverIds.get(scope.server)}#${d.args[0]!.value.replace(/^\$/, '').toLowerCase()}`;
+        if (!perServer.has(scope.server)) perServer.set(scope.server, new Set());
+        into = perServer.get(scope.server);
         dirty = isTaintedText(d.args[1]!.value, scope.server);
       }
-      if (key && dirty && !tainted.has(key)) {
-        tainted.add(key);
+      const name = (d.name === 'map' ? d.args[1] : d.args[0])?.value.replace(/^\$/, '').toLowerCase();
+      if (into && name && dirty && !into.has(name)) {
+        into.add(name);
         changed = true;
       }
     }
   }
-  return tainted;
 }
 
 export function isClientVariable(name: string): boolean {
@@ -557,10 +560,8 @@ export function variablesIn(value: string): string[] {
 
 /** The first variable in `value` that the client controls, as seen from `scope`. */
 export function valueIsClientControlled(config: NginxConfig, value: string, scope: Scope): string | undefined {
-  const server = scope.server ? config.servers.indexOf(scope.server) : -1;
-  return variablesIn(value).find(
-    (v) => isClientVariable(v) || config.clientVariables.has(v) || config.clientVariables.has(`${server}#${v}`),
-  );
+  const local = scope.server ? config.serverClientVariables.get(scope.server) : undefined;
+  return variablesIn(value).find((v) => isClientVariable(v) || config.clientVariables.has(v) || local?.has(v) === true);
 }
 
 /** Every scope in a server where a request can end up: the server itself, locations, `if`s. */
