@@ -16,6 +16,23 @@ await build({
   mainFields: ['module', 'main'],
   minify: true,
   legalComments: 'none',
-  define: { __VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __VERSION__: JSON.stringify(pkg.version),
+    // The Python parser is a file of its own, loaded only when a project has .py files.
+    __PYTHON_PARSER__: JSON.stringify('./lezer-python.cjs'),
+    'import.meta.url': 'undefined',
+  },
+  logLevel: 'warning',
+});
+await build({
+  stdin: { contents: "module.exports = require('@lezer/python');", resolveDir: '.', loader: 'js' },
+  outfile: 'dist/lezer-python.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  minify: true,
+  legalComments: 'none',
   logLevel: 'warning',
 });

@@ -7,6 +7,9 @@ import { Diagnostics } from './diagnostics.js';
 import { discover, UsageError } from './discover.js';
 import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
+import { loadEnvFiles, SECRET_KEY_NAME } from './env/load.js';
+import { clearSecrets, redact, registerSecrets } from './redact.js';
+import { loadDjango } from './django/load.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Rule } from './types.js';
 
@@ -27,6 +30,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const nginxPrefix = options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined;
   if (nginxPrefix && !isDirectory(nginxPrefix)) throw new UsageError(`--nginx-prefix: no such directory: ${options.nginxPrefix}`);
 
+  const ofKind = (kind: string) => discovered.filter((f) => f.kind === kind).map((f) => f.path);
+  const env = loadEnvFiles(ofKind('env'), diagnostics);
   const model: Deployment = {
     nginx: loadNginx({
       files: discovered.filter((f) => f.kind === 'nginx'),
@@ -34,20 +39,40 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       nginxPrefix,
       diagnostics,
     }),
+    env,
+    django: loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics }),
   };
+  clearSecrets();
+  registerSecrets(secretValues(model));
   const findings = runRules(model, options.rules ?? RULES);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
   // The files audited: those some configuration reads, and those that could not be parsed.
   const failed = new Set(diagnostics.errors.map((e) => e.file));
-  const files = [...new Set([...model.nginx.flatMap((c) => c.files), ...diagnostics.allFiles().filter((f) => failed.has(f.display))])];
+  const files = [...new Set([
+    ...model.nginx.flatMap((c) => c.files),
+    ...model.env.map((e) => e.file),
+    ...model.django.flatMap((d) => [...d.files, ...d.envFiles]),
+    ...diagnostics.allFiles().filter((f) => failed.has(f.display)),
+  ])];
   return {
     findings,
-    errors: diagnostics.errors.sort(byPosition),
-    notes: diagnostics.notes.sort(byPosition),
+    // Errors and notes met before the credentials were known are redacted again.
+    errors: diagnostics.errors.map((e) => ({ ...e, message: redact(e.message) })).sort(byPosition),
+    notes: diagnostics.notes.map((n) => ({ ...n, message: redact(n.message) })).sort(byPosition),
     files,
     model,
   };
+}
+
+/** Credential values of the model: env entries with secret-looking names, Django's SECRET_KEY. */
+function secretValues(model: Deployment): string[] {
+  const out: string[] = [];
+  for (const env of model.env) for (const e of env.entries) if (SECRET_KEY_NAME.test(e.key)) out.push(e.value);
+  for (const app of model.django) {
+    for (const [name, b] of app.settings) if (SECRET_KEY_NAME.test(name) && b.val.k === 'str') out.push(b.val.v);
+  }
+  return out;
 }
 
 function realpath(p: string): string {

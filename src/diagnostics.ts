@@ -45,6 +45,11 @@ export class Diagnostics {
     this.push(this.errors, { file: this.display(abs), line: 1, column: 1, message, kind: 'read' });
   }
 
+  /** A syntax error in a file other than nginx's (env files, Python settings). */
+  parseError(file: SourceFile, offset: number, message: string): void {
+    this.push(this.errors, { file: file.display, ...file.position(offset), message, kind: 'parse' });
+  }
+
   error(file: SourceFile, offset: number, message: string): void {
     this.push(this.errors, { file: file.display, ...file.position(offset), message, kind: 'config' });
   }

@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { isEnvFileName } from './env/parse.js';
 
-export type FileKind = 'nginx';
+export type FileKind = 'nginx' | 'env' | 'python' | 'procfile';
 
 export interface DiscoveredFile {
   path: string;
@@ -146,11 +147,22 @@ function isVirtualenv(dir: string): boolean {
   }
 }
 
+/** Python files that name or hold Django settings: entry points and settings modules. */
+function isDjangoPython(name: string, parent: string): boolean {
+  if (!name.endsWith('.py')) return false;
+  return (
+    name === 'manage.py' || name === 'wsgi.py' || name === 'asgi.py' || /settings/i.test(name) || parent === 'settings'
+  );
+}
+
 function classify(abs: string, explicit: boolean): { kind: FileKind; text?: string } | undefined {
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
   if (!explicit && BACKUP.test(name)) return undefined;
   if (name === 'nginx.conf') return { kind: 'nginx' };
+  if (isEnvFileName(name)) return { kind: 'env' };
+  if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return { kind: 'procfile' };
+  if (isDjangoPython(name, parent) || (explicit && name.endsWith('.py'))) return { kind: 'python' };
   const candidate =
     name.endsWith('.conf') ||
     name.endsWith('.nginx') ||

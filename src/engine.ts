@@ -17,6 +17,7 @@ const RANK = { info: 0, warning: 1, error: 2 } as const;
 export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
   /** One finding per rule and place: a snippet included in several contexts keeps its most severe report. */
   const byPlace = new Map<string, Finding>();
+  const abouts = new Map<string, { base: string; about: string[] }>();
   const suppressions = new SuppressionIndex();
   for (const rule of rules) {
     const report = (r: Report) => {
@@ -25,6 +26,13 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
       const key = `${rule.id}\0${file.path}\0${start}`;
       const severity = r.severity ?? rule.severity;
       const earlier = byPlace.get(key);
+      if (earlier && r.about) {
+        const a = abouts.get(key);
+        if (a && !a.about.includes(r.about)) {
+          a.about.push(r.about);
+          earlier.message = redact(`${a.base} [${a.about.length > 1 ? 'settings modules' : 'settings module'} ${a.about.join(', ')}]`);
+        }
+      }
       if (earlier && RANK[earlier.severity] >= RANK[severity]) return;
       const from = file.position(start);
       if (suppressions.suppressed(file, from.line, rule.id)) return;
@@ -33,7 +41,7 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
         ruleId: rule.id,
         category: rule.category,
         severity,
-        message: redact(r.message),
+        message: redact(r.about ? `${r.message} [settings module ${r.about}]` : r.message),
         file: file.display,
         line: from.line,
         column: from.column,
@@ -45,6 +53,7 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
         finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: redact(x.message) }));
       }
       byPlace.set(key, finding);
+      if (r.about) abouts.set(key, { base: r.message, about: [r.about] });
     };
     rule.check(model, { report });
   }

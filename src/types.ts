@@ -3,6 +3,8 @@
  */
 import type { SourceFile, Span } from './source.js';
 import type { NginxConfig } from './nginx/model.js';
+import type { EnvFile } from './env/load.js';
+import type { DjangoApp } from './django/load.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const CATEGORIES = ['http-leak', 'hsts', 'cookies', 'proxy-headers', 'tls', 'cloudinary'] as const;
@@ -11,6 +13,10 @@ export type Category = (typeof CATEGORIES)[number];
 /** One model of the deployment: every layer the project configures. Later layers add fields here. */
 export interface Deployment {
   nginx: NginxConfig[];
+  /** Every env file of the project (templates included, marked as such). */
+  env: EnvFile[];
+  /** The deployed Django settings module, or each candidate when that cannot be decided. */
+  django: DjangoApp[];
 }
 
 export interface Related {
@@ -25,6 +31,11 @@ export interface Report {
   severity?: Severity;
   /** Other places involved (the directive that gets dropped, the https server for the same name…). */
   related?: Related[];
+  /**
+   * What the finding is about when the model holds alternatives (one of several candidate Django
+   * settings modules). The same finding for several of them is shown once, naming them all.
+   */
+  about?: string;
 }
 
 export interface RuleContext {

@@ -29,15 +29,19 @@ export function auditFiles(files: Record<string, string>, options: Partial<Audit
   return audit({ paths: ['.'], cwd: dir, ...options });
 }
 
-/** `# expect: rule-id` or `# expect: rule-id@col, other-id` comments, as `line:rule[@col]` strings. */
+/**
+ * `# expect: rule-id` or `# expect: rule-id@col, other-id` comments on the line of the finding,
+ * or `# expect+1: …` alone on the line above it (for env files, where some loaders keep an
+ * inline comment as part of the value).
+ */
 export function expectations(text: string): { line: number; ruleId: string; column?: number }[] {
   const out: { line: number; ruleId: string; column?: number }[] = [];
   text.split('\n').forEach((line, i) => {
-    const m = /#\s*expect:\s*(.+)$/.exec(line);
+    const m = /#\s*expect(\+1)?:\s*(.+?)\s*$/.exec(line);
     if (!m) return;
-    for (const item of m[1]!.split(',')) {
+    for (const item of m[2]!.split(',')) {
       const [ruleId, col] = item.trim().split('@');
-      out.push({ line: i + 1, ruleId: ruleId!, column: col ? Number(col) : undefined });
+      out.push({ line: i + 1 + (m[1] ? 1 : 0), ruleId: ruleId!, column: col ? Number(col) : undefined });
     }
   });
   return out;

@@ -26,6 +26,20 @@ describe('the rule registry', () => {
   });
 });
 
+/**
+ * The fenced blocks of a README section as project files: ```nginx is nginx.conf, ```python is
+ * mysite/settings.py, ```dotenv is .env; a `title=path` after the language names another file.
+ */
+function exampleFiles(readme: string, heading: string): Record<string, string> {
+  const section = readme.split(heading)[1]?.split('\n## ')[0] ?? '';
+  const files: Record<string, string> = {};
+  const defaults: Record<string, string> = { nginx: 'nginx.conf', python: 'mysite/settings.py', dotenv: '.env' };
+  for (const m of section.matchAll(/```(nginx|python|dotenv)(?:[ \t]+title=(\S+))?\n([\s\S]*?)```/g)) {
+    files[m[2] ?? defaults[m[1]!]!] = m[3]!;
+  }
+  return files;
+}
+
 function listCases(dir: string): string[] {
   return readdirSync(dir).map((f) => path.join(dir, f));
 }
@@ -54,16 +68,15 @@ for (const rule of RULES) {
     });
 
     it("the README's failing example reports, and its fix does not", () => {
-      const block = (heading: string) => {
-        const section = readme.split(heading)[1]!.split('\n## ')[0]!;
-        const m = /```nginx\n([\s\S]*?)```/.exec(section);
-        expect(m, `a fenced nginx block under ${heading}`).not.toBeNull();
-        return m![1]!;
-      };
-      const failing = auditFiles({ 'nginx.conf': block('## Failing example') });
+      const failingFiles = exampleFiles(readme, '## Failing example');
+      expect(Object.keys(failingFiles).length, 'a fenced nginx, python or dotenv block under ## Failing example').toBeGreaterThan(0);
+      const failing = auditFiles(failingFiles);
       expect(failing.errors).toEqual([]);
       expect(failing.findings.map((f) => f.ruleId)).toContain(rule.id);
-      const fixed = auditFiles({ 'nginx.conf': block('## Fix') });
+      // The fix replaces the files it shows; the others stay as in the failing example.
+      const fixFiles = exampleFiles(readme, '## Fix');
+      expect(Object.keys(fixFiles).length, 'a fenced block under ## Fix').toBeGreaterThan(0);
+      const fixed = auditFiles({ ...failingFiles, ...fixFiles });
       expect(fixed.errors).toEqual([]);
       expect(fixed.findings.filter((f) => f.ruleId === rule.id)).toEqual([]);
     });

@@ -2,6 +2,7 @@ import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
 import { headerEntry, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
+import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 
 /** Strict-Transport-Security with max-age below one year, zero, or none at all. */
 export const rule: Rule = {
@@ -36,6 +37,20 @@ export const rule: Rule = {
                 'browsers fall back to plain http once it expires between visits. Use max-age=63072000.',
         });
       }
+    }
+    for (const app of model.django) {
+      const s = setting(app, 'SECURE_HSTS_SECONDS');
+      if (s.val.k !== 'num' || s.val.v <= 0 || s.val.v >= ONE_YEAR) continue;
+      if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) continue; // security-middleware-missing
+      const { span, related, origin } = settingPlace(app, s);
+      report({
+        span,
+        related,
+        about: aboutOf(app),
+        message:
+          `${origin} (${describe(s.val.v)}), below one year (31536000), the minimum for the HSTS preload list; ` +
+          'browsers fall back to plain http once it expires between visits. Use SECURE_HSTS_SECONDS = 63072000.',
+      });
     }
   },
 };

@@ -1,21 +1,29 @@
+import { appLinks, schemeVerdict } from '../../src/django/link.js';
+import { djangoSendsHsts } from '../../src/django/facts.js';
+import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
+import type { DjangoApp } from '../../src/django/load.js';
 import { hstsCoverage } from '../../src/nginx/hsts.js';
-import { describeScope, headSpan, serverLabel } from '../../src/nginx/model.js';
-import type { Rule } from '../../src/types.js';
+import { describeScope, headSpan, serverLabel, type Server } from '../../src/nginx/model.js';
+import { truthy } from '../../src/python/values.js';
+import type { Deployment, Related, Rule } from '../../src/types.js';
 
-/** A TLS server (or some of its locations) sends no Strict-Transport-Security at all. */
+/** No layer sends Strict-Transport-Security: an https server of nginx, or a Django app with nothing in front. */
 export const rule: Rule = {
   id: 'hsts-missing',
   category: 'hsts',
   severity: 'warning',
-  summary: 'An https server, or a location in it, sends no Strict-Transport-Security header.',
+  summary: 'An https site, or a location in it, gets no Strict-Transport-Security header from any layer (nginx or Django).',
   check(model, { report }) {
     for (const { server, missingEverywhere, gaps, covered } of hstsCoverage(model)) {
       if (missingEverywhere) {
+        const app = appVerdict(model, server);
+        if (app.covered) continue; // Django sends it for the requests it answers
         report({
           span: headSpan(server.node!),
+          related: app.related,
           message:
             `https server ${serverLabel(server)} sends no Strict-Transport-Security header, so browsers keep trying plain http first ` +
-            '(nginx was considered; an application behind it is not known here). ' +
+            `(${app.considered}). ` +
             'Add: add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;',
         });
         continue;
@@ -33,5 +41,44 @@ export const rule: Rule = {
         });
       }
     }
+    // A Django app that no nginx configuration of the project puts online: Django is the only layer we see.
+    if (appLinks(model).length) return;
+    for (const app of model.django) {
+      const seconds = setting(app, 'SECURE_HSTS_SECONDS');
+      if (truthy(seconds.val) !== false) continue; // set: hsts-max-age-short / security-middleware-missing judge it
+      const { span, related, origin } = settingPlace(app, seconds);
+      report({
+        span,
+        related,
+        about: aboutOf(app),
+        message:
+          `${origin}, so Django sends no Strict-Transport-Security header, and no nginx configuration in the project puts this app online ` +
+          '(Django was the only layer considered): browsers keep trying plain http first. ' +
+          'Set SECURE_HSTS_SECONDS = 63072000 (or send the header from the proxy in front).',
+      });
+    }
   },
 };
+
+/** Whether the Django app behind a server sends HSTS, and the words saying what was considered. */
+function appVerdict(model: Deployment, server: Server): { covered: boolean; considered: string; related?: Related[] } {
+  const links = appLinks(model).filter((l) => l.server === server);
+  if (!links.length || !model.django.length) return { covered: false, considered: 'nginx was considered; no Django app of the project is behind it' };
+  const reasons: string[] = [];
+  const related: Related[] = [];
+  for (const app of model.django) {
+    const verdicts = links.map((l) => djangoSendsHsts(app, l));
+    if (verdicts.some((v) => v !== 'no')) return { covered: true, considered: '' };
+    reasons.push(whyNot(app, links[0]!));
+    const s = setting(app, 'SECURE_HSTS_SECONDS');
+    related.push({ span: settingPlace(app, s).span, message: `the Django settings behind this server${app.ambiguous ? ` (${app.module})` : ''}` });
+  }
+  return { covered: false, considered: `nginx and the Django app behind it were considered: ${[...new Set(reasons)].join('; ')}`, related };
+}
+
+function whyNot(app: DjangoApp, link: Parameters<typeof schemeVerdict>[1]): string {
+  const seconds = setting(app, 'SECURE_HSTS_SECONDS');
+  if (truthy(seconds.val) === false) return settingPlace(app, seconds).origin;
+  if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) return 'SecurityMiddleware is not in MIDDLEWARE';
+  return `Django does not see https requests as secure (${schemeVerdict(app, link).why}), and sends HSTS only on requests it believes are https`;
+}

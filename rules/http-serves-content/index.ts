@@ -9,7 +9,12 @@ import {
   type NginxConfig,
   type Server,
 } from '../../src/nginx/model.js';
-import type { Related, Rule } from '../../src/types.js';
+import type { Deployment, Related, Rule } from '../../src/types.js';
+import type { Scope } from '../../src/nginx/model.js';
+import { appLinks } from '../../src/django/link.js';
+import { djangoRedirects, type Tri } from '../../src/django/facts.js';
+import { setting, settingPlace } from '../../src/django/model.js';
+import { truthy } from '../../src/python/values.js';
 
 /** A server reachable on port 80 that hands out content instead of redirecting to https. */
 export const rule: Rule = {
@@ -28,14 +33,15 @@ export const rule: Rule = {
 
         const { why, related, unnamed } = counterpart(config, server);
         const catchAll = server.children.find(isCatchAllLocation);
-        const catchAllRedirects = catchAll !== undefined && (redirectsToHttps(catchAll) || answersWithoutContent(catchAll));
+        const catchAllRedirects =
+          catchAll !== undefined && (redirectsToHttps(catchAll) || answersWithoutContent(catchAll) || appRedirects(model, catchAll) !== 'no');
         if (!catchAllRedirects) {
           const listen = plain[0]!;
           report({
             span: headSpan(listen.node),
             message:
               `${serverLabel(server)} is served over plain http on port 80${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
-              `without a redirect to https; ${why}. ` +
+              `without a redirect to https; ${why}${appNote(model, catchAll)}. ` +
               (related || server.tls || unnamed
                 ? 'Redirect instead: return 301 https://$host$request_uri;'
                 : 'Serve it with TLS (listen 443 ssl) and make port 80 return 301 https://$host$request_uri;'),
@@ -44,11 +50,12 @@ export const rule: Rule = {
           continue;
         }
         for (const location of contentLocations(server)) {
+          if (appRedirects(model, location) !== 'no') continue; // Django redirects what it answers
           report({
             span: headSpan(location.node!),
             message:
               `${describe(location.node!.d.args.map((a) => a.value))} serves content over plain http on port 80 ` +
-              `while the rest of ${serverLabel(server)} redirects to https; ${why}.`,
+              `while the rest of ${serverLabel(server)} redirects to https; ${why}${appNote(model, location)}.`,
             related,
           });
         }
@@ -56,6 +63,26 @@ export const rule: Rule = {
     }
   },
 };
+
+/**
+ * The location hands requests to the Django app, which redirects plain http to https itself
+ * (SECURE_SSL_REDIRECT with the SecurityMiddleware): 'no' when it is not an app location or the
+ * app does not redirect.
+ */
+function appRedirects(model: Deployment, scope: Scope): Tri {
+  const link = appLinks(model).find((l) => l.scope === scope);
+  if (!link || !model.django.length) return 'no';
+  const verdicts = model.django.map(djangoRedirects);
+  if (verdicts.every((v) => v === 'yes')) return 'yes';
+  return verdicts.some((v) => v === 'no') ? 'no' : 'unknown';
+}
+
+function appNote(model: Deployment, scope: Scope | undefined): string {
+  if (!scope || !appLinks(model).some((l) => l.scope === scope) || !model.django.length) return '';
+  const app = model.django[0]!;
+  const s = setting(app, 'SECURE_SSL_REDIRECT');
+  return ` (the Django app behind it was considered: ${truthy(s.val) === false ? settingPlace(app, s).origin : 'SecurityMiddleware is not in MIDDLEWARE'}, so it does not redirect either)`;
+}
 
 function describe(args: string[]): string {
   return `location ${args.join(' ')}`;

@@ -1,0 +1,31 @@
+import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
+import { truthy } from '../../src/python/values.js';
+import type { Rule } from '../../src/types.js';
+
+/** Settings that only SecurityMiddleware reads (django/middleware/security.py). */
+const READ_BY_MIDDLEWARE = ['SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'SECURE_CONTENT_TYPE_NOSNIFF', 'SECURE_REFERRER_POLICY', 'SECURE_CROSS_ORIGIN_OPENER_POLICY'];
+
+/** SECURE_* settings with no SecurityMiddleware to apply them (Django's security.W001). */
+export const rule: Rule = {
+  id: 'security-middleware-missing',
+  category: 'hsts',
+  severity: 'warning',
+  summary: 'SECURE_HSTS_SECONDS or SECURE_SSL_REDIRECT is set, but SecurityMiddleware is not in MIDDLEWARE, so they do nothing.',
+  check(model, { report }) {
+    for (const app of model.django) {
+      if (hasMiddleware(app, SECURITY_MIDDLEWARE) !== false) continue;
+      const active = READ_BY_MIDDLEWARE.map((n) => setting(app, n)).filter((s) => s.set && truthy(s.val) === true);
+      if (!active.length) continue;
+      const middleware = setting(app, 'MIDDLEWARE');
+      const span = middleware.binding?.assign?.target ?? { file: app.file, start: 0, end: 0 };
+      report({
+        span,
+        about: aboutOf(app),
+        related: active.map((s) => ({ span: settingPlace(app, s).span, message: `${s.name} has no effect without the middleware` })),
+        message:
+          `MIDDLEWARE has no ${SECURITY_MIDDLEWARE}, so ${active.map((s) => s.name).join(', ')} ${active.length > 1 ? 'do' : 'does'} nothing: ` +
+          'Django sends no HSTS header and no https redirect. Add it at the top of MIDDLEWARE.',
+      });
+    }
+  },
+};

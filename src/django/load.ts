@@ -1,0 +1,356 @@
+/**
+ * The Django part of the model: which settings module is deployed, and what it sets.
+ *
+ * The deployed module is the one DJANGO_SETTINGS_MODULE names, looked for where it is decided at
+ * run time, strongest first: an env file or a Procfile (the process environment), then wsgi.py /
+ * asgi.py (`os.environ.setdefault`, which only applies when the environment does not set it),
+ * then manage.py. When that does not decide one module, every candidate is audited and each
+ * finding says which module it is about.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostics } from '../diagnostics.js';
+import type { EnvFile } from '../env/load.js';
+import { envFileFrom } from '../env/load.js';
+import { expandValue, type EnvEntry } from '../env/parse.js';
+import { evaluateModule, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
+import { parsePython, type Tree } from '../python/parse.js';
+import type { SourceFile, Span } from '../source.js';
+
+export interface DjangoApp {
+  /** Dotted module name (`mysite.settings.production`). */
+  module: string;
+  /** The settings module file. */
+  file: SourceFile;
+  /** Names bound at the end of the module, after its imports. */
+  settings: Namespace;
+  /** Where DJANGO_SETTINGS_MODULE names this module, if anywhere. */
+  declaredAt?: Span;
+  /** One of several candidates: findings name the module. */
+  ambiguous: boolean;
+  /** Every Python file evaluated for it (the module and what it imports). */
+  files: SourceFile[];
+  /** Env files whose values were read. */
+  envFiles: SourceFile[];
+  /** The project directory the module path is relative to. */
+  root: string;
+  /** The WSGI/ASGI server the project runs (from its Procfile, Dockerfile, compose file or requirements), if one is named. */
+  appServer?: 'gunicorn' | 'uvicorn' | 'uwsgi' | 'daphne' | 'waitress' | 'runserver';
+  /** FORWARDED_ALLOW_IPS / --forwarded-allow-ips='*': the app server trusts scheme headers from any peer. */
+  forwardedAllowAll: boolean;
+}
+
+export interface DjangoInput {
+  python: string[];
+  procfiles: string[];
+  env: EnvFile[];
+  projectRoot: string;
+  diagnostics: Diagnostics;
+}
+
+/** A module that assigns Django settings. */
+const SETTINGS_LINE = /^(?:INSTALLED_APPS|MIDDLEWARE|MIDDLEWARE_CLASSES|ROOT_URLCONF|SECRET_KEY|ALLOWED_HOSTS|DATABASES|WSGI_APPLICATION|SECURE_[A-Z_]+|SESSION_COOKIE_[A-Z_]+|CSRF_[A-Z_]+)\s*(?::[^=\n]*)?[+]?=/m;
+const STAR_IMPORT = /^\s*from\s+(\.*)([\w.]*)\s+import\s+\*/gm;
+const DECLARATION = /(?:os\.)?environ(?:\.setdefault\(\s*|\[\s*)(['"])DJANGO_SETTINGS_MODULE\1\s*(?:,|\]\s*=)\s*(['"])([\w.]+)\2/;
+const PROCFILE_DECLARATION = /(?:DJANGO_SETTINGS_MODULE=|--settings[= ])(['"]?)([\w.]+)\1/;
+const DEV_NAME = /(^|[._])(dev|develop|development|local|test|tests|testing|ci|debug)$/;
+
+export function loadDjango(input: DjangoInput): DjangoApp[] {
+  const { diagnostics } = input;
+  const texts = new Map<string, string>();
+  const read = (abs: string): string | undefined => {
+    if (texts.has(abs)) return texts.get(abs);
+    let text: string | undefined;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (e) {
+      if (input.python.includes(abs)) diagnostics.unreadable(abs, e);
+    }
+    texts.set(abs, text!);
+    return text;
+  };
+
+  const settingsFiles = input.python.filter((p) => {
+    const base = path.basename(p);
+    if (base === 'manage.py' || base === 'wsgi.py' || base === 'asgi.py') return false;
+    const text = read(p);
+    return text !== undefined && SETTINGS_LINE.test(text);
+  });
+  if (!settingsFiles.length) return [];
+
+  // Source roots: where manage.py lives (Django puts it beside the project package), and the project.
+  const roots = [...new Set([...input.python.filter((p) => path.basename(p) === 'manage.py').map((p) => path.dirname(p)), input.projectRoot])];
+  const resolveModule = (dotted: string): { abs: string; root: string } | undefined => {
+    for (const root of roots) {
+      const base = path.join(root, ...dotted.split('.'));
+      for (const candidate of [base + '.py', path.join(base, '__init__.py')]) if (isFile(candidate)) return { abs: candidate, root };
+    }
+    // A module path whose top package is below the project root (src/ layouts).
+    for (const f of settingsFiles) {
+      const rel = dotted.split('.').join(path.sep);
+      if (f.endsWith(path.sep + rel + '.py')) return { abs: f, root: f.slice(0, f.length - rel.length - 4) };
+    }
+    return undefined;
+  };
+  const moduleName = (abs: string): { module: string; root: string } => {
+    const root = roots.find((r) => abs.startsWith(r + path.sep)) ?? input.projectRoot;
+    const rel = path.relative(root, abs).replace(/(\/__init__)?\.py$/, '');
+    return { module: rel.split(path.sep).join('.'), root };
+  };
+
+  // Where DJANGO_SETTINGS_MODULE is decided.
+  type Declaration = { module: string; span: Span; tier: number };
+  const declarations: Declaration[] = [];
+  for (const env of input.env) {
+    if (env.template) continue;
+    const entry = env.byKey.get('DJANGO_SETTINGS_MODULE');
+    if (entry && /^[\w.]+$/.test(entry.value)) declarations.push({ module: entry.value, span: { file: env.file, start: entry.valueStart, end: entry.valueEnd }, tier: 0 });
+  }
+  for (const p of input.procfiles) {
+    const text = read(p);
+    if (text === undefined) continue;
+    const file = diagnostics.sourceFile(p, text);
+    for (const line of lineSpans(text)) {
+      if (!/^\s*(web|release|worker)?\s*:?/.test(line.text)) continue;
+      const m = PROCFILE_DECLARATION.exec(line.text);
+      if (m && /gunicorn|uwsgi|uvicorn|daphne|waitress|manage\.py|django-admin|hypercorn/.test(line.text) && /^\s*web\s*:/.test(line.text)) {
+        const at = line.start + m.index + m[0].indexOf(m[2]!);
+        declarations.push({ module: m[2]!, span: { file, start: at, end: at + m[2]!.length }, tier: 0 });
+      }
+    }
+  }
+  for (const p of input.python) {
+    const base = path.basename(p);
+    const tier = base === 'wsgi.py' || base === 'asgi.py' ? 1 : base === 'manage.py' ? 2 : undefined;
+    if (tier === undefined) continue;
+    const text = read(p);
+    const m = text !== undefined ? DECLARATION.exec(text) : null;
+    if (!m || text === undefined) continue;
+    const at = m.index + m[0].lastIndexOf(m[3]!);
+    declarations.push({ module: m[3]!, span: { file: diagnostics.sourceFile(p, text), start: at, end: at + m[3]!.length }, tier });
+  }
+
+  let chosen: { abs: string; module: string; root: string; declaredAt?: Span }[] = [];
+  for (const tier of [0, 1, 2]) {
+    const found = new Map<string, { abs: string; module: string; root: string; declaredAt?: Span }>();
+    for (const d of declarations.filter((x) => x.tier === tier)) {
+      const r = resolveModule(d.module);
+      if (!r) {
+        diagnostics.note(d.span.file, d.span.start, `DJANGO_SETTINGS_MODULE names ${d.module}, which is not a module of the project`);
+        continue;
+      }
+      if (!found.has(r.abs)) found.set(r.abs, { abs: r.abs, module: d.module, root: r.root, declaredAt: d.span });
+    }
+    if (found.size) {
+      chosen = [...found.values()];
+      break;
+    }
+  }
+  if (!chosen.length) {
+    // Nothing names the deployed module: every settings module that no other one imports.
+    const imported = new Set<string>();
+    for (const f of settingsFiles) {
+      const text = read(f)!;
+      for (const m of text.matchAll(STAR_IMPORT)) {
+        const target = m[1] ? path.resolve(path.dirname(f), '../'.repeat(m[1].length - 1), ...m[2]!.split('.')) + '.py' : resolveModule(m[2]!)?.abs;
+        if (target) imported.add(target);
+      }
+    }
+    let leaves = settingsFiles.filter((f) => !imported.has(f));
+    const named = leaves.map((f) => ({ abs: f, ...moduleName(f) }));
+    const deployed = named.filter((n) => !DEV_NAME.test(n.module));
+    chosen = deployed.length ? deployed : named;
+    leaves = [];
+  }
+
+  const ambiguous = chosen.length > 1;
+  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, input.env);
+  const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
+  return chosen.map((c) => {
+    const text = read(c.abs) ?? '';
+    const file = diagnostics.sourceFile(c.abs, text);
+    const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics);
+    const files: SourceFile[] = [];
+    const cache = new Map<string, Namespace>();
+    const evaluating = new Set<string>();
+    const evaluate = (f: SourceFile): Namespace => {
+      const done = cache.get(f.path);
+      if (done) return done;
+      files.push(f);
+      evaluating.add(f.path);
+      const tree = parsePython(f.text);
+      reportSyntaxErrors(f, tree, diagnostics);
+      const ns = evaluateModule(f, {
+        env: runtime,
+        importModule: (from, dotted, level) => {
+          const target = level > 0
+            ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted)
+            : resolveModule(dotted)?.abs;
+          if (!target || evaluating.has(target)) return undefined;
+          const t = read(target);
+          if (t === undefined) return undefined;
+          return evaluate(diagnostics.sourceFile(target, t));
+        },
+      }, tree);
+      evaluating.delete(f.path);
+      cache.set(f.path, ns);
+      return ns;
+    };
+    const settings = evaluate(file);
+    return {
+      module: c.module,
+      file,
+      settings,
+      declaredAt: c.declaredAt,
+      ambiguous,
+      files,
+      envFiles: runtime.used(),
+      root: c.root,
+      ...server,
+    };
+  });
+}
+
+const SERVER_FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'Pipfile', 'pyproject.toml', 'Dockerfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml', 'docker-compose.prod.yml', 'docker-compose.production.yml', 'uwsgi.ini', 'app.yaml'];
+
+/** The app server the project names, and whether it is told to trust any proxy. */
+function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[]): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
+  const texts = [...procfiles, ...roots.flatMap((r) => SERVER_FILES.map((f) => path.join(r, f)))].map((f) => (isFile(f) ? read(f) ?? '' : ''));
+  const all = texts.join('\n');
+  const forwardedAllowAll =
+    /forwarded[-_]allow[-_]ips\s*[= ]\s*['"]?\*/i.test(all) ||
+    env.some((e) => !e.template && e.byKey.get('FORWARDED_ALLOW_IPS')?.value.trim() === '*');
+  // The Procfile or container command decides; requirements only say what is installed.
+  for (const source of [texts.slice(0, procfiles.length).join('\n'), all]) {
+    for (const server of ['gunicorn', 'uvicorn', 'uwsgi', 'daphne', 'waitress'] as const) {
+      if (new RegExp(`\\b${server}\\b`, 'i').test(source)) return { appServer: server, forwardedAllowAll };
+    }
+    if (/manage\.py\s+runserver/.test(source)) return { appServer: 'runserver', forwardedAllowAll };
+  }
+  return { forwardedAllowAll };
+}
+
+function findModuleFile(dir: string, dotted: string): string | undefined {
+  const base = dotted ? path.join(dir, ...dotted.split('.')) : dir;
+  for (const candidate of [base + '.py', path.join(base, '__init__.py')]) if (isFile(candidate)) return candidate;
+  return undefined;
+}
+
+/** The `.env` nearest to the settings module, up to the project root: the environment the app is assumed to run with. */
+function baseEnvFile(settings: string, root: string, projectRoot: string, envs: Map<string, EnvFile>): EnvFile | undefined {
+  const top = projectRoot.length < root.length ? projectRoot : root;
+  for (let d = path.dirname(settings); d.length >= top.length; d = path.dirname(d)) {
+    const env = envs.get(path.join(d, '.env'));
+    if (env) return env;
+    if (d === path.dirname(d)) break;
+  }
+  return undefined;
+}
+
+function reportSyntaxErrors(file: SourceFile, tree: Tree, diagnostics: Diagnostics): void {
+  let first: number | undefined;
+  tree.iterate({
+    enter(n) {
+      if (first !== undefined) return false;
+      if (n.type.isError) {
+        first = n.from;
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (first !== undefined) {
+    diagnostics.parseError(file, first, 'invalid Python syntax: Python would refuse to import this file (the rest of it was audited as far as it parses)');
+  }
+}
+
+/**
+ * The environment the settings read. Files loaded by `read_env()`/`load_dotenv()` come first, in
+ * call order, each read with its loader's syntax; then the project's `.env` (what docker compose,
+ * Heroku, systemd EnvironmentFile or python-dotenv would put in the environment).
+ */
+class ProjectEnv implements RuntimeEnv {
+  private readonly sources: { env: EnvFile; loader: EnvLoader }[] = [];
+  private readonly defaults = new Map<string, string>();
+  private readonly usedFiles = new Set<SourceFile>();
+
+  constructor(
+    private readonly envs: Map<string, EnvFile>,
+    private readonly base: EnvFile | undefined,
+    private readonly diagnostics: Diagnostics,
+  ) {}
+
+  used(): SourceFile[] {
+    return [...this.usedFiles];
+  }
+
+  load(abs: string, loader: EnvLoader): boolean {
+    let env = this.envs.get(abs);
+    if (!env) {
+      try {
+        env = envFileFrom(this.diagnostics.sourceFile(abs, readFileSync(abs, 'utf8')), this.diagnostics);
+        this.envs.set(abs, env);
+      } catch {
+        return false;
+      }
+    }
+    if (env.template || this.sources.some((s) => s.env === env)) return true;
+    this.sources.push({ env, loader });
+    return true;
+  }
+
+  setDefault(name: string, value: string): void {
+    if (!this.get(name)) this.defaults.set(name, value);
+  }
+
+  get(name: string): EnvLookup | undefined {
+    const sources = [...this.sources];
+    if (this.base && !this.base.template && !sources.some((s) => s.env === this.base)) sources.push({ env: this.base, loader: 'dotenv' });
+    for (const { env, loader } of sources) {
+      const entry = env.byKey.get(name);
+      if (!entry) continue;
+      const value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, (n) => this.get(n)?.value);
+      if (value === undefined) continue;
+      this.usedFiles.add(env.file);
+      return { value, entry: { file: env.file, entry } };
+    }
+    const d = this.defaults.get(name);
+    return d === undefined ? undefined : { value: d };
+  }
+}
+
+/**
+ * The value django-environ's read_env() gives a line: `KEY=value` with no spaces around `=`,
+ * quotes removed, and an unquoted value kept whole (an inline `# comment` included).
+ * Undefined when read_env() skips the line.
+ */
+export function environValue(text: string, entry: EnvEntry): string | undefined {
+  const lineEnd = text.indexOf('\n', entry.start);
+  const line = text.slice(entry.start, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
+  const m = /^(?:export\s+)?([A-Za-z_0-9]+)=(.*)$/.exec(line);
+  if (!m) return undefined;
+  const raw = m[2]!;
+  const single = /^'(.*)'$/.exec(raw);
+  if (single) return single[1]!;
+  const double = /^"(.*)"$/.exec(raw);
+  if (double) return double[1]!.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+  return raw;
+}
+
+function lineSpans(text: string): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let start = 0;
+  for (const line of text.split('\n')) {
+    out.push({ text: line, start });
+    start += line.length + 1;
+  }
+  return out;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

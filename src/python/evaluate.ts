@@ -1,0 +1,1040 @@
+/**
+ * A static evaluator for Django settings modules: it walks the parse tree top to bottom and
+ * computes what each name is bound to, the way the module would at import time, without running
+ * anything. It knows literals, names, `+`/`+=`, list methods, `if`/`elif`/`else` (both branches
+ * when the condition is unknown, keeping only what they agree on), `try` bodies, star and named
+ * imports of other project modules, `os.environ`/`os.getenv`, django-environ, python-decouple,
+ * python-dotenv and pathlib/os.path for the paths of env files. Anything else is unknown, with
+ * the reason, and is never guessed.
+ */
+import path from 'node:path';
+import type { SourceFile, Span } from '../source.js';
+import { parsePython, type SyntaxNode, type Tree } from './parse.js';
+import {
+  bool, mergeEnv, NONE, num, obj, pyEquals, str, truthy, unknown, withEnv,
+  type EnvUse, type Val,
+} from './values.js';
+
+/** Where a name got its value. */
+export interface Assignment {
+  file: SourceFile;
+  /** The whole statement (`X = 1`, `X += [...]`, `X.append(...)`). */
+  stmt: Span;
+  /** The name being assigned. */
+  target: Span;
+  /** The value expression (the right-hand side, or the call's argument). */
+  value: Span;
+}
+
+export interface Binding {
+  val: Val;
+  assign?: Assignment;
+  /** Earlier assignments this one builds on (`+=`, `.append`), oldest first. */
+  history?: Assignment[];
+}
+
+export type Namespace = Map<string, Binding>;
+
+/** What an env variable resolves to at run time, with the line it comes from. */
+export interface EnvLookup {
+  value: string;
+  entry?: EnvUse['entry'];
+}
+
+export type EnvLoader = 'dotenv' | 'django-environ';
+
+/** The run-time environment the settings read: env files of the project, setdefault()s. */
+export interface RuntimeEnv {
+  get(name: string): EnvLookup | undefined;
+  setDefault(name: string, value: string): void;
+  /** `environ.Env.read_env(path)`, `load_dotenv(path)`: false when the file is not in the project. */
+  load(absPath: string, loader: EnvLoader): boolean;
+}
+
+export interface EvalHost {
+  env: RuntimeEnv;
+  /** Evaluates another project module for an import; undefined when it is not in the project. */
+  importModule(from: SourceFile, dotted: string, level: number): Namespace | undefined;
+}
+
+const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set', 'len', 'Path'];
+
+export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = parsePython(file.text)): Namespace {
+  const ns: Namespace = new Map();
+  ns.set('__file__', { val: { k: 'path', v: file.path } });
+  new Evaluator(file, host).block(tree.topNode, ns);
+  return ns;
+}
+
+/** Is this identifier a Django setting name (upper case)? */
+export function isSettingName(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(name);
+}
+
+class Evaluator {
+  constructor(
+    private readonly file: SourceFile,
+    private readonly host: EvalHost,
+  ) {}
+
+  private text(n: SyntaxNode): string {
+    return this.file.text.slice(n.from, n.to);
+  }
+
+  private span(n: SyntaxNode): Span {
+    return { file: this.file, start: n.from, end: n.to };
+  }
+
+  block(parent: SyntaxNode, ns: Namespace): void {
+    for (let c = parent.firstChild; c; c = c.nextSibling) this.statement(c, ns);
+  }
+
+  private statement(n: SyntaxNode, ns: Namespace): void {
+    switch (n.name) {
+      case 'ImportStatement':
+        return this.importStatement(n, ns);
+      case 'AssignStatement':
+        return this.assign(n, ns);
+      case 'UpdateStatement':
+        return this.update(n, ns);
+      case 'ExpressionStatement':
+        return this.expressionStatement(n, ns);
+      case 'IfStatement':
+        return this.ifStatement(n, ns);
+      case 'TryStatement':
+        return this.tryStatement(n, ns);
+      case 'WithStatement': {
+        const body = n.getChild('Body');
+        if (body) this.block(body, ns);
+        return;
+      }
+      case 'FunctionDefinition':
+      case 'ClassDefinition': {
+        const name = n.getChild('VariableName');
+        if (name) ns.set(this.text(name), { val: obj(n.name === 'ClassDefinition' ? 'class' : 'function') });
+        return;
+      }
+      case 'DecoratedStatement': {
+        const inner = n.getChild('FunctionDefinition') ?? n.getChild('ClassDefinition');
+        if (inner) this.statement(inner, ns);
+        return;
+      }
+      case 'ForStatement':
+      case 'WhileStatement': {
+        // Names bound inside a loop depend on how often it runs.
+        const before = new Map(ns);
+        const body = n.getChild('Body');
+        if (body) this.block(body, ns);
+        for (const [name, b] of ns) {
+          if (before.get(name) !== b) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
+        }
+        const target = n.getChild('VariableName');
+        if (target) ns.set(this.text(target), { val: unknown('a loop variable') });
+        return;
+      }
+      case 'Body':
+        return this.block(n, ns);
+      default:
+        return;
+    }
+  }
+
+  // --- imports -------------------------------------------------------------------------------
+
+  private importStatement(n: SyntaxNode, ns: Namespace): void {
+    const children: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) children.push(c);
+    if (children[0]?.name === 'from') {
+      // from [.]*dotted import (* | names [as alias])
+      let level = 0;
+      const parts: string[] = [];
+      let i = 1;
+      for (; i < children.length && children[i]!.name !== 'import'; i++) {
+        const c = children[i]!;
+        if (c.name === '.') {
+          if (parts.length === 0) level++;
+        } else if (c.name === 'Ellipsis') level += 3;
+        else if (c.name === 'VariableName') parts.push(this.text(c));
+      }
+      const dotted = parts.join('.');
+      const names: [string, string][] = [];
+      let star = false;
+      for (i++; i < children.length; i++) {
+        const c = children[i]!;
+        if (c.name === '*') star = true;
+        else if (c.name === 'VariableName') {
+          const next = children[i + 1];
+          if (next?.name === 'as') {
+            names.push([this.text(c), this.text(children[i + 2]!)]);
+            i += 2;
+          } else names.push([this.text(c), this.text(c)]);
+        }
+      }
+      const known = level === 0 ? knownModule(dotted) : undefined;
+      if (known) {
+        for (const [name, alias] of names) ns.set(alias, { val: known(name) });
+        return;
+      }
+      const module = this.host.importModule(this.file, dotted, level);
+      if (star) {
+        if (module) for (const [name, b] of module) if (!name.startsWith('_')) ns.set(name, b);
+        return;
+      }
+      for (const [name, alias] of names) {
+        const b = module?.get(name);
+        ns.set(alias, b ?? { val: unknown(`${name} is imported from ${'.'.repeat(level)}${dotted}, which is not in the project`) });
+      }
+      return;
+    }
+    // import a.b.c [as x], d
+    for (let i = 1; i < children.length; i++) {
+      const c = children[i]!;
+      if (c.name !== 'VariableName') continue;
+      const parts = [this.text(c)];
+      while (children[i + 1]?.name === '.' && children[i + 2]?.name === 'VariableName') {
+        parts.push(this.text(children[i + 2]!));
+        i += 2;
+      }
+      let alias = parts[0]!;
+      let value: Val = moduleObject(parts[0]!);
+      if (children[i + 1]?.name === 'as') {
+        alias = this.text(children[i + 2]!);
+        value = moduleObject(parts.join('.'));
+        i += 2;
+      }
+      ns.set(alias, { val: value });
+    }
+  }
+
+  // --- statements ----------------------------------------------------------------------------
+
+  private assign(n: SyntaxNode, ns: Namespace): void {
+    // a = b = value ; a: T = value ; a, b = value
+    const parts: SyntaxNode[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'AssignOp' && c.name !== 'TypeDef') parts.push(c);
+    const valueNode = parts.pop();
+    if (!valueNode) return;
+    const value = this.expr(valueNode, ns);
+    for (const target of parts) this.bind(target, value, n, valueNode, ns);
+  }
+
+  private bind(target: SyntaxNode, value: Val, stmt: SyntaxNode, valueNode: SyntaxNode, ns: Namespace): void {
+    if (target.name === 'VariableName') {
+      ns.set(this.text(target), {
+        val: value,
+        assign: { file: this.file, stmt: this.span(stmt), target: this.span(target), value: this.span(valueNode) },
+      });
+      return;
+    }
+    if (target.name === 'TupleExpression' || target.name === 'ArrayExpression' || target.name === 'ParenthesizedExpression') {
+      const names: SyntaxNode[] = [];
+      for (let c = target.firstChild; c; c = c.nextSibling) if (c.name === 'VariableName') names.push(c);
+      names.forEach((t, i) => {
+        const item = (value.k === 'tuple' || value.k === 'list') && value.items.length === names.length ? value.items[i]! : unknown('unpacked from a value that is not known');
+        this.bind(t, item, stmt, valueNode, ns);
+      });
+      return;
+    }
+    // X['k'] = v, X.attr = v: the container changes in a way we do not follow.
+    const root = rootName(target, this.file.text);
+    const existing = root ? ns.get(root) : undefined;
+    if (root && existing && target.getChild('[') && existing.val.k === 'dict') {
+      const keyNode = subscriptIndex(target);
+      const key = keyNode ? this.expr(keyNode, ns) : unknown('no key');
+      if (key.k === 'str' && target.firstChild?.name === 'VariableName') {
+        const keys = [...existing.val.keys];
+        const values = [...existing.val.values];
+        const at = keys.findIndex((k) => k.k === 'str' && k.v === key.v);
+        if (at >= 0) values[at] = value;
+        else {
+          keys.push(key);
+          values.push(value);
+        }
+        ns.set(root, this.modified(existing, { k: 'dict', keys, values }, stmt, target, valueNode));
+        return;
+      }
+    }
+    if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.text(stmt).slice(0, 60)}`) });
+  }
+
+  private modified(existing: Binding, val: Val, stmt: SyntaxNode, target: SyntaxNode, valueNode: SyntaxNode): Binding {
+    const history = [...(existing.history ?? []), ...(existing.assign ? [existing.assign] : [])];
+    return {
+      val,
+      assign: { file: this.file, stmt: this.span(stmt), target: this.span(target), value: this.span(valueNode) },
+      history,
+    };
+  }
+
+  private update(n: SyntaxNode, ns: Namespace): void {
+    const target = n.firstChild;
+    const op = n.getChild('UpdateOp');
+    const valueNode = n.lastChild;
+    if (!target || !op || !valueNode || target.name !== 'VariableName') {
+      const root = target ? rootName(target, this.file.text) : undefined;
+      const existing = root ? ns.get(root) : undefined;
+      if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed in a way that is not followed`) });
+      return;
+    }
+    const name = this.text(target);
+    const existing = ns.get(name) ?? { val: unknown(`${name} is not defined before this`) };
+    const right = this.expr(valueNode, ns);
+    const result = this.text(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
+    ns.set(name, this.modified(existing, result, n, target, valueNode));
+  }
+
+  private expressionStatement(n: SyntaxNode, ns: Namespace): void {
+    const call = n.firstChild;
+    if (!call || call.name !== 'CallExpression') return;
+    const callee = call.firstChild;
+    if (callee?.name === 'MemberExpression' && callee.firstChild?.name === 'VariableName') {
+      const name = this.text(callee.firstChild);
+      const method = callee.getChild('PropertyName');
+      const existing = ns.get(name);
+      if (method && existing && (existing.val.k === 'list' || existing.val.k === 'tuple')) {
+        const args = this.args(call, ns);
+        const items = [...existing.val.items];
+        const m = this.text(method);
+        let changed = true;
+        const a0 = args.positional[0];
+        if (m === 'append' && a0) items.push(a0);
+        else if (m === 'extend' && a0) {
+          if (a0.k === 'list' || a0.k === 'tuple') items.push(...a0.items);
+          else {
+            ns.set(name, this.modified(existing, unknown(`${name} is extended with a value that is not known`), n, callee.firstChild, call));
+            return;
+          }
+        } else if (m === 'insert' && args.positional[1]) {
+          const at = a0?.k === 'num' ? a0.v : 0;
+          items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, args.positional[1]);
+        } else if (m === 'remove' && a0) {
+          const i = items.findIndex((x) => pyEquals(x, a0) === true);
+          if (i >= 0) items.splice(i, 1);
+        } else changed = false;
+        if (changed) {
+          const argNode = call.getChild('ArgList') ?? call;
+          ns.set(name, this.modified(existing, { k: existing.val.k, items }, n, callee.firstChild, argNode));
+          return;
+        }
+      }
+    }
+    // Calls evaluated for their effect on the environment: read_env, load_dotenv, os.environ.setdefault.
+    this.expr(call, ns);
+  }
+
+  private ifStatement(n: SyntaxNode, ns: Namespace): void {
+    // if cond Body (elif cond Body)* (else Body)?
+    const branches: { cond?: SyntaxNode; body: SyntaxNode }[] = [];
+    let cond: SyntaxNode | undefined;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'if' || c.name === 'elif' || c.name === 'else') {
+        cond = undefined;
+        continue;
+      }
+      if (c.name === 'Body') {
+        branches.push({ cond, body: c });
+        cond = undefined;
+      } else cond = c;
+    }
+    const forks: Namespace[] = [];
+    for (const b of branches) {
+      const truth = b.cond ? truthy(this.expr(b.cond, ns)) : true;
+      if (truth === false) continue;
+      const fork = new Map(ns);
+      this.block(b.body, fork);
+      if (truth === true) {
+        forks.push(fork);
+        return this.merge(ns, forks, n);
+      }
+      forks.push(fork);
+    }
+    // No branch is certain: the statement may also run none of them.
+    forks.push(new Map(ns));
+    this.merge(ns, forks, n);
+  }
+
+  /** Replaces ns with what every fork agrees on; names the forks disagree on become unknown. */
+  private merge(ns: Namespace, forks: Namespace[], n: SyntaxNode): void {
+    if (forks.length === 1) {
+      for (const [k, v] of forks[0]!) ns.set(k, v);
+      return;
+    }
+    const names = new Set(forks.flatMap((f) => [...f.keys()]));
+    const cond = this.text(n).split('\n')[0]!.replace(/:\s*$/, '');
+    for (const name of names) {
+      const bindings = forks.map((f) => f.get(name));
+      const first = bindings[0];
+      if (first && bindings.every((b) => b === first)) {
+        ns.set(name, first);
+        continue;
+      }
+      const agree = first && bindings.every((b) => b && pyEquals(b.val, first.val) === true);
+      const last = bindings.find((b) => b && b !== ns.get(name)) ?? first;
+      if (agree && first) {
+        ns.set(name, last ?? first);
+        continue;
+      }
+      const env = mergeEnv(...bindings.map((b) => b?.val));
+      ns.set(name, { val: unknown(`${name} depends on \`${cond}\``, env), assign: last?.assign });
+    }
+  }
+
+  private tryStatement(n: SyntaxNode, ns: Namespace): void {
+    // The body runs; `except` bodies run only on an error, which we cannot know; else/finally run.
+    let skip = false;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'except') skip = true;
+      else if (c.name === 'else' || c.name === 'finally') skip = false;
+      else if (c.name === 'Body' && !skip) this.block(c, ns);
+    }
+  }
+
+  // --- expressions ---------------------------------------------------------------------------
+
+  expr(n: SyntaxNode, ns: Namespace): Val {
+    try {
+      return this.exprInner(n, ns);
+    } catch (e) {
+      if (e instanceof RangeError) return unknown('the expression is nested too deeply');
+      throw e;
+    }
+  }
+
+  private exprInner(n: SyntaxNode, ns: Namespace): Val {
+    switch (n.name) {
+      case 'String':
+        return decodeString(this.text(n));
+      case 'ContinuedString': {
+        let out = '';
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          const part = c.name === 'String' ? decodeString(this.text(c)) : this.exprInner(c, ns);
+          if (part.k !== 'str') return unknown('a string built from parts that are not known');
+          out += part.v;
+        }
+        return str(out);
+      }
+      case 'FormatString':
+        return this.formatString(n, ns);
+      case 'Number': {
+        const t = this.text(n).replace(/_/g, '');
+        const v = /^0[xX]/.test(t) ? parseInt(t, 16) : /^0[oO]/.test(t) ? parseInt(t.slice(2), 8) : /^0[bB]/.test(t) ? parseInt(t.slice(2), 2) : Number(t);
+        return Number.isFinite(v) ? num(v) : unknown(`the number ${t}`);
+      }
+      case 'Boolean':
+        return bool(this.text(n) === 'True');
+      case 'None':
+        return NONE;
+      case 'VariableName': {
+        const name = this.text(n);
+        const b = ns.get(name);
+        if (b) return b.val;
+        if (BUILTINS.includes(name)) return obj(`builtin:${name}`);
+        return unknown(`${name} is not defined here`);
+      }
+      case 'ParenthesizedExpression': {
+        const inner = n.firstChild?.nextSibling;
+        return inner && inner.name !== ')' ? this.exprInner(inner, ns) : { k: 'tuple', items: [] };
+      }
+      case 'TupleExpression':
+      case 'ArrayExpression':
+      case 'SetExpression': {
+        const items: Val[] = [];
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (['(', ')', '[', ']', '{', '}', ','].includes(c.name)) continue;
+          if (c.name === '*') {
+            const next = c.nextSibling;
+            if (!next) break;
+            const spread = this.exprInner(next, ns);
+            if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') items.push(...spread.items);
+            else return unknown('a list built with * from a value that is not known', spread.env);
+            c = next;
+            continue;
+          }
+          if (c.name === 'for' || c.name === 'async') return unknown('a comprehension');
+          items.push(this.exprInner(c, ns));
+        }
+        const k = n.name === 'TupleExpression' ? 'tuple' : n.name === 'ArrayExpression' ? 'list' : 'set';
+        return { k, items };
+      }
+      case 'DictionaryExpression':
+        return this.dict(n, ns);
+      case 'UnaryExpression': {
+        const op = n.firstChild;
+        const operand = op?.nextSibling;
+        if (!op || !operand) return unknown('an expression');
+        const v = this.exprInner(operand, ns);
+        if (op.name === 'not') {
+          const t = truthy(v);
+          return t === undefined ? unknown(`not ${this.text(operand)}`, v.env) : withEnv(bool(!t), v.env);
+        }
+        if (this.text(op) === '-' && v.k === 'num') return withEnv(num(-v.v), v.env);
+        if (this.text(op) === '+' && v.k === 'num') return v;
+        return unknown(this.text(n), v.env);
+      }
+      case 'BinaryExpression':
+        return this.binary(n, ns);
+      case 'ConditionalExpression': {
+        // a if cond else b
+        const parts: SyntaxNode[] = [];
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else') parts.push(c);
+        const [a, cond, b] = parts;
+        if (!a || !cond || !b) return unknown('a conditional expression');
+        const c = this.exprInner(cond, ns);
+        const t = truthy(c);
+        if (t === true) return withEnv(this.exprInner(a, ns), c.env);
+        if (t === false) return withEnv(this.exprInner(b, ns), c.env);
+        const va = this.exprInner(a, ns);
+        const vb = this.exprInner(b, ns);
+        if (pyEquals(va, vb) === true) return withEnv(va, mergeEnv(c, vb));
+        return unknown(`depends on \`${this.text(cond)}\``, mergeEnv(c, va, vb));
+      }
+      case 'MemberExpression':
+        return this.member(n, ns);
+      case 'SubscriptExpression':
+        return this.subscript(n, ns);
+      case 'CallExpression':
+        return this.call(n, ns);
+      default:
+        return unknown(`\`${this.text(n).slice(0, 40)}\` is not evaluated`);
+    }
+  }
+
+  private formatString(n: SyntaxNode, ns: Namespace): Val {
+    const raw = this.text(n);
+    const prefix = /^[a-zA-Z]*/.exec(raw)![0];
+    const quote = raw.slice(prefix.length).startsWith('"""') || raw.slice(prefix.length).startsWith("'''") ? 3 : 1;
+    const bodyStart = n.from + prefix.length + quote;
+    const bodyEnd = n.to - quote;
+    let out = '';
+    let pos = bodyStart;
+    let env: EnvUse[] | undefined;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name !== 'FormatReplacement') continue;
+      out += this.file.text.slice(pos, c.from).replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+      const inner = c.firstChild?.nextSibling;
+      if (!inner || c.getChild('FormatSpec') || c.getChild('FormatConversion')) return unknown('an f-string with a format spec');
+      const v = this.exprInner(inner, ns);
+      env = mergeEnv({ k: 'none', env }, v);
+      const s = v.k === 'str' || v.k === 'path' ? v.v : v.k === 'num' ? String(v.v) : v.k === 'bool' ? (v.v ? 'True' : 'False') : undefined;
+      if (s === undefined) return unknown(`the f-string part {${this.text(inner)}} is not known`, env);
+      out += s;
+      pos = c.to;
+    }
+    out += this.file.text.slice(pos, bodyEnd).replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+    return withEnv(str(prefix.toLowerCase().includes('r') ? out : decodeEscapes(out)), env);
+  }
+
+  private dict(n: SyntaxNode, ns: Namespace): Val {
+    const keys: Val[] = [];
+    const values: Val[] = [];
+    let pendingKey: Val | undefined;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (['{', '}', ',', ':'].includes(c.name)) continue;
+      if (c.name === 'for') return unknown('a dict comprehension');
+      if (c.name === '**') {
+        const next = c.nextSibling;
+        if (!next) break;
+        const spread = this.exprInner(next, ns);
+        if (spread.k !== 'dict') return unknown('a dict built with ** from a value that is not known');
+        spread.keys.forEach((k, i) => setKey(keys, values, k, spread.values[i]!));
+        c = next;
+        continue;
+      }
+      const v = this.exprInner(c, ns);
+      if (pendingKey === undefined) pendingKey = v;
+      else {
+        setKey(keys, values, pendingKey, v);
+        pendingKey = undefined;
+      }
+    }
+    return { k: 'dict', keys, values };
+  }
+
+  private binary(n: SyntaxNode, ns: Namespace): Val {
+    const left = n.firstChild;
+    let op = left?.nextSibling;
+    const right = n.lastChild;
+    if (!left || !op || !right || right === op) return unknown('an expression');
+    let opText = this.text(op);
+    // `not in`, `is not` are two tokens.
+    if (op.nextSibling && op.nextSibling !== right) opText += ' ' + this.text(op.nextSibling);
+    const a = this.exprInner(left, ns);
+    if (opText === 'and' || opText === 'or') {
+      const t = truthy(a);
+      if (t === undefined) {
+        const b = this.exprInner(right, ns);
+        const tb = truthy(b);
+        // `x and False` is falsy whatever x is; `x or True` is truthy.
+        if (opText === 'and' && tb === false) return withEnv(b, mergeEnv(a));
+        if (opText === 'or' && tb === true) return withEnv(b, mergeEnv(a));
+        return unknown(`depends on \`${this.text(left)}\``, mergeEnv(a, b));
+      }
+      if ((opText === 'and') === t) return withEnv(this.exprInner(right, ns), a.env);
+      return a;
+    }
+    const b = this.exprInner(right, ns);
+    const env = mergeEnv(a, b);
+    switch (opText) {
+      case '+':
+        return withEnv(add(a, b), env);
+      case '/':
+        if (a.k === 'path' && b.k === 'str') return withEnv({ k: 'path', v: path.join(a.v, b.v) }, env);
+        if (a.k === 'num' && b.k === 'num' && b.v !== 0) return withEnv(num(a.v / b.v), env);
+        return unknown(this.text(n), env);
+      case '*':
+        if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v * b.v), env);
+        return unknown(this.text(n), env);
+      case '-':
+        if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v - b.v), env);
+        return unknown(this.text(n), env);
+      case '==':
+      case '!=': {
+        const eq = pyEquals(a, b);
+        if (eq === undefined) return unknown(this.text(n), env);
+        return withEnv(bool(opText === '==' ? eq : !eq), env);
+      }
+      case 'is':
+      case 'is not': {
+        const same = a.k === 'none' && b.k === 'none' ? true : a.k === 'bool' && b.k === 'bool' ? a.v === b.v : (a.k === 'none') !== (b.k === 'none') && a.k !== 'unknown' && b.k !== 'unknown' ? false : undefined;
+        if (same === undefined) return unknown(this.text(n), env);
+        return withEnv(bool(opText === 'is' ? same : !same), env);
+      }
+      case 'in':
+      case 'not in': {
+        let found: boolean | undefined;
+        if (b.k === 'str' && a.k === 'str') found = b.v.includes(a.v);
+        else if (b.k === 'list' || b.k === 'tuple' || b.k === 'set') {
+          found = false;
+          for (const item of b.items) {
+            const e = pyEquals(a, item);
+            if (e === true) {
+              found = true;
+              break;
+            }
+            if (e === undefined) found = undefined;
+          }
+        } else if (b.k === 'dict') found = b.keys.some((k) => pyEquals(a, k) === true);
+        if (found === undefined) return unknown(this.text(n), env);
+        return withEnv(bool(opText === 'in' ? found : !found), env);
+      }
+      default:
+        return unknown(this.text(n), env);
+    }
+  }
+
+  private member(n: SyntaxNode, ns: Namespace): Val {
+    // lezer writes `a[b]` as a MemberExpression with brackets.
+    if (n.getChild('[')) return this.subscript(n, ns);
+    const base = n.firstChild;
+    const prop = n.getChild('PropertyName');
+    if (!base || !prop) return unknown(this.text(n));
+    const v = this.exprInner(base, ns);
+    const name = this.text(prop);
+    if (v.k === 'obj') {
+      const t = v.type;
+      if (t === 'module:os' && name === 'environ') return obj('os.environ');
+      if (t === 'module:os' && name === 'path') return obj('module:os.path');
+      if (t === 'module:os' && name === 'getenv') return obj('fn:os.getenv');
+      if (t === 'module:environ' && (name === 'Env' || name === 'FileAwareEnv')) return obj('class:environ.Env');
+      if (t === 'module:environ' && name === 'Path') return obj('class:environ.Path');
+      if (t === 'module:pathlib' && name === 'Path') return obj('builtin:Path');
+      if (t === 'module:decouple' && (name === 'config' || name === 'Csv' || name === 'AutoConfig')) return obj(`decouple.${name}`);
+      if (t === 'module:dotenv' && name === 'load_dotenv') return obj('fn:load_dotenv');
+    }
+    if (v.k === 'path' && (name === 'parent')) return { k: 'path', v: path.dirname(v.v), ...(v.env ? { env: v.env } : {}) };
+    // Methods: bound to their object, resolved by the call.
+    return obj(`method:${name}`, { self: v });
+  }
+
+  private subscript(n: SyntaxNode, ns: Namespace): Val {
+    const base = n.firstChild;
+    const index = subscriptIndex(n);
+    if (!base || !index) return unknown(this.text(n));
+    const v = this.exprInner(base, ns);
+    const k = this.exprInner(index, ns);
+    if (v.k === 'obj' && v.type === 'os.environ') {
+      if (k.k !== 'str') return unknown(this.text(n), k.env);
+      return this.readEnv(k.v, n, { kind: 'os' }, undefined);
+    }
+    if ((v.k === 'list' || v.k === 'tuple') && k.k === 'num') {
+      const i = k.v < 0 ? v.items.length + k.v : k.v;
+      return v.items[i] ?? unknown(`${this.text(n)} is out of range`);
+    }
+    if (v.k === 'dict' && k.k !== 'unknown') {
+      const i = v.keys.findIndex((x) => pyEquals(x, k) === true);
+      if (i >= 0) return v.values[i]!;
+    }
+    if (v.k === 'str' && k.k === 'num') {
+      const ch = v.v[k.v < 0 ? v.v.length + k.v : k.v];
+      return ch === undefined ? unknown(this.text(n)) : withEnv(str(ch), v.env);
+    }
+    return unknown(this.text(n), mergeEnv(v, k));
+  }
+
+  private args(call: SyntaxNode, ns: Namespace): { positional: Val[]; named: Map<string, Val>; nodes: SyntaxNode[] } {
+    const positional: Val[] = [];
+    const named = new Map<string, Val>();
+    const nodes: SyntaxNode[] = [];
+    const list = call.getChild('ArgList');
+    if (!list) return { positional, named, nodes };
+    for (let c = list.firstChild; c; c = c.nextSibling) {
+      if (c.name === '(' || c.name === ')' || c.name === ',') continue;
+      if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') {
+        const valueNode = c.nextSibling.nextSibling;
+        if (valueNode) named.set(this.text(c), this.exprInner(valueNode, ns));
+        c = valueNode ?? c;
+        continue;
+      }
+      if (c.name === '*' || c.name === '**') {
+        named.set('**', unknown('arguments passed with * or **'));
+        c = c.nextSibling ?? c;
+        continue;
+      }
+      nodes.push(c);
+      positional.push(this.exprInner(c, ns));
+    }
+    return { positional, named, nodes };
+  }
+
+  private call(n: SyntaxNode, ns: Namespace): Val {
+    const callee = n.firstChild;
+    if (!callee) return unknown(this.text(n));
+    const fn = this.exprInner(callee, ns);
+    const { positional, named } = this.args(n, ns);
+    const label = this.text(n).slice(0, 60);
+    if (fn.k !== 'obj') return unknown(`${label} is not evaluated`, mergeEnv(fn, ...positional));
+    const t = fn.type;
+    const self = fn.self;
+    const a0 = positional[0];
+    const method = t.startsWith('method:') ? t.slice(7) : undefined;
+
+    // os.environ.get / os.getenv / environ.get (from os import environ, getenv)
+    if ((method === 'get' && self?.k === 'obj' && self.type === 'os.environ') || t === 'fn:os.getenv') {
+      if (a0?.k !== 'str') return unknown(label, a0?.env);
+      return this.readEnv(a0.v, n, { kind: 'os' }, positional[1] ?? named.get('default') ?? NONE);
+    }
+    if (method === 'setdefault' && self?.k === 'obj' && self.type === 'os.environ') {
+      if (a0?.k === 'str' && positional[1]?.k === 'str') this.host.env.setDefault(a0.v, positional[1].v);
+      return a0?.k === 'str' ? this.readEnv(a0.v, n, { kind: 'os' }, undefined) : unknown(label);
+    }
+    // django-environ
+    if (t === 'class:environ.Env') {
+      const schemes = new Map<string, { cast?: string; default?: Val }>();
+      for (const [k, v] of named) {
+        if (v.k === 'tuple' && v.items.length >= 1) schemes.set(k, { cast: castName(v.items[0]!), default: v.items[1] });
+        else schemes.set(k, { cast: castName(v) });
+      }
+      return obj('environ.Env', { schemes });
+    }
+    if ((method === 'read_env' && self?.k === 'obj' && (self.type === 'environ.Env' || self.type === 'class:environ.Env')) || t === 'fn:load_dotenv') {
+      const loader: 'django-environ' | 'dotenv' = t === 'fn:load_dotenv' ? 'dotenv' : 'django-environ';
+      const target = a0 ?? named.get('env_file') ?? named.get('dotenv_path');
+      const file = target?.k === 'path' || target?.k === 'str' ? target.v : target === undefined ? path.join(path.dirname(this.file.path), '.env') : undefined;
+      if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader);
+      return NONE;
+    }
+    if (self?.k === 'obj' && self.type === 'environ.Env' && (method === undefined || ENVIRON_CASTS.has(method))) {
+      return this.environCall(self, method, positional, named, n);
+    }
+    if (t === 'environ.Env') return this.environCall(fn, undefined, positional, named, n);
+    // python-decouple
+    if (t === 'decouple.config') {
+      if (a0?.k !== 'str') return unknown(label);
+      return this.readEnv(a0.v, n, { kind: 'decouple', cast: named.get('cast') ?? positional[2] }, named.get('default') ?? positional[1]);
+    }
+    if (t === 'decouple.Csv') return obj('decouple.Csv');
+    // pathlib / os.path
+    if (t === 'builtin:Path' || t === 'class:environ.Path') {
+      if (a0?.k === 'path' || a0?.k === 'str') return { k: 'path', v: path.resolve(path.dirname(this.file.path), a0.v) };
+      return unknown(label);
+    }
+    if (method && self?.k === 'path') {
+      if (method === 'resolve' || method === 'absolute' || method === 'expanduser') return self;
+      if (method === 'joinpath' && positional.every((p) => p.k === 'str')) return { k: 'path', v: path.join(self.v, ...positional.map((p) => (p as { v: string }).v)) };
+      if (method === 'exists' || method === 'is_file') return unknown(label);
+    }
+    if (self?.k === 'obj' && self.type === 'module:os.path' && method) {
+      const strs = positional.map((p) => (p.k === 'str' || p.k === 'path' ? p.v : undefined));
+      if (strs.some((s) => s === undefined)) return unknown(label, mergeEnv(...positional));
+      const ss = strs as string[];
+      if (method === 'join') return { k: 'path', v: path.join(...ss) };
+      if (method === 'dirname' && ss[0] !== undefined) return { k: 'path', v: path.dirname(ss[0]) };
+      if ((method === 'abspath' || method === 'realpath' || method === 'normpath') && ss[0] !== undefined) return { k: 'path', v: path.resolve(path.dirname(this.file.path), ss[0]) };
+      return unknown(label);
+    }
+    // builtins
+    if (t.startsWith('builtin:')) return withEnv(castTo(t.slice(8), a0 ?? NONE), a0?.env);
+    // str methods
+    if (method && self?.k === 'str') {
+      const s = self.v;
+      const e = self.env;
+      switch (method) {
+        case 'lower':
+        case 'casefold':
+          return withEnv(str(s.toLowerCase()), e);
+        case 'upper':
+          return withEnv(str(s.toUpperCase()), e);
+        case 'strip':
+          return withEnv(str(s.trim()), e);
+        case 'split': {
+          const sep = a0?.k === 'str' ? a0.v : undefined;
+          const parts = sep === undefined ? s.trim().split(/\s+/).filter(Boolean) : s.split(sep);
+          return withEnv({ k: 'list', items: parts.map((p) => withEnv(str(p), e)) }, e);
+        }
+        case 'startswith':
+          return a0?.k === 'str' ? withEnv(bool(s.startsWith(a0.v)), e) : unknown(label, e);
+        case 'format':
+          return unknown(label, e);
+        default:
+          return unknown(label, e);
+      }
+    }
+    if (method === 'get' && self?.k === 'dict' && a0) {
+      const i = self.keys.findIndex((k) => pyEquals(k, a0) === true);
+      if (i >= 0) return self.values[i]!;
+      if (self.keys.every((k) => k.k !== 'unknown')) return positional[1] ?? NONE;
+    }
+    return unknown(`${label} is not evaluated`, mergeEnv(self, ...positional));
+  }
+
+  /** env('X'), env.bool('X', default=…), with the scheme given to environ.Env(X=(bool, …)). */
+  private environCall(self: Extract<Val, { k: 'obj' }>, method: string | undefined, positional: Val[], named: Map<string, Val>, n: SyntaxNode): Val {
+    const name = positional[0];
+    if (name?.k !== 'str') return unknown(this.text(n));
+    const scheme = self.schemes?.get(name.v);
+    const explicitCast = method && method !== 'get_value' ? method : named.has('cast') ? castName(named.get('cast')!) : undefined;
+    const hasDefault = named.has('default') || positional.length > 1;
+    const def = named.get('default') ?? positional[1] ?? scheme?.default;
+    const cast = explicitCast ?? scheme?.cast ?? (def && def.k !== 'none' ? defaultCast(def) : undefined);
+    return this.readEnv(name.v, n, { kind: 'environ', cast }, hasDefault || scheme?.default ? def : undefined);
+  }
+
+  /**
+   * Reads a variable from the run-time environment, as the library does: os.environ gives strings
+   * (or the default, unconverted); django-environ casts values (not defaults) with its own truth
+   * table and follows `$OTHER` proxies; decouple casts the default too.
+   */
+  private readEnv(
+    name: string,
+    n: SyntaxNode,
+    how: { kind: 'os' } | { kind: 'environ'; cast?: string } | { kind: 'decouple'; cast?: Val },
+    fallback: Val | undefined,
+  ): Val {
+    const call = this.span(n);
+    let found = this.host.env.get(name);
+    if (found && how.kind === 'environ' && found.value.startsWith('$') && found.value.length > 1) {
+      // django-environ proxies `$OTHER` to the other variable.
+      const target = this.host.env.get(found.value.slice(1));
+      found = target ? { value: target.value, entry: target.entry ?? found.entry } : undefined;
+    }
+    if (!found) {
+      if (fallback === undefined) return unknown(`${name} is not set in any env file of the project`, [{ name, call }]);
+      const use: EnvUse = { name, defaulted: true, call };
+      if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, fallback), [use]);
+      return withEnv(fallback, [use]);
+    }
+    const use: EnvUse = { name, entry: found.entry, call };
+    const raw = str(found.value);
+    if (how.kind === 'environ') return withEnv(environCast(how.cast, found.value), [use]);
+    if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, raw), [use]);
+    return withEnv(raw, [use]);
+  }
+}
+
+const ENVIRON_CASTS = new Set(['str', 'bool', 'int', 'float', 'list', 'tuple', 'dict', 'json', 'url', 'db', 'db_url', 'cache', 'cache_url', 'email', 'email_url', 'search_url', 'path', 'get_value', 'parse_value']);
+
+function setKey(keys: Val[], values: Val[], k: Val, v: Val): void {
+  const at = keys.findIndex((x) => pyEquals(x, k) === true);
+  if (at >= 0) values[at] = v;
+  else {
+    keys.push(k);
+    values.push(v);
+  }
+}
+
+function castName(v: Val): string | undefined {
+  if (v.k === 'obj' && v.type.startsWith('builtin:')) return v.type.slice(8);
+  if (v.k === 'list') return 'list';
+  return undefined;
+}
+
+function defaultCast(def: Val): string | undefined {
+  return def.k === 'bool' ? 'bool' : def.k === 'num' ? (Number.isInteger(def.v) ? 'int' : 'float') : def.k === 'list' ? 'list' : def.k === 'tuple' ? 'tuple' : undefined;
+}
+
+/** django-environ's parse_value. */
+function environCast(cast: string | undefined, value: string): Val {
+  switch (cast) {
+    case undefined:
+    case 'str':
+    case 'get_value':
+      return str(value);
+    case 'bool': {
+      const asInt = /^\s*[-+]?\d+\s*$/.test(value) ? parseInt(value, 10) : undefined;
+      if (asInt !== undefined) return bool(asInt !== 0);
+      return bool(['true', 'on', 'ok', 'y', 'yes', '1'].includes(value.toLowerCase().trim()));
+    }
+    case 'int':
+      return /^\s*[-+]?\d+\s*$/.test(value) ? num(parseInt(value, 10)) : unknown(`int(${JSON.stringify(value)}) raises ValueError`);
+    case 'float':
+      return Number.isFinite(Number(value)) && value.trim() !== '' ? num(Number(value)) : unknown(`float(${JSON.stringify(value)}) raises ValueError`);
+    case 'list':
+    case 'tuple':
+      return { k: cast, items: value.split(',').filter((x) => x).map((x) => str(x)) };
+    default:
+      return unknown(`env.${cast}() is not evaluated`);
+  }
+}
+
+/** python-decouple 3.6 `Config._cast_boolean` (strtobool's table): anything else raises ValueError. */
+const DECOUPLE_BOOLEANS: Record<string, boolean> = {
+  '1': true, y: true, yes: true, t: true, true: true, on: true,
+  '0': false, n: false, no: false, f: false, false: false, off: false, '': false,
+};
+
+/** python-decouple applies the cast to the value it found, or to the default. */
+function decoupleCast(cast: Val, value: Val): Val {
+  const name = castName(cast);
+  if (name === 'bool') {
+    if (value.k === 'bool') return value;
+    const s = value.k === 'str' ? value.v : value.k === 'num' ? String(value.v) : value.k === 'none' ? 'None' : undefined;
+    if (s === undefined) return unknown('config(cast=bool) of a value that is not known');
+    const b = DECOUPLE_BOOLEANS[s.toLowerCase()];
+    return b === undefined ? unknown(`config(cast=bool) raises ValueError for ${JSON.stringify(s)}`) : bool(b);
+  }
+  if (name === 'int') return value.k === 'num' ? value : value.k === 'str' && /^\s*[-+]?\d+\s*$/.test(value.v) ? num(parseInt(value.v, 10)) : unknown('config(cast=int) of a value that is not a number');
+  if (name === 'str') return value.k === 'str' ? value : unknown('config(cast=str)');
+  if (cast.k === 'obj' && cast.type === 'decouple.Csv' && value.k === 'str') {
+    return { k: 'list', items: value.v.split(',').map((x) => x.trim()).filter(Boolean).map((x) => str(x)) };
+  }
+  return unknown('config() with a cast that is not evaluated');
+}
+
+/** bool("False") is True; int("1"); str(x). */
+function castTo(name: string, v: Val): Val {
+  if (v.k === 'unknown') return v;
+  switch (name) {
+    case 'bool': {
+      const t = truthy(v);
+      return t === undefined ? unknown('bool() of a value that is not known') : bool(t);
+    }
+    case 'int':
+      if (v.k === 'num') return num(Math.trunc(v.v));
+      if (v.k === 'bool') return num(v.v ? 1 : 0);
+      if (v.k === 'str' && /^\s*[-+]?\d+\s*$/.test(v.v)) return num(parseInt(v.v, 10));
+      return unknown(`int(${v.k === 'str' ? JSON.stringify(v.v) : '…'}) raises or is not known`);
+    case 'float':
+      if (v.k === 'num') return v;
+      if (v.k === 'str' && v.v.trim() !== '' && Number.isFinite(Number(v.v))) return num(Number(v.v));
+      return unknown('float() of a value that is not a number');
+    case 'str':
+      if (v.k === 'str' || v.k === 'path') return str(v.v);
+      if (v.k === 'num') return str(String(v.v));
+      if (v.k === 'bool') return str(v.v ? 'True' : 'False');
+      return unknown('str() of a value that is not known');
+    case 'list':
+    case 'tuple':
+      if (v.k === 'list' || v.k === 'tuple' || v.k === 'set') return { k: name, items: v.items };
+      if (v.k === 'str') return { k: name, items: [...v.v].map((c) => str(c)) };
+      return unknown(`${name}() of a value that is not known`);
+    case 'len':
+      if (v.k === 'list' || v.k === 'tuple' || v.k === 'set') return num(v.items.length);
+      if (v.k === 'str') return num(v.v.length);
+      return unknown('len() of a value that is not known');
+    default:
+      return unknown(`${name}() is not evaluated`);
+  }
+}
+
+function add(a: Val, b: Val): Val {
+  const env = mergeEnv(a, b);
+  if (a.k === 'str' && b.k === 'str') return withEnv(str(a.v + b.v), env);
+  if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v + b.v), env);
+  if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return withEnv({ k: a.k, items: [...a.items, ...b.items] }, env);
+  if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return withEnv({ k: 'list', items: [...a.items, ...b.items] }, env); // += extends with any iterable
+  return unknown('a sum of values that are not known', env);
+}
+
+function rootName(n: SyntaxNode, text: string): string | undefined {
+  let c: SyntaxNode | null = n;
+  while (c && c.name !== 'VariableName') c = c.firstChild;
+  return c ? text.slice(c.from, c.to) : undefined;
+}
+
+function subscriptIndex(n: SyntaxNode): SyntaxNode | undefined {
+  const open = n.getChild('[');
+  const idx = open?.nextSibling;
+  return idx && idx.name !== ']' ? idx : undefined;
+}
+
+/** Modules whose names a settings file imports with `from x import y`. */
+function knownModule(dotted: string): ((name: string) => Val) | undefined {
+  switch (dotted) {
+    case 'os':
+      return (name) => (name === 'environ' ? obj('os.environ') : name === 'getenv' ? obj('fn:os.getenv') : name === 'path' ? obj('module:os.path') : unknown(`os.${name}`));
+    case 'os.path':
+      return () => obj('module:os.path');
+    case 'pathlib':
+      return (name) => (name === 'Path' || name === 'PurePath' ? obj('builtin:Path') : unknown(`pathlib.${name}`));
+    case 'decouple':
+      return (name) => (name === 'config' || name === 'Csv' || name === 'AutoConfig' ? obj(`decouple.${name}`) : unknown(`decouple.${name}`));
+    case 'environ':
+      return (name) => (name === 'Env' || name === 'FileAwareEnv' ? obj('class:environ.Env') : name === 'Path' ? obj('class:environ.Path') : unknown(`environ.${name}`));
+    case 'dotenv':
+      return (name) => (name === 'load_dotenv' ? obj('fn:load_dotenv') : unknown(`dotenv.${name}`));
+    default:
+      return undefined;
+  }
+}
+
+function moduleObject(dotted: string): Val {
+  const root = dotted.split('.')[0]!;
+  if (['os', 'pathlib', 'environ', 'decouple', 'dotenv'].includes(root)) return obj(dotted === 'os.path' ? 'module:os.path' : `module:${root}`);
+  return obj(`module:${dotted}`);
+}
+
+/** A Python string literal's value (prefixes r/b/u, single or triple quotes, escapes). */
+export function decodeString(raw: string): Val {
+  const m = /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/.exec(raw);
+  if (!m) return unknown('an unterminated string');
+  const prefix = m[1]!.toLowerCase();
+  if (prefix.includes('b')) return unknown('a bytes literal');
+  const body = m[3]!;
+  return str(prefix.includes('r') ? body : decodeEscapes(body));
+}
+
+function decodeEscapes(body: string): string {
+  if (!body.includes('\\')) return body;
+  return body.replace(/\\(\n|\\|'|"|n|r|t|a|b|f|v|0|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (all, e: string) => {
+    switch (e[0]) {
+      case '\n':
+        return '';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case 'a':
+        return '\x07';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'v':
+        return '\v';
+      case '0':
+        return '\0';
+      case 'x':
+      case 'u':
+      case 'U':
+        return e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : all;
+      case '\\':
+      case "'":
+      case '"':
+        return e;
+      default:
+        return all;
+    }
+  });
+}
