@@ -24,7 +24,10 @@ function json(args: string[], options?: Parameters<typeof run>[1]) {
 }
 
 describe('fixture projects, end to end', () => {
-  const fixtures = ['nginx-good', 'nginx-legacy', 'nginx-broken', 'compose-app'];
+  const fixtures = [
+    'nginx-good', 'nginx-legacy', 'nginx-broken', 'compose-app',
+    'django-nginx-good', 'django-uwsgi-legacy', 'django-spoofable-proto', 'django-redirect-loop', 'django-environ-insecure',
+  ];
   for (const name of fixtures) {
     it(`${name} gives the expected JSON report`, () => {
       const { report, stderr } = json([`fixtures/${name}`]);

@@ -1,4 +1,5 @@
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
+import { fileHead } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
 
@@ -17,7 +18,7 @@ export const rule: Rule = {
       const active = READ_BY_MIDDLEWARE.map((n) => setting(app, n)).filter((s) => s.set && truthy(s.val) === true);
       if (!active.length) continue;
       const middleware = setting(app, 'MIDDLEWARE');
-      const span = middleware.binding?.assign?.target ?? { file: app.file, start: 0, end: 0 };
+      const span = middleware.binding?.assign?.target ?? fileHead(app.file);
       report({
         span,
         about: aboutOf(app),

@@ -11,6 +11,7 @@ import type { DjangoApp } from './load.js';
 import {
   CSRF_MIDDLEWARE, hasMiddleware, listHas, SECURITY_MIDDLEWARE, SESSION_MIDDLEWARE,
   setting, settingPlace, type Setting,
+  fileHead,
 } from './model.js';
 import { truthy } from '../python/values.js';
 
@@ -119,5 +120,5 @@ export function passSpan(link: AppLink): Span {
 }
 
 export function fileStart(app: DjangoApp): Span {
-  return { file: app.file, start: 0, end: 0 };
+  return fileHead(app.file);
 }

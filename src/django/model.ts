@@ -3,7 +3,7 @@
  * where it was set, and the env file line it came from.
  */
 import type { Related } from '../types.js';
-import type { Span } from '../source.js';
+import type { SourceFile, Span } from '../source.js';
 import type { Binding } from '../python/evaluate.js';
 import { pyRepr, truthy, type EnvUse, type Val } from '../python/values.js';
 import type { DjangoApp } from './load.js';
@@ -110,7 +110,7 @@ export function settingPlace(app: DjangoApp, s: Setting): { span: Span; related:
         : `${s.name} is ${describe(s.val)}`,
     };
   }
-  return { span: { file: app.file, start: 0, end: 0 }, related, origin: `${s.name} is not set, and Django's default is ${describe(s.val)}` };
+  return { span: fileHead(app.file), related, origin: `${s.name} is not set, and Django's default is ${describe(s.val)}` };
 }
 
 /** `False`, `'False'` (a string), `0`. */
@@ -121,4 +121,11 @@ export function describe(v: Val): string {
 /** The module a finding is about, when several candidate settings modules are audited. */
 export function aboutOf(app: DjangoApp): string | undefined {
   return app.ambiguous ? app.module : undefined;
+}
+
+/** The first line of a file: where a finding about a setting the file lacks points. */
+export function fileHead(file: SourceFile): Span {
+  const nl = file.text.indexOf('\n');
+  const end = (nl === -1 ? file.text.length : nl) || Math.min(1, file.text.length);
+  return { file, start: 0, end: file.text[end - 1] === '\r' ? end - 1 : end };
 }
