@@ -74,7 +74,9 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const base = path.basename(p);
     if (base === 'manage.py' || base === 'wsgi.py' || base === 'asgi.py') return false;
     const text = read(p);
-    return text !== undefined && SETTINGS_LINE.test(text);
+    if (text === undefined) return false;
+    // A module of a settings package that only star-imports another one (`staging.py`: `from .base import *`).
+    return SETTINGS_LINE.test(text) || (path.basename(path.dirname(p)) === 'settings' && /^\s*from\s+\.[\w.]*\s+import\s+\*/m.test(text));
   });
   if (!settingsFiles.length) return [];
 

@@ -209,13 +209,26 @@ class Evaluator {
   // --- statements ----------------------------------------------------------------------------
 
   private assign(n: SyntaxNode, ns: Namespace): void {
-    // a = b = value ; a: T = value ; a, b = value
-    const parts: SyntaxNode[] = [];
-    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'AssignOp' && c.name !== 'TypeDef') parts.push(c);
-    const valueNode = parts.pop();
-    if (!valueNode) return;
-    const value = this.expr(valueNode, ns);
-    for (const target of parts) this.bind(target, value, n, valueNode, ns);
+    // a = b = value ; a: T = value ; a, b = 1, 2 (lezer leaves the commas flat)
+    const groups: SyntaxNode[][] = [[]];
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'AssignOp') groups.push([]);
+      else if (c.name !== 'TypeDef' && c.name !== ',') groups[groups.length - 1]!.push(c);
+    }
+    const valueNodes = groups.pop();
+    if (!valueNodes?.length) return;
+    const valueNode = valueNodes[0]!;
+    const value: Val = valueNodes.length === 1 ? this.expr(valueNode, ns) : { k: 'tuple', items: valueNodes.map((v) => this.expr(v, ns)) };
+    const valueSpanNode = valueNodes.length === 1 ? valueNode : n;
+    for (const targets of groups) {
+      if (targets.length === 1) this.bind(targets[0]!, value, n, valueSpanNode, ns);
+      else {
+        targets.forEach((t, i) => {
+          const item = (value.k === 'tuple' || value.k === 'list') && value.items.length === targets.length ? value.items[i]! : unknown('unpacked from a value that is not known');
+          this.bind(t, item, n, valueSpanNode, ns);
+        });
+      }
+    }
   }
 
   private bind(target: SyntaxNode, value: Val, stmt: SyntaxNode, valueNode: SyntaxNode, ns: Namespace): void {
@@ -554,10 +567,10 @@ class Evaluator {
     const left = n.firstChild;
     let op = left?.nextSibling;
     const right = n.lastChild;
-    if (!left || !op || !right || right === op) return unknown('an expression');
+    if (!left || !op || !right || right.from === op.from) return unknown('an expression');
     let opText = this.text(op);
-    // `not in`, `is not` are two tokens.
-    if (op.nextSibling && op.nextSibling !== right) opText += ' ' + this.text(op.nextSibling);
+    // `not in`, `is not` are two tokens. (Nodes are fresh objects on each access: compare positions.)
+    if (op.nextSibling && op.nextSibling.from !== right.from) opText += ' ' + this.text(op.nextSibling);
     const a = this.exprInner(left, ns);
     if (opText === 'and' || opText === 'or') {
       const t = truthy(a);
@@ -711,7 +724,8 @@ class Evaluator {
     // os.environ.get / os.getenv / environ.get (from os import environ, getenv)
     if ((method === 'get' && self?.k === 'obj' && self.type === 'os.environ') || t === 'fn:os.getenv') {
       if (a0?.k !== 'str') return unknown(label, a0?.env);
-      return this.readEnv(a0.v, n, { kind: 'os' }, positional[1] ?? named.get('default') ?? NONE);
+      // Without a default, a variable no env file sets is left unknown (the platform may set it).
+      return this.readEnv(a0.v, n, { kind: 'os' }, positional[1] ?? named.get('default'));
     }
     if (method === 'setdefault' && self?.k === 'obj' && self.type === 'os.environ') {
       if (a0?.k === 'str' && positional[1]?.k === 'str') this.host.env.setDefault(a0.v, positional[1].v);

@@ -1,0 +1,230 @@
+/**
+ * The Django part of the model, through the whole pipeline on small projects: what each setting
+ * resolves to (literals, control flow, imports, os.environ, django-environ, decouple) and which
+ * settings module is taken as the deployed one.
+ */
+import { describe, expect, it } from 'vitest';
+import { audit } from '../src/audit.js';
+import type { DjangoApp } from '../src/django/load.js';
+import { setting } from '../src/django/model.js';
+import { pyRepr, type Val } from '../src/python/values.js';
+import { project } from './helpers.js';
+
+const MANAGE = `import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n`;
+
+function apps(files: Record<string, string>): DjangoApp[] {
+  const dir = project({ 'manage.py': MANAGE, 'mysite/__init__.py': '', ...files });
+  const r = audit({ paths: ['.'], cwd: dir });
+  expect(r.errors).toEqual([]);
+  return r.model.django;
+}
+
+/** The settings of a one-module project, as Python reprs (unknown values as "<unknown: why>"). */
+function settings(py: string, extra: Record<string, string> = {}): Record<string, string> {
+  const [app] = apps({ 'mysite/settings.py': 'INSTALLED_APPS = []\n' + py, ...extra });
+  const out: Record<string, string> = {};
+  for (const [name, b] of app!.settings) if (/^[A-Z]/.test(name)) out[name] = show(b.val);
+  return out;
+}
+
+function show(v: Val): string {
+  return v.k === 'unknown' ? `<unknown: ${v.why}>` : pyRepr(v);
+}
+
+describe('values, as Python computes them at import time', () => {
+  it('literals, concatenation, list methods, f-strings and names', () => {
+    const s = settings(
+      [
+        'DOMAIN = "shop.example.org"',
+        'MIDDLEWARE = ["a", "b"]',
+        'MIDDLEWARE += ("c",)',
+        'MIDDLEWARE.insert(0, "first")',
+        'MIDDLEWARE.append("last")',
+        'MIDDLEWARE.remove("b")',
+        'SITE_URL = f"https://{DOMAIN}/"',
+        'STATIC_URL = "/st" "atic/"',
+        'SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365',
+        'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")',
+        'X = Y = True',
+        'A, B = 1, 2',
+      ].join('\n'),
+    );
+    expect(s.MIDDLEWARE).toBe("['first', 'a', 'c', 'last']");
+    expect(s.SITE_URL).toBe("'https://shop.example.org/'");
+    expect(s.STATIC_URL).toBe("'/static/'");
+    expect(s.SECURE_HSTS_SECONDS).toBe('31536000');
+    expect(s.SECURE_PROXY_SSL_HEADER).toBe("('HTTP_X_FORWARDED_PROTO', 'https')");
+    expect([s.X, s.Y, s.A, s.B]).toEqual(['True', 'True', '1', '2']);
+  });
+
+  it('if/else: a known condition picks its branch; an unknown one keeps only what every branch agrees on', () => {
+    const s = settings(
+      [
+        'import os',
+        'DEBUG = False',
+        'if DEBUG:',
+        '    SESSION_COOKIE_SECURE = False',
+        'else:',
+        '    SESSION_COOKIE_SECURE = True',
+        'if os.environ.get("STAGE") == "prod":',
+        '    CSRF_COOKIE_SECURE = True',
+        '    SECURE_SSL_REDIRECT = True',
+        'else:',
+        '    CSRF_COOKIE_SECURE = True',
+        '    SECURE_SSL_REDIRECT = False',
+      ].join('\n'),
+    );
+    expect(s.SESSION_COOKIE_SECURE).toBe('True');
+    expect(s.CSRF_COOKIE_SECURE).toBe('True');
+    expect(s.SECURE_SSL_REDIRECT).toMatch(/^<unknown: SECURE_SSL_REDIRECT depends on `if os.environ.get\("STAGE"\) == "prod"`>$/);
+  });
+
+  it('try bodies run, except bodies do not (we cannot know that the import fails)', () => {
+    const s = settings(['try:', '    from .local import *', '    X = 1', 'except ImportError:', '    X = 2'].join('\n'), {
+      'mysite/local.py': 'FROM_LOCAL = True\n',
+    });
+    expect(s.X).toBe('1');
+    expect(s.FROM_LOCAL).toBe('True');
+  });
+
+  it('os.environ values are strings: "False" is truthy; a missing variable with no default stays unknown', () => {
+    const s = settings(
+      [
+        'import os',
+        'SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "False")',
+        'CSRF_COOKIE_SECURE = os.getenv("CSRF_COOKIE_SECURE", "True") == "True"',
+        'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]',
+        'DEBUG = os.environ["DEBUG"]',
+      ].join('\n'),
+      { '.env': 'SESSION_COOKIE_SECURE=False\nCSRF_COOKIE_SECURE=false\nDJANGO_SECRET_KEY=x\n' },
+    );
+    expect(s.SESSION_COOKIE_SECURE).toBe("'False'");
+    expect(s.CSRF_COOKIE_SECURE).toBe('False');
+    expect(s.DEBUG).toBe('<unknown: DEBUG is not set in any env file of the project>');
+  });
+
+  it("django-environ: its truth table, Env(VAR=(cast, default)) schemes, defaults when unset, $VAR proxies", () => {
+    const s = settings(
+      [
+        'import environ',
+        'env = environ.Env(SECURE_SSL_REDIRECT=(bool, True), SECURE_HSTS_SECONDS=(int, 3600))',
+        'environ.Env.read_env()',
+        'A = env.bool("A")',
+        'B = env.bool("B")',
+        'C = env.bool("C")',
+        'D = env.bool("D", default=True)',
+        'SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")',
+        'SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS")',
+        'E = env("E")',
+        'F = env.int("F")',
+        'G = env.list("G")',
+      ].join('\n'),
+      { 'mysite/.env': 'A=ok\nB=2\nC=False\nSECURE_SSL_REDIRECT=no\nE=$A\nF=12\nG=a,b\n' },
+    );
+    expect([s.A, s.B, s.C, s.D]).toEqual(['True', 'True', 'False', 'True']);
+    expect(s.SECURE_SSL_REDIRECT).toBe('False');
+    expect(s.SECURE_HSTS_SECONDS).toBe('3600');
+    expect(s.E).toBe("'ok'");
+    expect(s.F).toBe('12');
+    expect(s.G).toBe("['a', 'b']");
+  });
+
+  it("read_env() reads a line the way django-environ does: no spaces around '=', an inline comment is part of the value", () => {
+    const s = settings(
+      ['import environ', 'env = environ.Env()', 'environ.Env.read_env()', 'A = env.bool("A", default=True)', 'B = env("B")'].join('\n'),
+      { 'mysite/.env': 'A = False\nB=on # comment\n' },
+    );
+    expect(s.A).toBe('True'); // the line is skipped, so the default applies
+    expect(s.B).toBe("'on # comment'");
+  });
+
+  it('python-decouple: config() with cast=bool (raising on unknown words), Csv(), defaults cast too', () => {
+    const s = settings(
+      [
+        'from decouple import Csv, config',
+        'A = config("A", cast=bool)',
+        'B = config("B", default="False", cast=bool)',
+        'C = config("C", cast=bool)',
+        'D = config("D", cast=Csv())',
+      ].join('\n'),
+      { '.env': 'A=t\nC=maybe\nD=a.example, b.example\n' },
+    );
+    expect(s.A).toBe('True');
+    expect(s.B).toBe('False');
+    expect(s.C).toMatch(/^<unknown: config\(cast=bool\) raises ValueError/);
+    expect(s.D).toBe("['a.example', 'b.example']");
+  });
+
+  it('names the env line and the setting when a value comes from an env file', () => {
+    const [app] = apps({
+      'mysite/settings.py': 'import os\nINSTALLED_APPS = []\nSESSION_COOKIE_SECURE = os.environ.get("SCS") == "1"\n',
+      '.env': '# cookies\nSCS=0\n',
+    });
+    const s = setting(app!, 'SESSION_COOKIE_SECURE');
+    const use = s.val.env?.[0];
+    expect(use?.name).toBe('SCS');
+    expect(use?.entry?.file.display).toBe('.env');
+    expect(use?.entry?.entry.value).toBe('0');
+  });
+
+  it('.env.example values are placeholders, never used', () => {
+    const s = settings('import os\nSESSION_COOKIE_SECURE = os.environ.get("SCS", "")\n', { '.env.example': 'SCS=1\n' });
+    expect(s.SESSION_COOKIE_SECURE).toBe("''");
+  });
+
+  it('$(command) in an env file is text, never run', () => {
+    const s = settings('import os\nX = os.environ.get("X")\n', { '.env': 'X=$(touch /tmp/https-audit-pwned)\n' });
+    expect(s.X).toBe("'$(touch /tmp/https-audit-pwned)'");
+  });
+});
+
+describe('which settings module is deployed', () => {
+  const base = { 'mysite/settings/__init__.py': '', 'mysite/settings/base.py': 'INSTALLED_APPS = []\nDEBUG = False\n' };
+  const prod = { 'mysite/settings/production.py': 'from .base import *\nSESSION_COOKIE_SECURE = True\n' };
+  const staging = { 'mysite/settings/staging.py': 'from .base import *\n' };
+  const dev = { 'mysite/settings/dev.py': 'from .base import *\nDEBUG = True\n' };
+
+  it('DJANGO_SETTINGS_MODULE in an env file wins over wsgi.py, which wins over manage.py', () => {
+    const wsgi = { 'mysite/wsgi.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.staging")\n' };
+    expect(apps({ ...base, ...prod, ...staging, ...dev, ...wsgi }).map((a) => a.module)).toEqual(['mysite.settings.staging']);
+    expect(apps({ ...base, ...prod, ...staging, ...dev, ...wsgi, '.env': 'DJANGO_SETTINGS_MODULE=mysite.settings.production\n' }).map((a) => a.module)).toEqual([
+      'mysite.settings.production',
+    ]);
+  });
+
+  it('a Procfile decides too', () => {
+    const procfile = { Procfile: 'web: gunicorn mysite.wsgi --env DJANGO_SETTINGS_MODULE=mysite.settings.production\n' };
+    expect(apps({ ...base, ...prod, ...staging, ...procfile }).map((a) => a.module)).toEqual(['mysite.settings.production']);
+  });
+
+  it('undecided: every module no other one imports is audited (dev and test modules left out), each named in findings', () => {
+    const found = apps({ ...base, ...prod, ...staging, ...dev, 'manage.py': 'import sys\n' });
+    expect(found.map((a) => a.module).sort()).toEqual(['mysite.settings.production', 'mysite.settings.staging']);
+    expect(found.every((a) => a.ambiguous)).toBe(true);
+    const sessions = { 'mysite/settings/base.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\n' };
+    const dir = project({ ...base, ...sessions, ...prod, ...staging, 'manage.py': 'import sys\n', 'mysite/__init__.py': '' });
+    const r = audit({ paths: ['.'], cwd: dir });
+    const staged = r.findings.filter((f) => f.ruleId === 'session-cookie-insecure');
+    expect(staged).toHaveLength(1);
+    expect(staged[0]!.message).toContain('[settings module mysite.settings.staging]');
+  });
+
+  it('a module named in wsgi.py that is not in the project is a note, and the others are still audited', () => {
+    const dir = project({ ...base, ...prod, 'mysite/__init__.py': '', 'mysite/wsgi.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "other.settings")\n' });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.notes.map((n) => n.message)).toContain('DJANGO_SETTINGS_MODULE names other.settings, which is not a module of the project');
+    expect(r.model.django.map((a) => a.module)).toEqual(['mysite.settings.production']);
+  });
+
+  it('a syntax error is a located error, and the rest of the file is still audited', () => {
+    const dir = project({
+      'manage.py': MANAGE,
+      'mysite/__init__.py': '',
+      'mysite/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\nX = (1,\nSESSION_COOKIE_HTTPONLY = False\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ file: 'mysite/settings.py', kind: 'parse' });
+    expect(r.errors[0]!.message).toContain('invalid Python syntax');
+  });
+});
