@@ -309,6 +309,56 @@ function generateBigConfig(targetLines) {
   return out.map((l) => l.replace(/^ +/, (m) => ' '.repeat(m.length >> 1))).join('\n');
 }
 
+/**
+ * A Django-shaped project: the tiny nginx project, 50 env files (.env, .env.<stage>, per-service
+ * *.env), and, when withPython, a 2,000-line settings module that reads them through os.environ,
+ * django-environ and decouple (with if/try blocks, dicts and lists as real settings have).
+ */
+function writeAppProject(dir, withPython) {
+  writeTinyProject(dir);
+  const rand = rng(20261121);
+  let envLines = 0;
+  for (let i = 0; i < 50; i++) {
+    const name = i === 0 ? '.env' : i < 10 ? `.env.stage${i}` : `services/svc${i}.env`;
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    const lines = ['# generated', 'DJANGO_SETTINGS_MODULE=mysite.settings', 'SESSION_COOKIE_SECURE=True', 'SECURE_HSTS_SECONDS=63072000'];
+    for (let k = 0; k < 30; k++) {
+      const r = rand();
+      lines.push(r < 0.3 ? `export VAR_${i}_${k}="quoted value ${k}"` : r < 0.6 ? `VAR_${i}_${k}=plain-${k} # comment` : r < 0.8 ? `URL_${i}_${k}=https://svc${k}.example.net/api` : `REF_${i}_${k}=\${VAR_${i}_0}/x`);
+    }
+    writeFileSync(path.join(dir, name), lines.join('\n') + '\n');
+    envLines += lines.length;
+  }
+  let pyLines = 0;
+  if (withPython) {
+    mkdirSync(path.join(dir, 'mysite'), { recursive: true });
+    writeFileSync(path.join(dir, 'mysite/__init__.py'), '');
+    writeFileSync(path.join(dir, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n');
+    const out = [
+      'import os', 'from pathlib import Path', 'import environ', 'from decouple import config, Csv', '',
+      'BASE_DIR = Path(__file__).resolve().parent.parent',
+      'env = environ.Env(DEBUG=(bool, False))', 'environ.Env.read_env(BASE_DIR / ".env")',
+      'SECRET_KEY = env("SECRET_KEY", default="x" * 50)', 'DEBUG = env("DEBUG")',
+      'INSTALLED_APPS = [', ...['admin', 'auth', 'contenttypes', 'sessions', 'messages', 'staticfiles'].map((a) => `    "django.contrib.${a}",`), ']',
+      'MIDDLEWARE = [', '    "django.middleware.security.SecurityMiddleware",', '    "django.contrib.sessions.middleware.SessionMiddleware",', '    "django.middleware.csrf.CsrfViewMiddleware",', ']',
+      'SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)', 'CSRF_COOKIE_SECURE = True',
+      'SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=63072000)', 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")',
+    ];
+    for (let i = 0; out.length < 2000; i++) {
+      const r = rand();
+      if (r < 0.35) out.push(`FEATURE_${i} = os.environ.get("VAR_0_${i % 30}", "default-${i}")`);
+      else if (r < 0.5) out.push(`LIMIT_${i} = config("LIMIT_${i}", default=${i}, cast=int)`);
+      else if (r < 0.65) out.push(`LIST_${i} = [`, ...Array.from({ length: 5 }, (_, k) => `    "item-${i}-${k}",`), ']', `LIST_${i} += ["extra"]`);
+      else if (r < 0.8) out.push(`CONF_${i} = {`, `    "name": "svc${i}",`, `    "url": f"https://{'svc'}${i}.example.net",`, `    "timeout": ${i % 60},`, '}');
+      else if (r < 0.9) out.push('if DEBUG:', `    LEVEL_${i} = "DEBUG"`, 'else:', `    LEVEL_${i} = "INFO"`);
+      else out.push('try:', `    from .local_${i} import *`, 'except ImportError:', '    pass');
+    }
+    writeFileSync(path.join(dir, 'mysite/settings.py'), out.join('\n') + '\n');
+    pyLines = out.length;
+  }
+  return { envLines, pyLines };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Benchmarks
 // ---------------------------------------------------------------------------------------------
@@ -317,12 +367,20 @@ function benchStartup(tmp) {
   const proj = path.join(tmp, 'tiny');
   mkdirSync(proj);
   const tiny = writeTinyProject(proj);
+  const envProj = path.join(tmp, 'app-env');
+  const pyProj = path.join(tmp, 'app-py');
+  mkdirSync(envProj);
+  mkdirSync(pyProj);
+  const envInfo = writeAppProject(envProj, false);
+  const pyInfo = writeAppProject(pyProj, true);
   const cases = [
     { key: 'node', label: 'node -e 0', args: ['-e', '0'] },
     { key: 'audit', label: 'https-audit <tiny>', args: [CLI, proj] },
     { key: 'json', label: 'https-audit <tiny> --format json', args: [CLI, proj, '--format', 'json'] },
     // Informational: loads the whole bundle, parses argv, audits nothing.
     { key: 'version', label: 'https-audit --version (load only)', args: [CLI, '--version'] },
+    { key: 'env', label: 'https-audit <tiny + 50 env files>', args: [CLI, envProj] },
+    { key: 'py', label: 'https-audit <tiny + 50 env + 2,000-line settings.py>', args: [CLI, pyProj] },
   ];
 
   // Sanity: the audit must really run (exit 0/1, not 2) and the JSON must parse.
@@ -368,6 +426,11 @@ function benchStartup(tmp) {
   }
   const v = rows.find((r) => r.key === 'version');
   const a = rows.find((r) => r.key === 'audit');
+  const e = rows.find((r) => r.key === 'env');
+  const py = rows.find((r) => r.key === 'py');
+  log(`app projects: ${envInfo.envLines} env lines in 50 files; settings.py ${pyInfo.pyLines} lines`);
+  log(`${e.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}  ${e.label}: ${fmt(e.ratio, 2)}x node -e 0 (target <= ${STARTUP_TARGET}x: no .py, so the Python parser is not loaded)`);
+  log(`${py.median <= 2 * a.median ? 'PASS' : 'MISS'}  ${py.label}: ${fmt(py.median / a.median, 2)}x the tiny audit, ${fmt(py.ratio, 2)}x node -e 0 (target <= 2x the tiny audit)`);
   log(`      of which module load + argv (--version): +${fmt(v.median - base)} ms; ` +
     `discover/parse/rules/report of the tiny project: +${fmt(a.median - v.median)} ms`);
   return rows;
@@ -641,11 +704,13 @@ try {
 heading('Summary (README table)');
 const rows = [];
 if (startup) {
-  const [n, a, j, v] = startup;
+  const [n, a, j, v, e, py] = startup;
   rows.push(['`node -e 0` (baseline)', `${fmt(n.median)} ms (p90 ${fmt(n.p90)})`, '-', '-']);
   rows.push(['`https-audit` tiny project (60 lines)', `${fmt(a.median)} ms (p90 ${fmt(a.p90)})`, `${fmt(a.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${a.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
   rows.push(['`https-audit --format json` tiny project', `${fmt(j.median)} ms (p90 ${fmt(j.p90)})`, `${fmt(j.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${j.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
   rows.push(['`https-audit --version` (bundle load only)', `${fmt(v.median)} ms (p90 ${fmt(v.p90)})`, `${fmt(v.ratio, 2)}x node`, '-']);
+  rows.push(['`https-audit` tiny + 50 env files (no .py)', `${fmt(e.median)} ms (p90 ${fmt(e.p90)})`, `${fmt(e.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${e.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
+  rows.push(['`https-audit` same + 2,000-line settings.py', `${fmt(py.median)} ms (p90 ${fmt(py.p90)})`, `${fmt(py.median / a.median, 2)}x tiny`, `<= 2x tiny ${py.median <= 2 * a.median ? 'PASS' : 'MISS'}`]);
 }
 if (parse) {
   const mb = fmt(bytes / MB, 1);

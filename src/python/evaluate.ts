@@ -35,6 +35,25 @@ export interface Binding {
 
 export type Namespace = Map<string, Binding>;
 
+/**
+ * A branch's view of the namespace: its own bindings over its parent's, so that forking for an
+ * `if` costs nothing however many names the settings already have. Iterating yields only the
+ * branch's own bindings (what the merge needs).
+ */
+class Overlay extends Map<string, Binding> {
+  constructor(private readonly parent: Namespace) {
+    super();
+  }
+
+  override get(name: string): Binding | undefined {
+    return super.has(name) ? super.get(name) : this.parent.get(name);
+  }
+
+  override has(name: string): boolean {
+    return super.has(name) || this.parent.has(name);
+  }
+}
+
 /** What an env variable resolves to at run time, with the line it comes from. */
 export interface EnvLookup {
   value: string;
@@ -122,12 +141,10 @@ class Evaluator {
       case 'ForStatement':
       case 'WhileStatement': {
         // Names bound inside a loop depend on how often it runs.
-        const before = new Map(ns);
+        const inLoop = new Overlay(ns);
         const body = n.getChild('Body');
-        if (body) this.block(body, ns);
-        for (const [name, b] of ns) {
-          if (before.get(name) !== b) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
-        }
+        if (body) this.block(body, inLoop);
+        for (const [name, b] of inLoop) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
         const target = n.getChild('VariableName');
         if (target) ns.set(this.text(target), { val: unknown('a loop variable') });
         return;
@@ -353,7 +370,7 @@ class Evaluator {
     for (const b of branches) {
       const truth = b.cond ? truthy(this.expr(b.cond, ns)) : true;
       if (truth === false) continue;
-      const fork = new Map(ns);
+      const fork = new Overlay(ns);
       this.block(b.body, fork);
       if (truth === true) {
         forks.push(fork);
@@ -362,7 +379,7 @@ class Evaluator {
       forks.push(fork);
     }
     // No branch is certain: the statement may also run none of them.
-    forks.push(new Map(ns));
+    forks.push(new Overlay(ns));
     this.merge(ns, forks, n);
   }
 
@@ -372,7 +389,8 @@ class Evaluator {
       for (const [k, v] of forks[0]!) ns.set(k, v);
       return;
     }
-    const names = new Set(forks.flatMap((f) => [...f.keys()]));
+    const names = new Set<string>();
+    for (const f of forks) for (const name of f.keys()) names.add(name);
     const cond = this.text(n).split('\n')[0]!.replace(/:\s*$/, '');
     for (const name of names) {
       const bindings = forks.map((f) => f.get(name));
