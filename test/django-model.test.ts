@@ -57,6 +57,26 @@ describe('values, as Python computes them at import time', () => {
     expect([s.X, s.Y, s.A, s.B]).toEqual(['True', 'True', '1', '2']);
   });
 
+  it('comments inside lists, dicts and calls are not items', () => {
+    const s = settings(
+      [
+        'MIDDLEWARE = [',
+        '    # "django.middleware.security.SecurityMiddleware",',
+        '    "django.middleware.common.CommonMiddleware",  # why',
+        ']',
+        'CACHES = {',
+        '    # the default',
+        '    "default": {"BACKEND": "x"},  # trailing',
+        '}',
+        'X = (1 +  # one',
+        '     2)',
+      ].join('\n'),
+    );
+    expect(s.MIDDLEWARE).toBe("['django.middleware.common.CommonMiddleware']");
+    expect(s.CACHES).toBe("{'default': {'BACKEND': 'x'}}");
+    expect(s.X).toBe('3');
+  });
+
   it('if/else: a known condition picks its branch; an unknown one keeps only what every branch agrees on', () => {
     const s = settings(
       [

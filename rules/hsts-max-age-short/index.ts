@@ -40,7 +40,9 @@ export const rule: Rule = {
     }
     for (const app of model.django) {
       const s = setting(app, 'SECURE_HSTS_SECONDS');
-      if (s.val.k !== 'num' || s.val.v <= 0 || s.val.v >= ONE_YEAR) continue;
+      // Django formats the value into "max-age=%s": a string of digits works too, and "0" (truthy) sends max-age=0.
+      const seconds = s.val.k === 'num' ? s.val.v : s.val.k === 'str' && /^\d+$/.test(s.val.v.trim()) ? Number(s.val.v) : undefined;
+      if (seconds === undefined || seconds >= ONE_YEAR || (seconds === 0 && s.val.k === 'num')) continue;
       if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) continue; // security-middleware-missing
       const { span, related, origin } = settingPlace(app, s);
       report({
@@ -48,8 +50,11 @@ export const rule: Rule = {
         related,
         about: aboutOf(app),
         message:
-          `${origin} (${describe(s.val.v)}), below one year (31536000), the minimum for the HSTS preload list; ` +
-          'browsers fall back to plain http once it expires between visits. Use SECURE_HSTS_SECONDS = 63072000.',
+          (seconds === 0
+            ? `${origin}: a non-empty string, so Django sends "max-age=0", which tells browsers to forget the site's HSTS policy. `
+            : `${origin} (${describe(seconds)}), below one year (31536000), the minimum for the HSTS preload list; ` +
+              'browsers fall back to plain http once it expires between visits. ') +
+          'Use SECURE_HSTS_SECONDS = 63072000.',
       });
     }
   },

@@ -3,7 +3,7 @@ import { djangoSendsHsts } from '../../src/django/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 import type { DjangoApp } from '../../src/django/load.js';
 import { hstsCoverage } from '../../src/nginx/hsts.js';
-import { describeScope, headSpan, serverLabel, type Server } from '../../src/nginx/model.js';
+import { describeScope, headSpan, serverLabel, type Scope, type Server } from '../../src/nginx/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Deployment, Related, Rule } from '../../src/types.js';
 
@@ -30,12 +30,13 @@ export const rule: Rule = {
       }
       for (const gap of gaps) {
         if (gap.dropped) continue; // hsts-header-dropped reports it at the level that drops it
+        if (appSendsHstsAt(model, gap.scope)) continue; // the Django app behind this location sends it
         const example = covered[0];
         report({
           span: headSpan(gap.scope.node!),
           message:
             `${gap.scope === server ? `requests to ${serverLabel(server)} that match no location` : describeScope(gap.scope)} ` +
-            'get no Strict-Transport-Security header' +
+            `${gap.scope === server ? 'get' : 'gets'} no Strict-Transport-Security header` +
             (example ? `, though ${describeScope(example)} sends one: set it at the server level` : ''),
           related: example ? [{ span: headSpan(example.node!), message: `${describeScope(example)} sends it` }] : undefined,
         });
@@ -59,6 +60,12 @@ export const rule: Rule = {
     }
   },
 };
+
+/** The scope passes requests to the Django app, which sends HSTS there (or may: unknown is not a finding). */
+function appSendsHstsAt(model: Deployment, scope: Scope): boolean {
+  const link = appLinks(model).find((l) => l.scope === scope);
+  return !!link && model.django.length > 0 && model.django.every((app) => djangoSendsHsts(app, link) !== 'no');
+}
 
 /** Whether the Django app behind a server sends HSTS, and the words saying what was considered. */
 function appVerdict(model: Deployment, server: Server): { covered: boolean; considered: string; related?: Related[] } {

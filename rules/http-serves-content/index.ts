@@ -11,7 +11,7 @@ import {
 } from '../../src/nginx/model.js';
 import type { Deployment, Related, Rule } from '../../src/types.js';
 import type { Scope } from '../../src/nginx/model.js';
-import { appLinks } from '../../src/django/link.js';
+import { appLinks, plainHttpSeenAsHttps } from '../../src/django/link.js';
 import { djangoRedirects, type Tri } from '../../src/django/facts.js';
 import { setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
@@ -72,6 +72,8 @@ export const rule: Rule = {
 function appRedirects(model: Deployment, scope: Scope): Tri {
   const link = appLinks(model).find((l) => l.scope === scope);
   if (!link || !model.django.length) return 'no';
+  // Django redirects only the requests it sees as http.
+  if (model.django.some((app) => plainHttpSeenAsHttps(app, link))) return 'no';
   const verdicts = model.django.map(djangoRedirects);
   if (verdicts.every((v) => v === 'yes')) return 'yes';
   return verdicts.some((v) => v === 'no') ? 'no' : 'unknown';

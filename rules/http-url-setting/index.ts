@@ -37,7 +37,8 @@ export const rule: Rule = {
             message:
               `${name} contains ${m}${fromEnv ? ` (${origin})` : ''}: ` +
               (name === 'CSRF_TRUSTED_ORIGINS'
-                ? 'Django accepts unsafe requests whose Origin is this plain-http site, so a page served over http can post to the https site. Use https://.'
+                ? 'on Django 4.0 and later an http:// origin is trusted for unsafe requests, so a page served over plain http (which anyone on the network can alter) can post to the site; ' +
+                  'on Django 3.2 and earlier the entries are host names, and one with a scheme matches nothing. Use https:// (4.0+) or the bare host name (3.2).'
                 : name === 'STATIC_URL' || name === 'MEDIA_URL'
                   ? 'pages load scripts, styles or uploads over plain http (blocked as mixed content on https pages, or open to tampering). Use https:// or a path.'
                   : 'links, redirects or callbacks built from it use plain http. Use https://.'),

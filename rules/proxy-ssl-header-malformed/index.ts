@@ -37,6 +37,15 @@ export const rule: Rule = {
         });
         continue;
       }
+      if (expected?.k === 'str' && expected.v !== expected.v.trim()) {
+        report({
+          ...base,
+          message:
+            `SECURE_PROXY_SSL_HEADER expects ${pyRepr(expected)}, with white space: Django compares the header's value exactly ` +
+            `(Django 3.2 with ==), so no request is ever seen as https. Use ${pyRepr({ k: 'str', v: expected.v.trim() })}.`,
+        });
+        continue;
+      }
       if (expected?.k === 'str' && key?.k === 'str' && /PROTO|SCHEME/.test(key.v) && expected.v !== expected.v.toLowerCase()) {
         report({
           ...base,

@@ -1,4 +1,4 @@
-import { sessionsInUse } from '../../src/django/facts.js';
+import { nginxSecuresCookie, sessionsInUse } from '../../src/django/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
@@ -14,6 +14,8 @@ export const rule: Rule = {
       if (sessionsInUse(app) !== 'yes') continue;
       const s = setting(app, 'SESSION_COOKIE_HTTPONLY');
       if (!s.set || truthy(s.val) !== false) continue;
+      const name = setting(app, 'SESSION_COOKIE_NAME').val;
+      if (nginxSecuresCookie(model, name.k === 'str' ? name.v : 'sessionid', 'httponly')) continue; // nginx adds HttpOnly
       const { span, related, origin } = settingPlace(app, s);
       report({
         span,

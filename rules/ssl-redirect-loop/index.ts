@@ -2,6 +2,7 @@ import { appLinks, metaSource, schemeVerdict } from '../../src/django/link.js';
 import { djangoRedirects, passSpan } from '../../src/django/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { serverLabel } from '../../src/nginx/model.js';
+import { behindTlsProxy } from '../../src/nginx/facts.js';
 import type { Related, Rule } from '../../src/types.js';
 
 /**
@@ -14,7 +15,8 @@ export const rule: Rule = {
   severity: 'error',
   summary: 'SECURE_SSL_REDIRECT is on, but behind nginx Django sees https requests as http and redirects them forever.',
   check(model, { report }) {
-    const links = appLinks(model).filter((l) => l.server.tls);
+    // https requests arrive at TLS servers, or at plain-http servers behind a TLS-terminating proxy.
+    const links = appLinks(model).filter((l) => l.server.tls || behindTlsProxy(l.server) !== undefined);
     if (!links.length) return;
     for (const app of model.django) {
       if (djangoRedirects(app) !== 'yes') continue;
@@ -36,7 +38,9 @@ export const rule: Rule = {
         message:
           `${origin}, but Django behind nginx sees https requests as plain http (${first.verdict.why}): ` +
           `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop. ` +
-          (header.binding
+          (first.link.kind === 'uwsgi' && !header.binding
+            ? 'Add include uwsgi_params; (it sends HTTPS $https, which uWSGI turns into the request scheme) to the location.'
+            : header.binding
             ? 'Make nginx set the header Django reads: proxy_set_header X-Forwarded-Proto $scheme; (uwsgi_param HTTP_X_FORWARDED_PROTO $scheme; for uwsgi_pass).'
             : metaSource(first.link, 'HTTP_X_FORWARDED_PROTO').kind === 'scheme'
               ? 'nginx already sends X-Forwarded-Proto $scheme: add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https").'

@@ -71,7 +71,7 @@ export function csrfCookieInUse(app: DjangoApp): Tri {
  * nginx adds `Secure` to this cookie on every location that reaches the app
  * (`proxy_cookie_flags name secure`, `~` regexes, or the `proxy_cookie_path / "/; secure"` idiom).
  */
-export function nginxSecuresCookie(model: Deployment, cookie: string): AppLink[] | undefined {
+export function nginxSecuresCookie(model: Deployment, cookie: string, flag = 'secure'): AppLink[] | undefined {
   const links = appLinks(model);
   if (!links.length) return undefined;
   const covering: AppLink[] = [];
@@ -79,7 +79,7 @@ export function nginxSecuresCookie(model: Deployment, cookie: string): AppLink[]
     if (link.kind !== 'proxy') return undefined;
     const flags = inheritedArray(link.scope, 'proxy_cookie_flags').nodes.some((n) => {
       const [name, ...rest] = n.d.args.map((a) => a.value);
-      if (!name || !rest.some((f) => f.toLowerCase() === 'secure')) return false;
+      if (!name || !rest.some((f) => f.toLowerCase() === flag)) return false;
       if (name.startsWith('~')) {
         try {
           return new RegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '').test(cookie);
@@ -89,7 +89,7 @@ export function nginxSecuresCookie(model: Deployment, cookie: string): AppLink[]
       }
       return name === cookie;
     });
-    const pathHack = inheritedArray(link.scope, 'proxy_cookie_path').nodes.some((n) => /;\s*secure/i.test(n.d.args[1]?.value ?? ''));
+    const pathHack = inheritedArray(link.scope, 'proxy_cookie_path').nodes.some((n) => new RegExp(`;\\s*${flag}`, 'i').test(n.d.args[1]?.value ?? ''));
     if (!flags && !pathHack) return undefined;
     covering.push(link);
   }

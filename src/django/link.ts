@@ -84,6 +84,15 @@ function isAppTarget(config: NginxConfig, target: string): boolean {
   return true;
 }
 
+/** The addresses a pass directive reaches: its own, or the servers of the upstream block it names. */
+function upstreamAddresses(link: AppLink): string[] {
+  const target = link.pass.d.args[0]?.value ?? '';
+  const host = targetHost(target).toLowerCase();
+  if (!link.config.upstreams.has(host)) return [target.replace(/^https?:\/\//i, '')];
+  const block = link.config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host);
+  return (block?.node.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.args[0]?.value ?? '');
+}
+
 /** The upstream is reached over loopback or a unix socket (gunicorn trusts such peers by default). */
 export function upstreamIsLocal(link: AppLink): boolean {
   const target = link.pass.d.args[0]?.value ?? '';
@@ -171,8 +180,21 @@ export function schemeVerdict(app: DjangoApp, link: AppLink): SchemeVerdict {
     const source = metaSource(link, key.v);
     const name = headerOfMetaKey(key.v) ?? key.v;
     switch (source.kind) {
-      case 'scheme':
+      case 'scheme': {
+        const proxy = behindTlsProxy(link.server);
+        if (proxy && /\$scheme|\$https/.test(source.value)) {
+          return {
+            httpsSeen: 'no',
+            spoofable: false,
+            why: `nginx sets ${name} from ${source.value}, which is always "http" here: nginx receives plain http from the TLS-terminating proxy in front (${proxy})`,
+            source,
+          };
+        }
+        if (/^\$scheme$/.test(source.value) && expected.v !== 'https') {
+          return { httpsSeen: 'no', spoofable: false, why: `nginx sets ${name} to "https" from $scheme, never to ${JSON.stringify(expected.v)}`, source };
+        }
         return { httpsSeen: 'yes', spoofable: false, why: `nginx sets ${name} from ${source.value}`, source };
+      }
       case 'constant':
         return {
           httpsSeen: source.value === expected.v ? 'yes' : 'no',
@@ -227,9 +249,11 @@ function wsgiSchemeIsHttps(app: DjangoApp, link: AppLink): 'yes' | 'no' | 'unkno
     const https = inheritedArray(link.scope, 'uwsgi_param').nodes.find((n) => n.d.args[0]?.value === 'HTTPS' || n.d.args[0]?.value === 'UWSGI_SCHEME');
     if (!https) return 'no';
     const v = https.d.args[1]?.value ?? '';
+    if (behindTlsProxy(link.server) && /\$https/.test(v)) return 'no'; // nginx itself got plain http
     return /\$https|^on$|^https$/i.test(v) ? 'yes' : 'unknown';
   }
   const xfp = metaSource(link, 'HTTP_X_FORWARDED_PROTO');
+  if (xfp.kind === 'scheme' && behindTlsProxy(link.server) && /\$scheme/.test(xfp.value)) return 'no';
   // Browsers send no X-Forwarded-Proto: copied from the client, it is empty for honest requests.
   if (xfp.kind !== 'scheme') return xfp.kind === 'client' || xfp.kind === 'removed' || xfp.kind === 'client-variable' ? 'no' : 'unknown';
   // gunicorn and uvicorn trust X-Forwarded-Proto from 127.0.0.1/::1 and unix sockets by default;
@@ -238,6 +262,20 @@ function wsgiSchemeIsHttps(app: DjangoApp, link: AppLink): 'yes' | 'no' | 'unkno
   if (!upstreamIsLocal(link)) return 'no';
   if (app.appServer === 'gunicorn') return 'yes';
   // uvicorn trusts 127.0.0.1 only: a unix-socket peer has no address in its allow list.
-  if (app.appServer === 'uvicorn') return /unix:/i.test(link.pass.d.args[0]?.value ?? '') ? 'no' : 'yes';
+  if (app.appServer === 'uvicorn') return upstreamAddresses(link).some((a) => /^unix:/i.test(a)) ? 'no' : 'yes';
   return app.appServer ? 'no' : 'unknown';
+}
+
+/**
+ * A plain-http request through this link looks like https to Django: nginx sends the header
+ * Django trusts as a constant equal to the expected value, on a server that answers plain http.
+ */
+export function plainHttpSeenAsHttps(app: DjangoApp, link: AppLink): boolean {
+  if (!link.server.plainHttp) return false;
+  const header = setting(app, 'SECURE_PROXY_SSL_HEADER').val;
+  if (header.k !== 'tuple' && header.k !== 'list') return false;
+  const [key, expected] = header.items;
+  if (key?.k !== 'str' || expected?.k !== 'str') return false;
+  const source = metaSource(link, key.v);
+  return source.kind === 'constant' && source.value === expected.v;
 }

@@ -224,6 +224,8 @@ function appServerOf(roots: string[], procfiles: string[], read: (abs: string) =
     env.some((e) => !e.template && e.byKey.get('FORWARDED_ALLOW_IPS')?.value.trim() === '*');
   // The Procfile or container command decides; requirements only say what is installed.
   for (const source of [texts.slice(0, procfiles.length).join('\n'), all]) {
+    // gunicorn with uvicorn's worker applies uvicorn's proxy-header rules (FACTS.md, g).
+    if (/uvicorn\.workers\.Uvicorn/.test(source)) return { appServer: 'uvicorn', forwardedAllowAll };
     for (const server of ['gunicorn', 'uvicorn', 'uwsgi', 'daphne', 'waitress'] as const) {
       if (new RegExp(`\\b${server}\\b`, 'i').test(source)) return { appServer: server, forwardedAllowAll };
     }

@@ -93,11 +93,16 @@ export function settingPlace(app: DjangoApp, s: Setting): { span: Span; related:
   const related: Related[] = [];
   if (fromEnv?.entry && assign) {
     const { file, entry } = fromEnv.entry;
-    related.push({ span: assign.target, message: `${s.name} is read from ${fromEnv.name} here` });
+    related.push({ span: assign.target, message: `${s.name} is set here, from ${fromEnv.name}` });
     return {
       span: { file, start: entry.valueStart, end: entry.valueEnd },
       related,
-      origin: `${s.name} is ${describe(s.val)}, from ${fromEnv.name} in ${file.display}:${file.position(entry.keyStart).line} (read at ${assign.file.display}:${assign.file.position(assign.target.start).line})`,
+      origin:
+        `${s.name} is ${describe(s.val)}, from ${fromEnv.name} in ${file.display}:${file.position(entry.keyStart).line} ` +
+        `(read at ${fromEnv.call.file.display}:${fromEnv.call.file.position(fromEnv.call.start).line}` +
+        (fromEnv.call.file === assign.file && fromEnv.call.file.position(fromEnv.call.start).line === assign.file.position(assign.target.start).line
+          ? ')'
+          : `, ${s.name} set at ${assign.file.display}:${assign.file.position(assign.target.start).line})`),
     };
   }
   const defaulted = envUses(s).find((u) => u.defaulted);

@@ -160,7 +160,7 @@ class Evaluator {
 
   private importStatement(n: SyntaxNode, ns: Namespace): void {
     const children: SyntaxNode[] = [];
-    for (let c = n.firstChild; c; c = c.nextSibling) children.push(c);
+    for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'Comment') children.push(c);
     if (children[0]?.name === 'from') {
       // from [.]*dotted import (* | names [as alias])
       let level = 0;
@@ -229,6 +229,7 @@ class Evaluator {
     // a = b = value ; a: T = value ; a, b = 1, 2 (lezer leaves the commas flat)
     const groups: SyntaxNode[][] = [[]];
     for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (c.name === 'Comment') continue;
       if (c.name === 'AssignOp') groups.push([]);
       else if (c.name !== 'TypeDef' && c.name !== ',') groups[groups.length - 1]!.push(c);
     }
@@ -364,7 +365,7 @@ class Evaluator {
       if (c.name === 'Body') {
         branches.push({ cond, body: c });
         cond = undefined;
-      } else cond = c;
+      } else if (c.name !== 'Comment') cond = c;
     }
     const forks: Namespace[] = [];
     for (const b of branches) {
@@ -463,7 +464,7 @@ class Evaluator {
         return unknown(`${name} is not defined here`);
       }
       case 'ParenthesizedExpression': {
-        const inner = n.firstChild?.nextSibling;
+        const inner = skipComments(n.firstChild?.nextSibling ?? null);
         return inner && inner.name !== ')' ? this.exprInner(inner, ns) : { k: 'tuple', items: [] };
       }
       case 'TupleExpression':
@@ -471,9 +472,9 @@ class Evaluator {
       case 'SetExpression': {
         const items: Val[] = [];
         for (let c = n.firstChild; c; c = c.nextSibling) {
-          if (['(', ')', '[', ']', '{', '}', ','].includes(c.name)) continue;
+          if (['(', ')', '[', ']', '{', '}', ',', 'Comment'].includes(c.name)) continue;
           if (c.name === '*') {
-            const next = c.nextSibling;
+            const next = skipComments(c.nextSibling);
             if (!next) break;
             const spread = this.exprInner(next, ns);
             if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') items.push(...spread.items);
@@ -507,7 +508,7 @@ class Evaluator {
       case 'ConditionalExpression': {
         // a if cond else b
         const parts: SyntaxNode[] = [];
-        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else') parts.push(c);
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'if' && c.name !== 'else' && c.name !== 'Comment') parts.push(c);
         const [a, cond, b] = parts;
         if (!a || !cond || !b) return unknown('a conditional expression');
         const c = this.exprInner(cond, ns);
@@ -560,10 +561,10 @@ class Evaluator {
     const values: Val[] = [];
     let pendingKey: Val | undefined;
     for (let c = n.firstChild; c; c = c.nextSibling) {
-      if (['{', '}', ',', ':'].includes(c.name)) continue;
+      if (['{', '}', ',', ':', 'Comment'].includes(c.name)) continue;
       if (c.name === 'for') return unknown('a dict comprehension');
       if (c.name === '**') {
-        const next = c.nextSibling;
+        const next = skipComments(c.nextSibling);
         if (!next) break;
         const spread = this.exprInner(next, ns);
         if (spread.k !== 'dict') return unknown('a dict built with ** from a value that is not known');
@@ -582,13 +583,14 @@ class Evaluator {
   }
 
   private binary(n: SyntaxNode, ns: Namespace): Val {
-    const left = n.firstChild;
-    let op = left?.nextSibling;
-    const right = n.lastChild;
+    const left = skipComments(n.firstChild);
+    const op = skipComments(left?.nextSibling ?? null);
+    const right = lastNonComment(n);
     if (!left || !op || !right || right.from === op.from) return unknown('an expression');
     let opText = this.text(op);
     // `not in`, `is not` are two tokens. (Nodes are fresh objects on each access: compare positions.)
-    if (op.nextSibling && op.nextSibling.from !== right.from) opText += ' ' + this.text(op.nextSibling);
+    const second = skipComments(op.nextSibling);
+    if (second && second.from !== right.from) opText += ' ' + this.text(second);
     const a = this.exprInner(left, ns);
     if (opText === 'and' || opText === 'or') {
       const t = truthy(a);
@@ -709,7 +711,7 @@ class Evaluator {
     const list = call.getChild('ArgList');
     if (!list) return { positional, named, nodes };
     for (let c = list.firstChild; c; c = c.nextSibling) {
-      if (c.name === '(' || c.name === ')' || c.name === ',') continue;
+      if (c.name === '(' || c.name === ')' || c.name === ',' || c.name === 'Comment') continue;
       if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') {
         const valueNode = c.nextSibling.nextSibling;
         if (valueNode) named.set(this.text(c), this.exprInner(valueNode, ns));
@@ -985,6 +987,18 @@ function add(a: Val, b: Val): Val {
   if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return withEnv({ k: a.k, items: [...a.items, ...b.items] }, env);
   if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return withEnv({ k: 'list', items: [...a.items, ...b.items] }, env); // += extends with any iterable
   return unknown('a sum of values that are not known', env);
+}
+
+/** Comments are children like any other in lezer's tree: these skip them. */
+function skipComments(n: SyntaxNode | null): SyntaxNode | null {
+  while (n && n.name === 'Comment') n = n.nextSibling;
+  return n;
+}
+
+function lastNonComment(n: SyntaxNode): SyntaxNode | null {
+  let c = n.lastChild;
+  while (c && c.name === 'Comment') c = c.prevSibling;
+  return c;
 }
 
 function rootName(n: SyntaxNode, text: string): string | undefined {
