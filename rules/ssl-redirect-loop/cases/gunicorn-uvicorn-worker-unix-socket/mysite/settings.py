@@ -1,0 +1,2 @@
+MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+SECURE_SSL_REDIRECT = True  # expect: ssl-redirect-loop
