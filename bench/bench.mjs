@@ -430,7 +430,10 @@ function benchStartup(tmp) {
   const py = rows.find((r) => r.key === 'py');
   log(`app projects: ${envInfo.envLines} env lines in 50 files; settings.py ${pyInfo.pyLines} lines`);
   log(`${e.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}  ${e.label}: ${fmt(e.ratio, 2)}x node -e 0 (target <= ${STARTUP_TARGET}x: no .py, so the Python parser is not loaded)`);
-  log(`${py.median <= 2 * a.median ? 'PASS' : 'MISS'}  ${py.label}: ${fmt(py.median / a.median, 2)}x the tiny audit, ${fmt(py.ratio, 2)}x node -e 0 (target <= 2x the tiny audit)`);
+  // The issue's target: "within 2x of [the tiny-project startup target]" = 2 x 1.5x node. The
+  // stricter reading (2x the tiny audit's own time) is printed beside it.
+  log(`${py.ratio <= 2 * STARTUP_TARGET ? 'PASS' : 'MISS'}  ${py.label}: ${fmt(py.ratio, 2)}x node -e 0 (target <= 2 x ${STARTUP_TARGET}x = ${2 * STARTUP_TARGET}x); ` +
+    `${fmt(py.median / a.median, 2)}x the tiny audit (${py.median <= 2 * a.median ? 'within' : 'above'} 2x of it)`);
   log(`      of which module load + argv (--version): +${fmt(v.median - base)} ms; ` +
     `discover/parse/rules/report of the tiny project: +${fmt(a.median - v.median)} ms`);
   return rows;
@@ -710,7 +713,7 @@ if (startup) {
   rows.push(['`https-audit --format json` tiny project', `${fmt(j.median)} ms (p90 ${fmt(j.p90)})`, `${fmt(j.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${j.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
   rows.push(['`https-audit --version` (bundle load only)', `${fmt(v.median)} ms (p90 ${fmt(v.p90)})`, `${fmt(v.ratio, 2)}x node`, '-']);
   rows.push(['`https-audit` tiny + 50 env files (no .py)', `${fmt(e.median)} ms (p90 ${fmt(e.p90)})`, `${fmt(e.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${e.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
-  rows.push(['`https-audit` same + 2,000-line settings.py', `${fmt(py.median)} ms (p90 ${fmt(py.p90)})`, `${fmt(py.median / a.median, 2)}x tiny`, `<= 2x tiny ${py.median <= 2 * a.median ? 'PASS' : 'MISS'}`]);
+  rows.push(['`https-audit` same + 2,000-line settings.py', `${fmt(py.median)} ms (p90 ${fmt(py.p90)})`, `${fmt(py.ratio, 2)}x node (${fmt(py.median / a.median, 2)}x tiny)`, `<= ${2 * STARTUP_TARGET}x ${py.ratio <= 2 * STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
 }
 if (parse) {
   const mb = fmt(bytes / MB, 1);
