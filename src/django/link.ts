@@ -208,7 +208,10 @@ export function schemeVerdict(app: DjangoApp, link: AppLink): SchemeVerdict {
         return {
           httpsSeen: wsgiSchemeIsHttps(app, link),
           spoofable: true,
-          why: `nginx copies ${name} from $${source.variable}, which the client controls (and browsers do not send)`,
+          why: /,/.test(source.value)
+            ? `nginx appends to the client's own ${name} (${source.value}): Django 4.1 and later read the value before the first comma, the client's, ` +
+              'and Django 3.2 compares the whole value, which honest requests make ",https"'
+            : `nginx copies ${name} from $${source.variable}, which the client controls (and browsers do not send)`,
           source,
         };
       case 'removed':
