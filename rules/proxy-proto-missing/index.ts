@@ -1,5 +1,5 @@
-import { behindTlsProxy, targetHost } from '../../src/nginx/facts.js';
-import { describeScope, inheritedArray, ownDirectives, spanOf, type NginxConfig, type Scope } from '../../src/nginx/model.js';
+import { behindTlsProxy, isExternalTlsUpstream } from '../../src/nginx/facts.js';
+import { describeScope, inheritedArray, ownDirectives, spanOf, type Scope } from '../../src/nginx/model.js';
 import { carriesScheme } from '../../src/nginx/proxy.js';
 import type { Rule } from '../../src/types.js';
 
@@ -54,15 +54,4 @@ function droppedSchemeHeader(scope: Scope) {
     if (found) return found;
   }
   return undefined;
-}
-
-/** Names that only resolve inside a private network, a cluster or a container network. */
-const INTERNAL_SUFFIX = /\.(internal|local|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
-
-/** `proxy_pass https://api.example.com` to a third party: not an application that reads the header. */
-function isExternalTlsUpstream(config: NginxConfig, target: string): boolean {
-  if (!/^https:\/\//i.test(target)) return false;
-  const host = targetHost(target).toLowerCase();
-  if (!host.includes('.') || config.upstreams.has(host) || /^[\d.]+$/.test(host) || host.startsWith('[')) return false;
-  return !INTERNAL_SUFFIX.test(host);
 }

@@ -1,5 +1,4 @@
 import { appLinks, headerOfMetaKey, schemeVerdict } from '../../src/django/link.js';
-import { passSpan } from '../../src/django/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { spanOf } from '../../src/nginx/model.js';
 import type { Related, Rule } from '../../src/types.js';
@@ -27,7 +26,7 @@ export const rule: Rule = {
       const { span, related } = settingPlace(app, header);
       const first = bad[0]!;
       const more: Related[] = bad.slice(0, 3).map(({ link, verdict }) => ({
-        span: verdict.source && 'node' in verdict.source ? spanOf(verdict.source.node) : passSpan(link),
+        span: verdict.source && 'node' in verdict.source ? spanOf(verdict.source.node) : spanOf(link.pass),
         message: verdict.why,
       }));
       const copied = first.verdict.source?.kind === 'client-variable';

@@ -1,7 +1,7 @@
 import { appLinks, metaSource, schemeVerdict } from '../../src/django/link.js';
-import { djangoRedirects, passSpan } from '../../src/django/facts.js';
+import { djangoRedirects } from '../../src/django/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
-import { serverLabel } from '../../src/nginx/model.js';
+import { serverLabel, spanOf } from '../../src/nginx/model.js';
 import { behindTlsProxy } from '../../src/nginx/facts.js';
 import type { Related, Rule } from '../../src/types.js';
 
@@ -27,7 +27,7 @@ export const rule: Rule = {
       const first = looping[0]!;
       const header = setting(app, 'SECURE_PROXY_SSL_HEADER');
       const more: Related[] = looping.slice(0, 3).map(({ link }) => ({
-        span: passSpan(link),
+        span: spanOf(link.pass),
         message: `https requests to ${serverLabel(link.server)} reach Django here`,
       }));
       if (header.binding) more.push({ span: settingPlace(app, header).span, message: 'the header Django is told to trust' });

@@ -3,28 +3,14 @@
  * view: does it send HSTS, does it redirect to https, are its cookies Secure (or made Secure by
  * nginx's proxy_cookie_flags), and which nginx locations put it online.
  */
-import { inheritedArray, type Server } from '../nginx/model.js';
-import type { Deployment, Related } from '../types.js';
-import type { Span } from '../source.js';
+import { inheritedArray } from '../nginx/model.js';
+import type { Deployment } from '../types.js';
 import { appLinks, schemeVerdict, type AppLink } from './link.js';
 import type { DjangoApp } from './load.js';
-import {
-  CSRF_MIDDLEWARE, hasMiddleware, listHas, SECURITY_MIDDLEWARE, SESSION_MIDDLEWARE,
-  setting, settingPlace, type Setting,
-  fileHead,
-} from './model.js';
+import { CSRF_MIDDLEWARE, hasMiddleware, listHas, SECURITY_MIDDLEWARE, SESSION_MIDDLEWARE, setting } from './model.js';
 import { truthy } from '../python/values.js';
 
-/** Links to this app (every app of the project is linked to the same nginx locations). */
-export function linksOf(model: Deployment, _app: DjangoApp): AppLink[] {
-  return appLinks(model);
-}
-
 export type Tri = 'yes' | 'no' | 'unknown';
-
-export function tri(b: boolean | undefined): Tri {
-  return b === undefined ? 'unknown' : b ? 'yes' : 'no';
-}
 
 /**
  * Django sends Strict-Transport-Security on https responses: SECURE_HSTS_SECONDS truthy, the
@@ -94,31 +80,4 @@ export function nginxSecuresCookie(model: Deployment, cookie: string, flag = 'se
     covering.push(link);
   }
   return covering;
-}
-
-/** Where a finding about a setting goes, and the sentence saying where its value comes from. */
-export function place(app: DjangoApp, s: Setting) {
-  return settingPlace(app, s);
-}
-
-/** The TLS servers that put the app online. */
-export function tlsLinks(model: Deployment): AppLink[] {
-  return appLinks(model).filter((l) => l.server.tls);
-}
-
-export function serversOf(links: AppLink[]): Server[] {
-  return [...new Set(links.map((l) => l.server))];
-}
-
-export function linkRelated(links: AppLink[], message: (l: AppLink) => string, max = 3): Related[] {
-  return links.slice(0, max).map((l) => ({ span: passSpan(l), message: message(l) }));
-}
-
-export function passSpan(link: AppLink): Span {
-  const d = link.pass.d;
-  return { file: d.file, start: d.start, end: d.end };
-}
-
-export function fileStart(app: DjangoApp): Span {
-  return fileHead(app.file);
 }

@@ -13,8 +13,7 @@
  * - uvicorn: the same from 127.0.0.1 only (not unix sockets); daphne and waitress: not by default.
  * (test/django/FACTS.md has the source lines.)
  */
-import { targetHost } from '../nginx/facts.js';
-import { behindTlsProxy } from '../nginx/facts.js';
+import { behindTlsProxy, isExternalTlsUpstream, targetHost } from '../nginx/facts.js';
 import {
   inheritedArray,
   isLoopbackHost,
@@ -40,8 +39,6 @@ export interface AppLink {
 
 /** Upstream names that are a JavaScript front end or another service, not a Python app. */
 const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|svelte|client|ui|web-?ui|grafana|kibana|minio|s3|php|fpm|wordpress|static|cdn|storage)([-_.\d]|$)/i;
-/** Names that only resolve inside a private network, a cluster or a container network. */
-const INTERNAL_SUFFIX = /\.(internal|local|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
 
 const linkCache = new WeakMap<Deployment, AppLink[]>();
 
@@ -80,8 +77,7 @@ function descendants(scope: Scope): Scope[] {
 function isAppTarget(config: NginxConfig, target: string): boolean {
   const host = targetHost(target).toLowerCase();
   if (NOT_DJANGO.test(host)) return false;
-  if (/^https:\/\//i.test(target) && host.includes('.') && !config.upstreams.has(host) && !/^[\d.]+$/.test(host) && !INTERNAL_SUFFIX.test(host)) return false;
-  return true;
+  return !isExternalTlsUpstream(config, target);
 }
 
 /** The addresses a pass directive reaches: its own, or the servers of the upstream block it names. */

@@ -158,11 +158,9 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
         if (target) imported.add(target);
       }
     }
-    let leaves = settingsFiles.filter((f) => !imported.has(f));
-    const named = leaves.map((f) => ({ abs: f, ...moduleName(f) }));
+    const named = settingsFiles.filter((f) => !imported.has(f)).map((f) => ({ abs: f, ...moduleName(f) }));
     const deployed = named.filter((n) => !DEV_NAME.test(n.module));
     chosen = deployed.length ? deployed : named;
-    leaves = [];
   }
 
   const ambiguous = chosen.length > 1;

@@ -3,7 +3,7 @@
  * where a redirect goes, whether a location serves content. Shared here so that rules agree.
  */
 import type { ExpandedNode } from './include.js';
-import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type Scope, type Server } from './model.js';
+import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type NginxConfig, type Scope, type Server } from './model.js';
 import type { NginxArg } from './parse.js';
 
 export const ONE_YEAR = 31536000;
@@ -259,4 +259,15 @@ export function hstsViaHeadersMore(scope: Scope): boolean {
     ownDirectives(s, 'more_set_headers').some((n) => n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
   const within = (s: Scope): boolean => mentions(s) || s.children.some(within);
   return chainOf(scope).some(mentions) || within(scope);
+}
+
+/** Names that only resolve inside a private network, a cluster or a container network. */
+const INTERNAL_SUFFIX = /\.(internal|local|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
+
+/** `proxy_pass https://api.example.com` to a third party: not an application of the deployment. */
+export function isExternalTlsUpstream(config: NginxConfig, target: string): boolean {
+  if (!/^https:\/\//i.test(target)) return false;
+  const host = targetHost(target).toLowerCase();
+  if (!host.includes('.') || config.upstreams.has(host) || /^[\d.]+$/.test(host) || host.startsWith('[')) return false;
+  return !INTERNAL_SUFFIX.test(host);
 }
