@@ -91,20 +91,9 @@ function upstreamAddresses(link: AppLink): string[] {
 
 /** The upstream is reached over loopback or a unix socket (gunicorn trusts such peers by default). */
 export function upstreamIsLocal(link: AppLink): boolean {
-  const target = link.pass.d.args[0]?.value ?? '';
-  if (/^(https?:\/\/)?unix:/i.test(target)) return true;
-  const host = targetHost(target).toLowerCase();
-  if (isLoopbackHost(host)) return true;
-  if (link.config.upstreams.has(host)) {
-    // An upstream block: local when every server in it is.
-    const block = link.config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host);
-    const servers = block?.node.children?.filter((c) => c.d.name === 'server') ?? [];
-    return servers.length > 0 && servers.every((s) => {
-      const addr = s.d.args[0]?.value ?? '';
-      return addr.startsWith('unix:') || isLoopbackHost(addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''));
-    });
-  }
-  return false;
+  const addresses = upstreamAddresses(link);
+  // `unix:/run/app.sock`, or a host (port and path dropped) on the loopback interface.
+  return addresses.length > 0 && addresses.every((a) => /^unix:/i.test(a) || isLoopbackHost(a.replace(/[/?#].*$/, '').replace(/:\d+$/, '')));
 }
 
 /** How the app receives one request header (by its Django META key) at a link. */

@@ -305,10 +305,14 @@ class ProjectEnv implements RuntimeEnv {
     if (!this.get(name)) this.defaults.set(name, value);
   }
 
+  /** The loaded files in call order, then the base `.env` unless a call already loaded it. */
+  private *chain(): Iterable<{ env: EnvFile; loader: EnvLoader }> {
+    yield* this.sources;
+    if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) yield { env: this.base, loader: 'dotenv' };
+  }
+
   get(name: string): EnvLookup | undefined {
-    const sources = [...this.sources];
-    if (this.base && !this.base.template && !sources.some((s) => s.env === this.base)) sources.push({ env: this.base, loader: 'dotenv' });
-    for (const { env, loader } of sources) {
+    for (const { env, loader } of this.chain()) {
       const entry = env.byKey.get(name);
       if (!entry) continue;
       const value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, (n) => this.get(n)?.value);

@@ -46,17 +46,6 @@ export function settingTruthy(app: DjangoApp, name: string): boolean | undefined
   return truthy(setting(app, name).val);
 }
 
-/** Strings of a list/tuple setting; undefined when the list or an item is not known. */
-export function stringList(val: Val): string[] | undefined {
-  if (val.k !== 'list' && val.k !== 'tuple') return undefined;
-  const out: string[] = [];
-  for (const item of val.items) {
-    if (item.k !== 'str') return undefined;
-    out.push(item.v);
-  }
-  return out;
-}
-
 /** Whether a list setting contains an entry: true, false, or undefined when some item is not known. */
 export function listHas(app: DjangoApp, name: string, wanted: (s: string) => boolean): boolean | undefined {
   const val = setting(app, name).val;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
-import type { SourceFile, Span } from '../source.js';
+import type { SourceFile } from '../source.js';
 import { isTemplateEnvFile, parseEnv, type EnvEntry } from './parse.js';
 
 export interface EnvFile {
@@ -39,14 +39,6 @@ export function envFileFrom(file: SourceFile, diagnostics?: Diagnostics): EnvFil
   const byKey = new Map<string, EnvEntry>();
   for (const e of entries) byKey.set(e.key, e);
   return { file, template: isTemplateEnvFile(path.basename(file.path)), entries, byKey };
-}
-
-export function valueSpan(file: SourceFile, entry: EnvEntry): Span {
-  return { file, start: entry.valueStart, end: entry.valueEnd };
-}
-
-export function keySpan(file: SourceFile, entry: EnvEntry): Span {
-  return { file, start: entry.keyStart, end: entry.keyEnd };
 }
 
 /** Key names whose values are credentials: never printed. */

@@ -85,11 +85,6 @@ export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = pa
   return ns;
 }
 
-/** Is this identifier a Django setting name (upper case)? */
-export function isSettingName(name: string): boolean {
-  return /^[A-Z][A-Z0-9_]*$/.test(name);
-}
-
 class Evaluator {
   constructor(
     private readonly file: SourceFile,
