@@ -5,6 +5,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Diagnostics } from './diagnostics.js';
 import { discover, UsageError } from './discover.js';
+import { FileAccess } from './files.js';
 import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles, SECRET_KEY_NAME } from './env/load.js';
@@ -24,27 +25,37 @@ export interface AuditOptions {
 export function audit(options: AuditOptions): AuditResult & { model: Deployment } {
   const cwd = realpath(path.resolve(options.cwd ?? process.cwd()));
   const paths = options.paths.length ? options.paths : ['.'];
-  const discovered = discover(paths, cwd);
-  const diagnostics = new Diagnostics(cwd);
-  const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
   const nginxPrefix = options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined;
   if (nginxPrefix && !isDirectory(nginxPrefix)) throw new UsageError(`--nginx-prefix: no such directory: ${options.nginxPrefix}`);
+  // What may be read: the directories named on the command line, the directory of each file named
+  // there, and --nginx-prefix (files.ts). Discovery reports a path that does not exist.
+  const roots = paths.map((p) => realpath(path.resolve(cwd, p))).map((r) => (isDirectory(r) ? r : path.dirname(r)));
+  const access = new FileAccess(nginxPrefix ? [...roots, realpath(nginxPrefix)] : roots, ignoreDirsBetween(cwd, roots));
+  const discovered = discover(paths, cwd, access);
+  const diagnostics = new Diagnostics(cwd);
+  for (const s of discovered.skipped) {
+    if (s.dir) diagnostics.refused(s.path, s.refusal, 'directory');
+    else diagnostics.refused(s.path, s.refusal);
+  }
+  const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
 
-  const ofKind = (kind: string) => discovered.filter((f) => f.kind === kind).map((f) => f.path);
-  const env = loadEnvFiles(ofKind('env'), diagnostics);
+  const ofKind = (kind: string) => discovered.files.filter((f) => f.kind === kind).map((f) => f.path);
+  const env = loadEnvFiles(ofKind('env'), diagnostics, access);
   const model: Deployment = {
     nginx: loadNginx({
-      files: discovered.filter((f) => f.kind === 'nginx'),
+      files: discovered.files.filter((f) => f.kind === 'nginx'),
+      access,
       projectRoot,
       nginxPrefix,
       diagnostics,
     }),
     env,
-    django: loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics }),
+    django: loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics, access }),
   };
   clearSecrets();
   registerSecrets(secretValues(model));
-  const findings = runRules(model, options.rules ?? RULES);
+  const failures: string[] = [];
+  const findings = runRules(model, options.rules ?? RULES, failures);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
   // The files audited: those some configuration reads, and those that could not be parsed.
@@ -61,8 +72,22 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     errors: diagnostics.errors.map((e) => ({ ...e, message: redact(e.message) })).sort(byPosition),
     notes: diagnostics.notes.map((n) => ({ ...n, message: redact(n.message) })).sort(byPosition),
     files,
+    failures,
     model,
   };
+}
+
+/** The directories from the working directory down to each root (not the roots themselves): git applies their .gitignore. */
+function ignoreDirsBetween(cwd: string, roots: string[]): string[] {
+  const out = new Set<string>();
+  for (const root of roots) {
+    if (!root.startsWith(cwd + path.sep)) continue;
+    for (let d = path.dirname(root); d.length >= cwd.length; d = path.dirname(d)) {
+      out.add(d);
+      if (d === path.dirname(d)) break;
+    }
+  }
+  return [...out];
 }
 
 /** Credential values of the model: env entries with secret-looking names, Django's SECRET_KEY. */

@@ -1,7 +1,8 @@
 /**
  * The command line: options, the audit, the report, the exit code.
  * Exit codes: 0 clean (no error finding, every file parsed), 1 an error finding or a file that
- * could not be parsed (or more warnings than --max-warnings), 2 a usage error or internal failure.
+ * could not be parsed (or more warnings than --max-warnings), 2 a usage error or internal failure,
+ * 3 the report could not be written (standard output closed or full).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { audit } from './audit.js';
@@ -11,6 +12,9 @@ import { formatStylish } from './report/stylish.js';
 import { colorLevel } from './report/color.js';
 import { summarize } from './report/summary.js';
 import { VERSION } from './version.js';
+import { printable } from './report/escape.js';
+
+export const EXIT_OUTPUT_FAILED = 3;
 
 /** The options as commander leaves them: it checks --format's choices and --max-warnings' number. */
 interface Options {
@@ -51,7 +55,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     options = program.opts<Options>();
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    io.stderr.write(`https-audit: ${(e as Error).message}\n`);
+    io.stderr.write(`https-audit: ${printable((e as Error).message)}\n`);
     return 2;
   }
 
@@ -70,6 +74,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
       io.stdout.write(formatStylish(shown, summary, chalk));
     }
+    for (const failure of result.failures) {
+      io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(failure) : printable(failure.split('\n')[0]!)}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
+    }
+    if (result.failures.length) return 2;
     const failed = summary.bySeverity.error > 0 || result.errors.length > 0;
     const tooManyWarnings = options.maxWarnings !== undefined && warnings > options.maxWarnings;
     if (tooManyWarnings && options.format !== 'json') {
@@ -78,14 +86,19 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return failed || tooManyWarnings ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`https-audit: ${e.message}\n`);
+      io.stderr.write(`https-audit: ${printable(e.message)}\n`);
       return 2;
     }
     io.stderr.write(
       options.debug
-        ? `https-audit: internal error\n${(e as Error).stack ?? String(e)}\n`
-        : `https-audit: internal error: ${(e as Error)?.message ?? String(e)} (run with --debug for details, and please report it)\n`,
+        ? `https-audit: internal error\n${printableLines((e as Error).stack ?? String(e))}\n`
+        : `https-audit: internal error: ${printable((e as Error)?.message ?? String(e))} (run with --debug for details, and please report it)\n`,
     );
     return 2;
   }
+}
+
+/** Text of several lines (a stack trace), each made safe for the terminal. */
+function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
 }

@@ -8,6 +8,7 @@ import { redact } from './redact.js';
 import { SourceFile } from './source.js';
 import type { FileError, Note } from './types.js';
 import type { NginxSyntaxError } from './nginx/parse.js';
+import { describeRefusal, type Refusal } from './files.js';
 
 export class Diagnostics {
   readonly errors: FileError[] = [];
@@ -39,10 +40,32 @@ export class Diagnostics {
     this.push(this.errors, { file: e.file.display, line: e.line, column: e.column, message: e.message, kind: 'parse' });
   }
 
-  unreadable(abs: string, cause: unknown): void {
-    const code = (cause as NodeJS.ErrnoException)?.code;
-    const message = code ? `cannot read file (${code})` : `cannot read file: ${String((cause as Error)?.message ?? cause)}`;
-    this.push(this.errors, { file: this.display(abs), line: 1, column: 1, message, kind: 'read' });
+  /**
+   * A file the audit meant to read and did not (see files.ts). One that is a configuration but too
+   * large or unreadable is an error: the audit of the project is incomplete. A link leaving the
+   * audited tree, or a FIFO or device named like a configuration, is a note: it is never opened.
+   */
+  refused(abs: string, refusal: Refusal, what = 'file'): void {
+    if (refusal.kind === 'missing') return;
+    const file = this.display(abs);
+    if (refusal.kind === 'too-large' || refusal.kind === 'unreadable') {
+      this.push(this.errors, { file, line: 1, column: 1, message: `not audited: this ${what} ${describeRefusal(refusal)}`, kind: 'read' });
+      return;
+    }
+    const message =
+      refusal.kind === 'outside'
+        ? `not read: this ${what} is a symbolic link to a place outside the audited directory`
+        : `not read: this ${what} ${describeRefusal(refusal)}`;
+    this.push(this.notes, { file, line: 1, column: 1, message });
+  }
+
+  /**
+   * An internal failure while parsing or modelling one file (a bug, or a shape no limit caught):
+   * that file's error, so that the rest of the project is still audited.
+   */
+  internal(abs: string, stage: string, e: unknown): void {
+    const what = e instanceof RangeError ? 'it is nested too deeply' : `internal error: ${(e as Error)?.message ?? String(e)}`;
+    this.push(this.errors, { file: this.display(abs), line: 1, column: 1, message: `could not be ${stage} (${what}); please report this`, kind: 'parse' });
   }
 
   /** A syntax error in a file other than nginx's (env files, Python settings). */

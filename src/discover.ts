@@ -4,10 +4,11 @@
  * dependencies, virtualenvs, VCS metadata and build output. Files named explicitly are always
  * audited, whatever their name.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
+import type { FileAccess, Refusal } from './files.js';
 
 export type FileKind = 'nginx' | 'env' | 'python' | 'procfile';
 
@@ -17,6 +18,15 @@ export interface DiscoveredFile {
   explicit: boolean;
   /** The text, when discovery had to read it to decide the kind. */
   text?: string;
+  /** A file that is a configuration but cannot be read (too large, unreadable): the loader reports it. */
+  refusal?: Refusal;
+}
+
+/** Something discovery did not audit that the user should hear about (a link leaving the tree, a FIFO named .env). */
+export interface Skipped {
+  path: string;
+  refusal: Refusal;
+  dir: boolean;
 }
 
 export class UsageError extends Error {}
@@ -27,7 +37,8 @@ const SKIP_DIRS = new Set([
   '.terraform', '.idea', '.vscode',
 ]);
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
-const MAX_SNIFF_BYTES = 4 * 1024 * 1024;
+/** How much of a file too large to read whole is read to tell whether it is an nginx config. */
+const SNIFF_HEAD_BYTES = 64 * 1024;
 
 /** A line that only nginx would write: a known directive, ending in `;`, `{` or `}`. */
 const NGINX_LINE =
@@ -40,29 +51,33 @@ export function looksLikeNginx(text: string): boolean {
   return NGINX_LINE.test(text);
 }
 
-export function discover(paths: string[], cwd: string): DiscoveredFile[] {
+export function discover(paths: string[], cwd: string, access: FileAccess): { files: DiscoveredFile[]; skipped: Skipped[] } {
   const out: DiscoveredFile[] = [];
+  const skipped: Skipped[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
-    let stat;
-    try {
-      stat = statSync(abs);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(code === 'ELOOP' ? `Too many levels of symbolic links: ${p}` : `No such file or directory: ${p}`);
+    const stat = access.stat(abs);
+    if (stat.kind === 'missing') throw new UsageError(`No such file or directory: ${p}`);
+    if (stat.kind === 'unreadable') {
+      throw new UsageError(stat.code === 'ELOOP' ? `Too many levels of symbolic links: ${p}` : `Cannot read ${p} (${stat.code})`);
     }
-    if (!stat.isFile() && !stat.isDirectory()) throw new UsageError(`Not a regular file or directory: ${p}`);
-    if (stat.isFile()) {
+    if (stat.kind === 'special' || stat.kind === 'outside') throw new UsageError(`Not a regular file or directory: ${p}`);
+    if (stat.kind === 'file') {
       if (!seen.has(abs)) {
         seen.add(abs);
-        out.push({ path: abs, kind: classify(abs, true)?.kind ?? 'nginx', explicit: true });
+        const kind = classify(abs, true, access, skipped);
+        out.push({ path: abs, explicit: true, ...(kind ?? { kind: 'nginx' }) });
       }
       continue;
     }
-    walk(abs, gitignoresAbove(abs, cwd), out, seen);
+    const listing = access.list(abs);
+    if (!Array.isArray(listing)) {
+      throw new UsageError(`Cannot read the directory ${p} (${listing.kind === 'unreadable' ? listing.code : listing.kind})`);
+    }
+    walk(abs, gitignoresAbove(abs, cwd, access), out, seen, access, skipped, listing);
   }
-  return out;
+  return { files: out, skipped };
 }
 
 interface IgnoreLayer {
@@ -70,24 +85,19 @@ interface IgnoreLayer {
   rules: Ignore;
 }
 
-function loadIgnore(dir: string): IgnoreLayer | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path.join(dir, '.gitignore'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  return { dir, rules: ignore().add(text) };
+function loadIgnore(dir: string, access: FileAccess): IgnoreLayer | undefined {
+  const text = access.readIgnoreFile(dir);
+  return text === undefined ? undefined : { dir, rules: ignore().add(text) };
 }
 
 /** `.gitignore` files from the working directory (or the filesystem root above it) down to dir. */
-function gitignoresAbove(dir: string, cwd: string): IgnoreLayer[] {
+function gitignoresAbove(dir: string, cwd: string, access: FileAccess): IgnoreLayer[] {
   const layers: IgnoreLayer[] = [];
   const top = dir.startsWith(cwd + path.sep) ? cwd : dir;
   const chain: string[] = [];
   for (let d = path.dirname(dir); d.length >= top.length && d !== path.dirname(d); d = path.dirname(d)) chain.unshift(d);
   for (const d of chain) {
-    const layer = loadIgnore(d);
+    const layer = loadIgnore(d, access);
     if (layer) layers.push(layer);
   }
   return layers;
@@ -102,49 +112,51 @@ function ignored(layers: IgnoreLayer[], abs: string, isDir: boolean): boolean {
   return false;
 }
 
-function walk(dir: string, layers: IgnoreLayer[], out: DiscoveredFile[], seen: Set<string>): void {
-  const own = loadIgnore(dir);
-  const here = own ? [...layers, own] : layers;
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
+function walk(
+  dir: string,
+  layers: IgnoreLayer[],
+  out: DiscoveredFile[],
+  seen: Set<string>,
+  access: FileAccess,
+  skipped: Skipped[],
+  listing?: Dirent[],
+): void {
+  let entries = listing;
+  if (!entries) {
+    const l = access.list(dir);
+    if (!Array.isArray(l)) {
+      // A directory of the project that cannot be listed (a container's data volume): its files are not audited.
+      if (l.kind !== 'missing') skipped.push({ path: dir, refusal: l, dir: true });
+      return;
+    }
+    entries = l;
   }
+  const own = loadIgnore(dir, access);
+  const here = own ? [...layers, own] : layers;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      try {
-        const s = statSync(abs);
-        isDir = false; // never follow directory links: they loop and leave the project
-        isFile = s.isFile();
-      } catch {
-        continue;
-      }
-    }
-    if (isDir) {
-      if (SKIP_DIRS.has(entry.name) || ignored(here, abs, true) || isVirtualenv(abs)) continue;
-      walk(abs, here, out, seen);
-    } else if (isFile) {
+    if (entry.isDirectory()) {
+      if (SKIP_DIRS.has(entry.name) || ignored(here, abs, true) || isVirtualenv(abs, access)) continue;
+      walk(abs, here, out, seen, access, skipped);
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      // A link is followed only to a regular file inside the audited roots (never to a directory:
+      // directory links loop and leave the project); classify() checks that before reading.
       if (seen.has(abs) || ignored(here, abs, false)) continue;
-      const kind = classify(abs, false);
+      const kind = classify(abs, false, access, skipped);
       if (kind) {
         seen.add(abs);
         out.push({ path: abs, explicit: false, ...kind });
       }
+    } else if (candidateByName(abs)) {
+      // A FIFO, socket or device named like a configuration: never opened.
+      skipped.push({ path: abs, refusal: { kind: 'special', what: entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device' }, dir: false });
     }
   }
 }
 
-function isVirtualenv(dir: string): boolean {
-  try {
-    return statSync(path.join(dir, 'pyvenv.cfg')).isFile();
-  } catch {
-    return false;
-  }
+function isVirtualenv(dir: string, access: FileAccess): boolean {
+  return access.isFile(path.join(dir, 'pyvenv.cfg'));
 }
 
 /** Python files that name or hold Django settings: entry points and settings modules. */
@@ -155,37 +167,57 @@ function isDjangoPython(name: string, parent: string): boolean {
   );
 }
 
-function classify(abs: string, explicit: boolean): { kind: FileKind; text?: string } | undefined {
+/** Whether the name alone makes a file something discovery would look at. */
+function candidateByName(abs: string): boolean {
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
-  if (!explicit && BACKUP.test(name)) return undefined;
-  if (name === 'nginx.conf') return { kind: 'nginx' };
-  if (isEnvFileName(name)) return { kind: 'env' };
-  if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return { kind: 'procfile' };
-  if (isDjangoPython(name, parent) || (explicit && name.endsWith('.py'))) return { kind: 'python' };
-  const candidate =
+  if (BACKUP.test(name)) return false;
+  return (
+    name === 'nginx.conf' ||
+    isEnvFileName(name) ||
+    name === 'Procfile' ||
+    /^Procfile\.[\w-]+$/.test(name) ||
+    isDjangoPython(name, parent) ||
+    nginxCandidate(name, parent)
+  );
+}
+
+function nginxCandidate(name: string, parent: string): boolean {
+  return (
     name.endsWith('.conf') ||
     name.endsWith('.nginx') ||
     name.endsWith('.vhost') ||
     /\.conf\.(template|tmpl|j2)$/.test(name) ||
     /^nginx/i.test(name) ||
-    (NGINX_DIRS.has(parent) && !name.includes('.'));
-  if (!candidate && !explicit) return undefined;
-  const text = readSmall(abs);
-  // A file in a directory only nginx uses is audited even when it cannot be read: the loader
-  // then reports the read error.
-  if (text === UNREADABLE) return NGINX_DIRS.has(parent) && parent !== 'nginx' ? { kind: 'nginx' } : undefined;
-  if (text !== undefined && looksLikeNginx(text)) return { kind: 'nginx', text };
-  return undefined;
+    (NGINX_DIRS.has(parent) && !name.includes('.'))
+  );
 }
 
-const UNREADABLE = Symbol('unreadable');
-
-function readSmall(abs: string): string | undefined | typeof UNREADABLE {
-  try {
-    if (statSync(abs).size > MAX_SNIFF_BYTES) return undefined;
-    return readFileSync(abs, 'utf8');
-  } catch {
-    return UNREADABLE;
+function classify(abs: string, explicit: boolean, access: FileAccess, skipped: Skipped[]): Omit<DiscoveredFile, 'path' | 'explicit'> | undefined {
+  const name = path.basename(abs);
+  const parent = path.basename(path.dirname(abs));
+  if (!explicit && !candidateByName(abs)) return undefined;
+  // Only regular files inside the audited roots: a link that leaves them, a FIFO or a device is
+  // never opened, and the user is told.
+  const stat = access.stat(abs);
+  if (stat.kind !== 'file') {
+    if (stat.kind !== 'missing' && stat.kind !== 'dir') skipped.push({ path: abs, refusal: stat, dir: false });
+    return undefined;
   }
+  if (name === 'nginx.conf') return { kind: 'nginx' };
+  if (isEnvFileName(name)) return { kind: 'env' };
+  if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return { kind: 'procfile' };
+  if (isDjangoPython(name, parent) || (explicit && name.endsWith('.py'))) return { kind: 'python' };
+  const certain = explicit || (NGINX_DIRS.has(parent) && parent !== 'nginx');
+  const read = access.readText(abs);
+  if ('text' in read) return looksLikeNginx(read.text) ? { kind: 'nginx', text: read.text } : undefined;
+  // Too large to read whole: the head tells whether it is an nginx config (then it is an error
+  // that it cannot be audited) or some other .conf file (then it is none of our business).
+  if (read.kind === 'too-large') {
+    const head = access.readHead(abs, SNIFF_HEAD_BYTES);
+    return certain || (head !== undefined && looksLikeNginx(head)) ? { kind: 'nginx', refusal: read } : undefined;
+  }
+  if (certain) return { kind: 'nginx', refusal: read };
+  skipped.push({ path: abs, refusal: read, dir: false });
+  return undefined;
 }

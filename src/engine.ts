@@ -14,7 +14,7 @@ const SUPPRESS = /#\s*https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
 
 const RANK = { info: 0, warning: 1, error: 2 } as const;
 
-export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
+export function runRules(model: Deployment, rules: readonly Rule[], failures: string[] = []): Finding[] {
   /** One finding per rule and place: a snippet included in several contexts keeps its most severe report. */
   const byPlace = new Map<string, Finding>();
   const abouts = new Map<string, { base: string; about: string[] }>();
@@ -55,7 +55,12 @@ export function runRules(model: Deployment, rules: readonly Rule[]): Finding[] {
       byPlace.set(key, finding);
       if (r.about) abouts.set(key, { base: r.message, about: [r.about] });
     };
-    rule.check(model, { report });
+    try {
+      rule.check(model, { report });
+    } catch (e) {
+      // A bug in one rule: the others still run, and the CLI says so and exits with 2.
+      failures.push(`rule ${rule.id} failed: ${(e as Error)?.stack ?? String(e)}`);
+    }
   }
   return [...byPlace.values()].sort(compareFindings);
 }

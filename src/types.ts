@@ -89,4 +89,6 @@ export interface AuditResult {
   errors: FileError[];
   notes: Note[];
   files: SourceFile[];
+  /** Internal failures (a rule that threw): the rest of the audit ran; the CLI exits with 2. */
+  failures: string[];
 }

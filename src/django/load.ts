@@ -7,14 +7,15 @@
  * then manage.py. When that does not decide one module, every candidate is audited and each
  * finding says which module it is about.
  */
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
 import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
-import { expandValue, type EnvEntry } from '../env/parse.js';
+import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
 import { evaluateModule, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
-import { parsePython, type Tree } from '../python/parse.js';
+import { parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
+import { checkPythonLimits } from '../python/limits.js';
+import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface DjangoApp {
@@ -46,6 +47,7 @@ export interface DjangoInput {
   env: EnvFile[];
   projectRoot: string;
   diagnostics: Diagnostics;
+  access: FileAccess;
 }
 
 /** A module that assigns Django settings. */
@@ -56,17 +58,16 @@ const PROCFILE_DECLARATION = /(?:DJANGO_SETTINGS_MODULE=|--settings[= ])(['"]?)(
 const DEV_NAME = /(^|[._])(dev|develop|development|local|test|tests|testing|ci|debug)$/;
 
 export function loadDjango(input: DjangoInput): DjangoApp[] {
-  const { diagnostics } = input;
-  const texts = new Map<string, string>();
+  const { diagnostics, access } = input;
+  const isFile = (p: string) => access.isFile(p);
+  const discovered = new Set(input.python);
+  const texts = new Map<string, string | undefined>();
   const read = (abs: string): string | undefined => {
     if (texts.has(abs)) return texts.get(abs);
-    let text: string | undefined;
-    try {
-      text = readFileSync(abs, 'utf8');
-    } catch (e) {
-      if (input.python.includes(abs)) diagnostics.unreadable(abs, e);
-    }
-    texts.set(abs, text!);
+    const r = access.readText(abs, abs.endsWith('.py') ? LIMITS.pythonFileBytes : LIMITS.fileBytes);
+    const text = 'text' in r ? r.text : undefined;
+    if (!('text' in r) && (discovered.has(abs) || (r.kind !== 'missing' && r.kind !== 'outside' && abs.endsWith('.py')))) diagnostics.refused(abs, r, 'Python file');
+    texts.set(abs, text);
     return text;
   };
 
@@ -164,40 +165,69 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   }
 
   const ambiguous = chosen.length > 1;
-  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, input.env);
+  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, input.env, isFile);
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
-  return chosen.map((c) => {
+  const apps: DjangoApp[] = [];
+  for (const c of chosen) {
     const text = read(c.abs) ?? '';
     const file = diagnostics.sourceFile(c.abs, text);
-    const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics);
+    const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access);
     const files: SourceFile[] = [];
     const cache = new Map<string, Namespace>();
     const evaluating = new Set<string>();
+    /** A module of the import closure that Python refuses or that could not be evaluated: the app's settings are not known. */
+    let broken = false;
     const evaluate = (f: SourceFile): Namespace => {
       const done = cache.get(f.path);
       if (done) return done;
       files.push(f);
+      const limit = checkPythonLimits(f.text);
+      if (limit) {
+        diagnostics.parseError(f, limit.offset, limit.message);
+        broken = true;
+        const empty: Namespace = new Map();
+        cache.set(f.path, empty);
+        return empty;
+      }
       evaluating.add(f.path);
-      const tree = parsePython(f.text);
-      reportSyntaxErrors(f, tree, diagnostics);
-      const ns = evaluateModule(f, {
-        env: runtime,
-        importModule: (from, dotted, level) => {
-          const target = level > 0
-            ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted)
-            : resolveModule(dotted)?.abs;
-          if (!target || evaluating.has(target)) return undefined;
-          const t = read(target);
-          if (t === undefined) return undefined;
-          return evaluate(diagnostics.sourceFile(target, t));
-        },
-      }, tree);
+      let ns: Namespace;
+      try {
+        const tree = parsePython(pythonText(f.text));
+        reportSyntaxErrors(f, tree, diagnostics);
+        ns = evaluateModule(f, {
+          env: runtime,
+          importModule: (from, dotted, level, at) => {
+            const target = level > 0
+              ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
+              : resolveModule(dotted)?.abs;
+            if (target === OUTSIDE) {
+              diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
+              return undefined;
+            }
+            if (!target || evaluating.has(target)) return undefined;
+            if (evaluating.size >= LIMITS.importDepth) {
+              diagnostics.note(from, at.start, `modules import each other more than ${LIMITS.importDepth} deep: this import is not followed, so the names it provides are unknown`);
+              return undefined;
+            }
+            const t = read(target);
+            if (t === undefined) return undefined;
+            return evaluate(diagnostics.sourceFile(target, t));
+          },
+        }, tree);
+      } catch (e) {
+        // A shape no limit caught: this module's error; the rest of the project is still audited.
+        diagnostics.internal(f.path, 'evaluated', e);
+        broken = true;
+        ns = new Map();
+      }
       evaluating.delete(f.path);
       cache.set(f.path, ns);
       return ns;
     };
     const settings = evaluate(file);
-    return {
+    // Settings a module Python refuses would have set are unknown: no finding rests on them.
+    if (broken) continue;
+    apps.push({
       module: c.module,
       file,
       settings,
@@ -207,14 +237,23 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       envFiles: runtime.used(),
       root: c.root,
       ...server,
-    };
-  });
+    });
+  }
+  return apps;
+}
+
+/**
+ * The text handed to the parser: a UTF-8 byte order mark (which Python skips) becomes a newline,
+ * so that offsets stay those of the file and the first name is not read as "\uFEFFNAME".
+ */
+function pythonText(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? '\n' + text.slice(1) : text;
 }
 
 const SERVER_FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'Pipfile', 'pyproject.toml', 'Dockerfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml', 'docker-compose.prod.yml', 'docker-compose.production.yml', 'uwsgi.ini', 'app.yaml'];
 
 /** The app server the project names, and whether it is told to trust any proxy. */
-function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[]): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
+function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[], isFile: (p: string) => boolean): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
   const texts = [...procfiles, ...roots.flatMap((r) => SERVER_FILES.map((f) => path.join(r, f)))].map((f) => (isFile(f) ? read(f) ?? '' : ''));
   const all = texts.join('\n');
   const forwardedAllowAll =
@@ -232,10 +271,19 @@ function appServerOf(roots: string[], procfiles: string[], read: (abs: string) =
   return { forwardedAllowAll };
 }
 
-function findModuleFile(dir: string, dotted: string): string | undefined {
+const OUTSIDE = '\0outside';
+
+/** The file of a relative import, OUTSIDE when it would leave the audited roots (never read). */
+function findModuleFile(dir: string, dotted: string, access: FileAccess): string | undefined {
   const base = dotted ? path.join(dir, ...dotted.split('.')) : dir;
-  for (const candidate of [base + '.py', path.join(base, '__init__.py')]) if (isFile(candidate)) return candidate;
-  return undefined;
+  let outside = false;
+  for (const candidate of [base + '.py', path.join(base, '__init__.py')]) {
+    const s = access.stat(candidate);
+    if (s.kind === 'file') return candidate;
+    if (s.kind === 'outside') outside = true;
+  }
+  if (!outside && access.stat(dir).kind === 'outside') outside = true;
+  return outside ? OUTSIDE : undefined;
 }
 
 /** The `.env` nearest to the settings module, up to the project root: the environment the app is assumed to run with. */
@@ -250,20 +298,43 @@ function baseEnvFile(settings: string, root: string, projectRoot: string, envs: 
 }
 
 function reportSyntaxErrors(file: SourceFile, tree: Tree, diagnostics: Diagnostics): void {
-  let first: number | undefined;
+  let first: SyntaxNode | undefined;
   tree.iterate({
     enter(n) {
       if (first !== undefined) return false;
       if (n.type.isError) {
-        first = n.from;
+        first = n.node;
         return false;
       }
       return undefined;
     },
   });
-  if (first !== undefined) {
-    diagnostics.parseError(file, first, 'invalid Python syntax: Python would refuse to import this file (the rest of it was audited as far as it parses)');
+  if (first === undefined) return;
+  let stmt: SyntaxNode | null = first;
+  while (stmt.parent && stmt.parent.name !== 'Script' && stmt.parent.name !== 'Body') stmt = stmt.parent;
+  if (stmt.type.isError) stmt = stmt.prevSibling;
+  if (stmt && longChain(stmt)) {
+    // The parser (lezer) gives up on a chain of more than 300 operators, which Python reads.
+    diagnostics.note(file, stmt.from, 'this statement chains more operators than the Python parser used here follows (300): what it sets is unknown');
+    return;
   }
+  diagnostics.parseError(file, first.from, 'invalid Python syntax: Python would refuse to import this file (the rest of it was audited as far as it parses)');
+}
+
+/** A statement with 300 or more operations of one kind (`1 + 1 + …`, `a.b.b.b…`). */
+function longChain(stmt: SyntaxNode): boolean {
+  const counts = new Map<string, number>();
+  const stack: SyntaxNode[] = [stmt];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (/Expression$/.test(x.name)) {
+      const c = (counts.get(x.name) ?? 0) + 1;
+      if (c >= 300) return true;
+      counts.set(x.name, c);
+    }
+    for (let c = x.firstChild; c; c = c.nextSibling) stack.push(c);
+  }
+  return false;
 }
 
 /**
@@ -275,34 +346,53 @@ class ProjectEnv implements RuntimeEnv {
   private readonly sources: { env: EnvFile; loader: EnvLoader }[] = [];
   private readonly defaults = new Map<string, string>();
   private readonly usedFiles = new Set<SourceFile>();
+  /** What get() found for each name since the sources last changed (null: nothing). */
+  private readonly cache = new Map<string, EnvLookup | null>();
+  /** Names being expanded: one met again is a cycle (`A=${A}`), whose value is unknown. */
+  private readonly resolving = new Set<string>();
 
   constructor(
     private readonly envs: Map<string, EnvFile>,
     private readonly base: EnvFile | undefined,
     private readonly diagnostics: Diagnostics,
+    private readonly access: FileAccess,
   ) {}
 
   used(): SourceFile[] {
     return [...this.usedFiles];
   }
 
-  load(abs: string, loader: EnvLoader): boolean {
+  load(abs: string, loader: EnvLoader, call: Span): boolean {
     let env = this.envs.get(abs);
     if (!env) {
-      try {
-        env = envFileFrom(this.diagnostics.sourceFile(abs, readFileSync(abs, 'utf8')), this.diagnostics);
-        this.envs.set(abs, env);
-      } catch {
+      const read = this.access.readText(abs);
+      if (!('text' in read)) {
+        // The file the code loads is not in the audited tree (or is a FIFO, a device…): never read.
+        if (read.kind !== 'missing') {
+          this.diagnostics.note(
+            call.file,
+            call.start,
+            read.kind === 'outside'
+              ? 'this loads an env file outside the audited directory: it is not read, so the variables it sets are not known here'
+              : `this loads an env file that ${describeRefusal(read)}: it is not read, so the variables it sets are not known here`,
+          );
+        }
         return false;
       }
+      env = envFileFrom(this.diagnostics.sourceFile(abs, read.text), this.diagnostics);
+      this.envs.set(abs, env);
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;
     this.sources.push({ env, loader });
+    this.cache.clear();
     return true;
   }
 
   setDefault(name: string, value: string): void {
-    if (!this.get(name)) this.defaults.set(name, value);
+    if (!this.get(name)) {
+      this.defaults.set(name, value);
+      this.cache.clear();
+    }
   }
 
   /** The loaded files in call order, then the base `.env` unless a call already loaded it. */
@@ -311,11 +401,38 @@ class ProjectEnv implements RuntimeEnv {
     if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) yield { env: this.base, loader: 'dotenv' };
   }
 
+  /**
+   * A variable's value, `${OTHER}` references expanded. Memoized, so that values referring to each
+   * other many times over cost one expansion each; a cycle, a chain deeper than the stack allows,
+   * or a value over LIMITS.expandedValueChars is unknown.
+   */
   get(name: string): EnvLookup | undefined {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    if (this.resolving.has(name) || this.resolving.size >= MAX_EXPANSION_CHAIN) return undefined;
+    this.resolving.add(name);
+    let found: EnvLookup | undefined;
+    try {
+      found = this.find(name);
+    } finally {
+      this.resolving.delete(name);
+    }
+    this.cache.set(name, found ?? null);
+    return found;
+  }
+
+  private find(name: string): EnvLookup | undefined {
     for (const { env, loader } of this.chain()) {
       const entry = env.byKey.get(name);
       if (!entry) continue;
-      const value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, (n) => this.get(n)?.value);
+      let value: string | undefined;
+      try {
+        value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, (n) => this.get(n)?.value, LIMITS.expandedValueChars);
+      } catch (e) {
+        if (!(e instanceof ValueTooLong)) throw e;
+        this.diagnostics.note(env.file, entry.keyStart, `${name} expands to more than ${LIMITS.expandedValueChars / 1024} KiB, so its value is not worked out (it is unknown)`);
+        value = undefined;
+      }
       if (value === undefined) continue;
       this.usedFiles.add(env.file);
       return { value, entry: { file: env.file, entry } };
@@ -324,6 +441,9 @@ class ProjectEnv implements RuntimeEnv {
     return d === undefined ? undefined : { value: d };
   }
 }
+
+/** Variables referring to variables referring to …: past this depth the value is unknown. */
+const MAX_EXPANSION_CHAIN = 500;
 
 /**
  * The value django-environ's read_env() gives a line: `KEY=value` with no spaces around `=`,
@@ -351,12 +471,4 @@ function lineSpans(text: string): { text: string; start: number }[] {
     start += line.length + 1;
   }
   return out;
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }

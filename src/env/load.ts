@@ -3,10 +3,10 @@
  * (`.env.example`) are kept for the rules that read names, but their values are never used as
  * real ones.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
 import type { SourceFile } from '../source.js';
+import { LIMITS, type FileAccess } from '../files.js';
 import { isTemplateEnvFile, parseEnv, type EnvEntry } from './parse.js';
 
 export interface EnvFile {
@@ -18,24 +18,28 @@ export interface EnvFile {
   byKey: Map<string, EnvEntry>;
 }
 
-export function loadEnvFiles(paths: string[], diagnostics: Diagnostics): EnvFile[] {
+export function loadEnvFiles(paths: string[], diagnostics: Diagnostics, access: FileAccess): EnvFile[] {
   const out: EnvFile[] = [];
   for (const abs of paths) {
-    let text: string;
-    try {
-      text = readFileSync(abs, 'utf8');
-    } catch (e) {
-      diagnostics.unreadable(abs, e);
+    const read = access.readText(abs);
+    if (!('text' in read)) {
+      diagnostics.refused(abs, read, 'env file');
       continue;
     }
-    out.push(envFileFrom(diagnostics.sourceFile(abs, text), diagnostics));
+    out.push(envFileFrom(diagnostics.sourceFile(abs, read.text), diagnostics));
   }
   return out;
 }
 
 export function envFileFrom(file: SourceFile, diagnostics?: Diagnostics): EnvFile {
   const { entries, problems } = parseEnv(file.text);
-  for (const p of problems) diagnostics?.parseError(file, p.offset, p.message);
+  if (diagnostics) {
+    for (const p of problems.slice(0, LIMITS.problemsPerFile)) diagnostics.parseError(file, p.offset, p.message);
+    const more = problems.length - LIMITS.problemsPerFile;
+    if (more > 0) {
+      diagnostics.parseError(file, problems[LIMITS.problemsPerFile]!.offset, `and ${more} more ${more === 1 ? 'line' : 'lines'} like the ones above (only the first ${LIMITS.problemsPerFile} are listed)`);
+    }
+  }
   const byKey = new Map<string, EnvEntry>();
   for (const e of entries) byKey.set(e.key, e);
   return { file, template: isTemplateEnvFile(path.basename(file.path)), entries, byKey };

@@ -67,6 +67,8 @@ export interface EnvProblem {
   message: string;
 }
 
+const KEY_HINT = ' (a key has only letters, digits, "_", "." and "-")';
+
 const LF = 10;
 const CR = 13;
 const HASH = 35;
@@ -201,10 +203,21 @@ export function parseEnv(text: string): { entries: EnvEntry[]; problems: EnvProb
   const problemAtLine = (i: number, message: string): void => {
     problems.push({ offset: i, message });
   };
-  const describeLine = (i: number): string => {
-    let line = text.slice(i, lineEnd(i)).trimEnd();
-    if (line.length > 40) line = line.slice(0, 40) + '…';
-    return JSON.stringify(line);
+  /**
+   * Lines that are not assignments. Messages never quote them: such a line is often part of a
+   * value that went wrong (the body of a private key after an unclosed quote). Consecutive ones
+   * make one problem, so that a stray block of text is one error, not one per line.
+   */
+  let run: { problem: EnvProblem; lines: number; badKey: boolean } | undefined;
+  const notAssignment = (i: number, badKey: boolean): void => {
+    if (run) {
+      run.lines++;
+      run.badKey ||= badKey;
+      run.problem.message = `this line and the ${run.lines - 1} ${run.lines === 2 ? "line" : "lines"} after it (blank lines and comments aside) are not KEY=value lines, so dotenv ignores them${run.badKey ? KEY_HINT : ''}`;
+      return;
+    }
+    run = { problem: { offset: i, message: `this line is not a KEY=value line, so dotenv ignores it${badKey ? KEY_HINT : ''}` }, lines: 1, badKey };
+    problems.push(run.problem);
   };
 
   let pos = 0;
@@ -237,19 +250,17 @@ export function parseEnv(text: string): { entries: EnvEntry[]; problems: EnvProb
       if (o >= 0 || op !== -2) op = o;
     }
     if (op < 0) {
-      const end = lineEnd(first);
-      const eq = text.slice(first, end).indexOf('=');
-      problemAtLine(
-        first,
-        op === -2
-          ? `expected a space and a value after ${describeLine(first)}`
-          : eq >= 0
-            ? `expected KEY=value (a key has only letters, digits, "_", "." and "-"), found ${describeLine(first)}`
-            : `expected KEY=value, found ${describeLine(first)}`,
-      );
+      if (op === -2) {
+        run = undefined;
+        // The line is a key and a colon, nothing else: quoting it shows no value.
+        problemAtLine(first, `expected a space and a value after ${JSON.stringify(text.slice(first, lineEnd(first)).trimEnd())}`);
+      } else {
+        notAssignment(first, text.slice(first, lineEnd(first)).includes('='));
+      }
       pos = nextLine(first);
       continue;
     }
+    run = undefined;
 
     const key = text.slice(keyStart, keyEnd);
     const after = op;
@@ -290,8 +301,8 @@ export function parseEnv(text: string): { entries: EnvEntry[]; problems: EnvProb
         problemAtLine(
           v,
           close === -1
-            ? `unterminated ${q} quote: the value is read as the unquoted text ${describeLine(v)}`
-            : `the ${q} quote opened here is not closed at the end of a line (text follows the closing ${q}): the value is read as the unquoted text ${describeLine(v)}`,
+            ? `the value of ${key} opens a ${q} quote that is never closed: dotenv reads the rest of this line as the value, quote included`
+            : `the value of ${key} has text after the ${q} quote that closes it, so the quote is not closed at the end of a line: dotenv reads the rest of this line as the value, quotes included`,
         );
         if (value.length >= 2 && value.charCodeAt(value.length - 1) === cv) {
           value = value.slice(1, -1);
@@ -451,11 +462,14 @@ function findReferences(text: string, from: number, to: number, quote: '"' | '`'
  * set (and non-empty for `:+`), else empty; `\$` is a literal `$`. Defaults are expanded in turn;
  * what lookup returns is inserted as it is.
  */
-export function expandValue(entry: EnvEntry, lookup: (name: string) => string | undefined): string | undefined {
+export function expandValue(entry: EnvEntry, lookup: (name: string) => string | undefined, limit = Infinity): string | undefined {
   const s = entry.value;
   if (entry.quote === "'" || !s.includes('$')) return s;
-  return expandString(s, 0, s.length, matchBraces(s, 0, s.length), lookup);
+  return expandString(s, 0, s.length, matchBraces(s, 0, s.length), lookup, 0, limit);
 }
+
+/** Thrown by expandValue when the expanded value would pass its limit (`${A}${A}${A}…` of a long A). */
+export class ValueTooLong extends Error {}
 
 function expandString(
   s: string,
@@ -464,12 +478,14 @@ function expandString(
   braces: Map<number, number>,
   lookup: (name: string) => string | undefined,
   depth = 0,
+  limit = Infinity,
 ): string | undefined {
   if (depth > MAX_NESTING) return undefined;
   let out = '';
   let at = from;
   for (let r = nextReference(s, from, to, braces); r; r = nextReference(s, r.end, to, braces)) {
     out += unescapeDollar(s.slice(at, r.start));
+    if (out.length > limit) throw new ValueTooLong();
     at = r.end;
     const v = lookup(r.name);
     const empty = v === undefined || v === '';
@@ -480,11 +496,11 @@ function expandString(
         break;
       case ':-':
       case ':=':
-        part = empty ? expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1) : v;
+        part = empty ? expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1, limit) : v;
         break;
       case '-':
       case '=':
-        part = v === undefined ? expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1) : v;
+        part = v === undefined ? expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1, limit) : v;
         break;
       case ':?':
         part = empty ? undefined : v;
@@ -493,16 +509,19 @@ function expandString(
         part = v;
         break;
       case ':+':
-        part = empty ? '' : expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1);
+        part = empty ? '' : expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1, limit);
         break;
       case '+':
-        part = v === undefined ? '' : expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1);
+        part = v === undefined ? '' : expandString(s, r.argStart, r.argEnd, braces, lookup, depth + 1, limit);
         break;
     }
     if (part === undefined) return undefined;
     out += part;
+    if (out.length > limit) throw new ValueTooLong();
   }
-  return out + unescapeDollar(s.slice(at, to));
+  out += unescapeDollar(s.slice(at, to));
+  if (out.length > limit) throw new ValueTooLong();
+  return out;
 }
 
 function unescapeDollar(s: string): string {

@@ -10,10 +10,11 @@
  * The result is the expanded tree: every directive in the place nginx would see it, still
  * pointing at the file and offset it came from.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { LIMITS, type FileAccess } from '../files.js';
 import { MAX_DEPTH, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
+import { globMatch, hasGlobChars } from './glob.js';
 
 export interface ExpandedNode {
   d: NginxDirective;
@@ -25,6 +26,7 @@ export interface ExpandedNode {
 }
 
 export interface LoaderHost {
+  access: FileAccess;
   /** Parses a file of the project (cached); undefined when it cannot be read. */
   parseFile(absPath: string): ParsedNginxFile | undefined;
   /** Parses a built-in stock file (cached). */
@@ -38,6 +40,17 @@ export interface LoaderHost {
   globbed?(dir: string, d: NginxDirective): void;
 }
 
+/** What every expansion of an audit draws from: LIMITS.expandedDirectives in all (see files.ts). */
+export interface ExpansionBudget {
+  left: number;
+  /** Set once the budget ran out and that was reported. */
+  exhausted?: boolean;
+}
+
+export function newBudget(): ExpansionBudget {
+  return { left: LIMITS.expandedDirectives };
+}
+
 const CONF_ROOTS = [
   '/etc/nginx/',
   '/usr/local/nginx/conf/',
@@ -47,25 +60,127 @@ const CONF_ROOTS = [
   '/etc/openresty/',
 ];
 
+export type Resolution =
+  | { kind: 'files'; files: string[] }
+  | { kind: 'stock'; key: string }
+  | { kind: 'missing'; looked: string }
+  | { kind: 'outside' };
+
 export class IncludeExpander {
+  private readonly resolutions = new Map<NginxDirective, Resolution>();
+  /** Include edges (directive, target) that close a cycle of files: never expanded. */
+  private readonly cycles = new Map<NginxDirective, Set<string>>();
+
   constructor(
     private readonly host: LoaderHost,
     /** The conf prefix relative includes resolve against. */
     private readonly prefixDir: string,
     /** The audited project's root, where absolute paths are looked up. */
     private readonly projectRoot: string,
+    private readonly budget: ExpansionBudget = newBudget(),
   ) {}
 
   expandFile(parsed: ParsedNginxFile): ExpandedNode[] {
-    const real = this.host.realpath(parsed.file.path);
-    return this.expand(parsed.directives, [real], [], 0);
+    this.findCycles(parsed);
+    this.budget.left -= parsed.directiveCount;
+    const out: ExpandedNode[] = [];
+    this.expand(parsed.directives, [], 0, out);
+    return out;
   }
 
-  private expand(directives: NginxDirective[], stack: string[], via: NginxDirective[], depth: number): ExpandedNode[] {
-    const out: ExpandedNode[] = [];
+  /**
+   * The include graph of the files this configuration reads, walked once depth-first from the root
+   * (each file once: linear in the graph, however many paths lead through it). An include whose
+   * target is a file still being walked closes a cycle: nginx would recurse until it crashes.
+   * Leaving out those back edges leaves a graph without cycles, which the expansion then follows.
+   */
+  private findCycles(root: ParsedNginxFile): void {
+    const state = new Map<string, 'open' | 'done'>();
+    type Frame = { real: string; edges: { d: NginxDirective; target: string }[]; next: number };
+    const frame = (parsed: ParsedNginxFile): Frame => ({ real: this.host.realpath(parsed.file.path), edges: this.includes(parsed), next: 0 });
+    const stack: Frame[] = [frame(root)];
+    const depthOf = new Map<string, number>([[stack[0]!.real, 0]]);
+    state.set(stack[0]!.real, 'open');
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.edges.length) {
+        state.set(top.real, 'done');
+        depthOf.delete(top.real);
+        stack.pop();
+        continue;
+      }
+      const { d, target } = top.edges[top.next++]!;
+      const s = state.get(target);
+      if (s === 'open') {
+        let set = this.cycles.get(d);
+        if (!set) this.cycles.set(d, (set = new Set()));
+        if (!set.has(target)) {
+          set.add(target);
+          const names = [...stack.slice(depthOf.get(target)!).map((f) => f.real), target].map((p) => path.basename(p));
+          const chain = (names.length > 9 ? [...names.slice(0, 4), '…', ...names.slice(-4)] : names).join(' -> ');
+          this.host.error(d, `include cycle: ${chain} (nginx -t crashes on it)`);
+        }
+        continue;
+      }
+      if (s === 'done') continue;
+      const parsed = this.host.parseFile(target);
+      if (!parsed || parsed.error) continue;
+      state.set(target, 'open');
+      depthOf.set(target, stack.length);
+      stack.push(frame(parsed));
+    }
+  }
+
+  /** Every include of a project file in a parsed file, at any depth, with the files it reads. */
+  includes(parsed: ParsedNginxFile): { d: NginxDirective; target: string }[] {
+    const out: { d: NginxDirective; target: string }[] = [];
+    const pending: NginxDirective[][] = [parsed.directives];
+    while (pending.length) {
+      for (const d of pending.pop()!) {
+        if (d.block) pending.push(d.block);
+        if (!isInclude(d)) continue;
+        const r = this.resolution(d);
+        if (r.kind === 'stock') {
+          // Stock files include nothing of the project.
+          continue;
+        }
+        if (r.kind !== 'files') continue;
+        for (const f of r.files) if (this.host.access.isFile(f)) out.push({ d, target: this.host.realpath(f) });
+      }
+    }
+    return out;
+  }
+
+  private resolution(d: NginxDirective): Resolution {
+    let r = this.resolutions.get(d);
+    if (!r) {
+      r = this.resolve(d.args[0]!.value, d);
+      this.resolutions.set(d, r);
+    }
+    return r;
+  }
+
+  private spend(n: number, d: NginxDirective): boolean {
+    if (this.budget.left >= n) {
+      this.budget.left -= n;
+      return true;
+    }
+    if (!this.budget.exhausted) {
+      this.budget.exhausted = true;
+      this.host.error(
+        d,
+        `the includes expand to more than ${LIMITS.expandedDirectives.toLocaleString('en')} directives (the same files included again and again): ` +
+          'the audit stops expanding includes here, so what they set is unknown',
+      );
+    }
+    return false;
+  }
+
+  /** Appends the expansion of `directives` to `out` (never by spreading: a file may hold 100,000 directives). */
+  private expand(directives: NginxDirective[], via: NginxDirective[], depth: number, out: ExpandedNode[]): void {
     for (const d of directives) {
-      if (d.name === 'include' && d.args.length === 1 && !d.block) {
-        this.expandInclude(d, stack, via, out, depth);
+      if (isInclude(d)) {
+        this.expandInclude(d, via, out, depth);
         continue;
       }
       const node: ExpandedNode = { d, via };
@@ -74,60 +189,70 @@ export class IncludeExpander {
           // Each file is within the limit, but the files included into each other are not.
           this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
           node.unresolved = true;
-        } else node.children = this.expand(d.block, stack, via, depth + 1);
+        } else {
+          node.children = [];
+          this.expand(d.block, via, depth + 1, node.children);
+        }
       }
       out.push(node);
     }
-    return out;
   }
 
-  private expandInclude(d: NginxDirective, stack: string[], via: NginxDirective[], out: ExpandedNode[], depth: number): void {
+  private expandInclude(d: NginxDirective, via: NginxDirective[], out: ExpandedNode[], depth: number): void {
     const target = d.args[0]!.value;
-    const resolved = this.resolve(target, d);
+    const resolved = this.resolution(d);
     if (resolved.kind === 'stock') {
       const parsed = this.host.parseStock(resolved.key);
-      out.push(...this.expand(parsed.directives, stack, [...via, d], depth));
+      this.expand(parsed.directives, [...via, d], depth, out);
       return;
     }
-    if (resolved.kind === 'missing') {
+    if (resolved.kind === 'missing' || resolved.kind === 'outside') {
       this.host.note(
         d,
-        `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
-          'checks for missing settings are skipped for the block that includes it',
+        resolved.kind === 'outside'
+          ? `include "${target}" leads outside the audited directory, so it is not read and what it sets is unknown: ` +
+              'checks for missing settings are skipped for the block that includes it'
+          : `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
+              'checks for missing settings are skipped for the block that includes it',
       );
       out.push({ d, via, unresolved: true });
       return;
     }
     for (const file of resolved.files) {
-      if (isDir(file)) {
+      const stat = this.host.access.stat(file);
+      if (stat.kind === 'dir') {
         this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);
         out.push({ d, via, unresolved: true });
         continue;
       }
+      if (stat.kind === 'special') {
+        this.host.note(d, `include "${target}" names ${stat.what}, not a regular file: it is not read, so what it sets is unknown`);
+        out.push({ d, via, unresolved: true });
+        continue;
+      }
       const real = this.host.realpath(file);
-      const loopAt = stack.indexOf(real);
-      if (loopAt >= 0) {
-        const chain = [...stack.slice(loopAt), real].map((p) => path.basename(p)).join(' -> ');
-        this.host.error(d, `include cycle: ${chain} (nginx -t crashes on it)`);
+      if (this.cycles.get(d)?.has(real)) {
+        out.push({ d, via, unresolved: true });
+        continue;
+      }
+      if (via.length >= LIMITS.includeDepth) {
+        this.host.error(d, `includes nested more than ${LIMITS.includeDepth} files deep: the audit does not follow this one, so what it sets is unknown`);
         out.push({ d, via, unresolved: true });
         continue;
       }
       const parsed = this.host.parseFile(file);
-      this.host.reached(real);
-      if (!parsed || parsed.error) {
-        // The file's own syntax error is reported for that file; nginx would stop here.
+      if (parsed) this.host.reached(real);
+      if (!parsed || parsed.error || !this.spend(parsed.directiveCount, d)) {
+        // The file's own error is reported for that file; nginx would stop here.
         out.push({ d, via, unresolved: true });
         continue;
       }
-      out.push(...this.expand(parsed.directives, [...stack, real], [...via, d], depth));
+      this.expand(parsed.directives, [...via, d], depth, out);
     }
   }
 
-  resolve(
-    target: string,
-    d?: NginxDirective,
-  ): { kind: 'files'; files: string[] } | { kind: 'stock'; key: string } | { kind: 'missing'; looked: string } {
-    const isGlob = /[*?[]/.test(target);
+  resolve(target: string, d?: NginxDirective): Resolution {
+    const isGlob = hasGlobChars(target);
     const candidates: string[] = [];
     if (path.isAbsolute(target)) {
       for (const root of CONF_ROOTS) {
@@ -144,26 +269,39 @@ export class IncludeExpander {
       candidates.push(path.join(this.prefixDir, target));
     }
 
+    const access = this.host.access;
+    let outside = false;
     for (const candidate of unique(candidates)) {
       if (isGlob) {
-        const base = globBase(candidate);
-        if (existsSync(base)) {
-          if (d && !/[*?[]/.test(path.dirname(candidate))) this.host.globbed?.(path.dirname(candidate), d);
-          return { kind: 'files', files: globSorted(candidate) };
+        const base = access.stat(globBase(candidate));
+        if (base.kind === 'dir') {
+          if (d && !hasGlobChars(path.dirname(candidate))) this.host.globbed?.(path.dirname(candidate), d);
+          return { kind: 'files', files: globSorted(candidate, access) };
         }
-      } else if (isFile(candidate)) {
-        return { kind: 'files', files: [candidate] };
+        if (base.kind === 'outside') outside = true;
+      } else {
+        const s = access.stat(candidate);
+        // A FIFO or device is returned too: expandInclude refuses it at the include, without opening it.
+        if (s.kind === 'file' || s.kind === 'special') return { kind: 'files', files: [candidate] };
+        if (s.kind === 'outside') outside = true;
       }
     }
+    // A relative include that climbs out of the project (`include ../../etc/passwd`) is never read.
+    if (outside && !path.isAbsolute(target)) return { kind: 'outside' };
     if (isGlob) return { kind: 'files', files: [] }; // a glob that matches nothing is fine for nginx
 
     const stockKey = stockKeyFor(target);
     if (stockKey) return { kind: 'stock', key: stockKey };
+    if (outside) return { kind: 'outside' };
     return {
       kind: 'missing',
       looked: path.isAbsolute(target) ? 'for the same layout under the project' : `in the nginx prefix ${this.prefixDir}`,
     };
   }
+}
+
+function isInclude(d: NginxDirective): boolean {
+  return d.name === 'include' && d.args.length === 1 && !d.block;
 }
 
 function stockKeyFor(target: string): string | undefined {
@@ -178,77 +316,43 @@ function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The leading directories of a pattern that hold no wildcard. */
 function globBase(pattern: string): string {
   const parts = pattern.split('/');
-  const i = parts.findIndex((p) => /[*?[]/.test(p));
+  const i = parts.findIndex((p) => hasGlobChars(p));
   return parts.slice(0, i).join('/') || '/';
 }
 
 /**
  * glob(3) as nginx calls it (flags 0): `*`, `?` and `[...]` within one path component, a leading
- * `.` only matched explicitly, results sorted in byte order (nginx runs in the C locale).
+ * `.` only matched explicitly, results sorted in byte order (nginx runs in the C locale). Only
+ * directories of the audited roots are listed.
  */
-export function globSorted(pattern: string): string[] {
+export function globSorted(pattern: string, access: FileAccess): string[] {
   const parts = pattern.split('/');
-  let current = [parts[0] === '' ? '/' : parts[0]!];
-  for (let i = 1; i < parts.length; i++) {
+  const first = parts.findIndex((p) => hasGlobChars(p));
+  const base = globBase(pattern);
+  if (access.stat(base).kind !== 'dir') return [];
+  let current = [base];
+  for (let i = first; i < parts.length; i++) {
     const part = parts[i]!;
     if (part === '') continue;
     const last = i === parts.length - 1;
     const next: string[] = [];
-    if (!/[*?[]/.test(part)) {
+    if (!hasGlobChars(part)) {
       for (const dir of current) next.push(path.join(dir, part));
     } else {
-      const re = globPartToRegExp(part);
       for (const dir of current) {
-        let entries: string[];
-        try {
-          entries = readdirSync(dir);
-        } catch {
-          continue;
-        }
-        for (const name of entries) if (re.test(name)) next.push(path.join(dir, name));
+        const entries = access.list(dir);
+        if (!Array.isArray(entries)) continue;
+        for (const e of entries) if (globMatch(part, e.name)) next.push(path.join(dir, e.name));
       }
     }
     // Directories are kept as matches of the last component: nginx tries to read them and fails.
-    current = next.filter((p) => (last ? isFile(p) || isDir(p) : isDir(p)));
+    current = next.filter((p) => {
+      const k = access.stat(p).kind;
+      return last ? k === 'file' || k === 'dir' : k === 'dir';
+    });
   }
   return current.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function globPartToRegExp(part: string): RegExp {
-  let re = part.startsWith('.') ? '' : '(?!\\.)';
-  for (let i = 0; i < part.length; i++) {
-    const c = part[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const close = part.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        let body = part.slice(i + 1, close);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += '[' + body.replace(/\\/g, '\\\\') + ']';
-        i = close;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp('^' + re + '$', 's');
 }

@@ -7,17 +7,18 @@
  * config in the project, the conf.d/*.conf and sites-enabled/* files that a stock nginx.conf
  * reads are audited together; any other file on its own, unless another one includes it.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SourceFile } from '../source.js';
 import type { Diagnostics } from '../diagnostics.js';
-import { IncludeExpander, type ExpandedNode, type LoaderHost } from './include.js';
+import { IncludeExpander, newBudget, type ExpandedNode, type LoaderHost } from './include.js';
+import type { FileAccess, Refusal } from '../files.js';
 import { buildNginxConfig, type NginxConfig } from './model.js';
 import { parseNginx, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 
 export interface NginxLoadOptions {
-  files: { path: string; text?: string }[];
+  files: { path: string; text?: string; refusal?: Refusal }[];
+  access: FileAccess;
   projectRoot: string;
   nginxPrefix?: string;
   diagnostics: Diagnostics;
@@ -26,13 +27,20 @@ export interface NginxLoadOptions {
 const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 'snippets', 'vhosts', 'servers']);
 
 export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
-  const { diagnostics } = options;
+  const { diagnostics, access } = options;
+  const budget = newBudget();
+  const realpath = (p: string): string => {
+    const r = access.realpath(p);
+    return typeof r === 'string' ? r : p;
+  };
   const parsed = new Map<string, ParsedNginxFile | undefined>();
   const stock = new Map<string, ParsedNginxFile>();
-  const known = new Map(options.files.map((f) => [realpath(f.path), f.text]));
+  for (const f of options.files) if (f.refusal) diagnostics.refused(f.path, f.refusal, 'nginx file');
+  const readable = options.files.filter((f) => !f.refusal);
+  const known = new Map(readable.map((f) => [realpath(f.path), f.text]));
   /** Where discovery found each file; through a sites-enabled/ link when there is one. */
   const placeOf = new Map<string, string>();
-  for (const f of options.files) {
+  for (const f of readable) {
     const real = realpath(f.path);
     if (!placeOf.has(real) || path.basename(path.dirname(f.path)) === 'sites-enabled') placeOf.set(real, f.path);
   }
@@ -42,18 +50,27 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (parsed.has(real)) return parsed.get(real);
     let text = known.get(real);
     let result: ParsedNginxFile | undefined;
-    try {
-      text ??= readFileSync(real, 'utf8');
-      result = parseNginx(diagnostics.sourceFile(real, text));
-      if (result.error) diagnostics.syntaxError(result.error);
-    } catch (e) {
-      diagnostics.unreadable(real, e);
+    if (text === undefined) {
+      const read = access.readText(real);
+      if ('text' in read) text = read.text;
+      else diagnostics.refused(real, read, 'nginx file');
+    }
+    if (text !== undefined) {
+      try {
+        result = parseNginx(diagnostics.sourceFile(real, text));
+        if (result.error) diagnostics.syntaxError(result.error);
+      } catch (e) {
+        // A shape no limit of the parser caught: that file's error, the others are still audited.
+        diagnostics.internal(real, 'parsed', e);
+        result = undefined;
+      }
     }
     parsed.set(real, result);
     return result;
   };
 
   const host = (reached: Set<string>): LoaderHost => ({
+    access,
     parseFile,
     parseStock(key) {
       let p = stock.get(key);
@@ -85,7 +102,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     const p = parseFile(abs)!;
     const prefix = options.nginxPrefix ?? path.dirname(abs);
     const mainHost = { ...host(reachedByMain), globbed: (dir: string, d: NginxDirective) => globbedDirs.set(realpath(dir), d) };
-    const tree = new IncludeExpander(mainHost, prefix, options.projectRoot).expandFile(p);
+    const tree = new IncludeExpander(mainHost, prefix, options.projectRoot, budget).expandFile(p);
     configs.push(buildNginxConfig(p.file, 'main', tree));
   }
 
@@ -102,23 +119,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     return !(path.basename(dir).endsWith('-available') && globbedDirs.has(dir.replace(/-available$/, '-enabled')));
   });
   const prefixOf = (abs: string) => defaultPrefix ?? prefixFor(abs);
-  const reachedBy = new Map<string, Set<string>>();
-  for (const abs of standalone) {
-    const reached = new Set<string>();
-    const silent = { ...host(reached), note() {}, error() {} };
-    new IncludeExpander(silent, prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
-    reachedBy.set(abs, reached);
-  }
-  const includedByAnother = (abs: string) =>
-    standalone.some((other) => other !== abs && reachedBy.get(other)!.has(abs));
-  const order = [...standalone.filter((a) => !includedByAnother(a)), ...standalone.filter(includedByAnother)];
-  const covered = new Set<string>();
-  const roots: string[] = [];
-  for (const abs of order) {
-    if (covered.has(abs)) continue;
-    roots.push(abs);
-    for (const r of reachedBy.get(abs)!) covered.add(r);
-  }
+  const roots = standaloneRoots(standalone, prefixOf, (prefix) => new IncludeExpander({ ...host(new Set()), note() {}, error() {} }, prefix, options.projectRoot), parseFile);
 
   // Without a main config in the project, the stock nginx.conf on the server (Debian's, the
   // Docker image's) reads conf.d/*.conf and then sites-enabled/* into one http block: audit
@@ -128,7 +129,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     const place = placeOf.get(abs) ?? abs;
     const key = confDirGroup(place);
     // With no main config, a sites-available/ file that no sites-enabled/ link enables is not read.
-    if (key === undefined && isDisabledSite(place)) continue;
+    if (key === undefined && isDisabledSite(place, access)) continue;
     if (key === undefined) {
       configs.push(buildNginxConfig(parseFile(abs)!.file, 'standalone', expandRoot(abs)));
       continue;
@@ -147,7 +148,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   return configs;
 
   function expandRoot(abs: string): ExpandedNode[] {
-    return new IncludeExpander(host(new Set()), prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
+    return new IncludeExpander(host(new Set()), prefixOf(abs), options.projectRoot, budget).expandFile(parseFile(abs)!);
   }
 }
 
@@ -158,14 +159,10 @@ function confDirGroup(abs: string): string | undefined {
   return undefined;
 }
 
-function isDisabledSite(place: string): boolean {
+function isDisabledSite(place: string, access: FileAccess): boolean {
   const dir = path.dirname(place);
   if (path.basename(dir) !== 'sites-available') return false;
-  try {
-    return statSync(path.join(path.dirname(dir), 'sites-enabled')).isDirectory();
-  } catch {
-    return false;
-  }
+  return access.isDir(path.join(path.dirname(dir), 'sites-enabled'));
 }
 
 function groupOrder(abs: string): number {
@@ -178,10 +175,121 @@ function prefixFor(abs: string): string {
   return CONF_DIR_NAMES.has(path.basename(dir)) ? path.dirname(dir) : dir;
 }
 
-function realpath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
+/**
+ * Which standalone files are roots of their own configuration: those no other standalone file
+ * includes, then, among files that include each other in a cycle, the first by name. Decided on
+ * the include graph of the files (each resolved with the prefix of the file that starts the
+ * expansion), with strongly connected components: linear in the graph, where expanding every file
+ * to see what it reaches was quadratic and, through cycles, exponential.
+ */
+function standaloneRoots(
+  standalone: string[],
+  prefixOf: (abs: string) => string,
+  expanderFor: (prefix: string) => IncludeExpander,
+  parseFile: (abs: string) => ParsedNginxFile | undefined,
+): string[] {
+  const isStandalone = new Set(standalone);
+  const prefixes = new Map<string, string[]>();
+  for (const abs of standalone) {
+    const p = prefixOf(abs);
+    const list = prefixes.get(p) ?? [];
+    list.push(abs);
+    prefixes.set(p, list);
   }
+  const graphs = new Map<string, Map<string, string[]>>();
+  const included = new Set<string>();
+  for (const [prefix, starts] of prefixes) {
+    const expander = expanderFor(prefix);
+    const graph = new Map<string, string[]>();
+    const queue = [...starts];
+    for (let i = 0; i < queue.length; i++) {
+      const abs = queue[i]!;
+      if (graph.has(abs)) continue;
+      const p = parseFile(abs);
+      const next = p && !p.error ? [...new Set(expander.includes(p).map((e) => e.target))] : [];
+      graph.set(abs, next);
+      for (const n of next) if (!graph.has(n)) queue.push(n);
+    }
+    graphs.set(prefix, graph);
+    const own = new Set(starts);
+    const component = stronglyConnected(graph);
+    const enteredFromOutside = new Set<number>();
+    for (const [from, tos] of graph) for (const to of tos) if (component.get(from) !== component.get(to)) enteredFromOutside.add(component.get(to)!);
+    const startsIn = new Map<number, number>();
+    for (const s of starts) startsIn.set(component.get(s)!, (startsIn.get(component.get(s)!) ?? 0) + 1);
+    for (const node of graph.keys()) {
+      if (!isStandalone.has(node)) continue;
+      // Reached from a file of another prefix: that file includes it.
+      if (!own.has(node)) included.add(node);
+      else if (enteredFromOutside.has(component.get(node)!) || startsIn.get(component.get(node)!)! > 1) included.add(node);
+    }
+  }
+  const order = [...standalone.filter((a) => !included.has(a)), ...standalone.filter((a) => included.has(a))];
+  const covered = new Set<string>();
+  const visited = new Map<string, Set<string>>();
+  const roots: string[] = [];
+  for (const abs of order) {
+    if (covered.has(abs)) continue;
+    roots.push(abs);
+    const prefix = prefixOf(abs);
+    const graph = graphs.get(prefix)!;
+    let seen = visited.get(prefix);
+    if (!seen) visited.set(prefix, (seen = new Set()));
+    const queue = [...(graph.get(abs) ?? [])];
+    for (let i = 0; i < queue.length; i++) {
+      const n = queue[i]!;
+      covered.add(n);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const m of graph.get(n) ?? []) if (!seen.has(m)) queue.push(m);
+    }
+  }
+  return roots;
+}
+
+/** Tarjan's strongly connected components, without recursion: node -> component number. */
+function stronglyConnected(graph: Map<string, string[]>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const component = new Map<string, number>();
+  let counter = 0;
+  let components = 0;
+  for (const start of graph.keys()) {
+    if (index.has(start)) continue;
+    const work: { node: string; next: number }[] = [{ node: start, next: 0 }];
+    index.set(start, counter);
+    low.set(start, counter++);
+    stack.push(start);
+    onStack.add(start);
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const edges = graph.get(top.node) ?? [];
+      if (top.next < edges.length) {
+        const to = edges[top.next++]!;
+        if (!index.has(to)) {
+          index.set(to, counter);
+          low.set(to, counter++);
+          stack.push(to);
+          onStack.add(to);
+          work.push({ node: to, next: 0 });
+        } else if (onStack.has(to)) low.set(top.node, Math.min(low.get(top.node)!, index.get(to)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(top.node)!));
+      if (low.get(top.node) === index.get(top.node)) {
+        let n: string;
+        do {
+          n = stack.pop()!;
+          onStack.delete(n);
+          component.set(n, components);
+        } while (n !== top.node);
+        components++;
+      }
+    }
+  }
+  return component;
 }

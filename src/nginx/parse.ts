@@ -55,6 +55,8 @@ export interface ParsedNginxFile {
   directives: NginxDirective[];
   comments: NginxComment[];
   error?: NginxSyntaxError;
+  /** Directives in the file, at every depth. */
+  directiveCount: number;
 }
 
 const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
@@ -101,6 +103,7 @@ class Parser {
   private stopAt = 0;
   private error: NginxSyntaxError | undefined;
   private readonly comments: NginxComment[] = [];
+  private count = 0;
 
   constructor(private readonly file: SourceFile) {
     this.text = file.text;
@@ -115,6 +118,7 @@ class Parser {
         file: this.file,
         directives,
         comments: this.comments,
+        directiveCount: 0,
         error: this.fail(0, `unknown directive "${word}" (the file starts with a UTF-8 byte order mark)`),
       };
     }
@@ -123,7 +127,7 @@ class Parser {
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
-    return { file: this.file, directives, comments: this.comments, error: this.error };
+    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count };
   }
 
   private fail(offset: number, message: string): NginxSyntaxError {
@@ -160,6 +164,7 @@ class Parser {
         end: this.stopAt + 1,
       };
       out.push(directive);
+      this.count++;
       if (rc === Tok.BlockStart) {
         if (handlerBlock) this.stop(this.stopAt, 'unexpected "{"');
         if (directive.name.endsWith('_by_lua_block')) {

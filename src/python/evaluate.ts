@@ -67,13 +67,13 @@ export interface RuntimeEnv {
   get(name: string): EnvLookup | undefined;
   setDefault(name: string, value: string): void;
   /** `environ.Env.read_env(path)`, `load_dotenv(path)`: false when the file is not in the project. */
-  load(absPath: string, loader: EnvLoader): boolean;
+  load(absPath: string, loader: EnvLoader, call: Span): boolean;
 }
 
 export interface EvalHost {
   env: RuntimeEnv;
   /** Evaluates another project module for an import; undefined when it is not in the project. */
-  importModule(from: SourceFile, dotted: string, level: number): Namespace | undefined;
+  importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined;
 }
 
 const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set', 'len', 'Path'];
@@ -100,7 +100,33 @@ class Evaluator {
   }
 
   block(parent: SyntaxNode, ns: Namespace): void {
-    for (let c = parent.firstChild; c; c = c.nextSibling) this.statement(c, ns);
+    for (let c = parent.firstChild; c; c = c.nextSibling) {
+      if (isSimpleStatement(c.name) && damaged(c)) this.unparsed(c, ns);
+      else this.statement(c, ns);
+    }
+  }
+
+  /**
+   * A statement the parser could not read whole (a syntax error in it, or one right after it,
+   * such as the end of an expression too long for the parser): what it binds is unknown, never
+   * the value of the part that parsed.
+   */
+  private unparsed(n: SyntaxNode, ns: Namespace): void {
+    const why = 'the statement that sets it does not parse';
+    if (n.name === 'AssignStatement') {
+      for (let c = n.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) {
+        if (c.name === 'VariableName') ns.set(this.text(c), { val: unknown(why), assign: { file: this.file, stmt: this.span(n), target: this.span(c), value: this.span(n) } });
+        else {
+          const root = rootName(c, this.file.text);
+          const existing = root ? ns.get(root) : undefined;
+          if (root && existing) ns.set(root, { ...existing, val: unknown(why) });
+        }
+      }
+      return;
+    }
+    const root = n.firstChild ? rootName(n.firstChild, this.file.text) : undefined;
+    const existing = root ? ns.get(root) : undefined;
+    if (root && existing) ns.set(root, { ...existing, val: unknown(why) });
   }
 
   private statement(n: SyntaxNode, ns: Namespace): void {
@@ -187,7 +213,7 @@ class Evaluator {
         for (const [name, alias] of names) ns.set(alias, { val: known(name) });
         return;
       }
-      const module = this.host.importModule(this.file, dotted, level);
+      const module = this.host.importModule(this.file, dotted, level, this.span(n));
       if (star) {
         if (module) for (const [name, b] of module) if (!name.startsWith('_')) ns.set(name, b);
         return;
@@ -759,7 +785,7 @@ class Evaluator {
       const loader: 'django-environ' | 'dotenv' = t === 'fn:load_dotenv' ? 'dotenv' : 'django-environ';
       const target = a0 ?? named.get('env_file') ?? named.get('dotenv_path');
       const file = target?.k === 'path' || target?.k === 'str' ? target.v : target === undefined ? path.join(path.dirname(this.file.path), '.env') : undefined;
-      if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader);
+      if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader, this.span(n));
       return NONE;
     }
     if (self?.k === 'obj' && self.type === 'environ.Env' && (method === undefined || ENVIRON_CASTS.has(method))) {
@@ -982,6 +1008,23 @@ function add(a: Val, b: Val): Val {
   if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return withEnv({ k: a.k, items: [...a.items, ...b.items] }, env);
   if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return withEnv({ k: 'list', items: [...a.items, ...b.items] }, env); // += extends with any iterable
   return unknown('a sum of values that are not known', env);
+}
+
+function isSimpleStatement(name: string): boolean {
+  return name === 'AssignStatement' || name === 'UpdateStatement' || name === 'ExpressionStatement';
+}
+
+/** The statement holds a syntax error, or one follows it directly (where the parser gave up on it). */
+export function damaged(n: SyntaxNode): boolean {
+  const next = n.nextSibling;
+  if (next && next.type.isError && next.from === n.to) return true;
+  const stack: SyntaxNode[] = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.type.isError) return true;
+    for (let c = x.firstChild; c; c = c.nextSibling) stack.push(c);
+  }
+  return false;
 }
 
 /** Comments are children like any other in lezer's tree: these skip them. */

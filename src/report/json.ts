@@ -3,6 +3,7 @@
  */
 import type { AuditResult } from '../types.js';
 import type { Summary } from './summary.js';
+import { jsonSafe } from './escape.js';
 
 export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>, summary: Summary): string {
   const report = {
@@ -23,5 +24,5 @@ export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'no
     notes: result.notes.map((n) => ({ file: n.file, line: n.line, column: n.column, message: n.message })),
     summary,
   };
-  return JSON.stringify(report, null, 2) + '\n';
+  return jsonSafe(JSON.stringify(report, null, 2)) + '\n';
 }

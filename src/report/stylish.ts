@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AuditResult, Severity } from '../types.js';
 import type { Summary } from './summary.js';
+import { printable } from './escape.js';
 
 interface Row {
   line: number;
@@ -29,14 +30,14 @@ export function formatStylish(
   };
   for (const e of result.errors) {
     const label = e.kind === 'parse' ? 'Parsing error: ' : e.kind === 'read' ? 'Read error: ' : 'Configuration error: ';
-    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + e.message, ruleId: '', extra: [] });
+    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + printable(e.message), ruleId: '', extra: [] });
   }
   for (const f of result.findings) {
-    const extra = (f.related ?? []).map((r) => `${r.file}:${r.line}:${r.column}  ${r.message}`);
-    rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: f.message, ruleId: f.ruleId, extra });
+    const extra = (f.related ?? []).map((r) => printable(`${r.file}:${r.line}:${r.column}  ${r.message}`));
+    rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: printable(f.message), ruleId: f.ruleId, extra });
   }
   for (const n of result.notes) {
-    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: n.message, ruleId: '(note)', extra: [] });
+    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: printable(n.message), ruleId: '(note)', extra: [] });
   }
   if (byFile.size === 0) return '';
 
@@ -44,8 +45,10 @@ export function formatStylish(
   let out = '';
   for (const file of [...byFile.keys()].sort()) {
     const rows = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
-    const posWidth = Math.max(...rows.map((r) => `${r.line}:${r.column}`.length));
-    out += `\n${paint('underline', file)}\n`;
+    // A loop, not Math.max(...rows): a file can have more rows than a call takes arguments.
+    let posWidth = 0;
+    for (const r of rows) posWidth = Math.max(posWidth, `${r.line}:${r.column}`.length);
+    out += `\n${paint('underline', printable(file))}\n`;
     for (const r of rows) {
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
@@ -58,7 +61,7 @@ export function formatStylish(
   const problems = summary.findings + summary.errors;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   let line = `${problems ? '✖' : 'ℹ'} ${plural(problems, 'problem')} (${plural(errors, 'error')}, ${plural(warning, 'warning')}, ${plural(info, 'info')})`;
-  const unparsed = result.errors.filter((e) => e.kind !== 'config').length;
+  const unparsed = new Set(result.errors.filter((e) => e.kind !== 'config').map((e) => e.file)).size;
   if (unparsed) line += `, ${unparsed} ${unparsed === 1 ? 'file' : 'files'} could not be parsed`;
   if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
   const style = errors ? 'red' : warning ? 'yellow' : 'blue';

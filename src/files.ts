@@ -1,0 +1,228 @@
+/**
+ * The one place that decides what the audit may read.
+ *
+ * The audited tree is untrusted: CI runs the audit on pull requests from forks. So the audit reads
+ * only regular files inside the audited roots (the directories named on the command line, the
+ * directory of each file named there, and `--nginx-prefix`), judged after every symbolic link is
+ * resolved. FIFOs, devices, sockets and anything under /proc, /sys or /dev are never opened; no
+ * file over LIMITS.fileBytes is read. A reference in the tree that leaves the roots (an nginx
+ * `include ../..`, `load_dotenv('/etc/…')`, a symbolic link) gets a Refusal, never a read; callers
+ * turn it into a note naming the reference. Every reader of the pipeline goes through FileAccess.
+ */
+import fs, { type Dirent } from 'node:fs';
+import path from 'node:path';
+
+/** The documented limits (README, "Limits"): past them the audit reports a located error or note and goes on. */
+export const LIMITS = {
+  /** One file. nginx configs of real sites are a few MB at most (a 300,000-line config is 12 MB). */
+  fileBytes: 16 * 1024 * 1024,
+  /** A Python file: settings modules are a few KB; the parser reads about 1 MB a second on hostile shapes. */
+  pythonFileBytes: 1024 * 1024,
+  /** A `.gitignore`. */
+  ignoreFileBytes: 1024 * 1024,
+  /** Directives of one nginx configuration after its includes are expanded. */
+  expandedDirectives: 2_000_000,
+  /** Files included into each other (a includes b includes c …). */
+  includeDepth: 100,
+  /** Blocks nested in one nginx configuration (also across included files). */
+  nginxNesting: 200,
+  /** Brackets nested in a Python file: CPython's tokenizer refuses more (MAXLEVEL). */
+  pythonNesting: 200,
+  /** Indentation levels in a Python file: CPython's tokenizer refuses more (MAXINDENT). */
+  pythonIndent: 100,
+  /** Python modules importing each other (settings importing base importing common …). */
+  importDepth: 50,
+  /** The value of one env variable after `${VAR}` expansion. */
+  expandedValueChars: 64 * 1024,
+  /** Syntax errors listed for one env file; more are summed up in one last error. */
+  problemsPerFile: 100,
+};
+
+export type Refusal =
+  | { kind: 'missing' }
+  | { kind: 'outside' }
+  | { kind: 'special'; what: string }
+  | { kind: 'too-large'; size: number; limit: number }
+  | { kind: 'unreadable'; code: string };
+
+export type Stat =
+  | { kind: 'file'; real: string; size: number }
+  | { kind: 'dir'; real: string }
+  | Refusal;
+
+/** Never opened, whatever the roots: the kernel's files, where a read can block or never end. */
+const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
+
+export class FileAccess {
+  private readonly realpaths = new Map<string, string | Refusal>();
+  private readonly roots: string[];
+
+  constructor(
+    /** Real (symlink-free) paths of the directories the audit may read. */
+    roots: string[],
+    /** Ancestors of the roots from the working directory down, whose `.gitignore` also applies. */
+    private readonly ignoreDirs: string[] = [],
+  ) {
+    this.roots = [...new Set(roots)];
+  }
+
+  /** Whether a real path lies in one of the roots. */
+  inside(real: string): boolean {
+    if (SYSTEM_DIRS.some((d) => real === d || real.startsWith(d + '/'))) return false;
+    return this.roots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  }
+
+  /** The path with every symbolic link resolved (memoized), or why it cannot be. */
+  realpath(abs: string): string | Refusal {
+    let r = this.realpaths.get(abs);
+    if (r === undefined) {
+      try {
+        r = fs.realpathSync.native(abs);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        r = code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
+      }
+      this.realpaths.set(abs, r);
+    }
+    return r;
+  }
+
+  /** What is at a path, without reading it: a file or directory inside the roots, or a Refusal. */
+  stat(abs: string): Stat {
+    const real = this.realpath(abs);
+    if (typeof real !== 'string') return real;
+    if (!this.inside(real)) return { kind: 'outside' };
+    let s: fs.Stats;
+    try {
+      s = fs.statSync(real);
+    } catch (e) {
+      return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+    }
+    if (s.isDirectory()) return { kind: 'dir', real };
+    if (!s.isFile()) return { kind: 'special', what: specialKind(s) };
+    return { kind: 'file', real, size: s.size };
+  }
+
+  isFile(abs: string): boolean {
+    return this.stat(abs).kind === 'file';
+  }
+
+  isDir(abs: string): boolean {
+    return this.stat(abs).kind === 'dir';
+  }
+
+  /** A regular file of the roots, as text (UTF-8, invalid bytes replaced), or why it is not read. */
+  readText(abs: string, limit = LIMITS.fileBytes): { text: string; real: string } | Refusal {
+    const s = this.stat(abs);
+    if (s.kind !== 'file') return s.kind === 'dir' ? { kind: 'special', what: 'a directory' } : s;
+    return readRegular(s.real, s.size, limit);
+  }
+
+  /** The first bytes of a regular file of the roots (for sniffing a file too large to read whole). */
+  readHead(abs: string, bytes: number): string | undefined {
+    const s = this.stat(abs);
+    if (s.kind !== 'file') return undefined;
+    const r = readRegular(s.real, Math.min(s.size, bytes), bytes, true);
+    return 'text' in r ? r.text : undefined;
+  }
+
+  /** The entries of a directory of the roots. */
+  list(abs: string): Dirent[] | Refusal {
+    const s = this.stat(abs);
+    if (s.kind !== 'dir') return s.kind === 'file' ? { kind: 'special', what: 'a file' } : s;
+    try {
+      return fs.readdirSync(s.real, { withFileTypes: true });
+    } catch (e) {
+      return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+    }
+  }
+
+  /**
+   * The `.gitignore` of a directory of the roots or of one of the directories from the working
+   * directory down to a root (git applies those too). It must be a regular file in that directory.
+   */
+  readIgnoreFile(dir: string): string | undefined {
+    const file = path.join(dir, '.gitignore');
+    const real = this.realpath(file);
+    if (typeof real !== 'string') return undefined;
+    const allowed = this.inside(real) || this.ignoreDirs.some((d) => path.dirname(real) === d);
+    if (!allowed) return undefined;
+    let s: fs.Stats;
+    try {
+      s = fs.statSync(real);
+    } catch {
+      return undefined;
+    }
+    if (!s.isFile()) return undefined;
+    const r = readRegular(real, s.size, LIMITS.ignoreFileBytes);
+    return 'text' in r ? r.text : undefined;
+  }
+}
+
+function specialKind(s: fs.Stats): string {
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a file already known to be a regular file. Opened non-blocking and without following a
+ * link (so a FIFO or link swapped in since the check cannot block or redirect the read), checked
+ * again on the open descriptor, and never read past the limit, whatever the size says.
+ */
+function readRegular(real: string, size: number, limit: number, head = false): { text: string; real: string } | Refusal {
+  if (size > limit && !head) return { kind: 'too-large', size, limit };
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+  try {
+    const s = fs.fstatSync(fd);
+    if (!s.isFile()) return { kind: 'special', what: specialKind(s) };
+    if (s.size > limit && !head) return { kind: 'too-large', size: s.size, limit };
+    const buffer = Buffer.allocUnsafe(Math.min(s.size, limit) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > limit) {
+      if (!head) return { kind: 'too-large', size: length, limit };
+      length = limit;
+    }
+    return { text: buffer.toString('utf8', 0, length), real };
+  } catch (e) {
+    return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** "is a FIFO", "is outside the audited directory"… completing "<file> …" in a message. */
+export function describeRefusal(r: Refusal): string {
+  switch (r.kind) {
+    case 'missing':
+      return 'does not exist';
+    case 'outside':
+      return 'is outside the audited directory';
+    case 'special':
+      return `is ${r.what}, not a regular file`;
+    case 'too-large':
+      return `is ${megabytes(r.size)}, over the ${megabytes(r.limit)} limit for one file`;
+    case 'unreadable':
+      return `cannot be read (${r.code})`;
+  }
+}
+
+function megabytes(n: number): string {
+  const mib = n / (1024 * 1024);
+  return `${mib >= 10 || Number.isInteger(mib) ? Math.round(mib) : mib.toFixed(1)} MiB`;
+}
+
+export function isRefusal(x: unknown): x is Refusal {
+  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable'].includes((x as Refusal).kind);
+}
