@@ -8,8 +8,7 @@ import { discover, UsageError } from './discover.js';
 import { FileAccess } from './files.js';
 import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
-import { loadEnvFiles, SECRET_KEY_NAME } from './env/load.js';
-import { clearSecrets, redact, registerSecrets } from './redact.js';
+import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Rule } from './types.js';
@@ -52,8 +51,6 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     env,
     django: loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics, access }),
   };
-  clearSecrets();
-  registerSecrets(secretValues(model));
   const failures: string[] = [];
   const findings = runRules(model, options.rules ?? RULES, failures);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
@@ -68,9 +65,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   ])];
   return {
     findings,
-    // Errors and notes met before the credentials were known are redacted again.
-    errors: diagnostics.errors.map((e) => ({ ...e, message: redact(e.message) })).sort(byPosition),
-    notes: diagnostics.notes.map((n) => ({ ...n, message: redact(n.message) })).sort(byPosition),
+    errors: [...diagnostics.errors].sort(byPosition),
+    notes: [...diagnostics.notes].sort(byPosition),
     files,
     failures,
     model,
@@ -88,16 +84,6 @@ function ignoreDirsBetween(cwd: string, roots: string[]): string[] {
     }
   }
   return [...out];
-}
-
-/** Credential values of the model: env entries with secret-looking names, Django's SECRET_KEY. */
-function secretValues(model: Deployment): string[] {
-  const out: string[] = [];
-  for (const env of model.env) for (const e of env.entries) if (SECRET_KEY_NAME.test(e.key)) out.push(e.value);
-  for (const app of model.django) {
-    for (const [name, b] of app.settings) if (SECRET_KEY_NAME.test(name) && b.val.k === 'str') out.push(b.val.v);
-  }
-  return out;
 }
 
 function realpath(p: string): string {

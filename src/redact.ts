@@ -1,31 +1,128 @@
 /**
- * Credentials never reach the output, in any format: every message passes through here.
- * `scheme://user:secret@host` keeps the user and hides the secret; `secret=`, `password=`,
- * `token=`, `api_key=` style parameters keep their name and hide the value. Values the model
- * knows to be credentials (env keys named *SECRET*, *PASSWORD*, *TOKEN*…, Django's SECRET_KEY)
- * are registered for the run and hidden wherever they appear.
+ * Credentials never reach the output, in any format. Two mechanisms, both by structure, never by
+ * matching values against the whole text (which would hide the tool's own words, or ordinary text
+ * that happens to equal a secret, and so point at the secret):
+ *
+ * - `redact()` runs over every message and hides what is a credential by its shape: the password
+ *   of a URL's userinfo (`scheme://user:****@host`, also `://:pass@` and passwords holding `@`),
+ *   a token used as the user name (`https://****@github.com`), the values of secret-named query
+ *   parameters (`?access_token=****`), and the body of a PEM private key. One forward pass, linear
+ *   in the message. The tool writes none of these shapes itself.
+ * - Values the model knows are credentials (env variables named like secrets, Django's
+ *   SECRET_KEY) carry that knowledge with them (`EnvUse.secret` in the Python evaluator), and a
+ *   rule that quotes such a value, or one computed from it, shows `****` in its place (`pyRepr`,
+ *   `maskSecrets`). Env parse errors quote no value at all.
  */
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@"']+):([^\s@/"']+)@/gi;
-const SECRET_PARAM = /\b((?:api_?)?(?:secret|password|passwd|pwd|token|key|signature|sig)=)[^\s&"';]+/gi;
-
 export const REDACTED = '****';
 
-let known: string[] = [];
+/** Key names whose values are credentials: never printed. */
+export const SECRET_KEY_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL|AUTH_KEY|SIGNING_KEY/i;
 
-/** Credential values found in the audited files; hidden in every message of the run. */
-export function registerSecrets(values: Iterable<string>): void {
-  const set = new Set(known);
-  // Short values ("1", "on") would hide ordinary words: only values long enough to be a secret.
-  for (const v of values) if (v.length >= 6) set.add(v);
-  known = [...set].sort((a, b) => b.length - a.length);
+/** Query parameter names that carry credentials (OAuth, JWT, presigned URLs, SAS, API keys). */
+const SECRET_PARAM_NAME =
+  /^(?:.*[_.-])?(?:token|secret|password|passwd|pwd|pass|key|apikey|api_key|auth|jwt|signature|sig|credential|credentials|session|sessionid|sid|code_verifier|private)$/i;
+
+/** The characters that end a URL in running text. */
+function endsUrl(c: number): boolean {
+  return c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x60 || c === 0x3c || c === 0x3e || c === 0x7f;
 }
 
-export function clearSecrets(): void {
-  known = [];
+function isSchemeChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 }
 
 export function redact(text: string): string {
-  let out = text.replace(USERINFO, `$1$2:${REDACTED}@`).replace(SECRET_PARAM, `$1${REDACTED}`);
-  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  if (!text.includes('://') && !text.includes('-----BEGIN')) return text;
+  return redactPem(redactUrls(text));
+}
+
+function redactUrls(text: string): string {
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (let at = text.indexOf('://', from); at >= 0; at = text.indexOf('://', from)) {
+    // A scheme right before `://`.
+    let s = at;
+    while (s > 0 && at - s < 32 && isSchemeChar(text.charCodeAt(s - 1))) s--;
+    if (s === at) {
+      from = at + 3;
+      continue;
+    }
+    const authStart = at + 3;
+    // One scan of the URL: it runs to white space or a quote, its authority to the first `/`, `?`
+    // or `#`, its query from the `?` to the `#`. Every search stays inside the URL (linear).
+    let end = authStart;
+    let authEnd = -1;
+    let lastAt = -1;
+    let colon = -1;
+    let query = -1;
+    let fragment = -1;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (endsUrl(c)) break;
+      if (authEnd < 0) {
+        if (c === 0x2f || c === 0x3f || c === 0x23) authEnd = end;
+        else if (c === 0x40) lastAt = end;
+        else if (c === 0x3a && colon < 0) colon = end;
+      }
+      if (c === 0x3f && query < 0 && fragment < 0) query = end;
+      if (c === 0x23 && fragment < 0) fragment = end;
+    }
+    if (authEnd < 0) authEnd = end;
+    const pieces: [number, number][] = [];
+    if (lastAt >= 0) {
+      if (colon >= 0 && colon < lastAt) pieces.push([colon + 1, lastAt]);
+      else if (lastAt - authStart >= 16) pieces.push([authStart, lastAt]); // a token as the user name
+    }
+    if (query >= 0) {
+      const stop = fragment > query ? fragment : end;
+      let p = query + 1;
+      while (p < stop) {
+        let amp = p;
+        let eq = -1;
+        for (; amp < stop; amp++) {
+          const c = text.charCodeAt(amp);
+          if (c === 0x26 || c === 0x3b) break;
+          if (c === 0x3d && eq < 0) eq = amp;
+        }
+        if (eq > p && amp > eq + 1 && SECRET_PARAM_NAME.test(text.slice(p, eq))) pieces.push([eq + 1, amp]);
+        p = amp + 1;
+      }
+    }
+    for (const [a, b] of pieces) {
+      if (b <= a) continue;
+      out += text.slice(copied, a) + REDACTED;
+      copied = b;
+    }
+    from = Math.max(end, authStart);
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function redactPem(text: string): string {
+  if (!text.includes('-----BEGIN')) return text;
+  let out = '';
+  let copied = 0;
+  for (let at = text.indexOf('-----BEGIN', 0); at >= 0; at = text.indexOf('-----BEGIN', copied)) {
+    const headEnd = text.indexOf('-----', at + 10);
+    if (headEnd < 0) break;
+    const bodyStart = headEnd + 5;
+    const endAt = text.indexOf('-----END', bodyStart);
+    const bodyEnd = endAt < 0 ? text.length : endAt;
+    out += text.slice(copied, bodyStart) + (bodyEnd > bodyStart ? REDACTED : '');
+    copied = bodyEnd;
+    if (endAt < 0) break;
+    copied = Math.max(copied, endAt + 8);
+    out += text.slice(bodyEnd, copied);
+  }
+  return out + text.slice(copied);
+}
+
+/** `text` with every occurrence of each known secret value replaced (for a value computed from them). */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...new Set(secrets)].sort((a, b) => b.length - a.length)) {
+    if (s && out.includes(s)) out = out.split(s).join(REDACTED);
+  }
   return out;
 }

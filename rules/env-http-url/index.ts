@@ -1,4 +1,4 @@
-import { SECRET_KEY_NAME } from '../../src/env/load.js';
+import { SECRET_KEY_NAME } from '../../src/redact.js';
 import { HTTP_URL, isPublicHttpUrl, isPublicUrlVariable } from '../../src/urls.js';
 import type { Rule } from '../../src/types.js';
 

@@ -1,6 +1,7 @@
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { HTTP_URL, isPublicHttpUrl, isPublicUrlVariable } from '../../src/urls.js';
-import type { Val } from '../../src/python/values.js';
+import { secretsOf, type Val } from '../../src/python/values.js';
+import { maskSecrets } from '../../src/redact.js';
 import type { Rule } from '../../src/types.js';
 import type { Span } from '../../src/source.js';
 
@@ -35,7 +36,7 @@ export const rule: Rule = {
             about: aboutOf(app),
             related,
             message:
-              `${name} contains ${m}${fromEnv ? ` (${origin})` : ''}: ` +
+              `${name} contains ${maskSecrets(m, secretsOf(s.val))}${fromEnv ? ` (${origin})` : ''}: ` +
               (name === 'CSRF_TRUSTED_ORIGINS'
                 ? 'on Django 4.0 and later an http:// origin is trusted for unsafe requests, so a page served over plain http (which anyone on the network can alter) can post to the site; ' +
                   'on Django 3.2 and earlier the entries are host names, and one with a scheme matches nothing. Use https:// (4.0+) or the bare host name (3.2).'

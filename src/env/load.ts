@@ -45,5 +45,3 @@ export function envFileFrom(file: SourceFile, diagnostics?: Diagnostics): EnvFil
   return { file, template: isTemplateEnvFile(path.basename(file.path)), entries, byKey };
 }
 
-/** Key names whose values are credentials: never printed. */
-export const SECRET_KEY_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL/i;

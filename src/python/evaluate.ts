@@ -10,6 +10,7 @@
 import path from 'node:path';
 import type { SourceFile, Span } from '../source.js';
 import { parsePython, type SyntaxNode, type Tree } from './parse.js';
+import { SECRET_KEY_NAME } from '../redact.js';
 import {
   bool, mergeEnv, NONE, num, obj, pyEquals, str, truthy, unknown, withEnv,
   type EnvUse, type Val,
@@ -272,7 +273,10 @@ class Evaluator {
 
   private bind(target: SyntaxNode, value: Val, stmt: SyntaxNode, valueNode: SyntaxNode, ns: Namespace): void {
     if (target.name === 'VariableName') {
-      ns.set(this.text(target), {
+      const name = this.text(target);
+      // `SECRET_KEY = "…"`: the value is a credential wherever it goes (redact.ts).
+      if (value.k === 'str' && SECRET_KEY_NAME.test(name)) value = withEnv(value, [{ name, call: this.span(target), secret: value.v }]);
+      ns.set(name, {
         val: value,
         assign: { file: this.file, stmt: this.span(stmt), target: this.span(target), value: this.span(valueNode) },
       });
@@ -882,13 +886,16 @@ class Evaluator {
       const target = this.host.env.get(found.value.slice(1));
       found = target ? { value: target.value, entry: target.entry ?? found.entry } : undefined;
     }
+    const secret = SECRET_KEY_NAME.test(name);
     if (!found) {
       if (fallback === undefined) return unknown(`${name} is not set in any env file of the project`, [{ name, call }]);
       const use: EnvUse = { name, defaulted: true, call };
+      if (secret && fallback.k === 'str') use.secret = fallback.v;
       if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, fallback), [use]);
       return withEnv(fallback, [use]);
     }
     const use: EnvUse = { name, entry: found.entry, call };
+    if (secret) use.secret = found.value;
     const raw = str(found.value);
     if (how.kind === 'environ') return withEnv(environCast(how.cast, found.value), [use]);
     if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, raw), [use]);

@@ -5,6 +5,7 @@
 import type { Span } from '../source.js';
 import type { EnvEntry } from '../env/parse.js';
 import type { SourceFile } from '../source.js';
+import { maskSecrets } from '../redact.js';
 
 /** An environment variable a value was read from: the env file line, or the default used because no env file sets it. */
 export interface EnvUse {
@@ -15,6 +16,11 @@ export interface EnvUse {
   defaulted?: boolean;
   /** The call that read it (`env.bool("X", default=False)`). */
   call: Span;
+  /**
+   * The variable (or setting, for `SECRET_KEY = "…"`) is a credential, and this is its value: a
+   * value computed from it is shown with `****` in its place (see redact.ts).
+   */
+  secret?: string;
 }
 
 export type PyVal =
@@ -115,8 +121,27 @@ export function pyEquals(a: Val, b: Val): boolean | undefined {
   return undefined;
 }
 
-/** The value as Python's repr would show it (for messages); strings keep their quotes. */
+/** The value as Python's repr would show it (for messages); strings keep their quotes; credentials it holds are masked. */
 export function pyRepr(v: Val): string {
+  const secrets = secretsOf(v);
+  const text = reprOf(v);
+  return secrets.length ? maskSecrets(text, secrets) : text;
+}
+
+/** The credential values a value was computed from (its own and its items'). */
+export function secretsOf(v: Val): string[] {
+  const out: string[] = [];
+  const walk = (x: Val, depth: number) => {
+    for (const u of x.env ?? []) if (u.secret !== undefined) out.push(u.secret);
+    if (depth > 50) return;
+    if (x.k === 'list' || x.k === 'tuple' || x.k === 'set') for (const i of x.items) walk(i, depth + 1);
+    else if (x.k === 'dict') for (const i of [...x.keys, ...x.values]) walk(i, depth + 1);
+  };
+  walk(v, 0);
+  return out;
+}
+
+function reprOf(v: Val): string {
   switch (v.k) {
     case 'str':
       return JSON.stringify(v.v).replace(/^"|"$/g, "'").replace(/\\"/g, '"');
@@ -127,13 +152,13 @@ export function pyRepr(v: Val): string {
     case 'none':
       return 'None';
     case 'list':
-      return `[${v.items.map(pyRepr).join(', ')}]`;
+      return `[${v.items.map(reprOf).join(', ')}]`;
     case 'tuple':
-      return `(${v.items.map(pyRepr).join(', ')}${v.items.length === 1 ? ',' : ''})`;
+      return `(${v.items.map(reprOf).join(', ')}${v.items.length === 1 ? ',' : ''})`;
     case 'set':
-      return `{${v.items.map(pyRepr).join(', ')}}`;
+      return `{${v.items.map(reprOf).join(', ')}}`;
     case 'dict':
-      return `{${v.keys.map((k, i) => `${pyRepr(k)}: ${pyRepr(v.values[i]!)}`).join(', ')}}`;
+      return `{${v.keys.map((k, i) => `${reprOf(k)}: ${reprOf(v.values[i]!)}`).join(', ')}}`;
     case 'path':
       return `Path(${JSON.stringify(v.v)})`;
     case 'obj':
@@ -145,8 +170,15 @@ export function pyRepr(v: Val): string {
 
 /** The env uses of several values, without repeats. */
 export function mergeEnv(...vals: (Val | undefined)[]): EnvUse[] | undefined {
+  const seen = new Set<EnvUse>();
   const out: EnvUse[] = [];
-  for (const v of vals) for (const u of v?.env ?? []) if (!out.includes(u)) out.push(u);
+  for (const v of vals) {
+    for (const u of v?.env ?? []) {
+      if (seen.has(u)) continue;
+      seen.add(u);
+      out.push(u);
+    }
+  }
   return out.length ? out : undefined;
 }
 
