@@ -20,8 +20,8 @@ export const LIMITS = {
   pythonFileBytes: 1024 * 1024,
   /** A `.gitignore`. */
   ignoreFileBytes: 1024 * 1024,
-  /** Directives of one nginx configuration after its includes are expanded. */
-  expandedDirectives: 2_000_000,
+  /** Directives of all nginx configurations after their includes are expanded (about 1 GB of model). */
+  expandedDirectives: 1_000_000,
   /** Files included into each other (a includes b includes c …). */
   includeDepth: 100,
   /** Blocks nested in one nginx configuration (also across included files). */
@@ -87,8 +87,19 @@ export class FileAccess {
     return r;
   }
 
-  /** What is at a path, without reading it: a file or directory inside the roots, or a Refusal. */
+  private readonly stats = new Map<string, Stat>();
+
+  /** What is at a path, without reading it: a file or directory inside the roots, or a Refusal (memoized: the tree does not change during a run). */
   stat(abs: string): Stat {
+    let s = this.stats.get(abs);
+    if (!s) {
+      s = this.statUncached(abs);
+      this.stats.set(abs, s);
+    }
+    return s;
+  }
+
+  private statUncached(abs: string): Stat {
     const real = this.realpath(abs);
     if (typeof real !== 'string') return real;
     if (!this.inside(real)) return { kind: 'outside' };

@@ -20,6 +20,10 @@ export class SourceFile {
     readonly builtIn = false,
   ) {}
 
+  /**
+   * Line and column as editors count them: a line ends at `\n`, `\r\n` or a lone `\r` (old Mac
+   * files), and a UTF-8 byte order mark, which editors do not show, takes no column.
+   */
   position(offset: number): Position {
     const starts = (this.lineStarts ??= computeLineStarts(this.text));
     let lo = 0;
@@ -29,13 +33,21 @@ export class SourceFile {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+    const bom = lo === 0 && offset > 0 && this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    return { line: lo + 1, column: offset - starts[lo]! + 1 - bom };
   }
 }
 
 function computeLineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  if (!text.includes('\r')) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    return starts;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
   return starts;
 }
 

@@ -264,18 +264,28 @@ function describeOurs(parsed: ParsedNginxFile): string {
   return e ? `${e.message} (line ${e.line}, column ${e.column})` : 'no error';
 }
 
+/**
+ * The line of our error as nginx counts lines: by LF only. We report lines as editors show them,
+ * where a lone CR also ends a line (SourceFile.position); nginx's count is the one to compare.
+ */
+function nginxLine(e: NonNullable<ParsedNginxFile['error']>): number {
+  let line = 1;
+  for (let i = e.file.text.indexOf('\n'); i !== -1 && i < e.offset; i = e.file.text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 function compare(confPath: string, nginx: NginxVerdict, ours: ParsedNginxFile): Outcome {
   const theirs = nginx.kind === 'ok' ? 'OK' : `${nginx.message} (line ${nginx.line ?? '?'})`;
   const problem = `nginx: ${theirs}; we: ${describeOurs(ours)}`;
   if (nginx.kind === 'ok') return { kind: 'ok', problem: ours.error ? problem : undefined };
   const here = nginx.file === confPath && nginx.line !== undefined;
   if (nginx.kind === 'syntax' && here) {
-    const same = ours.error !== undefined && ours.error.message === nginx.message && ours.error.line === nginx.line;
+    const same = ours.error !== undefined && ours.error.message === nginx.message && nginxLine(ours.error) === nginx.line;
     return same ? { kind: 'syntax' } : { kind: 'syntax', problem };
   }
   // nginx tokenized everything up to its error without a syntax error, so ours cannot come earlier.
   if (here && ours.error) {
-    return { kind: 'semantic', lineChecked: true, problem: ours.error.line < nginx.line! ? problem : undefined };
+    return { kind: 'semantic', lineChecked: true, problem: nginxLine(ours.error) < nginx.line! ? problem : undefined };
   }
   return { kind: 'semantic' };
 }

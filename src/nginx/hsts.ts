@@ -41,6 +41,24 @@ export function hstsIn(scope: Scope): HeaderEntry | undefined {
 
 const coverageCache = new WeakMap<Deployment, ServerHsts[]>();
 
+const drops = new WeakMap<Scope, { level: Scope; outer: HeaderEntry } | null>();
+
+/**
+ * The innermost level, from this scope up, whose parent still had the header: that level dropped
+ * it. Memoized per scope, so that every scope of a deep nesting costs one step.
+ */
+function firstDrop(scope: Scope): { level: Scope; outer: HeaderEntry } | undefined {
+  const hit = drops.get(scope);
+  if (hit !== undefined) return hit ?? undefined;
+  let found: { level: Scope; outer: HeaderEntry } | undefined;
+  if (scope.parent) {
+    const outer = hstsIn(scope.parent);
+    found = outer ? { level: scope, outer } : firstDrop(scope.parent);
+  }
+  drops.set(scope, found ?? null);
+  return found;
+}
+
 /** TLS servers whose picture is complete, with the scopes that lack HSTS (computed once per model). */
 export function hstsCoverage(model: Deployment): ServerHsts[] {
   const cached = coverageCache.get(model);
@@ -55,18 +73,15 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
       // `return 444` closes the connection without a response.
       const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.args[0]?.value === '444'));
       const covered = scopes.filter((s) => hstsIn(s));
+      const isCovered = new Set(covered);
       const gaps: HstsGap[] = [];
       for (const scope of scopes) {
-        if (covered.includes(scope)) continue;
+        if (isCovered.has(scope)) continue;
         const gap: HstsGap = { server, scope };
-        // Walk up to the level whose parent still had the header: that level dropped it.
-        for (let level: Scope | undefined = scope; level?.parent; level = level.parent) {
-          const outer = hstsIn(level.parent);
-          if (outer) {
-            gap.dropped = outer;
-            gap.droppedAt = addHeadersInForce(level).from ?? level;
-            break;
-          }
+        const drop = firstDrop(scope);
+        if (drop) {
+          gap.dropped = drop.outer;
+          gap.droppedAt = addHeadersInForce(drop.level).from ?? drop.level;
         }
         gaps.push(gap);
       }

@@ -113,9 +113,12 @@ export class IncludeExpander {
       const s = state.get(target);
       if (s === 'open') {
         let set = this.cycles.get(d);
+        const first = !set;
         if (!set) this.cycles.set(d, (set = new Set()));
         if (!set.has(target)) {
           set.add(target);
+          // One error an include: a glob such as `*.conf` can close several cycles at once.
+          if (!first) continue;
           const names = [...stack.slice(depthOf.get(target)!).map((f) => f.real), target].map((p) => path.basename(p));
           const chain = (names.length > 9 ? [...names.slice(0, 4), '…', ...names.slice(-4)] : names).join(' -> ');
           this.host.error(d, `include cycle: ${chain} (nginx -t crashes on it)`);
@@ -219,6 +222,10 @@ export class IncludeExpander {
       return;
     }
     for (const file of resolved.files) {
+      if (!this.spend(1, d)) {
+        out.push({ d, via, unresolved: true });
+        return;
+      }
       const stat = this.host.access.stat(file);
       if (stat.kind === 'dir') {
         this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);

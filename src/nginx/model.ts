@@ -35,6 +35,8 @@ export interface Scope {
   handler?: Handler;
   /** `own` by directive name, built on first use. */
   byName?: Map<string, ExpandedNode[]>;
+  /** inheritedDirective/inheritedArray answers for this scope, computed once (they walk the enclosing levels). */
+  inherited?: Map<string, ExpandedNode | InheritedArray | undefined>;
 }
 
 /** `proxy_pass` and friends, `return`, or files from `root`/`alias` (the default). */
@@ -402,11 +404,14 @@ function tlsNameIndex(config: NginxConfig) {
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */
 export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
-  for (const s of chainOf(scope)) {
-    const own = ownDirectives(s, name);
-    if (own.length) return own[own.length - 1];
-  }
-  return undefined;
+  const memo = (scope.inherited ??= new Map());
+  const key = 'd:' + name;
+  if (memo.has(key)) return memo.get(key) as ExpandedNode | undefined;
+  const own = ownDirectives(scope, name);
+  // Memoized per level, so that a question asked at every level of a deep nesting costs one step a level.
+  const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
+  memo.set(key, found);
+  return found;
 }
 
 export interface InheritedArray {
@@ -422,6 +427,17 @@ export interface InheritedArray {
  * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
  */
 export function inheritedArray(scope: Scope, name: string): InheritedArray {
+  const memo = (scope.inherited ??= new Map());
+  const key = 'a:' + name;
+  let found = memo.get(key) as InheritedArray | undefined;
+  if (!found) {
+    found = computeInheritedArray(scope, name);
+    memo.set(key, found);
+  }
+  return found;
+}
+
+function computeInheritedArray(scope: Scope, name: string): InheritedArray {
   const own = ownDirectives(scope, name);
   const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.args[0]?.value : undefined;
   if (mode === 'off') return { nodes: own, from: own.length ? scope : undefined };
