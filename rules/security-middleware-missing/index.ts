@@ -1,6 +1,7 @@
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 import { fileHead } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
+import { historyOf } from '../../src/python/evaluate.js';
 import type { Rule } from '../../src/types.js';
 
 /** Settings that only SecurityMiddleware reads (django/middleware/security.py). */
@@ -19,7 +20,7 @@ export const rule: Rule = {
       if (!active.length) continue;
       const middleware = setting(app, 'MIDDLEWARE');
       // Point at the statement that removes the middleware, or else at the list's definition.
-      const steps = [...(middleware.binding?.history ?? []), ...(middleware.binding?.assign ? [middleware.binding.assign] : [])];
+      const steps = middleware.binding ? [...historyOf(middleware.binding), ...(middleware.binding.assign ? [middleware.binding.assign] : [])] : [];
       const removal = steps.find((a) => /\.remove\s*\(/.test(a.file.text.slice(a.stmt.start, a.stmt.end)) && a.file.text.slice(a.stmt.start, a.stmt.end).includes('SecurityMiddleware'));
       const span = (removal ?? steps[0])?.target ?? fileHead(app.file);
       const effects = [

@@ -12,7 +12,7 @@ import type { SourceFile, Span } from '../source.js';
 import { parsePython, type SyntaxNode, type Tree } from './parse.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import {
-  bool, mergeEnv, NONE, num, obj, pyEquals, str, truthy, unknown, withEnv,
+  appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, str, truthy, unknown, withEnv, withKey,
   type EnvUse, type Val,
 } from './values.js';
 
@@ -30,8 +30,15 @@ export interface Assignment {
 export interface Binding {
   val: Val;
   assign?: Assignment;
-  /** Earlier assignments this one builds on (`+=`, `.append`), oldest first. */
-  history?: Assignment[];
+  /** The binding this one builds on (`+=`, `.append`): see historyOf(). A link, not a copied list, so that N appends cost N. */
+  previous?: Binding;
+}
+
+/** The earlier assignments a binding builds on (`+=`, `.append`), oldest first. */
+export function historyOf(b: Binding): Assignment[] {
+  const out: Assignment[] = [];
+  for (let p = b.previous; p; p = p.previous) if (p.assign) out.push(p.assign);
+  return out.reverse();
 }
 
 export type Namespace = Map<string, Binding>;
@@ -96,6 +103,12 @@ class Evaluator {
     return this.file.text.slice(n.from, n.to);
   }
 
+  /** The start of a node's text, for a reason or a label: at most 60 characters, whatever the node's size. */
+  private quote(n: SyntaxNode): string {
+    const end = Math.min(n.to, n.from + 60);
+    return this.file.text.slice(n.from, end) + (end < n.to ? '…' : '');
+  }
+
   private span(n: SyntaxNode): Span {
     return { file: this.file, start: n.from, end: n.to };
   }
@@ -116,7 +129,7 @@ class Evaluator {
     const why = 'the statement that sets it does not parse';
     if (n.name === 'AssignStatement') {
       for (let c = n.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) {
-        if (c.name === 'VariableName') ns.set(this.text(c), { val: unknown(why), assign: { file: this.file, stmt: this.span(n), target: this.span(c), value: this.span(n) } });
+        if (c.name === 'VariableName') ns.set(this.quote(c), { val: unknown(why), assign: { file: this.file, stmt: this.span(n), target: this.span(c), value: this.span(n) } });
         else {
           const root = rootName(c, this.file.text);
           const existing = root ? ns.get(root) : undefined;
@@ -168,7 +181,7 @@ class Evaluator {
         if (body) this.block(body, inLoop);
         for (const [name, b] of inLoop) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
         const target = n.getChild('VariableName');
-        if (target) ns.set(this.text(target), { val: unknown('a loop variable') });
+        if (target) ns.set(this.quote(target), { val: unknown('a loop variable') });
         return;
       }
       case 'Body':
@@ -298,27 +311,18 @@ class Evaluator {
       const keyNode = subscriptIndex(target);
       const key = keyNode ? this.expr(keyNode, ns) : unknown('no key');
       if (key.k === 'str' && target.firstChild?.name === 'VariableName') {
-        const keys = [...existing.val.keys];
-        const values = [...existing.val.values];
-        const at = keys.findIndex((k) => k.k === 'str' && k.v === key.v);
-        if (at >= 0) values[at] = value;
-        else {
-          keys.push(key);
-          values.push(value);
-        }
-        ns.set(root, this.modified(existing, { k: 'dict', keys, values }, stmt, target, valueNode));
+        ns.set(root, this.modified(existing, withKey(existing.val, key, value), stmt, target, valueNode));
         return;
       }
     }
-    if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.text(stmt).slice(0, 60)}`) });
+    if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.quote(stmt)}`) });
   }
 
   private modified(existing: Binding, val: Val, stmt: SyntaxNode, target: SyntaxNode, valueNode: SyntaxNode): Binding {
-    const history = [...(existing.history ?? []), ...(existing.assign ? [existing.assign] : [])];
     return {
       val,
       assign: { file: this.file, stmt: this.span(stmt), target: this.span(target), value: this.span(valueNode) },
-      history,
+      previous: existing,
     };
   }
 
@@ -335,7 +339,7 @@ class Evaluator {
     const name = this.text(target);
     const existing = ns.get(name) ?? { val: unknown(`${name} is not defined before this`) };
     const right = this.expr(valueNode, ns);
-    const result = this.text(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
+    const result = this.quote(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.quote(op)} …`);
     ns.set(name, this.modified(existing, result, n, target, valueNode));
   }
 
@@ -348,28 +352,33 @@ class Evaluator {
       const method = callee.getChild('PropertyName');
       const existing = ns.get(name);
       if (method && existing && (existing.val.k === 'list' || existing.val.k === 'tuple')) {
+        const list = existing.val;
         const args = this.args(call, ns);
-        const items = [...existing.val.items];
         const m = this.text(method);
-        let changed = true;
         const a0 = args.positional[0];
-        if (m === 'append' && a0) items.push(a0);
+        let next: Val | undefined;
+        if (m === 'append' && a0) next = appended(list, [a0]);
         else if (m === 'extend' && a0) {
-          if (a0.k === 'list' || a0.k === 'tuple') items.push(...a0.items);
+          if (a0.k === 'list' || a0.k === 'tuple') next = appended(list, a0.items);
           else {
             ns.set(name, this.modified(existing, unknown(`${name} is extended with a value that is not known`), n, callee.firstChild, call));
             return;
           }
         } else if (m === 'insert' && args.positional[1]) {
+          // O(len) like Python's own insert.
+          const items = list.items.slice();
           const at = a0?.k === 'num' ? a0.v : 0;
           items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, args.positional[1]);
+          next = { k: list.k, items };
         } else if (m === 'remove' && a0) {
+          const items = list.items.slice();
           const i = items.findIndex((x) => pyEquals(x, a0) === true);
           if (i >= 0) items.splice(i, 1);
-        } else changed = false;
-        if (changed) {
+          next = { k: list.k, items };
+        }
+        if (next) {
           const argNode = call.getChild('ArgList') ?? call;
-          ns.set(name, this.modified(existing, { k: existing.val.k, items }, n, callee.firstChild, argNode));
+          ns.set(name, this.modified(existing, next, n, callee.firstChild, argNode));
           return;
         }
       }
@@ -417,7 +426,7 @@ class Evaluator {
     }
     const names = new Set<string>();
     for (const f of forks) for (const name of f.keys()) names.add(name);
-    const cond = this.text(n).split('\n')[0]!.replace(/:\s*$/, '');
+    const cond = this.quote(n).split('\n')[0]!.replace(/:\s*$/, '');
     for (const name of names) {
       const bindings = forks.map((f) => f.get(name));
       const first = bindings[0];
@@ -522,11 +531,11 @@ class Evaluator {
         const v = this.exprInner(operand, ns);
         if (op.name === 'not') {
           const t = truthy(v);
-          return t === undefined ? unknown(`not ${this.text(operand)}`, v.env) : withEnv(bool(!t), v.env);
+          return t === undefined ? unknown(`not ${this.quote(operand)}`, v.env) : withEnv(bool(!t), v.env);
         }
         if (this.text(op) === '-' && v.k === 'num') return withEnv(num(-v.v), v.env);
         if (this.text(op) === '+' && v.k === 'num') return v;
-        return unknown(this.text(n), v.env);
+        return unknown(this.quote(n), v.env);
       }
       case 'BinaryExpression':
         return this.binary(n, ns);
@@ -543,7 +552,7 @@ class Evaluator {
         const va = this.exprInner(a, ns);
         const vb = this.exprInner(b, ns);
         if (pyEquals(va, vb) === true) return withEnv(va, mergeEnv(c, vb));
-        return unknown(`depends on \`${this.text(cond)}\``, mergeEnv(c, va, vb));
+        return unknown(`depends on \`${this.quote(cond)}\``, mergeEnv(c, va, vb));
       }
       case 'MemberExpression':
         return this.member(n, ns);
@@ -552,7 +561,7 @@ class Evaluator {
       case 'CallExpression':
         return this.call(n, ns);
       default:
-        return unknown(`\`${this.text(n).slice(0, 40)}\` is not evaluated`);
+        return unknown(`\`${this.quote(n)}\` is not evaluated`);
     }
   }
 
@@ -573,7 +582,7 @@ class Evaluator {
       const v = this.exprInner(inner, ns);
       env = mergeEnv({ k: 'none', env }, v);
       const s = v.k === 'str' || v.k === 'path' ? v.v : v.k === 'num' ? String(v.v) : v.k === 'bool' ? (v.v ? 'True' : 'False') : undefined;
-      if (s === undefined) return unknown(`the f-string part {${this.text(inner)}} is not known`, env);
+      if (s === undefined) return unknown(`the f-string part {${this.quote(inner)}} is not known`, env);
       out += s;
       pos = c.to;
     }
@@ -582,8 +591,7 @@ class Evaluator {
   }
 
   private dict(n: SyntaxNode, ns: Namespace): Val {
-    const keys: Val[] = [];
-    const values: Val[] = [];
+    const dict = new DictBuilder();
     let pendingKey: Val | undefined;
     for (let c = n.firstChild; c; c = c.nextSibling) {
       if (['{', '}', ',', ':', 'Comment'].includes(c.name)) continue;
@@ -593,18 +601,18 @@ class Evaluator {
         if (!next) break;
         const spread = this.exprInner(next, ns);
         if (spread.k !== 'dict') return unknown('a dict built with ** from a value that is not known');
-        spread.keys.forEach((k, i) => setKey(keys, values, k, spread.values[i]!));
+        spread.keys.forEach((k, i) => dict.set(k, spread.values[i]!));
         c = next;
         continue;
       }
       const v = this.exprInner(c, ns);
       if (pendingKey === undefined) pendingKey = v;
       else {
-        setKey(keys, values, pendingKey, v);
+        dict.set(pendingKey, v);
         pendingKey = undefined;
       }
     }
-    return { k: 'dict', keys, values };
+    return { k: 'dict', ...dict.done() };
   }
 
   private binary(n: SyntaxNode, ns: Namespace): Val {
@@ -625,7 +633,7 @@ class Evaluator {
         // `x and False` is falsy whatever x is; `x or True` is truthy.
         if (opText === 'and' && tb === false) return withEnv(b, mergeEnv(a));
         if (opText === 'or' && tb === true) return withEnv(b, mergeEnv(a));
-        return unknown(`depends on \`${this.text(left)}\``, mergeEnv(a, b));
+        return unknown(`depends on \`${this.quote(left)}\``, mergeEnv(a, b));
       }
       if ((opText === 'and') === t) return withEnv(this.exprInner(right, ns), a.env);
       return a;
@@ -638,23 +646,23 @@ class Evaluator {
       case '/':
         if (a.k === 'path' && b.k === 'str') return withEnv({ k: 'path', v: path.join(a.v, b.v) }, env);
         if (a.k === 'num' && b.k === 'num' && b.v !== 0) return withEnv(num(a.v / b.v), env);
-        return unknown(this.text(n), env);
+        return unknown(this.quote(n), env);
       case '*':
         if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v * b.v), env);
-        return unknown(this.text(n), env);
+        return unknown(this.quote(n), env);
       case '-':
         if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v - b.v), env);
-        return unknown(this.text(n), env);
+        return unknown(this.quote(n), env);
       case '==':
       case '!=': {
         const eq = pyEquals(a, b);
-        if (eq === undefined) return unknown(this.text(n), env);
+        if (eq === undefined) return unknown(this.quote(n), env);
         return withEnv(bool(opText === '==' ? eq : !eq), env);
       }
       case 'is':
       case 'is not': {
         const same = a.k === 'none' && b.k === 'none' ? true : a.k === 'bool' && b.k === 'bool' ? a.v === b.v : (a.k === 'none') !== (b.k === 'none') && a.k !== 'unknown' && b.k !== 'unknown' ? false : undefined;
-        if (same === undefined) return unknown(this.text(n), env);
+        if (same === undefined) return unknown(this.quote(n), env);
         return withEnv(bool(opText === 'is' ? same : !same), env);
       }
       case 'in':
@@ -671,12 +679,15 @@ class Evaluator {
             }
             if (e === undefined) found = undefined;
           }
-        } else if (b.k === 'dict') found = b.keys.some((k) => pyEquals(a, k) === true);
-        if (found === undefined) return unknown(this.text(n), env);
+        } else if (b.k === 'dict') {
+          const at = dictFind(b, a);
+          found = at === undefined ? undefined : at >= 0;
+        }
+        if (found === undefined) return unknown(this.quote(n), env);
         return withEnv(bool(opText === 'in' ? found : !found), env);
       }
       default:
-        return unknown(this.text(n), env);
+        return unknown(this.quote(n), env);
     }
   }
 
@@ -685,7 +696,7 @@ class Evaluator {
     if (n.getChild('[')) return this.subscript(n, ns);
     const base = n.firstChild;
     const prop = n.getChild('PropertyName');
-    if (!base || !prop) return unknown(this.text(n));
+    if (!base || !prop) return unknown(this.quote(n));
     const v = this.exprInner(base, ns);
     const name = this.text(prop);
     if (v.k === 'obj') {
@@ -707,26 +718,26 @@ class Evaluator {
   private subscript(n: SyntaxNode, ns: Namespace): Val {
     const base = n.firstChild;
     const index = subscriptIndex(n);
-    if (!base || !index) return unknown(this.text(n));
+    if (!base || !index) return unknown(this.quote(n));
     const v = this.exprInner(base, ns);
     const k = this.exprInner(index, ns);
     if (v.k === 'obj' && v.type === 'os.environ') {
-      if (k.k !== 'str') return unknown(this.text(n), k.env);
+      if (k.k !== 'str') return unknown(this.quote(n), k.env);
       return this.readEnv(k.v, n, { kind: 'os' }, undefined);
     }
     if ((v.k === 'list' || v.k === 'tuple') && k.k === 'num') {
       const i = k.v < 0 ? v.items.length + k.v : k.v;
-      return v.items[i] ?? unknown(`${this.text(n)} is out of range`);
+      return v.items[i] ?? unknown(`${this.quote(n)} is out of range`);
     }
     if (v.k === 'dict' && k.k !== 'unknown') {
-      const i = v.keys.findIndex((x) => pyEquals(x, k) === true);
-      if (i >= 0) return v.values[i]!;
+      const i = dictFind(v, k);
+      if (i !== undefined && i >= 0) return v.values[i]!;
     }
     if (v.k === 'str' && k.k === 'num') {
       const ch = v.v[k.v < 0 ? v.v.length + k.v : k.v];
-      return ch === undefined ? unknown(this.text(n)) : withEnv(str(ch), v.env);
+      return ch === undefined ? unknown(this.quote(n)) : withEnv(str(ch), v.env);
     }
-    return unknown(this.text(n), mergeEnv(v, k));
+    return unknown(this.quote(n), mergeEnv(v, k));
   }
 
   private args(call: SyntaxNode, ns: Namespace): { positional: Val[]; named: Map<string, Val>; nodes: SyntaxNode[] } {
@@ -756,10 +767,10 @@ class Evaluator {
 
   private call(n: SyntaxNode, ns: Namespace): Val {
     const callee = n.firstChild;
-    if (!callee) return unknown(this.text(n));
+    if (!callee) return unknown(this.quote(n));
     const fn = this.exprInner(callee, ns);
     const { positional, named } = this.args(n, ns);
-    const label = this.text(n).slice(0, 60);
+    const label = this.quote(n);
     if (fn.k !== 'obj') return unknown(`${label} is not evaluated`, mergeEnv(fn, ...positional));
     const t = fn.type;
     const self = fn.self;
@@ -849,9 +860,9 @@ class Evaluator {
       }
     }
     if (method === 'get' && self?.k === 'dict' && a0) {
-      const i = self.keys.findIndex((k) => pyEquals(k, a0) === true);
-      if (i >= 0) return self.values[i]!;
-      if (self.keys.every((k) => k.k !== 'unknown')) return positional[1] ?? NONE;
+      const i = dictFind(self, a0);
+      if (i !== undefined && i >= 0) return self.values[i]!;
+      if (i === -1) return positional[1] ?? NONE;
     }
     return unknown(`${label} is not evaluated`, mergeEnv(self, ...positional));
   }
@@ -859,7 +870,7 @@ class Evaluator {
   /** env('X'), env.bool('X', default=…), with the scheme given to environ.Env(X=(bool, …)). */
   private environCall(self: Extract<Val, { k: 'obj' }>, method: string | undefined, positional: Val[], named: Map<string, Val>, n: SyntaxNode): Val {
     const name = positional[0];
-    if (name?.k !== 'str') return unknown(this.text(n));
+    if (name?.k !== 'str') return unknown(this.quote(n));
     const scheme = self.schemes?.get(name.v);
     const explicitCast = method && method !== 'get_value' ? method : named.has('cast') ? castName(named.get('cast')!) : undefined;
     const hasDefault = named.has('default') || positional.length > 1;
@@ -905,14 +916,6 @@ class Evaluator {
 
 const ENVIRON_CASTS = new Set(['str', 'bool', 'int', 'float', 'list', 'tuple', 'dict', 'json', 'url', 'db', 'db_url', 'cache', 'cache_url', 'email', 'email_url', 'search_url', 'path', 'get_value', 'parse_value']);
 
-function setKey(keys: Val[], values: Val[], k: Val, v: Val): void {
-  const at = keys.findIndex((x) => pyEquals(x, k) === true);
-  if (at >= 0) values[at] = v;
-  else {
-    keys.push(k);
-    values.push(v);
-  }
-}
 
 function castName(v: Val): string | undefined {
   if (v.k === 'obj' && v.type.startsWith('builtin:')) return v.type.slice(8);
@@ -1012,8 +1015,8 @@ function add(a: Val, b: Val): Val {
   const env = mergeEnv(a, b);
   if (a.k === 'str' && b.k === 'str') return withEnv(str(a.v + b.v), env);
   if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v + b.v), env);
-  if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return withEnv({ k: a.k, items: [...a.items, ...b.items] }, env);
-  if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return withEnv({ k: 'list', items: [...a.items, ...b.items] }, env); // += extends with any iterable
+  if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return appended(a, b.items, a.k, env);
+  if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return appended(a, b.items, 'list', env); // += extends with any iterable
   return unknown('a sum of values that are not known', env);
 }
 

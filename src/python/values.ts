@@ -184,5 +184,194 @@ export function mergeEnv(...vals: (Val | undefined)[]): EnvUse[] | undefined {
 
 export function withEnv(v: Val, env: EnvUse[] | undefined): Val {
   if (!env?.length) return v;
-  return { ...v, env: mergeEnv(v, { k: 'none', env }) };
+  const merged = mergeEnv(v, { k: 'none', env });
+  if (v instanceof GrowingSeq) return new GrowingSeq(v.k, v, [], merged);
+  if (v instanceof GrowingDict) return new GrowingDict(v, [], merged);
+  return { ...v, env: merged };
+}
+
+// --- containers that grow without copying --------------------------------------------------------
+//
+// Values are immutable (a namespace is forked for the branches of an `if`), so `X.append(v)` makes a
+// new list. Copying the items each time made N appends cost N^2/2 copies; these versions share
+// what came before and put the items together once, on first read. A module doing N appends, N
+// `+=` or N `X["k"] = v` now costs N steps, as it does in Python.
+
+type SeqKind = 'list' | 'tuple' | 'set';
+type SeqVal = Extract<Val, { k: SeqKind }>;
+type DictVal = Extract<Val, { k: 'dict' }>;
+
+export class GrowingSeq {
+  env?: EnvUse[];
+  private cached?: Val[];
+
+  constructor(
+    readonly k: SeqKind,
+    private base: SeqVal | undefined,
+    private more: readonly Val[],
+    env?: EnvUse[],
+  ) {
+    if (env) this.env = env;
+  }
+
+  get items(): Val[] {
+    if (this.cached) return this.cached;
+    const chain: GrowingSeq[] = [];
+    let node: SeqVal | undefined = this as SeqVal;
+    while (node instanceof GrowingSeq && !node.cached) {
+      chain.push(node);
+      node = node.base;
+    }
+    const out = node ? node.items.slice() : [];
+    for (let i = chain.length - 1; i >= 0; i--) for (const x of chain[i]!.more) out.push(x);
+    this.cached = out;
+    this.base = undefined;
+    this.more = [];
+    return out;
+  }
+}
+
+/** `v` with `more` added at the end (append, extend, `+=`), in O(len(more)). */
+export function appended(v: SeqVal, more: readonly Val[], k: SeqKind = v.k, env?: EnvUse[]): Val {
+  return new GrowingSeq(k, v, more, env) as SeqVal;
+}
+
+/** A key usable in a Map for Python's equality (1 == 1.0 == True), or undefined for other keys. */
+function hashKey(v: Val): string | undefined {
+  switch (v.k) {
+    case 'str':
+      return 's' + v.v;
+    case 'num':
+      return 'n' + v.v;
+    case 'bool':
+      return v.v ? 'n1' : 'n0';
+    case 'none':
+      return 'N';
+    default:
+      return undefined;
+  }
+}
+
+interface DictIndex {
+  byHash: Map<string, number>;
+  /** Keys that are neither strings, numbers, booleans nor None: looked through one by one. */
+  others: number[];
+  unknownKey: boolean;
+}
+
+const dictIndexes = new WeakMap<readonly Val[], DictIndex>();
+
+function indexOf(d: DictVal): DictIndex {
+  let index = dictIndexes.get(d.keys);
+  if (!index) {
+    index = { byHash: new Map(), others: [], unknownKey: false };
+    d.keys.forEach((k, i) => {
+      const h = hashKey(k);
+      if (h !== undefined) index!.byHash.set(h, i);
+      else {
+        index!.others.push(i);
+        if (k.k === 'unknown') index!.unknownKey = true;
+      }
+    });
+    dictIndexes.set(d.keys, index);
+  }
+  return index;
+}
+
+/** The position of a key in a dict: a Map lookup for plain keys. -1 when absent, undefined when it cannot be known. */
+export function dictFind(d: DictVal, key: Val): number | undefined {
+  if (key.k === 'unknown') return undefined;
+  const index = indexOf(d);
+  const h = hashKey(key);
+  if (h !== undefined) {
+    const at = index.byHash.get(h);
+    if (at !== undefined) return at;
+  }
+  for (const i of index.others) {
+    const e = pyEquals(d.keys[i]!, key);
+    if (e === true) return i;
+  }
+  return index.unknownKey ? undefined : -1;
+}
+
+export class GrowingDict {
+  readonly k = 'dict' as const;
+  env?: EnvUse[];
+  private cached?: { keys: Val[]; values: Val[] };
+
+  constructor(
+    private base: DictVal | undefined,
+    private sets: readonly (readonly [Val, Val])[],
+    env?: EnvUse[],
+  ) {
+    if (env) this.env = env;
+  }
+
+  get keys(): Val[] {
+    return this.materialize().keys;
+  }
+
+  get values(): Val[] {
+    return this.materialize().values;
+  }
+
+  private materialize(): { keys: Val[]; values: Val[] } {
+    if (this.cached) return this.cached;
+    const chain: GrowingDict[] = [];
+    let node: DictVal | undefined = this as DictVal;
+    while (node instanceof GrowingDict && !node.cached) {
+      chain.push(node);
+      node = node.base;
+    }
+    const builder = new DictBuilder(node);
+    for (let i = chain.length - 1; i >= 0; i--) for (const [k, v] of chain[i]!.sets) builder.set(k, v);
+    this.cached = builder.done();
+    this.base = undefined;
+    this.sets = [];
+    return this.cached;
+  }
+}
+
+/** Builds a dict's keys and values, a key set twice keeping its first place (as Python does), in O(1) a key. */
+export class DictBuilder {
+  private readonly keys: Val[];
+  private readonly values: Val[];
+  private readonly byHash = new Map<string, number>();
+
+  constructor(from?: DictVal) {
+    this.keys = from ? from.keys.slice() : [];
+    this.values = from ? from.values.slice() : [];
+    this.keys.forEach((k, i) => {
+      const h = hashKey(k);
+      if (h !== undefined) this.byHash.set(h, i);
+    });
+  }
+
+  set(k: Val, v: Val): void {
+    const h = hashKey(k);
+    let at = h !== undefined ? this.byHash.get(h) : undefined;
+    if (at === undefined && h === undefined) {
+      const i = this.keys.findIndex((x) => pyEquals(x, k) === true);
+      if (i >= 0) at = i;
+    }
+    if (at !== undefined) this.values[at] = v;
+    else {
+      if (h !== undefined) this.byHash.set(h, this.keys.length);
+      this.keys.push(k);
+      this.values.push(v);
+    }
+  }
+
+  done(): { keys: Val[]; values: Val[] } {
+    const out = { keys: this.keys, values: this.values };
+    dictIndexes.set(out.keys, { byHash: this.byHash, others: [], unknownKey: false });
+    // Keys that are not plain were not hashed: index them on first lookup instead.
+    if (this.keys.some((k) => hashKey(k) === undefined)) dictIndexes.delete(out.keys);
+    return out;
+  }
+}
+
+/** `d` with `d[k] = v`, in O(1). */
+export function withKey(d: DictVal, k: Val, v: Val): Val {
+  return new GrowingDict(d, [[k, v]]) as DictVal;
 }
