@@ -202,12 +202,12 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
               : resolveModule(dotted)?.abs;
             if (target === OUTSIDE) {
               diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
-              return undefined;
+              return 'unknown';
             }
             if (!target || evaluating.has(target)) return undefined;
             if (evaluating.size >= LIMITS.importDepth) {
               diagnostics.note(from, at.start, `modules import each other more than ${LIMITS.importDepth} deep: this import is not followed, so the names it provides are unknown`);
-              return undefined;
+              return 'unknown';
             }
             const t = read(target);
             if (t === undefined) return undefined;

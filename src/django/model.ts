@@ -4,7 +4,7 @@
  */
 import type { Related } from '../types.js';
 import type { SourceFile, Span } from '../source.js';
-import type { Binding } from '../python/evaluate.js';
+import { INCOMPLETE, type Binding } from '../python/evaluate.js';
 import { pyRepr, truthy, type EnvUse, type Val } from '../python/values.js';
 import type { DjangoApp } from './load.js';
 
@@ -38,6 +38,8 @@ export interface Setting {
 export function setting(app: DjangoApp, name: string): Setting {
   const binding = app.settings.get(name);
   if (binding) return { name, val: binding.val, set: true, binding };
+  const incomplete = app.settings.get(INCOMPLETE);
+  if (incomplete) return { name, val: { k: 'unknown', why: `${name} may be set in a module that was not read (${incomplete.val.k === 'unknown' ? incomplete.val.why : ''})` }, set: false };
   return { name, val: DEFAULTS[name] ?? { k: 'unknown', why: `${name} has no known default` }, set: false };
 }
 

@@ -43,6 +43,9 @@ export function historyOf(b: Binding): Assignment[] {
 
 export type Namespace = Map<string, Binding>;
 
+/** Bound in a namespace that star-imports a module the audit did not read: any name may be set there. */
+export const INCOMPLETE = '__incomplete__';
+
 /**
  * A branch's view of the namespace: its own bindings over its parent's, so that forking for an
  * `if` costs nothing however many names the settings already have. Iterating yields only the
@@ -81,7 +84,11 @@ export interface RuntimeEnv {
 export interface EvalHost {
   env: RuntimeEnv;
   /** Evaluates another project module for an import; undefined when it is not in the project. */
-  importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined;
+  /**
+   * Evaluates another project module for an import; undefined when it is not in the project,
+   * 'unknown' when it is but was not read (outside the audited tree, past the import depth).
+   */
+  importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined | 'unknown';
 }
 
 const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set', 'len', 'Path'];
@@ -227,9 +234,12 @@ class Evaluator {
         for (const [name, alias] of names) ns.set(alias, { val: known(name) });
         return;
       }
-      const module = this.host.importModule(this.file, dotted, level, this.span(n));
+      const found = this.host.importModule(this.file, dotted, level, this.span(n));
+      const module = found === 'unknown' ? undefined : found;
       if (star) {
-        if (module) for (const [name, b] of module) if (!name.startsWith('_')) ns.set(name, b);
+        if (module) for (const [name, b] of module) if (!name.startsWith('_') || name === INCOMPLETE) ns.set(name, b);
+        // Names a module that was not read would have set are unknown, not Django's defaults.
+        if (found === 'unknown') ns.set(INCOMPLETE, { val: unknown(`${'.'.repeat(level)}${dotted} was not read`) });
         return;
       }
       for (const [name, alias] of names) {
