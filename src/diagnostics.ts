@@ -48,6 +48,11 @@ export class Diagnostics {
   refused(abs: string, refusal: Refusal, what = 'file'): void {
     if (refusal.kind === 'missing') return;
     const file = this.display(abs);
+    if (what === 'directory') {
+      // Often a container's data volume (postgres/, a root-owned cache): the user is told, the run does not fail.
+      this.push(this.notes, { file, line: 1, column: 1, message: `not read: this directory ${describeRefusal(refusal)}, so the files in it are not audited` });
+      return;
+    }
     if (refusal.kind === 'too-large' || refusal.kind === 'unreadable') {
       this.push(this.errors, { file, line: 1, column: 1, message: `not audited: this ${what} ${describeRefusal(refusal)}`, kind: 'read' });
       return;

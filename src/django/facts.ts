@@ -4,6 +4,7 @@
  * nginx's proxy_cookie_flags), and which nginx locations put it online.
  */
 import { inheritedArray } from '../nginx/model.js';
+import { untrustedRegExp } from '../regex.js';
 import type { Deployment } from '../types.js';
 import { appLinks, schemeVerdict, type AppLink } from './link.js';
 import type { DjangoApp } from './load.js';
@@ -66,13 +67,7 @@ export function nginxSecuresCookie(model: Deployment, cookie: string, flag = 'se
     const flags = inheritedArray(link.scope, 'proxy_cookie_flags').nodes.some((n) => {
       const [name, ...rest] = n.d.args.map((a) => a.value);
       if (!name || !rest.some((f) => f.toLowerCase() === flag)) return false;
-      if (name.startsWith('~')) {
-        try {
-          return new RegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '').test(cookie);
-        } catch {
-          return false;
-        }
-      }
+      if (name.startsWith('~')) return untrustedRegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '')?.test(cookie) ?? false;
       return name === cookie;
     });
     const pathHack = inheritedArray(link.scope, 'proxy_cookie_path').nodes.some((n) => new RegExp(`;\\s*${flag}`, 'i').test(n.d.args[1]?.value ?? ''));

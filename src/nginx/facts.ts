@@ -5,6 +5,7 @@
 import type { ExpandedNode } from './include.js';
 import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type NginxConfig, type Scope, type Server } from './model.js';
 import type { NginxArg } from './parse.js';
+import { untrustedRegExp } from '../regex.js';
 
 export const ONE_YEAR = 31536000;
 
@@ -138,12 +139,8 @@ export function holdsForPlainHttp(args: string[]): boolean | undefined {
     case '!=':
       return plain !== operand;
     default: {
-      let re: RegExp;
-      try {
-        re = new RegExp(operand, op.endsWith('*') ? 'i' : '');
-      } catch {
-        return undefined;
-      }
+      const re = untrustedRegExp(operand, op.endsWith('*') ? 'i' : '');
+      if (!re) return undefined;
       return op.startsWith('!') ? !re.test(plain) : re.test(plain);
     }
   }

@@ -11,6 +11,7 @@
 import type { SourceFile, Span } from '../source.js';
 import type { ExpandedNode } from './include.js';
 import type { NginxArg, NginxDirective } from './parse.js';
+import { untrustedRegExp } from '../regex.js';
 
 export type ScopeKind = 'main' | 'http' | 'server' | 'location' | 'if' | 'limit_except';
 
@@ -364,13 +365,7 @@ export function tlsServerFor(config: NginxConfig, host: string): Server | undefi
 
 export function serverNameMatches(pattern: string, host: string): boolean {
   const p = pattern.toLowerCase();
-  if (p.startsWith('~')) {
-    try {
-      return new RegExp(pattern.slice(1), 'i').test(host);
-    } catch {
-      return false;
-    }
-  }
+  if (p.startsWith('~')) return untrustedRegExp(pattern.slice(1), 'i')?.test(host) ?? false;
   if (p.startsWith('.')) return host === p.slice(1) || host.endsWith(p);
   if (p.startsWith('*.')) return host.endsWith(p.slice(1));
   if (p.endsWith('.*')) return host.startsWith(p.slice(0, -1));
@@ -520,12 +515,8 @@ const SAMPLE_URIS = ['/', '/index.html', '/a/b/c', '/.well-known/x', '/static/ap
 
 /** True when a PCRE-style pattern matches every sample URI (`^`, `(.*)`, `^/(.*)$`, …). */
 export function regexMatchesEverything(pattern: string): boolean {
-  try {
-    const re = new RegExp(pattern);
-    return SAMPLE_URIS.every((u) => re.test(u));
-  } catch {
-    return false;
-  }
+  const re = untrustedRegExp(pattern);
+  return re !== undefined && SAMPLE_URIS.every((u) => re.test(u));
 }
 
 /**

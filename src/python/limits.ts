@@ -96,7 +96,7 @@ export function checkPythonLimits(text: string): PythonLimitError | undefined {
           }
           if (d === 0x28 || d === 0x5b || d === 0x7b) {
             fieldDepth++;
-            if (depth + fieldDepth > LIMITS.pythonNesting) return { offset: i, message: 'too many nested parentheses (Python refuses the file: SyntaxError)' };
+            if (depth + fieldDepth > LIMITS.pythonNesting) return { offset: i, message: 'f-string: too many nested parentheses (Python refuses the file: SyntaxError)' };
           } else if ((d === 0x29 || d === 0x5d || d === 0x7d) && fieldDepth > 0) fieldDepth--;
         }
         i++;
