@@ -77,8 +77,9 @@ describe('confinement: references that leave the tree are notes, never reads', (
   const { base, tree, write } = workspace();
   // What an attacker hopes to print: files beside the tree (they stand for /etc/shadow, ~/.aws…),
   // written so that reading them would produce errors and findings that echo their lines.
-  const outConf = write('outside/secret.conf', `${CANARY}:$6$salt$hash:19000:0:99999:7:::\nserver { listen 80; server_name ${CANARY}.example.net; }\n`);
-  const outEnv = write('outside/secret.env', `${CANARY} is not an assignment\nSITE_URL=http://${CANARY}.example.net\nSECRET_KEY=${CANARY}\n`);
+  // (A 5,000-byte word makes nginx's parser quote its first bytes; an http URL is quoted by a rule.)
+  const outConf = write('outside/secret.conf', `${CANARY}${'x'.repeat(5000)}:$6$salt$hash:19000:0:99999:7:::\nserver { listen 80; server_name ${CANARY}.shop-example.net; }\n`);
+  const outEnv = write('outside/secret.env', `${CANARY} is not an assignment\nSITE_URL=http://${CANARY}.shop-example.net\nSECRET_KEY=${CANARY}\n`);
   write('outside/evil.py', `SESSION_COOKIE_SECURE = "${CANARY}"\n`);
   write('tree/nginx/nginx.conf', [
     'events {}',

@@ -236,7 +236,7 @@ export function contentLocations(scope: Scope): Scope[] {
     if (child.kind !== 'location') continue;
     if (isAcmeLocation(child) || child.node!.d.args[0]?.value.startsWith('@')) continue; // named locations are internal
     if (!redirectsToHttps(child) && !answersWithoutContent(child)) out.push(child);
-    else out.push(...contentLocations(child));
+    else for (const s of contentLocations(child)) out.push(s);
   }
   return out;
 }

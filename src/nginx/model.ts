@@ -219,7 +219,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   fill(config, server, node.children ?? []);
 
   for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
-  for (const n of ownDirectives(server, 'server_name')) server.names.push(...n.d.args.map((a) => a.value));
+  for (const n of ownDirectives(server, 'server_name')) for (const a of n.d.args) server.names.push(a.value);
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }

@@ -521,7 +521,7 @@ class Evaluator {
             const next = skipComments(c.nextSibling);
             if (!next) break;
             const spread = this.exprInner(next, ns);
-            if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') items.push(...spread.items);
+            if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') for (const x of spread.items) items.push(x);
             else return unknown('a list built with * from a value that is not known', spread.env);
             c = next;
             continue;
