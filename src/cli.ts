@@ -31,7 +31,13 @@ function integer(value: string): number {
   return Number(value);
 }
 
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+}
+
+/** The CLI; `cwd` is where paths are relative to (the fuzz harness runs it in-process on generated projects). */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, cwd = process.cwd()): Promise<number> {
   const program = new Command()
     .name('https-audit')
     .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.")
@@ -60,7 +66,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 
   try {
-    const result = audit({ paths, nginxPrefix: options.nginxPrefix });
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix, cwd });
     const files = result.files.filter((f) => !f.builtIn).length;
     // As ESLint does, --max-warnings counts the warnings --quiet hides.
     const warnings = summarize(result, files).bySeverity.warning;

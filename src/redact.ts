@@ -40,24 +40,30 @@ function redactUrls(text: string): string {
   let out = '';
   let copied = 0;
   let from = 0;
+  /** The URL before this one was cut at this one inside its query: what follows this one's authority is still that query. */
+  let outerQuery = false;
   for (let at = text.indexOf('://', from); at >= 0; at = text.indexOf('://', from)) {
     // A scheme right before `://`.
     let s = at;
     while (s > 0 && at - s < 32 && isSchemeChar(text.charCodeAt(s - 1))) s--;
     if (s === at) {
       from = at + 3;
+      outerQuery = false;
       continue;
     }
     const authStart = at + 3;
-    // One scan of the URL: it runs to white space or a quote, its authority to the first `/`, `?`
-    // or `#`, its query from the `?` to the `#`. Every search stays inside the URL (linear).
+    // One scan of the URL: it runs to white space, a quote or the next `://` (a URL inside this one,
+    // `?next=http://…`, or two run together, is scanned on its own next), its authority to the
+    // first `/`, `?` or `#`, its query from the `?` to the `#`. Each character is scanned once.
+    const next = text.indexOf('://', authStart);
+    const limit = next < 0 ? text.length : next;
     let end = authStart;
     let authEnd = -1;
     let lastAt = -1;
     let colon = -1;
     let query = -1;
     let fragment = -1;
-    for (; end < text.length; end++) {
+    for (; end < limit; end++) {
       const c = text.charCodeAt(end);
       if (endsUrl(c)) break;
       if (authEnd < 0) {
@@ -69,6 +75,8 @@ function redactUrls(text: string): string {
       if (c === 0x23 && fragment < 0) fragment = end;
     }
     if (authEnd < 0) authEnd = end;
+    if (query < 0 && outerQuery) query = authEnd;
+    outerQuery = query >= 0 && fragment < 0 && end === limit && next >= 0;
     const pieces: [number, number][] = [];
     if (lastAt >= 0) {
       if (colon >= 0 && colon < lastAt) pieces.push([colon + 1, lastAt]);
@@ -90,8 +98,9 @@ function redactUrls(text: string): string {
       }
     }
     for (const [a, b] of pieces) {
-      if (b <= a) continue;
-      out += text.slice(copied, a) + REDACTED;
+      const start = Math.max(a, copied);
+      if (b <= start) continue;
+      out += text.slice(copied, start) + REDACTED;
       copied = b;
     }
     from = Math.max(end, authStart);

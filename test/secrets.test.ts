@@ -19,6 +19,9 @@ describe('secrets', () => {
     expect(redact(`redis://user:${SECRET}@ex@ample@cache.example.net:6379/0`)).toBe('redis://user:****@cache.example.net:6379/0');
     expect(redact('https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r.git')).toBe('https://****@github.com/o/r.git');
     expect(redact('postgres://shop@db.internal/shop')).toBe('postgres://shop@db.internal/shop');
+    // Two URLs run together (a missing newline in an env file), and a URL inside a query.
+    expect(redact(`http://a.example.exCALLBACK_URL=http://:${SECRET}@hooks.example.net/cb`)).toBe('http://a.example.exCALLBACK_URL=http://:****@hooks.example.net/cb');
+    expect(redact(`https://a.example.net/login?next=https://u:${SECRET}@b.example.net/&token=${SECRET}`)).toBe('https://a.example.net/login?next=https://u:****@b.example.net/&token=****');
     for (const name of ['access_token', 'client_secret', 'auth_token', 'auth', 'jwt', 'X-Amz-Signature', 'sig', 'apikey', 'password', 'token', 'key']) {
       expect(redact(`see https://api.example.net/cb?a=1&${name}=${SECRET};b=2#frag`)).toBe(`see https://api.example.net/cb?a=1&${name}=****;b=2#frag`);
     }

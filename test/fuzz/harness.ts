@@ -1,0 +1,393 @@
+/**
+ * The fuzz harness: every parser, the Python evaluator, and the CLI end to end on generated
+ * projects, fed random and mutated input from a seed. `npm run fuzz` runs it at full scale
+ * (≥ 100,000 inputs, scripts/fuzz.mjs); test/fuzz.test.ts runs a small seeded slice in the suite.
+ *
+ * What must hold for every input:
+ * - nothing throws out of a parser, the evaluator or the CLI (exit codes 0 or 1 only);
+ * - every position points inside its file (line and column in range, end after start);
+ * - no input takes longer than SLOW_MS (the inputs are a few KB: any more is a blow-up);
+ * - a credential planted in the project is never printed, in any format;
+ * - stylish output holds no control character, JSON output parses and follows the contract.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli.js';
+import { parseEnv, expandValue } from '../../src/env/parse.js';
+import { parseNginx } from '../../src/nginx/parse.js';
+import { checkPythonLimits } from '../../src/python/limits.js';
+import { evaluateModule, type Namespace } from '../../src/python/evaluate.js';
+import { parsePython } from '../../src/python/parse.js';
+import { redact } from '../../src/redact.js';
+import { ReportSchema } from '../../src/report/schema.js';
+import { SourceFile } from '../../src/source.js';
+
+export const SLOW_MS = 1500;
+/** Planted in credential positions only; it must never appear in any output. */
+export const PLANTED = 'Pl4nt3dS3cr3tQ';
+
+export interface Failure {
+  target: string;
+  seed: number;
+  problem: string;
+  input: string;
+}
+
+export type Rng = () => number;
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+export function rng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const int = (r: Rng, n: number) => Math.floor(r() * n);
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)]!;
+const chance = (r: Rng, p: number) => r() < p;
+
+/** Characters that break parsers: quotes, escapes, braces, line ends of every kind, controls, BOM, bidi, surrogates. */
+const NASTY = ['"', "'", '`', '\\', '{', '}', '(', ')', '[', ']', ';', '#', '$', '${', '\n', '\r', '\r\n', '\t', '\0', '\u001b[2J', '\u009b', '\uFEFF', '\u202e', '\ud800', '\u2028', ':', '=', '@', '*', '?', '%', 'é', '日本'];
+
+/** A random edit of a text: insert, delete, duplicate or splice. */
+export function mutate(r: Rng, text: string, others: readonly string[] = []): string {
+  let t = text;
+  const edits = 1 + int(r, 4);
+  for (let i = 0; i < edits; i++) {
+    const at = int(r, t.length + 1);
+    switch (int(r, 6)) {
+      case 0:
+        t = t.slice(0, at) + pick(r, NASTY) + t.slice(at);
+        break;
+      case 1:
+        t = t.slice(0, at) + t.slice(at + 1 + int(r, 8));
+        break;
+      case 2: {
+        const len = int(r, 200);
+        t = t.slice(0, at) + t.slice(at, at + len).repeat(1 + int(r, 5)) + t.slice(at);
+        break;
+      }
+      case 3:
+        if (others.length) {
+          const o = pick(r, others);
+          const from = int(r, o.length);
+          t = t.slice(0, at) + o.slice(from, from + int(r, 300)) + t.slice(at);
+        }
+        break;
+      case 4:
+        t = t.slice(0, at) + pick(r, NASTY).repeat(1 + int(r, 300)) + t.slice(at);
+        break;
+      default:
+        t = t.replace(/\n/g, pick(r, ['\n', '\r\n', '\r']));
+    }
+  }
+  return t.length > 64 * 1024 ? t.slice(0, 64 * 1024) : t;
+}
+
+// --- generators ---------------------------------------------------------------------------------
+
+const DIRECTIVES = ['listen', 'server_name', 'return', 'rewrite', 'add_header', 'proxy_pass', 'proxy_set_header', 'uwsgi_pass', 'uwsgi_param', 'ssl_protocols', 'ssl_ciphers', 'set', 'root', 'try_files', 'include', 'error_page', 'deny', 'allow', 'ssl_certificate', 'add_header_inherit', 'proxy_cookie_flags', 'set_real_ip_from', 'ssl_reject_handshake'];
+const BLOCKS = ['server', 'location /', 'location ~ ^/(a+)+$', 'location ~* \\.php$', 'if ($scheme = http)', 'if ($http_x_forwarded_proto != "https")', 'http', 'events', 'map $http_x_forwarded_proto $p', 'upstream app', 'limit_except GET', 'types', 'geo $a'];
+const ARGS = ['80', '443 ssl', '[::]:443 ssl http2', 'unix:/run/a.sock', '${PORT}', 'shop.example.com', '~^(www\\.)?(?<d>.+)$', '*.example.org', '301', 'https://$host$request_uri', 'http://$host', `http://u:${PLANTED}@files.shop-example.net/`, `https://api.shop-example.net/?access_token=${PLANTED}`, 'Strict-Transport-Security', '"max-age=63072000; includeSubDomains; preload"', 'always', 'X-Forwarded-Proto', '$scheme', '$http_x_forwarded_proto', 'TLSv1 TLSv1.1 TLSv1.2', 'HIGH:!aNULL:RC4', 'snippets/*.conf', 'conf.d/[z-a].conf', '../x.conf', '/etc/nginx/proxy_params', '/etc/letsencrypt/options-ssl-nginx.conf', 'http://127.0.0.1:8000', 'merge', 'off', 'on', 'secure', '"http://files.shop-example.net/\u001b]0;x\u0007\u009b\u202e"'];
+
+function nginxBlock(r: Rng, depth: number, out: string[]): void {
+  const n = 1 + int(r, 6);
+  for (let i = 0; i < n; i++) {
+    const indent = ' '.repeat(depth * 2);
+    if (depth < 8 && chance(r, 0.3)) {
+      out.push(`${indent}${pick(r, BLOCKS)} {`);
+      nginxBlock(r, depth + 1, out);
+      out.push(`${indent}}`);
+    } else if (chance(r, 0.1)) {
+      out.push(`${indent}# ${pick(r, ARGS)}`);
+    } else {
+      const args = Array.from({ length: int(r, 4) }, () => pick(r, ARGS));
+      out.push(`${indent}${pick(r, DIRECTIVES)} ${args.join(' ')};`);
+    }
+  }
+}
+
+export function genNginx(r: Rng, corpus: readonly string[]): string {
+  if (corpus.length && chance(r, 0.5)) return mutate(r, pick(r, corpus), corpus);
+  const out: string[] = [];
+  nginxBlock(r, 0, out);
+  const text = out.join('\n') + '\n';
+  return chance(r, 0.5) ? mutate(r, text, corpus) : text;
+}
+
+const ENV_KEYS = ['SITE_URL', 'DJANGO_SETTINGS_MODULE', 'DEBUG', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'CSRF_TRUSTED_ORIGINS', 'FORWARDED_ALLOW_IPS', 'A', 'B', 'export C', 'my key', 'KEY:'];
+const ENV_VALUES = ['http://shop-example.net/\u001b[2J\u202e', 'http://shop-example.net', 'https://shop-example.net', 'True', 'False', '0', '31536000', '${A}', '${A}${A}${B:-x}', '$B', '${A:-${B:-${C}}}', '"quoted # not comment"', "'single $A'", '`back`', '"unterminated', '"multi\nline"', '$(whoami)', '*', 'app.settings.production', 'a # comment'];
+
+/** An env file; `secrets` lines hold the planted credential where only a credential goes. */
+export function genEnv(r: Rng, corpus: readonly string[], withSecrets = true): string {
+  const lines: string[] = [];
+  const n = 1 + int(r, 12);
+  for (let i = 0; i < n; i++) lines.push(`${pick(r, ENV_KEYS)}${pick(r, ['=', ' = ', ': ', '='])}${pick(r, ENV_VALUES)}`);
+  let text = lines.join('\n') + '\n';
+  if (chance(r, 0.5)) text = mutate(r, text, corpus);
+  // First, on lines of their own: text after them cannot make the credential part of another
+  // value (a quote opened later never reaches back), so it stays in a credential's place.
+  if (withSecrets) text = secretEnvLines(r) + text;
+  return text;
+}
+
+function secretEnvLines(r: Rng): string {
+  return pick(r, [
+    `DATABASE_PASSWORD=${PLANTED}\n`,
+    `API_TOKEN="${PLANTED}"\n`,
+    `DJANGO_SECRET_KEY='${PLANTED}'\n`,
+    `CALLBACK_URL=http://:${PLANTED}@hooks.shop-example.net/cb\n`,
+    `WEBHOOK_URL=http://user:x@${PLANTED}@hooks.shop-example.net/\n`,
+    `PUBLIC_URL=http://shop-example.net/?client_secret=${PLANTED}&jwt=${PLANTED}\n`,
+    `TLS_PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\nMIIE${PLANTED}==\nAAAA${PLANTED}\n-----END PRIVATE KEY-----\n`,
+    `AUTH_TOKEN ${PLANTED}\n`,
+    `export SECRET_KEY=${PLANTED}\n`,
+  ]);
+}
+
+const PY_STATEMENTS = [
+  'import os', 'import environ', 'from decouple import config, Csv', 'from dotenv import load_dotenv', 'from pathlib import Path',
+  'env = environ.Env(DEBUG=(bool, False))', "environ.Env.read_env(os.path.join(BASE_DIR, '.env'))", 'load_dotenv()', "load_dotenv('../../etc/x.env')",
+  'BASE_DIR = Path(__file__).resolve().parent.parent', 'DEBUG = env.bool("DEBUG", default=False)', 'DEBUG = os.environ.get("DEBUG", "") == "True"',
+  "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')", 'SECURE_SSL_REDIRECT = not DEBUG', 'SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365',
+  'SESSION_COOKIE_SECURE = config("SESSION_COOKIE_SECURE", cast=bool, default=True)', 'CSRF_COOKIE_SECURE = True', 'SESSION_COOKIE_SAMESITE = "None"',
+  "INSTALLED_APPS = ['django.contrib.sessions', 'django.contrib.admin']", "MIDDLEWARE = ['django.middleware.security.SecurityMiddleware']",
+  "MIDDLEWARE.insert(0, 'django.contrib.sessions.middleware.SessionMiddleware')", "MIDDLEWARE += ['django.middleware.csrf.CsrfViewMiddleware']",
+  'if DEBUG:\n    SESSION_COOKIE_SECURE = False\nelse:\n    SESSION_COOKIE_SECURE = True', 'try:\n    from .local import *\nexcept ImportError:\n    pass',
+  'STATIC_URL = f"http://{os.environ.get(\'HOST\', \'static.shop-example.net\')}/static/"', 'D = {"a": 1, **{"b": 2}}', 'X = [*MIDDLEWARE, "x"]',
+  'for i in range(3):\n    X = i', 'class C:\n    pass', 'X = 1 if DEBUG else 2', 'X = lambda: 1', 'X = (1, 2)[5]', 'X = "abc"[0]', 'from .base import *',
+  `SECRET_KEY = "${PLANTED}"`, `DB_PASSWORD = "${PLANTED}"`, `MEDIA_URL = "http://media.shop-example.net/" + SECRET_KEY`,
+];
+
+export function genPython(r: Rng, corpus: readonly string[]): string {
+  const n = 1 + int(r, 15);
+  let text = Array.from({ length: n }, () => pick(r, PY_STATEMENTS)).join('\n') + '\n';
+  if (chance(r, 0.5)) text = mutate(r, text, corpus);
+  if (chance(r, 0.05)) text = `X = ${'('.repeat(int(r, 400))}1${')'.repeat(int(r, 400))}\n` + text;
+  if (chance(r, 0.05)) text = `X = ${Array(int(r, 1200)).fill('1').join(' + ')}\n` + text;
+  return text;
+}
+
+// --- targets -------------------------------------------------------------------------------------
+
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+export function fuzzNginx(text: string): string | undefined {
+  const file = new SourceFile('/fuzz/site.conf', 'site.conf', text);
+  const { value: parsed, ms } = timed(() => parseNginx(file));
+  if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
+  if (parsed.error) {
+    const { offset, line, column } = parsed.error;
+    if (offset < 0 || offset > text.length || line < 1 || column < 1) return `error position out of range: ${offset} ${line}:${column}`;
+  }
+  const walk = (ds: typeof parsed.directives): string | undefined => {
+    for (const d of ds) {
+      if (d.start < 0 || d.end > text.length || d.end < d.start) return `directive span out of range: ${d.start}-${d.end}`;
+      if (d.block) {
+        const p = walk(d.block);
+        if (p) return p;
+      }
+    }
+    return undefined;
+  };
+  return walk(parsed.directives);
+}
+
+export function fuzzEnv(text: string): string | undefined {
+  const { value: parsed, ms } = timed(() => parseEnv(text));
+  if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
+  for (const p of parsed.problems) {
+    if (p.offset < 0 || p.offset > text.length) return `problem offset out of range: ${p.offset}`;
+    if (p.message.includes(PLANTED)) return `a problem message quotes the planted secret: ${p.message}`;
+  }
+  for (const e of parsed.entries) {
+    if (!(0 <= e.start && e.start <= e.keyStart && e.keyEnd <= e.valueStart && e.valueStart <= e.valueEnd && e.valueEnd <= text.length)) return `entry span out of order: ${JSON.stringify(e)}`;
+    const { ms: expandMs } = timed(() => expandValue(e, () => 'x'.repeat(100), 64 * 1024));
+    if (expandMs > SLOW_MS) return `expanding ${e.key} took ${expandMs.toFixed(0)} ms`;
+  }
+  return undefined;
+}
+
+export function fuzzPython(text: string): string | undefined {
+  const file = new SourceFile('/fuzz/app/settings.py', 'app/settings.py', text);
+  const { ms } = timed(() => {
+    if (checkPythonLimits(text)) return;
+    const tree = parsePython(text.charCodeAt(0) === 0xfeff ? '\n' + text.slice(1) : text);
+    const env = new Map<string, string>([['DEBUG', 'False'], ['A', '${A}']]);
+    evaluateModule(file, {
+      env: { get: (n) => (env.has(n) ? { value: env.get(n)! } : undefined), setDefault: () => {}, load: () => false },
+      importModule: (): Namespace | undefined => undefined,
+    }, tree);
+  });
+  return ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined;
+}
+
+/** A generated project: a few of nginx, env, settings and entry files, some mutated. */
+export function genProject(r: Rng, corpora: { nginx: string[]; env: string[]; python: string[] }): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (chance(r, 0.7)) files[pick(r, ['nginx/nginx.conf', 'conf.d/site.conf', 'nginx/sites-enabled/shop', 'site.conf', 'conf.d/\u001b[31mevil\u202e.conf'])] = genNginx(r, corpora.nginx);
+  if (chance(r, 0.3)) files['nginx/snippets/extra.conf'] = genNginx(r, corpora.nginx);
+  if (chance(r, 0.6)) files[pick(r, ['.env', '.env.production', 'prod.env', '.env.example'])] = genEnv(r, corpora.env);
+  if (chance(r, 0.6)) {
+    files['manage.py'] = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n';
+    files['shop/__init__.py'] = '';
+    files['shop/settings.py'] = genPython(r, corpora.python);
+    if (chance(r, 0.3)) files['shop/base.py'] = genPython(r, corpora.python);
+  }
+  if (chance(r, 0.2)) files['Procfile'] = pick(r, ['web: gunicorn shop.wsgi --forwarded-allow-ips="*"', 'web: uwsgi --ini uwsgi.ini', 'web: DJANGO_SETTINGS_MODULE=shop.settings gunicorn x']);
+  return files;
+}
+
+const SAFE_STYLISH = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** The CLI in-process on a project written to `dir`, in both formats. */
+export async function fuzzProject(files: Record<string, string>, dir: string): Promise<string | undefined> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  for (const format of ['json', 'stylish'] as const) {
+    let stdout = '';
+    let stderr = '';
+    const t0 = performance.now();
+    const code = await main(['.', '--format', format], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, dir);
+    const ms = performance.now() - t0;
+    if (ms > SLOW_MS * 2) return `${format}: took ${ms.toFixed(0)} ms`;
+    if (code !== 0 && code !== 1) return `${format}: exit ${code}: ${stderr.slice(0, 300)}`;
+    if (stderr) return `${format}: stderr: ${stderr.slice(0, 300)}`;
+    if ((stdout + stderr).includes(PLANTED)) return `${format}: the planted secret is printed: ${lineWith(stdout, PLANTED)}`;
+    if (format === 'stylish' && SAFE_STYLISH.test(stdout)) return `stylish: a control character reaches the terminal: ${JSON.stringify(lineWith(stdout, SAFE_STYLISH))}`;
+    if (format === 'json') {
+      const report = ReportSchema.safeParse(JSON.parse(stdout));
+      if (!report.success) return `json: breaks the contract: ${report.error.message.slice(0, 300)}`;
+      for (const item of [...report.data.findings, ...report.data.errors, ...report.data.notes]) {
+        let text: string;
+        try {
+          text = readFileSync(path.join(dir, item.file), 'utf8');
+        } catch {
+          continue; // a directory (an unreadable one's note)
+        }
+        const lines = new SourceFile('x', 'x', text).position(text.length).line;
+        if (item.line > lines) return `json: ${item.file}:${item.line} is past the end of the file (${lines} lines): ${item.message.slice(0, 100)}`;
+        const end = item as { endLine?: number; endColumn?: number };
+        if (end.endLine !== undefined && end.endColumn !== undefined && (end.endLine < item.line || (end.endLine === item.line && end.endColumn < item.column))) return `json: ${item.file}:${item.line}:${item.column} ends before it starts`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function lineWith(text: string, what: string | RegExp): string {
+  return text.split('\n').find((l) => (typeof what === 'string' ? l.includes(what) : what.test(l)))?.slice(0, 300) ?? '';
+}
+
+// --- the run -------------------------------------------------------------------------------------
+
+export interface Scale {
+  nginx: number;
+  env: number;
+  python: number;
+  projects: number;
+  redact: number;
+}
+
+export async function runFuzz(root: string, seed: number, scale: Scale, log: (s: string) => void = () => {}): Promise<{ failures: Failure[]; inputs: number }> {
+  const corpora = loadCorpora(root);
+  const failures: Failure[] = [];
+  let inputs = 0;
+  const record = (target: string, s: number, input: string, problem: string | undefined) => {
+    inputs++;
+    if (problem && failures.filter((f) => f.target === target).length < 5) failures.push({ target, seed: s, problem, input: input.slice(0, 2000) });
+  };
+  const guard = (fn: () => string | undefined): string | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      return `threw ${(e as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e)}`;
+    }
+  };
+  const steps: [string, number, (s: number) => void][] = [
+    ['nginx', scale.nginx, (s) => {
+      const text = genNginx(rng(s), corpora.nginx);
+      record('nginx', s, text, guard(() => fuzzNginx(text)));
+    }],
+    ['env', scale.env, (s) => {
+      const text = genEnv(rng(s), corpora.env);
+      record('env', s, text, guard(() => fuzzEnv(text)));
+    }],
+    ['python', scale.python, (s) => {
+      const text = genPython(rng(s), corpora.python);
+      record('python', s, text, guard(() => fuzzPython(text)));
+    }],
+    ['redact', scale.redact, (s) => {
+      const r = rng(s);
+      const text = mutate(r, pick(r, [...corpora.env, ...corpora.nginx]), corpora.nginx) + ` http://u:${PLANTED}@h/?token=${PLANTED}`;
+      record('redact', s, text, guard(() => {
+        const { value, ms } = timed(() => redact(text));
+        return ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : value.includes(PLANTED) ? 'a URL credential survives' : undefined;
+      }));
+    }],
+  ];
+  for (const [name, count, step] of steps) {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) step(seed * 1_000_003 + i);
+    log(`${name}: ${count} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'https-audit-fuzz-'));
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < scale.projects; i++) {
+      const s = seed * 1_000_003 + 500_000 + i;
+      const files = genProject(rng(s), corpora);
+      let problem: string | undefined;
+      try {
+        problem = await fuzzProject(files, path.join(dir, 'p'));
+      } catch (e) {
+        problem = `threw ${(e as Error)?.stack ?? String(e)}`;
+      }
+      record('project', s, JSON.stringify(files), problem);
+    }
+    log(`projects: ${scale.projects} inputs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { failures, inputs };
+}
+
+/** Real inputs to mutate: the nginx corpus, the fixtures, the rule cases. */
+function loadCorpora(root: string): { nginx: string[]; env: string[]; python: string[] } {
+  const out = { nginx: [] as string[], env: [] as string[], python: [] as string[] };
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else if (e.isFile()) {
+        const text = readFileSync(abs, 'utf8');
+        if (text.length > 100_000) continue;
+        if (/\.py$/.test(e.name)) out.python.push(text);
+        else if (/(^|\.)env($|\.)/.test(e.name)) out.env.push(text);
+        else if (/\.conf$|nginx|sites-/.test(abs)) out.nginx.push(text);
+      }
+    }
+  };
+  for (const d of ['test/nginx-corpus', 'fixtures', 'rules']) walk(path.join(root, d));
+  return out;
+}
