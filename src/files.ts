@@ -72,19 +72,40 @@ export class FileAccess {
     return this.roots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
   }
 
-  /** The path with every symbolic link resolved (memoized), or why it cannot be. */
+  /** lstat results of real paths that are not links, kept by realpath() so that stat() needs no second call. */
+  private readonly lstats = new Map<string, fs.Stats>();
+
+  /**
+   * The path with every symbolic link resolved, or why it cannot be. Memoized per path and built
+   * on its directory's: one lstat a path component for the whole run (libc's realpath would read
+   * every component of every path again).
+   */
   realpath(abs: string): string | Refusal {
     let r = this.realpaths.get(abs);
     if (r === undefined) {
-      try {
-        r = fs.realpathSync.native(abs);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-        r = code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
-      }
+      r = this.resolve(abs);
       this.realpaths.set(abs, r);
     }
     return r;
+  }
+
+  private resolve(abs: string): string | Refusal {
+    const parent = path.dirname(abs);
+    if (parent === abs) return abs;
+    const realParent = this.realpath(parent);
+    if (typeof realParent !== 'string') return realParent;
+    const joined = path.join(realParent, path.basename(abs));
+    try {
+      const s = fs.lstatSync(joined);
+      if (!s.isSymbolicLink()) {
+        this.lstats.set(joined, s);
+        return joined;
+      }
+      return fs.realpathSync.native(joined);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
+    }
   }
 
   private readonly stats = new Map<string, Stat>();
@@ -103,11 +124,13 @@ export class FileAccess {
     const real = this.realpath(abs);
     if (typeof real !== 'string') return real;
     if (!this.inside(real)) return { kind: 'outside' };
-    let s: fs.Stats;
-    try {
-      s = fs.statSync(real);
-    } catch (e) {
-      return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+    let s = this.lstats.get(real);
+    if (!s) {
+      try {
+        s = fs.statSync(real);
+      } catch (e) {
+        return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+      }
     }
     if (s.isDirectory()) return { kind: 'dir', real };
     if (!s.isFile()) return { kind: 'special', what: specialKind(s) };

@@ -96,7 +96,13 @@ const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set',
 export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = parsePython(file.text)): Namespace {
   const ns: Namespace = new Map();
   ns.set('__file__', { val: { k: 'path', v: file.path } });
-  new Evaluator(file, host).block(tree.topNode, ns);
+  const errors: number[] = [];
+  tree.iterate({
+    enter(n) {
+      if (n.type.isError) errors.push(n.from);
+    },
+  });
+  new Evaluator(file, host, errors).block(tree.topNode, ns);
   return ns;
 }
 
@@ -104,7 +110,26 @@ class Evaluator {
   constructor(
     private readonly file: SourceFile,
     private readonly host: EvalHost,
+    /** Where the parser met syntax errors, in order: a statement holding one does not parse. */
+    private readonly errors: number[] = [],
   ) {}
+
+  /**
+   * The statement holds a syntax error, or one follows it directly (where the parser gave up on
+   * it, as at the end of an expression too long for it).
+   */
+  private damaged(n: SyntaxNode): boolean {
+    const e = this.errors;
+    if (!e.length) return false;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (e[mid]! < n.from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < e.length && e[lo]! <= n.to;
+  }
 
   private text(n: SyntaxNode): string {
     return this.file.text.slice(n.from, n.to);
@@ -122,7 +147,7 @@ class Evaluator {
 
   block(parent: SyntaxNode, ns: Namespace): void {
     for (let c = parent.firstChild; c; c = c.nextSibling) {
-      if (isSimpleStatement(c.name) && damaged(c)) this.unparsed(c, ns);
+      if (isSimpleStatement(c.name) && this.damaged(c)) this.unparsed(c, ns);
       else this.statement(c, ns);
     }
   }
@@ -136,7 +161,7 @@ class Evaluator {
     const why = 'the statement that sets it does not parse';
     if (n.name === 'AssignStatement') {
       for (let c = n.firstChild; c && c.name !== 'AssignOp'; c = c.nextSibling) {
-        if (c.name === 'VariableName') ns.set(this.quote(c), { val: unknown(why), assign: { file: this.file, stmt: this.span(n), target: this.span(c), value: this.span(n) } });
+        if (c.name === 'VariableName') ns.set(this.text(c), { val: unknown(why), assign: { file: this.file, stmt: this.span(n), target: this.span(c), value: this.span(n) } });
         else {
           const root = rootName(c, this.file.text);
           const existing = root ? ns.get(root) : undefined;
@@ -188,7 +213,7 @@ class Evaluator {
         if (body) this.block(body, inLoop);
         for (const [name, b] of inLoop) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
         const target = n.getChild('VariableName');
-        if (target) ns.set(this.quote(target), { val: unknown('a loop variable') });
+        if (target) ns.set(this.text(target), { val: unknown('a loop variable') });
         return;
       }
       case 'Body':
@@ -349,7 +374,7 @@ class Evaluator {
     const name = this.text(target);
     const existing = ns.get(name) ?? { val: unknown(`${name} is not defined before this`) };
     const right = this.expr(valueNode, ns);
-    const result = this.quote(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.quote(op)} …`);
+    const result = this.text(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
     ns.set(name, this.modified(existing, result, n, target, valueNode));
   }
 
@@ -1032,19 +1057,6 @@ function add(a: Val, b: Val): Val {
 
 function isSimpleStatement(name: string): boolean {
   return name === 'AssignStatement' || name === 'UpdateStatement' || name === 'ExpressionStatement';
-}
-
-/** The statement holds a syntax error, or one follows it directly (where the parser gave up on it). */
-export function damaged(n: SyntaxNode): boolean {
-  const next = n.nextSibling;
-  if (next && next.type.isError && next.from === n.to) return true;
-  const stack: SyntaxNode[] = [n];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (x.type.isError) return true;
-    for (let c = x.firstChild; c; c = c.nextSibling) stack.push(c);
-  }
-  return false;
 }
 
 /** Comments are children like any other in lezer's tree: these skip them. */
