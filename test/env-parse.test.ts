@@ -6,6 +6,7 @@
 import dotenv from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { expandValue, isEnvFileName, isTemplateEnvFile, parseEnv, type EnvEntry } from '../src/env/parse.js';
+import { mulberry32 } from './random.js';
 
 /** What an app using dotenv sees: the last entry of each key. */
 function values(text: string): Record<string, string> {
@@ -417,16 +418,6 @@ describe('file names', () => {
 
 // --- differential test against dotenv ------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random env files made of the constructs real files use. Left out, because we differ from dotenv

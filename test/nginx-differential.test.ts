@@ -32,6 +32,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNginx, type NginxDirective, type ParsedNginxFile } from '../src/nginx/parse.js';
 import { SourceFile } from '../src/source.js';
+import { mulberry32 as prng } from './random.js';
 
 const CORPUS_DIR = path.resolve(import.meta.dirname, 'nginx-corpus');
 /** Mutations per corpus file; with 23 files that is ~990 configs. */
@@ -167,17 +168,6 @@ class Sandbox {
 // ---------------------------------------------------------------------------------------------
 // Mutations
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(s: string): number {
   let h = 0x811c9dc5;

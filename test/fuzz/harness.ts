@@ -22,6 +22,7 @@ import { parsePython } from '../../src/python/parse.js';
 import { redact } from '../../src/redact.js';
 import { ReportSchema } from '../../src/report/schema.js';
 import { SourceFile } from '../../src/source.js';
+import { mulberry32 } from '../random.js';
 
 export const SLOW_MS = 1500;
 /** Planted in credential positions only; it must never appear in any output. */
@@ -36,17 +37,8 @@ export interface Failure {
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same sequence for the same seed everywhere. */
+export const rng = mulberry32;
 
 const int = (r: Rng, n: number) => Math.floor(r() * n);
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)]!;
