@@ -136,6 +136,7 @@ function walk(
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
+    access.seed(dir, entry);
     if (entry.isDirectory()) {
       if (SKIP_DIRS.has(entry.name) || ignored(here, abs, true) || isVirtualenv(abs, access)) continue;
       walk(abs, here, out, seen, access, skipped);

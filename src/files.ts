@@ -28,7 +28,7 @@ export const LIMITS = {
   nginxNesting: 200,
   /** Brackets nested in a Python file: CPython's tokenizer refuses more (MAXLEVEL). */
   pythonNesting: 200,
-  /** Indentation levels in a Python file: CPython's tokenizer refuses more (MAXINDENT). */
+  /** Indentation levels in a Python file: CPython's tokenizer refuses the 100th (MAXINDENT). */
   pythonIndent: 100,
   /** Python modules importing each other (settings importing base importing common …). */
   importDepth: 50,
@@ -137,6 +137,22 @@ export class FileAccess {
     return { kind: 'file', real, size: s.size };
   }
 
+  /**
+   * What a directory listing already says about an entry of a directory of the roots: a regular
+   * file (not a link) there is inside the roots, so stat() needs no system call for it. Its size
+   * is checked when it is read.
+   */
+  seed(dir: string, entry: Dirent): void {
+    if (!entry.isFile()) return;
+    const abs = path.join(dir, entry.name);
+    if (this.stats.has(abs)) return;
+    const realDir = this.realpath(dir);
+    if (typeof realDir !== 'string' || !this.inside(realDir)) return;
+    const real = path.join(realDir, entry.name);
+    this.realpaths.set(abs, real);
+    this.stats.set(abs, { kind: 'file', real, size: -1 });
+  }
+
   isFile(abs: string): boolean {
     return this.stat(abs).kind === 'file';
   }
@@ -149,7 +165,7 @@ export class FileAccess {
   readText(abs: string, limit = LIMITS.fileBytes): { text: string; real: string } | Refusal {
     const s = this.stat(abs);
     if (s.kind !== 'file') return s.kind === 'dir' ? { kind: 'special', what: 'a directory' } : s;
-    return readRegular(s.real, s.size, limit);
+    return readRegular(s.real, Math.max(s.size, 0), limit);
   }
 
   /** The first bytes of a regular file of the roots (for sniffing a file too large to read whole). */
@@ -217,16 +233,14 @@ function readRegular(real: string, size: number, limit: number, head = false): {
     const s = fs.fstatSync(fd);
     if (!s.isFile()) return { kind: 'special', what: specialKind(s) };
     if (s.size > limit && !head) return { kind: 'too-large', size: s.size, limit };
-    const buffer = Buffer.allocUnsafe(Math.min(s.size, limit) + 1);
+    // A regular file (never /proc: see inside()) is read to the size fstat gives, so that no read
+    // goes past the limit whatever happens to the file meanwhile.
+    const buffer = Buffer.allocUnsafe(Math.min(s.size, limit));
     let length = 0;
     while (length < buffer.length) {
       const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-    }
-    if (length > limit) {
-      if (!head) return { kind: 'too-large', size: length, limit };
-      length = limit;
     }
     return { text: buffer.toString('utf8', 0, length), real };
   } catch (e) {

@@ -12,7 +12,7 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
-import { evaluateModule, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
+import { errorPositions, evaluateModule, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
 import { parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
@@ -193,7 +193,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       let ns: Namespace;
       try {
         const tree = parsePython(pythonText(f.text));
-        reportSyntaxErrors(f, tree, diagnostics);
+        const errors = errorPositions(tree);
+        reportSyntaxErrors(f, tree, errors, diagnostics);
         ns = evaluateModule(f, {
           env: runtime,
           importModule: (from, dotted, level, at) => {
@@ -213,7 +214,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
             if (t === undefined) return undefined;
             return evaluate(diagnostics.sourceFile(target, t));
           },
-        }, tree);
+        }, tree, errors);
       } catch (e) {
         // A shape no limit caught: this module's error; the rest of the project is still audited.
         diagnostics.internal(f.path, 'evaluated', e);
@@ -297,12 +298,15 @@ function baseEnvFile(settings: string, root: string, projectRoot: string, envs: 
   return undefined;
 }
 
-function reportSyntaxErrors(file: SourceFile, tree: Tree, diagnostics: Diagnostics): void {
+function reportSyntaxErrors(file: SourceFile, tree: Tree, errors: number[], diagnostics: Diagnostics): void {
+  if (!errors.length) return;
   let first: SyntaxNode | undefined;
   tree.iterate({
+    from: errors[0]!,
+    to: errors[0]! + 1,
     enter(n) {
       if (first !== undefined) return false;
-      if (n.type.isError) {
+      if (n.type.isError && n.from === errors[0]) {
         first = n.node;
         return false;
       }

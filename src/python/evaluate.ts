@@ -93,17 +93,22 @@ export interface EvalHost {
 
 const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set', 'len', 'Path'];
 
-export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = parsePython(file.text)): Namespace {
+export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = parsePython(file.text), errors = errorPositions(tree)): Namespace {
   const ns: Namespace = new Map();
   ns.set('__file__', { val: { k: 'path', v: file.path } });
+  new Evaluator(file, host, errors).block(tree.topNode, ns);
+  return ns;
+}
+
+/** Where the parser met syntax errors, in order (one walk of the tree, shared with the error report). */
+export function errorPositions(tree: Tree): number[] {
   const errors: number[] = [];
   tree.iterate({
     enter(n) {
       if (n.type.isError) errors.push(n.from);
     },
   });
-  new Evaluator(file, host, errors).block(tree.topNode, ns);
-  return ns;
+  return errors;
 }
 
 class Evaluator {

@@ -170,6 +170,14 @@ function reprOf(v: Val): string {
 
 /** The env uses of several values, without repeats. */
 export function mergeEnv(...vals: (Val | undefined)[]): EnvUse[] | undefined {
+  let only: EnvUse[] | undefined;
+  let several = false;
+  for (const v of vals) {
+    if (!v?.env?.length) continue;
+    if (only && only !== v.env) several = true;
+    only ??= v.env;
+  }
+  if (!several) return only;
   const seen = new Set<EnvUse>();
   const out: EnvUse[] = [];
   for (const v of vals) {
