@@ -226,6 +226,9 @@ describe('secrets are never printed, in any format', () => {
     `CALLBACK_URL=http://:${SECRET}c@hooks.shop-example.net/cb`,
     `WEBHOOK_URL=http://hook:p@ss${SECRET}w@hooks.shop-example.net/in`,
     `PUBLIC_API_URL=http://api.shop-example.net/v1?access_token=${SECRET}a1&client_secret=${SECRET}a2&auth_token=${SECRET}a3&auth=${SECRET}a4&jwt=${SECRET}a5`,
+    // A credential expanded into another variable, which the settings read and a rule quotes.
+    `API_TOKEN=${SECRET}x`,
+    'HOOK=http://hooks.shop-example.net/in/${API_TOKEN}/',
     // A secret that equals ordinary text elsewhere must not hide that text.
     'SMTP_PASSWORD=shop-example.net',
     '',
@@ -240,6 +243,7 @@ describe('secrets are never printed, in any format', () => {
     'MEDIA_URL = "http://media.shop-example.net/" + SECRET_KEY + "/"',
     `DB_PASSWORD = "${SECRET}d"`,
     'CDN_URL = "http://cdn.shop-example.net/" + DB_PASSWORD',
+    'HOOK_URL = os.environ["HOOK"]',
     '',
   ].join('\n'));
   write('tree/nginx/site.conf', [
@@ -275,6 +279,7 @@ describe('secrets are never printed, in any format', () => {
     expect(out).toContain('http://deploy:****@files.shop-example.net/?sig=****');
     expect(out).toContain('MEDIA_URL contains http://media.shop-example.net/****/');
     expect(out).toContain('CDN_URL contains http://cdn.shop-example.net/****');
+    expect(out).toContain('HOOK_URL contains http://hooks.shop-example.net/in/****/');
     expect(out).toContain('the value of TLS_PRIVATE_KEY opens a \\" quote that is never closed');
     // The first line of the key body holds "=" (base64 padding), so dotenv reads it as an assignment; the next two are one problem.
     expect(out).toContain('this line and the 1 line after it (blank lines and comments aside) are not KEY=value lines');

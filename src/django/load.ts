@@ -16,6 +16,7 @@ import { errorPositions, evaluateModule, type EnvLoader, type EnvLookup, type Na
 import { parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
+import { SECRET_KEY_NAME } from '../redact.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface DjangoApp {
@@ -430,8 +431,15 @@ class ProjectEnv implements RuntimeEnv {
       const entry = env.byKey.get(name);
       if (!entry) continue;
       let value: string | undefined;
+      const secrets: string[] = [];
+      const lookup = (n: string): string | undefined => {
+        const r = this.get(n);
+        if (r && SECRET_KEY_NAME.test(n)) secrets.push(r.value);
+        if (r?.secrets) secrets.push(...r.secrets.slice(0, 16));
+        return r?.value;
+      };
       try {
-        value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, (n) => this.get(n)?.value, LIMITS.expandedValueChars);
+        value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, lookup, LIMITS.expandedValueChars);
       } catch (e) {
         if (!(e instanceof ValueTooLong)) throw e;
         this.diagnostics.note(env.file, entry.keyStart, `${name} expands to more than ${LIMITS.expandedValueChars / 1024} KiB, so its value is not worked out (it is unknown)`);
@@ -439,7 +447,7 @@ class ProjectEnv implements RuntimeEnv {
       }
       if (value === undefined) continue;
       this.usedFiles.add(env.file);
-      return { value, entry: { file: env.file, entry } };
+      return { value, entry: { file: env.file, entry }, ...(secrets.length ? { secrets: [...new Set(secrets)].slice(0, 16) } : {}) };
     }
     const d = this.defaults.get(name);
     return d === undefined ? undefined : { value: d };

@@ -69,6 +69,8 @@ class Overlay extends Map<string, Binding> {
 export interface EnvLookup {
   value: string;
   entry?: EnvUse['entry'];
+  /** Values of credential variables the value was expanded from (`URL=http://x/${API_TOKEN}`). */
+  secrets?: string[];
 }
 
 export type EnvLoader = 'dotenv' | 'django-environ';
@@ -932,12 +934,14 @@ class Evaluator {
   ): Val {
     const call = this.span(n);
     let found = this.host.env.get(name);
+    let secret = SECRET_KEY_NAME.test(name);
     if (found && how.kind === 'environ' && found.value.startsWith('$') && found.value.length > 1) {
-      // django-environ proxies `$OTHER` to the other variable.
-      const target = this.host.env.get(found.value.slice(1));
-      found = target ? { value: target.value, entry: target.entry ?? found.entry } : undefined;
+      // django-environ proxies `$OTHER` to the other variable (a credential's value stays one).
+      const other = found.value.slice(1);
+      const target = this.host.env.get(other);
+      secret ||= SECRET_KEY_NAME.test(other);
+      found = target ? { value: target.value, entry: target.entry ?? found.entry, secrets: target.secrets } : undefined;
     }
-    const secret = SECRET_KEY_NAME.test(name);
     if (!found) {
       if (fallback === undefined) return unknown(`${name} is not set in any env file of the project`, [{ name, call }]);
       const use: EnvUse = { name, defaulted: true, call };
@@ -947,10 +951,12 @@ class Evaluator {
     }
     const use: EnvUse = { name, entry: found.entry, call };
     if (secret) use.secret = found.value;
+    // Credentials expanded into the value: each is masked wherever the value is quoted.
+    const uses = [use, ...(found.secrets ?? []).map((s): EnvUse => ({ name, call, secret: s }))];
     const raw = str(found.value);
-    if (how.kind === 'environ') return withEnv(environCast(how.cast, found.value), [use]);
-    if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, raw), [use]);
-    return withEnv(raw, [use]);
+    if (how.kind === 'environ') return withEnv(environCast(how.cast, found.value), uses);
+    if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, raw), uses);
+    return withEnv(raw, uses);
   }
 }
 
