@@ -28,6 +28,15 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   if (nginxPrefix && !isDirectory(nginxPrefix)) throw new UsageError(`--nginx-prefix: no such directory: ${options.nginxPrefix}`);
   // What may be read: the directories named on the command line, the directory of each file named
   // there, and --nginx-prefix (files.ts). Discovery reports a path that does not exist.
+  // A path below the working directory that a symbolic link takes elsewhere (a pull request can
+  // replace `deploy/` with a link to /etc or the runner's home) is refused: name the real path to
+  // audit it. A path the user writes outside the working directory is their choice.
+  for (const p of nginxPrefix ? [...paths, options.nginxPrefix!] : paths) {
+    const lexical = path.resolve(cwd, p);
+    if ((lexical === cwd || lexical.startsWith(cwd + path.sep)) && !within(realpath(lexical), cwd)) {
+      throw new UsageError(`${p} is a symbolic link to a place outside the working directory, so it is not audited (name its real path to audit it)`);
+    }
+  }
   const roots = paths.map((p) => realpath(path.resolve(cwd, p))).map((r) => (isDirectory(r) ? r : path.dirname(r)));
   const access = new FileAccess(nginxPrefix ? [...roots, realpath(nginxPrefix)] : roots, ignoreDirsBetween(cwd, roots));
   const discovered = discover(paths, cwd, access);
@@ -71,6 +80,10 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     failures,
     model,
   };
+}
+
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** The directories from the working directory down to each root (not the roots themselves): git applies their .gitignore. */

@@ -8,7 +8,7 @@ import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
-import type { FileAccess, Refusal } from './files.js';
+import { LIMITS, type FileAccess, type Refusal } from './files.js';
 
 export type FileKind = 'nginx' | 'env' | 'python' | 'procfile';
 
@@ -120,6 +120,7 @@ function walk(
   access: FileAccess,
   skipped: Skipped[],
   listing?: Dirent[],
+  depth = 0,
 ): void {
   let entries = listing;
   if (!entries) {
@@ -136,14 +137,27 @@ function walk(
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const abs = path.join(dir, entry.name);
+    if (entry.name.includes('\uFFFD')) {
+      // Bytes that are not UTF-8 in a name: Node.js cannot name the file to open it.
+      if (candidateByName(abs) || entry.isDirectory()) skipped.push({ path: abs, refusal: { kind: 'bad-name' }, dir: entry.isDirectory() });
+      continue;
+    }
     access.seed(dir, entry);
     if (entry.isDirectory()) {
       if (SKIP_DIRS.has(entry.name) || ignored(here, abs, true) || isVirtualenv(abs, access)) continue;
-      walk(abs, here, out, seen, access, skipped);
+      if (depth >= LIMITS.directoryDepth) {
+        skipped.push({ path: abs, refusal: { kind: 'too-deep', limit: LIMITS.directoryDepth }, dir: true });
+        continue;
+      }
+      walk(abs, here, out, seen, access, skipped, undefined, depth + 1);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       // A link is followed only to a regular file inside the audited roots (never to a directory:
       // directory links loop and leave the project); classify() checks that before reading.
       if (seen.has(abs) || ignored(here, abs, false)) continue;
+      if (entry.isSymbolicLink() && !candidateByName(abs) && access.stat(abs).kind === 'outside') {
+        skipped.push({ path: abs, refusal: { kind: 'outside' }, dir: false });
+        continue;
+      }
       const kind = classify(abs, false, access, skipped);
       if (kind) {
         seen.add(abs);

@@ -34,6 +34,8 @@ export const LIMITS = {
   importDepth: 50,
   /** The value of one env variable after `${VAR}` expansion. */
   expandedValueChars: 64 * 1024,
+  /** Directories nested below an audited root (each level's .gitignore applies to all below it). */
+  directoryDepth: 100,
   /** Syntax errors listed for one env file; more are summed up in one last error. */
   problemsPerFile: 100,
 };
@@ -43,7 +45,9 @@ export type Refusal =
   | { kind: 'outside' }
   | { kind: 'special'; what: string }
   | { kind: 'too-large'; size: number; limit: number }
-  | { kind: 'unreadable'; code: string };
+  | { kind: 'unreadable'; code: string }
+  | { kind: 'bad-name' }
+  | { kind: 'too-deep'; limit: number };
 
 export type Stat =
   | { kind: 'file'; real: string; size: number }
@@ -194,8 +198,11 @@ export class FileAccess {
   readIgnoreFile(dir: string): string | undefined {
     const file = path.join(dir, '.gitignore');
     const real = this.realpath(file);
-    if (typeof real !== 'string') return undefined;
-    const allowed = this.inside(real) || this.ignoreDirs.some((d) => path.dirname(real) === d);
+    const realDir = this.realpath(dir);
+    if (typeof real !== 'string' || typeof realDir !== 'string') return undefined;
+    // Above the roots only the directory's own file, not a link: `tree/.gitignore -> ../notes.txt`
+    // would otherwise read a file of the working directory and reveal its lines by what is skipped.
+    const allowed = this.inside(real) || (this.ignoreDirs.includes(realDir) && real === path.join(realDir, '.gitignore'));
     if (!allowed) return undefined;
     let s: fs.Stats;
     try {
@@ -263,6 +270,10 @@ export function describeRefusal(r: Refusal): string {
       return `is ${megabytes(r.size)}, over the ${megabytes(r.limit)} limit for one file`;
     case 'unreadable':
       return `cannot be read (${r.code})`;
+    case 'bad-name':
+      return 'has a name that is not valid UTF-8';
+    case 'too-deep':
+      return `is nested more than ${r.limit} directories deep`;
   }
 }
 
@@ -272,5 +283,5 @@ function megabytes(n: number): string {
 }
 
 export function isRefusal(x: unknown): x is Refusal {
-  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable'].includes((x as Refusal).kind);
+  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep'].includes((x as Refusal).kind);
 }

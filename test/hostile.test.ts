@@ -130,8 +130,8 @@ describe('confinement: references that leave the tree are notes, never reads', (
       'nginx/nginx.conf:4 include "../../outside/*.conf" leads outside the audited directory',
       `nginx/nginx.conf:5 include "${outConf}" is not in the project`,
       'nginx/nginx.conf:6 include "/etc/nginx/../../../outside/secret.conf" leads outside the audited directory',
-      'nginx/conf.d/linked.conf:1 not read: this file is a symbolic link to a place outside the audited directory',
-      '.env:1 not read: this file is a symbolic link to a place outside the audited directory',
+      'nginx/conf.d/linked.conf:1 not read: it is a symbolic link to a place outside the audited directory',
+      '.env:1 not read: it is a symbolic link to a place outside the audited directory',
       'shop/settings.py:6 this loads an env file outside the audited directory',
       'shop/settings.py:7 this loads an env file outside the audited directory',
       'shop/settings.py:8 this loads an env file outside the audited directory',
@@ -184,8 +184,8 @@ describe('special files are never opened', () => {
     expect(shown).toEqual(expect.arrayContaining([
       expect.stringMatching(/^\.env:1 not read: this file is a FIFO, not a regular file$/),
       expect.stringMatching(/^conf\.d\/site\.conf:1 not read: this file is a FIFO/),
-      expect.stringMatching(/^sub\/\.env:1 not read: this file is a symbolic link to a place outside/),
-      expect.stringMatching(/^sub\/nginx\.conf:1 not read: this file is a symbolic link to a place outside/),
+      expect.stringMatching(/^sub\/\.env:1 not read: it is a symbolic link to a place outside/),
+      expect.stringMatching(/^sub\/nginx\.conf:1 not read: it is a symbolic link to a place outside/),
       expect.stringMatching(/^app\/settings\.py:4 this loads an env file that is a FIFO/),
     ]));
   });

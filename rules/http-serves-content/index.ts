@@ -98,6 +98,7 @@ function counterpart(config: NginxConfig, server: Server): { why: string; relate
   for (const name of server.names) {
     const host = sampleHost(name);
     const https = host === undefined ? undefined : tlsServerFor(config, host);
+    if (https === 'unknown') return { why: 'no https server could be matched to its server_name', unnamed: true };
     if (!https || https === server) continue;
     return {
       why: `${host} also has an https server, which this port-80 server bypasses`,

@@ -96,6 +96,12 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     }
     return undefined;
   };
+  /** A module path of the project that a symbolic link takes outside the audited tree (never read). */
+  const projectModuleOutside = (dotted: string): boolean =>
+    roots.some((root) => {
+      const base = path.join(root, ...dotted.split('.'));
+      return [base + '.py', path.join(base, '__init__.py')].some((c) => access.stat(c).kind === 'outside');
+    });
   const moduleName = (abs: string): { module: string; root: string } => {
     const root = roots.find((r) => abs.startsWith(r + path.sep)) ?? input.projectRoot;
     const rel = path.relative(root, abs).replace(/(\/__init__)?\.py$/, '');
@@ -201,7 +207,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
           importModule: (from, dotted, level, at) => {
             const target = level > 0
               ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
-              : resolveModule(dotted)?.abs;
+              : resolveModule(dotted)?.abs ?? (projectModuleOutside(dotted) ? OUTSIDE : undefined);
             if (target === OUTSIDE) {
               diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
               return 'unknown';

@@ -283,7 +283,10 @@ export class IncludeExpander {
         const base = access.stat(globBase(candidate));
         if (base.kind === 'dir') {
           if (d && !hasGlobChars(path.dirname(candidate))) this.host.globbed?.(path.dirname(candidate), d);
-          return { kind: 'files', files: globSorted(candidate, access) };
+          const left = { outside: false };
+          const files = globSorted(candidate, access, left);
+          if (left.outside && d) this.host.note(d, `include "${target}" also matches paths that lead outside the audited directory: they are not read`);
+          return { kind: 'files', files };
         }
         if (base.kind === 'outside') outside = true;
       } else {
@@ -335,7 +338,7 @@ function globBase(pattern: string): string {
  * `.` only matched explicitly, results sorted in byte order (nginx runs in the C locale). Only
  * directories of the audited roots are listed.
  */
-export function globSorted(pattern: string, access: FileAccess): string[] {
+export function globSorted(pattern: string, access: FileAccess, left: { outside: boolean } = { outside: false }): string[] {
   const parts = pattern.split('/');
   const first = parts.findIndex((p) => hasGlobChars(p));
   const base = globBase(pattern);
@@ -358,6 +361,7 @@ export function globSorted(pattern: string, access: FileAccess): string[] {
     // Directories are kept as matches of the last component: nginx tries to read them and fails.
     current = next.filter((p) => {
       const k = access.stat(p).kind;
+      if (k === 'outside') left.outside = true;
       return last ? k === 'file' || k === 'dir' : k === 'dir';
     });
   }

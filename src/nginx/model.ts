@@ -353,16 +353,35 @@ function defaultServerBySocket(config: NginxConfig): Map<string, Server> {
 /**
  * The TLS server that answers for a host name, as nginx matches server_name: case-insensitive
  * exact names, `.example.com` (the name and its subdomains), `*.example.com`, `www.example.*`,
- * and `~regex` names.
+ * and `~regex` names. Exact and wildcard names are looked up in indexes; regex names are tried in
+ * order within a budget per configuration, past which the answer is 'unknown' (10,000 regex names
+ * asked about 10,000 hosts would otherwise cost 100 million matches).
  */
-export function tlsServerFor(config: NginxConfig, host: string): Server | undefined {
+export function tlsServerFor(config: NginxConfig, host: string): Server | undefined | 'unknown' {
   const h = host.toLowerCase();
-  const exact = tlsNameIndex(config).exact.get(h);
+  const index = tlsNameIndex(config);
+  const exact = index.exact.get(h);
   if (exact) return exact;
-  for (const { pattern, server } of tlsNameIndex(config).patterns) if (serverNameMatches(pattern, h)) return server;
+  // nginx's order: exact, then the longest leading wildcard, then the longest trailing one, then regexes.
+  // A DNS name has at most 253 characters: a longer "host" matches no wildcard (and looking up every
+  // suffix of a 4 KB word would cost its length squared).
+  const labels = h.length <= 253 ? h.split('.') : [h];
+  const dotted = index.dotted.get(h);
+  if (dotted) return dotted;
+  for (let i = 1; i < labels.length; i++) {
+    const lead = index.leading.get(labels.slice(i).join('.'));
+    if (lead) return lead;
+  }
+  for (let i = labels.length - 1; i >= 1; i--) {
+    const trail = index.trailing.get(labels.slice(0, i).join('.'));
+    if (trail) return trail;
+  }
+  for (const { pattern, server } of index.regexes) {
+    if (index.budget.left-- <= 0) return 'unknown';
+    if (serverNameMatches(pattern, h)) return server;
+  }
   return undefined;
 }
-
 export function serverNameMatches(pattern: string, host: string): boolean {
   const p = pattern.toLowerCase();
   if (p.startsWith('~')) return untrustedRegExp(pattern.slice(1), 'i')?.test(host) ?? false;
@@ -379,17 +398,41 @@ export function sampleHost(name: string): string | undefined {
   return name.replace(/^\*\./, 'www.').replace(/\.\*$/, '.com').toLowerCase();
 }
 
-const nameIndex = new WeakMap<NginxConfig, { exact: Map<string, Server>; patterns: { pattern: string; server: Server }[] }>();
+interface NameIndex {
+  exact: Map<string, Server>;
+  /** `*.example.com` and `.example.com`: by the part after the first label. */
+  leading: Map<string, Server>;
+  /** `.example.com` also matches example.com itself. */
+  dotted: Map<string, Server>;
+  /** `www.example.*`: by the part before the last label. */
+  trailing: Map<string, Server>;
+  regexes: { pattern: string; server: Server }[];
+  budget: { left: number };
+}
 
-function tlsNameIndex(config: NginxConfig) {
+const nameIndex = new WeakMap<NginxConfig, NameIndex>();
+
+/** Regex server_name matches one configuration may cost (see tlsServerFor). */
+const REGEX_MATCH_BUDGET = 200_000;
+
+function tlsNameIndex(config: NginxConfig): NameIndex {
   let index = nameIndex.get(config);
   if (!index) {
-    index = { exact: new Map(), patterns: [] };
+    index = { exact: new Map(), leading: new Map(), dotted: new Map(), trailing: new Map(), regexes: [], budget: { left: REGEX_MATCH_BUDGET } };
+    const first = <K>(m: Map<K, Server>, k: K, s: Server) => {
+      if (!m.has(k)) m.set(k, s);
+    };
     for (const s of config.servers) {
       if (!s.tls) continue;
-      for (const name of s.names) {
-        if (/^[~.]|^\*\.|\.\*$/.test(name)) index.patterns.push({ pattern: name, server: s });
-        else if (!index.exact.has(name.toLowerCase())) index.exact.set(name.toLowerCase(), s);
+      for (const raw of s.names) {
+        const name = raw.toLowerCase();
+        if (name.startsWith('~')) index.regexes.push({ pattern: raw, server: s });
+        else if (name.startsWith('*.')) first(index.leading, name.slice(2), s);
+        else if (name.startsWith('.')) {
+          first(index.leading, name.slice(1), s);
+          first(index.dotted, name.slice(1), s);
+        } else if (name.endsWith('.*')) first(index.trailing, name.slice(0, -2), s);
+        else first(index.exact, name, s);
       }
     }
     nameIndex.set(config, index);
