@@ -51,7 +51,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--no-color', 'never colour the output')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '')) + '\n') });
 
   let paths: string[];
   let options: Options;

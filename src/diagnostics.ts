@@ -53,7 +53,7 @@ export class Diagnostics {
       this.push(this.notes, { file, line: 1, column: 1, message: `not read: this directory ${describeRefusal(refusal)}, so the files in it are not audited` });
       return;
     }
-    if (refusal.kind === 'too-large' || refusal.kind === 'unreadable') {
+    if (refusal.kind === 'too-large' || refusal.kind === 'unreadable' || refusal.kind === 'budget') {
       this.push(this.errors, { file, line: 1, column: 1, message: `not audited: this ${what} ${describeRefusal(refusal)}`, kind: 'read' });
       return;
     }

@@ -36,6 +36,18 @@ export const LIMITS = {
   expandedValueChars: 64 * 1024,
   /** Directories nested below an audited root (each level's .gitignore applies to all below it). */
   directoryDepth: 100,
+  /** Bytes read from all files of one run: past it, files are errors. */
+  totalBytes: 128 * 1024 * 1024,
+  /** nginx directives parsed from all files of one run (before includes are expanded). */
+  parsedDirectives: 2_000_000,
+  /** Env entries read from all env files of one run. */
+  envEntries: 1_000_000,
+  /** Steps of the Python evaluator in one run, all settings modules together (each expression and each item built is one). */
+  evaluationSteps: 5_000_000,
+  /** Items in one Python value, counted through nested lists, tuples and dicts: a larger value is unknown. */
+  pythonValueItems: 100_000,
+  /** Patterns of the .gitignore files in force at once; a .gitignore that would pass it is not applied. */
+  ignorePatterns: 2000,
   /** Syntax errors listed for one env file; more are summed up in one last error. */
   problemsPerFile: 100,
 };
@@ -47,7 +59,8 @@ export type Refusal =
   | { kind: 'too-large'; size: number; limit: number }
   | { kind: 'unreadable'; code: string }
   | { kind: 'bad-name' }
-  | { kind: 'too-deep'; limit: number };
+  | { kind: 'too-deep'; limit: number }
+  | { kind: 'budget'; what: string };
 
 export type Stat =
   | { kind: 'file'; real: string; size: number }
@@ -57,9 +70,23 @@ export type Stat =
 /** Never opened, whatever the roots: the kernel's files, where a read can block or never end. */
 const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
 
+/**
+ * What one run may still spend, all files together: a tree of many files, each within its own
+ * limit, must not add up to more memory or time than a run can give (a thousand links to one
+ * 11 MB file, a thousand copies of it that git stores once).
+ */
+export class Budget {
+  bytes = LIMITS.totalBytes;
+  directives = LIMITS.parsedDirectives;
+  envEntries = LIMITS.envEntries;
+  steps = LIMITS.evaluationSteps;
+}
+
 export class FileAccess {
   private readonly realpaths = new Map<string, string | Refusal>();
   private readonly roots: string[];
+  readonly budget = new Budget();
+  private readonly texts = new Map<string, { text: string; bytes: number }>();
 
   constructor(
     /** Real (symlink-free) paths of the directories the audit may read. */
@@ -169,14 +196,26 @@ export class FileAccess {
   readText(abs: string, limit = LIMITS.fileBytes): { text: string; real: string } | Refusal {
     const s = this.stat(abs);
     if (s.kind !== 'file') return s.kind === 'dir' ? { kind: 'special', what: 'a directory' } : s;
-    return readRegular(s.real, Math.max(s.size, 0), limit);
+    // One read a real file: a thousand links to it are one text (and one charge to the budget).
+    const cached = this.texts.get(s.real);
+    if (cached !== undefined) return cached.bytes > limit ? { kind: 'too-large', size: cached.bytes, limit } : { text: cached.text, real: s.real };
+    if (this.budget.bytes <= 0) return { kind: 'budget', what: `${megabytes(LIMITS.totalBytes)} read in all` };
+    const r = readRegular(s.real, Math.max(s.size, 0), limit);
+    if ('text' in r) {
+      this.budget.bytes -= r.bytes;
+      this.texts.set(s.real, { text: r.text, bytes: r.bytes });
+      return { text: r.text, real: r.real };
+    }
+    return r;
   }
 
   /** The first bytes of a regular file of the roots (for sniffing a file too large to read whole). */
   readHead(abs: string, bytes: number): string | undefined {
     const s = this.stat(abs);
     if (s.kind !== 'file') return undefined;
+    if (this.budget.bytes <= 0) return undefined;
     const r = readRegular(s.real, Math.min(s.size, bytes), bytes, true);
+    if ('text' in r) this.budget.bytes -= r.bytes;
     return 'text' in r ? r.text : undefined;
   }
 
@@ -228,7 +267,7 @@ function specialKind(s: fs.Stats): string {
  * link (so a FIFO or link swapped in since the check cannot block or redirect the read), checked
  * again on the open descriptor, and never read past the limit, whatever the size says.
  */
-function readRegular(real: string, size: number, limit: number, head = false): { text: string; real: string } | Refusal {
+function readRegular(real: string, size: number, limit: number, head = false): { text: string; real: string; bytes: number } | Refusal {
   if (size > limit && !head) return { kind: 'too-large', size, limit };
   let fd: number;
   try {
@@ -249,7 +288,7 @@ function readRegular(real: string, size: number, limit: number, head = false): {
       if (n === 0) break;
       length += n;
     }
-    return { text: buffer.toString('utf8', 0, length), real };
+    return { text: buffer.toString('utf8', 0, length), real, bytes: length };
   } catch (e) {
     return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
   } finally {
@@ -274,6 +313,8 @@ export function describeRefusal(r: Refusal): string {
       return 'has a name that is not valid UTF-8';
     case 'too-deep':
       return `is nested more than ${r.limit} directories deep`;
+    case 'budget':
+      return `is past the audit's limit of ${r.what}`;
   }
 }
 
@@ -283,5 +324,5 @@ function megabytes(n: number): string {
 }
 
 export function isRefusal(x: unknown): x is Refusal {
-  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep'].includes((x as Refusal).kind);
+  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep', 'budget'].includes((x as Refusal).kind);
 }

@@ -18,9 +18,18 @@ export const REDACTED = '****';
 /** Key names whose values are credentials: never printed. */
 export const SECRET_KEY_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL|AUTH_KEY|SIGNING_KEY/i;
 
-/** Query parameter names that carry credentials (OAuth, JWT, presigned URLs, SAS, API keys). */
-const SECRET_PARAM_NAME =
-  /^(?:.*[_.-])?(?:token|secret|password|passwd|pwd|pass|key|apikey|api_key|auth|jwt|signature|sig|credential|credentials|session|sessionid|sid|code_verifier|private)$/i;
+/**
+ * Query (and fragment) parameter names that carry credentials: OAuth (`access_token`,
+ * `#access_token=` of the implicit flow, `client_secret`, `code_verifier`), JWTs, presigned URLs and
+ * SAS (`X-Amz-Signature`, `sig`), API keys, in snake, kebab or camel case (`accessToken`, `apiKey`).
+ */
+function isSecretParam(name: string): boolean {
+  return (
+    /(?:token|secret|password|passwd|pwd|apikey|jwt|signature|credentials?)$/i.test(name) ||
+    /^(?:.*[_.-])?(?:key|auth|sig|session|sessionid|sid|pass|private|code_verifier)$/i.test(name) ||
+    /[a-z0-9](?:Key|Auth|Sig|Session|SessionId|Sid|Pass)$/.test(name)
+  );
+}
 
 /** The characters that end a URL in running text. */
 function endsUrl(c: number): boolean {
@@ -60,6 +69,7 @@ function redactUrls(text: string): string {
     let end = authStart;
     let authEnd = -1;
     let lastAt = -1;
+    let lastAtAnywhere = -1;
     let colon = -1;
     let query = -1;
     let fragment = -1;
@@ -71,6 +81,7 @@ function redactUrls(text: string): string {
         else if (c === 0x40) lastAt = end;
         else if (c === 0x3a && colon < 0) colon = end;
       }
+      if (c === 0x40) lastAtAnywhere = end;
       if (c === 0x3f && query < 0 && fragment < 0) query = end;
       if (c === 0x23 && fragment < 0) fragment = end;
     }
@@ -81,10 +92,15 @@ function redactUrls(text: string): string {
     if (lastAt >= 0) {
       if (colon >= 0 && colon < lastAt) pieces.push([colon + 1, lastAt]);
       else if (lastAt - authStart >= 16) pieces.push([authStart, lastAt]); // a token as the user name
+    } else if (colon >= 0 && lastAtAnywhere > colon && !/^\d*$/.test(text.slice(colon + 1, authEnd))) {
+      // A password holding `/`, `?` or `#` (base64 has `/`), left unencoded: `user:Xy/9+z=@host`.
+      // After `host:` only a port (digits) would come; anything else up to the last `@` is a password.
+      pieces.push([colon + 1, lastAtAnywhere]);
     }
-    if (query >= 0) {
-      const stop = fragment > query ? fragment : end;
-      let p = query + 1;
+    // The query, and the fragment too (`#access_token=` of OAuth's implicit flow).
+    for (const [from, stop] of [[query, fragment > query ? fragment : end], [fragment, end]] as const) {
+      if (from < 0) continue;
+      let p = from + 1;
       while (p < stop) {
         let amp = p;
         let eq = -1;
@@ -93,10 +109,11 @@ function redactUrls(text: string): string {
           if (c === 0x26 || c === 0x3b) break;
           if (c === 0x3d && eq < 0) eq = amp;
         }
-        if (eq > p && amp > eq + 1 && SECRET_PARAM_NAME.test(text.slice(p, eq))) pieces.push([eq + 1, amp]);
+        if (eq > p && amp > eq + 1 && isSecretParam(text.slice(p, eq))) pieces.push([eq + 1, amp]);
         p = amp + 1;
       }
     }
+    pieces.sort((a, b) => a[0] - b[0]);
     for (const [a, b] of pieces) {
       const start = Math.max(a, copied);
       if (b <= start) continue;
@@ -132,6 +149,28 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of [...new Set(secrets)].sort((a, b) => b.length - a.length)) {
     if (s && out.includes(s)) out = out.split(s).join(REDACTED);
+  }
+  return out;
+}
+
+/**
+ * text.slice(start, end), with every character that belongs to an occurrence of a known secret in
+ * the whole text replaced (runs collapse to one `****`): a slice that cuts a secret in two (a URL
+ * that stops at a `)` inside a Django SECRET_KEY) shows no part of it.
+ */
+export function maskSlice(text: string, start: number, end: number, secrets: readonly string[]): string {
+  if (!secrets.length) return text.slice(start, end);
+  const hidden = new Uint8Array(end - start);
+  for (const secret of new Set(secrets)) {
+    if (!secret) continue;
+    for (let at = text.indexOf(secret, Math.max(0, start - secret.length + 1)); at >= 0 && at < end; at = text.indexOf(secret, at + 1)) {
+      for (let i = Math.max(at, start); i < Math.min(at + secret.length, end); i++) hidden[i - start] = 1;
+    }
+  }
+  let out = '';
+  for (let i = start; i < end; i++) {
+    if (!hidden[i - start]) out += text[i];
+    else if (i === start || !hidden[i - start - 1]) out += REDACTED;
   }
   return out;
 }

@@ -230,7 +230,7 @@ describe('syntax details, as dotenv reads them', () => {
     const text = 'A:\nB=1';
     expect(values(text)).toEqual({ B: '1' });
     expect(dotenv.parse(text)).toEqual({ A: 'B=1' });
-    expect(parseEnv(text).problems).toEqual([{ offset: 0, message: 'expected a space and a value after "A:"' }]);
+    expect(parseEnv(text).problems).toEqual([{ offset: 0, message: 'expected a space and a value after the ":" that ends this line' }]);
   });
 });
 

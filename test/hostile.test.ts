@@ -293,6 +293,49 @@ describe('secrets are never printed, in any format', () => {
   });
 });
 
+describe('a credential stays hidden whatever the code does with it', () => {
+  const SECRET = 'Zk9-Cr3d-77q';
+  const { tree, write } = workspace();
+  write('tree/.env', [
+    // `)` and `#` are in the alphabet of Django's get_random_secret_key().
+    `DJANGO_SECRET_KEY=q8)w-${SECRET}-k2`,
+    `SLACK_WEBHOOK_SECRET=http://hooks.slack-example.com/services/T0/${SECRET}`,
+    'ASSETS_PROXY_URL=$SLACK_WEBHOOK_SECRET',
+    `SITE_URL="http://a.shop-example.net/cb#access_token=${SECRET}&state=1"`,
+    `CALLBACK_URL=http://b.shop-example.net/cb?accessToken=${SECRET}&clientSecret=${SECRET}`,
+    `WEBHOOK_URL=http://deploy.bot:Xy/9+${SECRET}=@hooks.shop-example.net/in`,
+    `PUBLIC_URL='http://jane.doe:p#ss${SECRET}@hooks.shop-example.net/in'`,
+    `${SECRET}:`,
+    '',
+  ].join('\n'));
+  write('tree/manage.py', 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n');
+  write('tree/shop/__init__.py', '');
+  write('tree/shop/settings.py', [
+    'import os',
+    'import environ',
+    'env = environ.Env()',
+    'environ.Env.read_env(os.path.join(os.path.dirname(os.path.dirname(__file__)), ".env"))',
+    'SECRET_KEY = env("DJANGO_SECRET_KEY")',
+    'INSTALLED_APPS = []',
+    'MEDIA_URL = "http://media.shop-example.net/" + SECRET_KEY + "/"',
+    'A_URL = "http://up.shop-example.net/" + SECRET_KEY.upper()',
+    'B_URL = env("ASSETS_PROXY_URL")',
+    'C_URL = "http://c.shop-example.net/" + SECRET_KEY.split("-")[1]',
+    'D_URL = ("http://d.shop-example.net/\\t" + SECRET_KEY, "x")',
+    '',
+  ].join('\n'));
+
+  it('cut by a URL, transformed, proxied, in a fragment or camel-case parameter, or holding / and #', () => {
+    for (const r of Object.values(allFormats(tree))) {
+      expectNoCrash(r);
+      expect(r.stdout).toContain('http-url-setting');
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+      expect(r.stdout + r.stderr).not.toContain(SECRET.toUpperCase());
+      expect(r.stdout + r.stderr).not.toMatch(/q8\)|Q8\)|media\.shop-example\.net\/q8/);
+    }
+  });
+});
+
 describe('terminal safety: file content never drives the terminal', () => {
   const ESC = '\u001b';
   const { tree, write } = workspace();
@@ -300,7 +343,7 @@ describe('terminal safety: file content never drives the terminal', () => {
   const clear = `${ESC}[2J${ESC}[H`;
   write(`tree/conf.d/evil${ESC}[31m.conf`, `server { listen 80; server_name "x${title}.shop-example.net"; }\n`);
   write('tree/conf.d/site.conf', `server {\n listen 443 ssl;\n ssl_protocols TLSv1.2 TLSv1.3;\n add_header Strict-Transport-Security "max-age=63072000" always;\n return 302 "http://files.shop-example.net/${clear}\u009b31m\u202e";\n}\n`);
-  write('tree/.env', `SITE_URL=http://shop-example.net/${title}\n`);
+  write('tree/.env', `SITE_URL=http://shop-example.net/${title}\nAPI_URL=http://api.shop-example.net/soft\u00adhyphen\u{e0041}\n`);
 
   it('stylish output shows control, bidi and C1 characters as escapes, file names included', () => {
     const r = run(['.'], tree);
@@ -310,6 +353,7 @@ describe('terminal safety: file content never drives the terminal', () => {
     expect(r.stdout).toContain('evil\\x1b[31m.conf');
     expect(r.stdout).toContain('\\x1b]0;pwned\\x07');
     expect(r.stdout).toContain('\\x9b31m\\u{202e}');
+    expect(r.stdout).toContain('soft\\xadhyphen\\u{e0041}');
   });
 
   it('with colour on, the only escape sequences are the colours', () => {

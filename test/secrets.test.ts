@@ -29,6 +29,12 @@ describe('secrets', () => {
       'PEM is "-----BEGIN RSA PRIVATE KEY-----****-----END RSA PRIVATE KEY-----" here',
     );
     expect(redact(`-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNza${SECRET}`)).toBe('-----BEGIN OPENSSH PRIVATE KEY-----****');
+    // OAuth's implicit flow puts the token in the fragment; camel-case names; unencoded passwords holding / # ?
+    expect(redact(`http://a.example.net/cb#access_token=${SECRET}&state=1`)).toBe('http://a.example.net/cb#access_token=****&state=1');
+    expect(redact(`http://b.example.net/cb?accessToken=${SECRET}&clientSecret=${SECRET}&apiKey=${SECRET}&page=2`)).toBe('http://b.example.net/cb?accessToken=****&clientSecret=****&apiKey=****&page=2');
+    expect(redact(`http://deploy.bot:Xy/9+${SECRET}=@hooks.example.net/in`)).toBe('http://deploy.bot:****@hooks.example.net/in');
+    expect(redact(`http://jane.doe:p#ss${SECRET}@hooks.example.net/in`)).toBe('http://jane.doe:****@hooks.example.net/in');
+    expect(redact('https://example.com:8080/users/@alice')).toBe('https://example.com:8080/users/@alice');
   });
 
   it("redact() never rewrites the tool's own words or text that only looks like a parameter", () => {

@@ -1,7 +1,7 @@
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { HTTP_URL, isPublicHttpUrl, isPublicUrlVariable } from '../../src/urls.js';
 import { secretsOf, type Val } from '../../src/python/values.js';
-import { maskSecrets } from '../../src/redact.js';
+import { maskSlice } from '../../src/redact.js';
 import type { Rule } from '../../src/types.js';
 import type { Span } from '../../src/source.js';
 
@@ -21,8 +21,9 @@ export const rule: Rule = {
       for (const [name, binding] of app.settings) {
         if (!URL_SETTING.test(name) || BACKEND.test(name) || !binding.assign) continue;
         for (const url of strings(binding.val)) {
-          const m = url.match(HTTP_URL)?.find(isPublicHttpUrl);
-          if (!m) continue;
+          const found = [...url.matchAll(HTTP_URL)].find((x) => isPublicHttpUrl(x[0]));
+          if (!found) continue;
+          const m = found[0];
           const s = setting(app, name);
           const { span, related, origin } = settingPlace(app, s);
           const envEntry = s.val.env?.find((u) => u.entry)?.entry;
@@ -36,7 +37,7 @@ export const rule: Rule = {
             about: aboutOf(app),
             related,
             message:
-              `${name} contains ${maskSecrets(m, secretsOf(s.val))}${fromEnv ? ` (${origin})` : ''}: ` +
+              `${name} contains ${maskSlice(url, found.index!, found.index! + m.length, secretsOf(s.val))}${fromEnv ? ` (${origin})` : ''}: ` +
               (name === 'CSRF_TRUSTED_ORIGINS'
                 ? 'on Django 4.0 and later an http:// origin is trusted for unsafe requests, so a page served over plain http (which anyone on the network can alter) can post to the site; ' +
                   'on Django 3.2 and earlier the entries are host names, and one with a scheme matches nothing. Use https:// (4.0+) or the bare host name (3.2).'

@@ -42,7 +42,7 @@ export const rule: Rule = {
           ...base,
           message:
             `SECURE_PROXY_SSL_HEADER expects ${pyRepr(expected)}, with white space: Django compares the header's value exactly ` +
-            `(Django 3.2 with ==), so no request is ever seen as https. Use ${pyRepr({ k: 'str', v: expected.v.trim() })}.`,
+            `(Django 3.2 with ==), so no request is ever seen as https. Use ${pyRepr({ ...expected, v: expected.v.trim() })}.`,
         });
         continue;
       }

@@ -12,7 +12,7 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
-import { errorPositions, evaluateModule, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
+import { errorPositions, evaluateModule, EvaluationTooLong, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
 import { parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
@@ -204,6 +204,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
         reportSyntaxErrors(f, tree, errors, diagnostics);
         ns = evaluateModule(f, {
           env: runtime,
+          budget: access.budget,
           importModule: (from, dotted, level, at) => {
             const target = level > 0
               ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
@@ -223,8 +224,12 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
           },
         }, tree, errors);
       } catch (e) {
-        // A shape no limit caught: this module's error; the rest of the project is still audited.
-        diagnostics.internal(f.path, 'evaluated', e);
+        if (e instanceof EvaluationTooLong) {
+          diagnostics.parseError(f, 0, `not audited: evaluating the settings took more than ${LIMITS.evaluationSteps.toLocaleString('en')} steps, the audit's limit for all settings modules together`);
+        } else {
+          // A shape no limit caught: this module's error; the rest of the project is still audited.
+          diagnostics.internal(f.path, 'evaluated', e);
+        }
         broken = true;
         ns = new Map();
       }
@@ -390,7 +395,8 @@ class ProjectEnv implements RuntimeEnv {
         }
         return false;
       }
-      env = envFileFrom(this.diagnostics.sourceFile(abs, read.text), this.diagnostics);
+      env = envFileFrom(this.diagnostics.sourceFile(abs, read.text), this.diagnostics, this.access);
+      if (!env) return false;
       this.envs.set(abs, env);
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;

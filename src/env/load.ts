@@ -26,13 +26,22 @@ export function loadEnvFiles(paths: string[], diagnostics: Diagnostics, access: 
       diagnostics.refused(abs, read, 'env file');
       continue;
     }
-    out.push(envFileFrom(diagnostics.sourceFile(abs, read.text), diagnostics));
+    const env = envFileFrom(diagnostics.sourceFile(abs, read.text), diagnostics, access);
+    if (env) out.push(env);
   }
   return out;
 }
 
-export function envFileFrom(file: SourceFile, diagnostics?: Diagnostics): EnvFile {
+/** An env file's model; undefined (and an error) when the run's budget of entries is spent. */
+export function envFileFrom(file: SourceFile, diagnostics?: Diagnostics, access?: FileAccess): EnvFile | undefined {
   const { entries, problems } = parseEnv(file.text);
+  if (access) {
+    access.budget.envEntries -= entries.length + problems.length;
+    if (access.budget.envEntries < 0) {
+      diagnostics?.refused(file.path, { kind: 'budget', what: `${LIMITS.envEntries.toLocaleString('en')} env lines in all` }, 'env file');
+      return undefined;
+    }
+  }
   if (diagnostics) {
     for (const p of problems.slice(0, LIMITS.problemsPerFile)) diagnostics.parseError(file, p.offset, p.message);
     const more = problems.length - LIMITS.problemsPerFile;

@@ -252,8 +252,8 @@ export function parseEnv(text: string): { entries: EnvEntry[]; problems: EnvProb
     if (op < 0) {
       if (op === -2) {
         run = undefined;
-        // The line is a key and a colon, nothing else: quoting it shows no value.
-        problemAtLine(first, `expected a space and a value after ${JSON.stringify(text.slice(first, lineEnd(first)).trimEnd())}`);
+        // Not even the key is quoted: a line that is a word and a colon may be a token (`ghp_…:`).
+        problemAtLine(first, 'expected a space and a value after the ":" that ends this line');
       } else {
         notAssignment(first, text.slice(first, lineEnd(first)).includes('='));
       }

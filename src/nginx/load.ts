@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SourceFile } from '../source.js';
 import type { Diagnostics } from '../diagnostics.js';
 import { IncludeExpander, newBudget, type ExpandedNode, type LoaderHost } from './include.js';
-import type { FileAccess, Refusal } from '../files.js';
+import { LIMITS, type FileAccess, type Refusal } from '../files.js';
 import { buildNginxConfig, type NginxConfig } from './model.js';
 import { parseNginx, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
@@ -58,7 +58,11 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (text !== undefined) {
       try {
         result = parseNginx(diagnostics.sourceFile(real, text));
-        if (result.error) diagnostics.syntaxError(result.error);
+        access.budget.directives -= result.directiveCount;
+        if (access.budget.directives < 0) {
+          diagnostics.refused(real, { kind: 'budget', what: `${LIMITS.parsedDirectives.toLocaleString('en')} nginx directives in all` }, 'nginx file');
+          result = undefined;
+        } else if (result.error) diagnostics.syntaxError(result.error);
       } catch (e) {
         // A shape no limit of the parser caught: that file's error, the others are still audited.
         diagnostics.internal(real, 'parsed', e);

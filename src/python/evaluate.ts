@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { SourceFile, Span } from '../source.js';
 import { parsePython, type SyntaxNode, type Tree } from './parse.js';
 import { SECRET_KEY_NAME } from '../redact.js';
+import { LIMITS } from '../files.js';
 import {
-  appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, str, truthy, unknown, withEnv, withKey,
+  appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, secretsOf, sizeOf, str, truthy, unknown, withEnv, withKey,
   type EnvUse, type Val,
 } from './values.js';
 
@@ -85,6 +86,8 @@ export interface RuntimeEnv {
 
 export interface EvalHost {
   env: RuntimeEnv;
+  /** Steps left to the whole run (LIMITS.evaluationSteps): past it, evaluation stops with EvaluationTooLong. */
+  budget?: { steps: number };
   /** Evaluates another project module for an import; undefined when it is not in the project. */
   /**
    * Evaluates another project module for an import; undefined when it is not in the project,
@@ -92,6 +95,12 @@ export interface EvalHost {
    */
   importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined | 'unknown';
 }
+
+/** Thrown when the run's evaluation budget is spent: the module being evaluated is not audited. */
+export class EvaluationTooLong extends Error {}
+
+/** A string longer than this is unknown (a settings value is never that long; doubling one would exhaust memory). */
+const MAX_STRING = 1024 * 1024;
 
 const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set', 'len', 'Path'];
 
@@ -114,12 +123,37 @@ export function errorPositions(tree: Tree): number[] {
 }
 
 class Evaluator {
+  private readonly budget: { steps: number };
+
   constructor(
     private readonly file: SourceFile,
     private readonly host: EvalHost,
     /** Where the parser met syntax errors, in order: a statement holding one does not parse. */
     private readonly errors: number[] = [],
-  ) {}
+  ) {
+    this.budget = host.budget ?? { steps: LIMITS.evaluationSteps };
+  }
+
+  /** Spends n steps of the run's budget (an expression, the items a new container holds). */
+  private tick(n = 1): void {
+    this.budget.steps -= n;
+    if (this.budget.steps < 0) throw new EvaluationTooLong();
+  }
+
+  /** `a + b`, charging the items a list sum adds. */
+  private add(a: Val, b: Val): Val {
+    if ((b.k === 'list' || b.k === 'tuple') && (a.k === 'list' || a.k === 'tuple')) this.tick(Math.min(sizeOf(b), LIMITS.pythonValueItems));
+    return add(a, b);
+  }
+
+  /** A value within the size limits, or unknown: past them no walk of it (a repr, a search for URLs) may cost more. */
+  private bounded(v: Val): Val {
+    if (v.k === 'list' || v.k === 'tuple' || v.k === 'set' || v.k === 'dict') {
+      const size = sizeOf(v);
+      if (size > LIMITS.pythonValueItems) return unknown(`a value of more than ${LIMITS.pythonValueItems.toLocaleString('en')} items`, v.env);
+    } else if (v.k === 'str' && v.v.length > MAX_STRING) return unknown('a string of more than 1 MiB', v.env);
+    return v;
+  }
 
   /**
    * The statement holds a syntax error, or one follows it directly (where the parser gave up on
@@ -381,7 +415,7 @@ class Evaluator {
     const name = this.text(target);
     const existing = ns.get(name) ?? { val: unknown(`${name} is not defined before this`) };
     const right = this.expr(valueNode, ns);
-    const result = this.text(op) === '+=' ? add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
+    const result = this.text(op) === '+=' ? this.add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
     ns.set(name, this.modified(existing, result, n, target, valueNode));
   }
 
@@ -399,9 +433,12 @@ class Evaluator {
         const m = this.text(method);
         const a0 = args.positional[0];
         let next: Val | undefined;
-        if (m === 'append' && a0) next = appended(list, [a0]);
+        if (m === 'append' && a0) next = this.bounded(appended(list, [a0]));
         else if (m === 'extend' && a0) {
-          if (a0.k === 'list' || a0.k === 'tuple') next = appended(list, a0.items);
+          if (a0.k === 'list' || a0.k === 'tuple') {
+            this.tick(a0.items.length);
+            next = this.bounded(appended(list, a0.items));
+          }
           else {
             ns.set(name, this.modified(existing, unknown(`${name} is extended with a value that is not known`), n, callee.firstChild, call));
             return;
@@ -509,6 +546,11 @@ class Evaluator {
   }
 
   private exprInner(n: SyntaxNode, ns: Namespace): Val {
+    this.tick();
+    return this.bounded(this.exprNode(n, ns));
+  }
+
+  private exprNode(n: SyntaxNode, ns: Namespace): Val {
     switch (n.name) {
       case 'String':
         return decodeString(this.text(n));
@@ -553,7 +595,10 @@ class Evaluator {
             const next = skipComments(c.nextSibling);
             if (!next) break;
             const spread = this.exprInner(next, ns);
-            if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') for (const x of spread.items) items.push(x);
+            if (spread.k === 'list' || spread.k === 'tuple' || spread.k === 'set') {
+              if (items.length + spread.items.length > LIMITS.pythonValueItems) return unknown(`a value of more than ${LIMITS.pythonValueItems.toLocaleString('en')} items`);
+              for (const x of spread.items) items.push(x);
+            }
             else return unknown('a list built with * from a value that is not known', spread.env);
             c = next;
             continue;
@@ -562,6 +607,7 @@ class Evaluator {
           items.push(this.exprInner(c, ns));
         }
         const k = n.name === 'TupleExpression' ? 'tuple' : n.name === 'ArrayExpression' ? 'list' : 'set';
+        this.tick(items.length);
         return { k, items };
       }
       case 'DictionaryExpression':
@@ -643,6 +689,7 @@ class Evaluator {
         if (!next) break;
         const spread = this.exprInner(next, ns);
         if (spread.k !== 'dict') return unknown('a dict built with ** from a value that is not known');
+        this.tick(spread.keys.length);
         spread.keys.forEach((k, i) => dict.set(k, spread.values[i]!));
         c = next;
         continue;
@@ -684,7 +731,7 @@ class Evaluator {
     const env = mergeEnv(a, b);
     switch (opText) {
       case '+':
-        return withEnv(add(a, b), env);
+        return withEnv(this.add(a, b), env);
       case '/':
         if (a.k === 'path' && b.k === 'str') return withEnv({ k: 'path', v: path.join(a.v, b.v) }, env);
         if (a.k === 'num' && b.k === 'num' && b.v !== 0) return withEnv(num(a.v / b.v), env);
@@ -777,7 +824,9 @@ class Evaluator {
     }
     if (v.k === 'str' && k.k === 'num') {
       const ch = v.v[k.v < 0 ? v.v.length + k.v : k.v];
-      return ch === undefined ? unknown(this.quote(n)) : withEnv(str(ch), v.env);
+      if (ch === undefined) return unknown(this.quote(n));
+      // A character of a credential is a credential.
+      return withEnv(str(ch), secretsOf(v).length ? [...(v.env ?? []), { name: 'a credential', call: this.span(n), secret: ch }] : v.env);
     }
     return unknown(this.quote(n), mergeEnv(v, k));
   }
@@ -880,18 +929,26 @@ class Evaluator {
     if (method && self?.k === 'str') {
       const s = self.v;
       const e = self.env;
+      // String methods cost their length (a 1 MB string split a thousand times must not be free).
+      this.tick(s.length >> 3);
+      // What a method makes of a credential is a credential, whole: `SECRET_KEY.upper()` no longer
+      // contains the original text, so masking the original would not hide it.
+      const secret = secretsOf(self).length > 0;
+      const derived = (text: string): Val => withEnv(str(text), secret ? [...(e ?? []), { name: 'a credential', call: this.span(n), secret: text }] : e);
       switch (method) {
         case 'lower':
         case 'casefold':
-          return withEnv(str(s.toLowerCase()), e);
+          return derived(s.toLowerCase());
         case 'upper':
-          return withEnv(str(s.toUpperCase()), e);
+          return derived(s.toUpperCase());
         case 'strip':
-          return withEnv(str(s.trim()), e);
+          return derived(s.trim());
         case 'split': {
           const sep = a0?.k === 'str' ? a0.v : undefined;
           const parts = sep === undefined ? s.trim().split(/\s+/).filter(Boolean) : s.split(sep);
-          return withEnv({ k: 'list', items: parts.map((p) => withEnv(str(p), e)) }, e);
+          if (parts.length > LIMITS.pythonValueItems) return unknown(`a value of more than ${LIMITS.pythonValueItems.toLocaleString('en')} items`, e);
+          this.tick(parts.length);
+          return withEnv({ k: 'list', items: parts.map(derived) }, e);
         }
         case 'startswith':
           return a0?.k === 'str' ? withEnv(bool(s.startsWith(a0.v)), e) : unknown(label, e);
@@ -1046,7 +1103,7 @@ function castTo(name: string, v: Val): Val {
     case 'list':
     case 'tuple':
       if (v.k === 'list' || v.k === 'tuple' || v.k === 'set') return { k: name, items: v.items };
-      if (v.k === 'str') return { k: name, items: [...v.v].map((c) => str(c)) };
+      if (v.k === 'str') return v.v.length > LIMITS.pythonValueItems ? unknown(`a value of more than ${LIMITS.pythonValueItems.toLocaleString('en')} items`) : { k: name, items: [...v.v].map((c) => str(c)) };
       return unknown(`${name}() of a value that is not known`);
     case 'len':
       if (v.k === 'list' || v.k === 'tuple' || v.k === 'set') return num(v.items.length);
@@ -1059,7 +1116,10 @@ function castTo(name: string, v: Val): Val {
 
 function add(a: Val, b: Val): Val {
   const env = mergeEnv(a, b);
-  if (a.k === 'str' && b.k === 'str') return withEnv(str(a.v + b.v), env);
+  if (a.k === 'str' && b.k === 'str') return a.v.length + b.v.length > MAX_STRING ? unknown('a string of more than 1 MiB', env) : withEnv(str(a.v + b.v), env);
+  if ((a.k === 'list' || a.k === 'tuple') && (b.k === 'list' || b.k === 'tuple') && sizeOf(a) + sizeOf(b) > LIMITS.pythonValueItems) {
+    return unknown(`a value of more than ${LIMITS.pythonValueItems.toLocaleString('en')} items`, env);
+  }
   if (a.k === 'num' && b.k === 'num') return withEnv(num(a.v + b.v), env);
   if ((a.k === 'list' && b.k === 'list') || (a.k === 'tuple' && b.k === 'tuple')) return appended(a, b.items, a.k, env);
   if (a.k === 'list' && (b.k === 'tuple' || b.k === 'list')) return appended(a, b.items, 'list', env); // += extends with any iterable

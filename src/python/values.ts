@@ -122,10 +122,11 @@ export function pyEquals(a: Val, b: Val): boolean | undefined {
 }
 
 /** The value as Python's repr would show it (for messages); strings keep their quotes; credentials it holds are masked. */
-export function pyRepr(v: Val): string {
-  const secrets = secretsOf(v);
-  const text = reprOf(v);
-  return secrets.length ? maskSecrets(text, secrets) : text;
+export function pyRepr(v: Val, max = 300): string {
+  const secrets = [...new Set(secretsOf(v))];
+  const out = { text: '', max: Math.max(max, 16) };
+  reprInto(v, secrets, out);
+  return out.text.length > out.max ? out.text.slice(0, out.max) + '…' : out.text;
 }
 
 /** The credential values a value was computed from (its own and its items'). */
@@ -141,30 +142,62 @@ export function secretsOf(v: Val): string[] {
   return out;
 }
 
-function reprOf(v: Val): string {
+/**
+ * Appends a value's repr to out.text, stopping once it is longer than out.max (a value may hold
+ * 100,000 items). A string is masked before it is quoted: its repr escapes characters (a tab
+ * becomes \t), which would hide a credential from a search of the finished text.
+ */
+function reprInto(v: Val, secrets: readonly string[], out: { text: string; max: number }): void {
+  if (out.text.length > out.max) return;
+  const seq = (open: string, items: readonly Val[], close: string) => {
+    out.text += open;
+    items.forEach((x, i) => {
+      if (out.text.length > out.max) return;
+      if (i) out.text += ', ';
+      reprInto(x, secrets, out);
+    });
+    out.text += close;
+  };
   switch (v.k) {
-    case 'str':
-      return JSON.stringify(v.v).replace(/^"|"$/g, "'").replace(/\\"/g, '"');
+    case 'str': {
+      const shown = secrets.length ? maskSecrets(v.v, secrets) : v.v;
+      out.text += JSON.stringify(shown.length > out.max ? shown.slice(0, out.max) : shown).replace(/^"|"$/g, "'").replace(/\\"/g, '"');
+      return;
+    }
     case 'num':
-      return String(v.v);
+      out.text += String(v.v);
+      return;
     case 'bool':
-      return v.v ? 'True' : 'False';
+      out.text += v.v ? 'True' : 'False';
+      return;
     case 'none':
-      return 'None';
+      out.text += 'None';
+      return;
     case 'list':
-      return `[${v.items.map(reprOf).join(', ')}]`;
+      return seq('[', v.items, ']');
     case 'tuple':
-      return `(${v.items.map(reprOf).join(', ')}${v.items.length === 1 ? ',' : ''})`;
+      return seq('(', v.items, v.items.length === 1 ? ',)' : ')');
     case 'set':
-      return `{${v.items.map(reprOf).join(', ')}}`;
+      return seq('{', v.items, '}');
     case 'dict':
-      return `{${v.keys.map((k, i) => `${reprOf(k)}: ${reprOf(v.values[i]!)}`).join(', ')}}`;
+      out.text += '{';
+      v.keys.forEach((k, i) => {
+        if (out.text.length > out.max) return;
+        if (i) out.text += ', ';
+        reprInto(k, secrets, out);
+        out.text += ': ';
+        reprInto(v.values[i]!, secrets, out);
+      });
+      out.text += '}';
+      return;
     case 'path':
-      return `Path(${JSON.stringify(v.v)})`;
+      out.text += `Path(${JSON.stringify(secrets.length ? maskSecrets(v.v, secrets) : v.v)})`;
+      return;
     case 'obj':
-      return `<${v.type}>`;
+      out.text += `<${v.type}>`;
+      return;
     case 'unknown':
-      return '<unknown>';
+      out.text += '<unknown>';
   }
 }
 
@@ -222,6 +255,11 @@ export class GrowingSeq {
     if (env) this.env = env;
   }
 
+  /** What is not yet put together: the version this one grows from and what it adds (undefined once read). */
+  pending(): { base: SeqVal | undefined; more: readonly Val[] } | undefined {
+    return this.cached ? undefined : { base: this.base, more: this.more };
+  }
+
   get items(): Val[] {
     if (this.cached) return this.cached;
     const chain: GrowingSeq[] = [];
@@ -236,6 +274,41 @@ export class GrowingSeq {
     this.base = undefined;
     this.more = [];
     return out;
+  }
+}
+
+const sizes = new WeakMap<object, number>();
+
+/**
+ * How many values a value holds, counted through nested lists, tuples, sets and dicts (a long
+ * string counts one for every 64 characters). Cached per value, so `T = (T, T)` costs one step
+ * however deep T is, and a version of a growing list costs what was added to it.
+ */
+export function sizeOf(v: Val): number {
+  switch (v.k) {
+    case 'list':
+    case 'tuple':
+    case 'set':
+    case 'dict': {
+      const hit = sizes.get(v);
+      if (hit !== undefined) return hit;
+      let n = 1;
+      if (v instanceof GrowingSeq && v.pending()) {
+        const { base, more } = v.pending()!;
+        n = base ? sizeOf(base) : 0;
+        for (const x of more) n += sizeOf(x);
+      } else if (v.k === 'dict') {
+        for (const x of v.keys) n += sizeOf(x);
+        for (const x of v.values) n += sizeOf(x);
+      } else for (const x of v.items) n += sizeOf(x);
+      sizes.set(v, n);
+      return n;
+    }
+    case 'str':
+    case 'path':
+      return 1 + (v.v.length >> 6);
+    default:
+      return 1;
   }
 }
 
