@@ -60,7 +60,9 @@ export class Diagnostics {
     const message =
       refusal.kind === 'outside'
         ? 'not read: it is a symbolic link to a place outside the audited directory'
-        : `not read: this ${what} ${describeRefusal(refusal)}`;
+        : refusal.kind === 'not-applied'
+          ? `this ${what} ${describeRefusal(refusal)}`
+          : `not read: this ${what} ${describeRefusal(refusal)}`;
     this.push(this.notes, { file, line: 1, column: 1, message });
   }
 

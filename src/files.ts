@@ -16,8 +16,10 @@ import path from 'node:path';
 export const LIMITS = {
   /** One file. nginx configs of real sites are a few MB at most (a 300,000-line config is 12 MB). */
   fileBytes: 16 * 1024 * 1024,
-  /** A Python file: settings modules are a few KB; the parser reads about 1 MB a second on hostile shapes. */
-  pythonFileBytes: 1024 * 1024,
+  /** A Python file: settings modules are a few KB; the parser costs up to 10 µs a character on hostile shapes. */
+  pythonFileBytes: 256 * 1024,
+  /** Python parsed in one run, all files together. */
+  pythonBytes: 4 * 1024 * 1024,
   /** A `.gitignore`. */
   ignoreFileBytes: 1024 * 1024,
   /** Directives of all nginx configurations after their includes are expanded (about 1 GB of model). */
@@ -60,7 +62,8 @@ export type Refusal =
   | { kind: 'unreadable'; code: string }
   | { kind: 'bad-name' }
   | { kind: 'too-deep'; limit: number }
-  | { kind: 'budget'; what: string };
+  | { kind: 'budget'; what: string }
+  | { kind: 'not-applied'; why: string };
 
 export type Stat =
   | { kind: 'file'; real: string; size: number }
@@ -77,6 +80,7 @@ const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
  */
 export class Budget {
   bytes = LIMITS.totalBytes;
+  python = LIMITS.pythonBytes;
   directives = LIMITS.parsedDirectives;
   envEntries = LIMITS.envEntries;
   steps = LIMITS.evaluationSteps;
@@ -315,6 +319,8 @@ export function describeRefusal(r: Refusal): string {
       return `is nested more than ${r.limit} directories deep`;
     case 'budget':
       return `is past the audit's limit of ${r.what}`;
+    case 'not-applied':
+      return `is not applied: ${r.why}`;
   }
 }
 
@@ -324,5 +330,5 @@ function megabytes(n: number): string {
 }
 
 export function isRefusal(x: unknown): x is Refusal {
-  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep', 'budget'].includes((x as Refusal).kind);
+  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep', 'budget', 'not-applied'].includes((x as Refusal).kind);
 }

@@ -492,9 +492,27 @@ describe('shapes that used to take minutes finish in a few seconds', () => {
       files: { 'site.conf': `server {\n listen 443 ssl;\n return 302 "http://${'a.'.repeat(1_000_000)}";\n}\n` },
     },
     {
-      name: 'a settings module with 15,000 appends, += and new keys',
+      name: 'a settings module of 5,000 appends, += and new keys (the evaluator alone is timed in test/django-model.test.ts)',
       files: {
-        'app/settings.py': 'SECRET_KEY = "x"\nL = []\n' + 'L.append("x")\n'.repeat(15_000) + 'D = {}\n' + Array.from({ length: 15_000 }, (_, i) => `D["k${i}"] = ${i}\n`).join('') + 'M = []\n' + 'M += ["y"]\n'.repeat(15_000),
+        'app/settings.py': 'SECRET_KEY = "x"\nL = []\n' + 'L.append("x")\n'.repeat(5_000) + 'D = {}\n' + Array.from({ length: 5_000 }, (_, i) => `D["k${i}"] = ${i}\n`).join('') + 'M = []\n' + 'M += ["y"]\n'.repeat(5_000),
+      },
+    },
+    {
+      name: 'a settings module that doubles a list, nests tuples and splits a long string a thousand times',
+      files: {
+        'app/settings.py': 'SECRET_KEY = "x"\nL = ["a"]\n' + 'L = L + L\n'.repeat(40) + 'T = ("http://a.shop-example.net/",)\n' + 'T = (T, T)\n'.repeat(40) + 'CSRF_TRUSTED_ORIGINS = T\nSECURE_PROXY_SSL_HEADER = [T, T, T]\nS = "' + 'a,'.repeat(100_000) + '"\n' + Array.from({ length: 1000 }, (_, i) => `L${i} = S.split(",")\n`).join(''),
+      },
+    },
+    {
+      name: 'a chain of 8,000 conditional expressions (the parser recovers on every token)',
+      files: { 'app/settings.py': `SECRET_KEY = "x"\nX = ${Array(8000).fill('"a"').join(' if c else ')}\n` },
+    },
+    {
+      name: '200 settings modules star-importing one large common module',
+      files: {
+        'app/__init__.py': '',
+        'app/common.py': Array.from({ length: 6000 }, (_, i) => `V${i} = "abcdefghijklmnopqrstuvwxyz"\n`).join(''),
+        ...Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`app/settings_site${i}.py`, `from .common import *\nSECRET_KEY = "k${i}"\n`])),
       },
     },
     {

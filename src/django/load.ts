@@ -13,7 +13,7 @@ import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
 import { errorPositions, evaluateModule, EvaluationTooLong, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
-import { parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
+import { MAX_RECOVERY_STEPS, parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
@@ -175,11 +175,38 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, input.env, isFile);
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
   const apps: DjangoApp[] = [];
+  // Shared by every candidate module: a file is parsed once, and a module imported with the same
+  // environment (the same env files loaded, nothing loaded while it ran) is evaluated once. Two
+  // hundred settings modules star-importing one large common.py cost one evaluation of it, not two hundred.
+  const parsed = new Map<string, { tree: Tree; errors: number[] } | undefined>();
+  const parse = (f: SourceFile): { tree: Tree; errors: number[] } | undefined => {
+    if (parsed.has(f.path)) return parsed.get(f.path);
+    let result: { tree: Tree; errors: number[] } | undefined;
+    const limit = checkPythonLimits(f.text);
+    access.budget.python -= f.text.length;
+    if (access.budget.python < 0) diagnostics.refused(f.path, { kind: 'budget', what: `${LIMITS.pythonBytes / (1024 * 1024)} MiB of Python in all` }, 'Python file');
+    else if (limit) diagnostics.parseError(f, limit.offset, limit.message);
+    else {
+      const tree = parsePython(pythonText(f.text));
+      if (tree.gaveUpAt !== undefined) {
+        // Python refuses such a file anyway; what it would set is not known.
+        diagnostics.parseError(f, Math.min(tree.gaveUpAt, f.text.length), `the Python parser had to recover from syntax errors more than ${MAX_RECOVERY_STEPS} times (a file of errors, or a chain of thousands of operators) and stopped here: what this file sets is not known`);
+      } else {
+        const errors = errorPositions(tree);
+        reportSyntaxErrors(f, tree, errors, diagnostics);
+        result = { tree, errors };
+      }
+    }
+    parsed.set(f.path, result);
+    return result;
+  };
+  const shared = new Map<string, { ns: Namespace; files: SourceFile[]; envFiles: SourceFile[]; broken: boolean }>();
   for (const c of chosen) {
     const text = read(c.abs) ?? '';
     const file = diagnostics.sourceFile(c.abs, text);
     const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access);
     const files: SourceFile[] = [];
+    const inFiles = new Set<SourceFile>();
     const cache = new Map<string, Namespace>();
     const evaluating = new Set<string>();
     /** A module of the import closure that Python refuses or that could not be evaluated: the app's settings are not known. */
@@ -187,42 +214,52 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const evaluate = (f: SourceFile): Namespace => {
       const done = cache.get(f.path);
       if (done) return done;
-      files.push(f);
-      const limit = checkPythonLimits(f.text);
-      if (limit) {
-        diagnostics.parseError(f, limit.offset, limit.message);
-        broken = true;
-        const empty: Namespace = new Map();
-        cache.set(f.path, empty);
-        return empty;
+      const key = `${f.path}\0${runtime.stateKey()}`;
+      const reuse = shared.get(key);
+      if (reuse) {
+        for (const x of reuse.files) if (!inFiles.has(x)) files.push(x), inFiles.add(x);
+        runtime.markUsed(reuse.envFiles);
+        broken ||= reuse.broken;
+        cache.set(f.path, reuse.ns);
+        return reuse.ns;
       }
+      const filesBefore = files.length;
+      const version = runtime.version;
+      const usedBefore = new Set(runtime.used());
+      const brokenBefore = broken;
+      broken = false;
+      files.push(f);
+      inFiles.add(f);
       evaluating.add(f.path);
       let ns: Namespace;
       try {
-        const tree = parsePython(pythonText(f.text));
-        const errors = errorPositions(tree);
-        reportSyntaxErrors(f, tree, errors, diagnostics);
-        ns = evaluateModule(f, {
-          env: runtime,
-          budget: access.budget,
-          importModule: (from, dotted, level, at) => {
-            const target = level > 0
-              ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
-              : resolveModule(dotted)?.abs ?? (projectModuleOutside(dotted) ? OUTSIDE : undefined);
-            if (target === OUTSIDE) {
-              diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
-              return 'unknown';
-            }
-            if (!target || evaluating.has(target)) return undefined;
-            if (evaluating.size >= LIMITS.importDepth) {
-              diagnostics.note(from, at.start, `modules import each other more than ${LIMITS.importDepth} deep: this import is not followed, so the names it provides are unknown`);
-              return 'unknown';
-            }
-            const t = read(target);
-            if (t === undefined) return undefined;
-            return evaluate(diagnostics.sourceFile(target, t));
-          },
-        }, tree, errors);
+        const p = parse(f);
+        if (!p) {
+          broken = true;
+          ns = new Map();
+        } else {
+          ns = evaluateModule(f, {
+            env: runtime,
+            budget: access.budget,
+            importModule: (from, dotted, level, at) => {
+              const target = level > 0
+                ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
+                : resolveModule(dotted)?.abs ?? (projectModuleOutside(dotted) ? OUTSIDE : undefined);
+              if (target === OUTSIDE) {
+                diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
+                return 'unknown';
+              }
+              if (!target || evaluating.has(target)) return undefined;
+              if (evaluating.size >= LIMITS.importDepth) {
+                diagnostics.note(from, at.start, `modules import each other more than ${LIMITS.importDepth} deep: this import is not followed, so the names it provides are unknown`);
+                return 'unknown';
+              }
+              const t = read(target);
+              if (t === undefined) return undefined;
+              return evaluate(diagnostics.sourceFile(target, t));
+            },
+          }, p.tree, p.errors);
+        }
       } catch (e) {
         if (e instanceof EvaluationTooLong) {
           diagnostics.parseError(f, 0, `not audited: evaluating the settings took more than ${LIMITS.evaluationSteps.toLocaleString('en')} steps, the audit's limit for all settings modules together`);
@@ -235,6 +272,11 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       }
       evaluating.delete(f.path);
       cache.set(f.path, ns);
+      // Kept for the other candidates when the module changed nothing in the environment.
+      if (runtime.version === version) {
+        shared.set(key, { ns, files: files.slice(filesBefore), envFiles: runtime.used().filter((x) => !usedBefore.has(x)), broken });
+      }
+      broken ||= brokenBefore;
       return ns;
     };
     const settings = evaluate(file);
@@ -374,8 +416,21 @@ class ProjectEnv implements RuntimeEnv {
     private readonly access: FileAccess,
   ) {}
 
+  /** Changes each time a file is loaded or a default set: what the settings read may change with it. */
+  version = 0;
+
   used(): SourceFile[] {
     return [...this.usedFiles];
+  }
+
+  markUsed(files: Iterable<SourceFile>): void {
+    for (const f of files) this.usedFiles.add(f);
+  }
+
+  /** What decides every lookup: the base env file, the files loaded (and how), the defaults set. */
+  stateKey(): string {
+    const parts = [this.base?.file.path ?? '', ...this.sources.map((x) => `${x.loader}:${x.env.file.path}`), ...[...this.defaults].map(([k, v]) => `${k}=${v}`)];
+    return parts.join('\0');
   }
 
   load(abs: string, loader: EnvLoader, call: Span): boolean {
@@ -402,6 +457,7 @@ class ProjectEnv implements RuntimeEnv {
     if (env.template || this.sources.some((s) => s.env === env)) return true;
     this.sources.push({ env, loader });
     this.cache.clear();
+    this.version++;
     return true;
   }
 
@@ -409,6 +465,7 @@ class ProjectEnv implements RuntimeEnv {
     if (!this.get(name)) {
       this.defaults.set(name, value);
       this.cache.clear();
+      this.version++;
     }
   }
 

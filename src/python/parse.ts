@@ -13,8 +13,16 @@ export type { Tree, SyntaxNode };
 
 declare const __PYTHON_PARSER__: string | undefined;
 
+interface PartialParse {
+  advance(): Tree | null;
+  stopAt(pos: number): void;
+  readonly parsedPos: number;
+  /** Non-zero while the parser recovers from a syntax error (an internal of @lezer/lr's Parse). */
+  readonly recovering?: number;
+}
+
 interface LezerPython {
-  parser: { parse(text: string): Tree };
+  parser: { parse(text: string): Tree; startParse(text: string): PartialParse };
 }
 
 let loaded: LezerPython | undefined;
@@ -47,9 +55,30 @@ function requireWithCodeCache(file: string): unknown {
   return module.exports;
 }
 
-/** A parse tree; syntax errors become error nodes (⚠) and the rest of the file still parses. */
-export function parsePython(text: string): Tree {
-  return load().parser.parse(text);
+/**
+ * Steps of error recovery the parser may take in one file. A real file with a few syntax errors
+ * takes a handful; a file of garbage, or a chain of thousands of operators (which makes lezer
+ * force and then recover), takes one a token, and a step can read the rest of the file.
+ */
+export const MAX_RECOVERY_STEPS = 200;
+
+/**
+ * A parse tree; syntax errors become error nodes (⚠) and the rest of the file still parses. When
+ * the parser has had to recover more than MAX_RECOVERY_STEPS times, it stops where it is and
+ * `gaveUpAt` says where (the tree covers the file up to there).
+ */
+export function parsePython(text: string): Tree & { gaveUpAt?: number } {
+  const parse = load().parser.startParse(text);
+  let recoveries = 0;
+  let gaveUpAt: number | undefined;
+  for (;;) {
+    const tree = parse.advance();
+    if (tree) return gaveUpAt === undefined ? tree : Object.assign(tree, { gaveUpAt });
+    if (parse.recovering && ++recoveries > MAX_RECOVERY_STEPS && gaveUpAt === undefined) {
+      gaveUpAt = parse.parsedPos;
+      parse.stopAt(gaveUpAt);
+    }
+  }
 }
 
 /** Whether the parser has been loaded in this process (the bench and a test check it stays unloaded). */
