@@ -151,6 +151,54 @@ function existsIn(p: string): boolean {
   return spawnSync('test', ['-d', p]).status === 0;
 }
 
+describe('confinement: shapes found by the review', () => {
+  it('a path argument below the working directory that a link takes elsewhere is refused', () => {
+    const { base, tree, write } = workspace();
+    write('outside/prod.env', 'SITE_URL=http://canary-arg.shop-example.net/\n');
+    symlinkSync('../outside', path.join(tree, 'deploy'));
+    symlinkSync(path.join(base, 'outside/prod.env'), path.join(tree, 'prod.env'));
+    for (const arg of ['deploy', 'prod.env', 'deploy/prod.env']) {
+      const r = run([arg], tree);
+      expect(r.code, arg).toBe(2);
+      expect(r.stderr).toBe(`https-audit: ${arg} is a symbolic link to a place outside the working directory, so it is not audited (name its real path to audit it)\n`);
+      expect(r.stdout).not.toContain('canary');
+    }
+  });
+
+  it('a .gitignore that is a link to a file above the tree is not read', () => {
+    const { base, tree, write } = workspace();
+    write('notes.txt', 'site.conf\n');
+    symlinkSync('../notes.txt', path.join(tree, '.gitignore'));
+    write('tree/site.conf', 'server { listen 80; server_name a.shop-example.net; }\n');
+    const r = run(['tree', '--format', 'json'], base);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { file: string }) => f.file)).toEqual(['tree/site.conf']);
+    expect(report.notes.map((n: { file: string; message: string }) => `${n.file} ${n.message}`)).toEqual(['tree/.gitignore not read: it is a symbolic link to a place outside the audited directory']);
+  });
+
+  it('links to outside directories, globs through them and imports of linked packages are notes; names that are not UTF-8 too', () => {
+    const { base, tree, write } = workspace();
+    write('outside/conf/x.conf', 'server { listen 80; server_name canary-glob.shop-example.net; }\n');
+    write('outside/shop/__init__.py', '');
+    write('outside/shop/settings.py', 'SESSION_COOKIE_SECURE = "canary-import"\n');
+    symlinkSync(path.join(base, 'outside/conf'), path.join(tree, 'linked'));
+    symlinkSync(path.join(base, 'outside/shop'), path.join(tree, 'shop'));
+    write('tree/nginx.conf', 'events {}\nhttp { include */*.conf; }\n');
+    write('tree/app/settings.py', 'from shop.settings import *\nSECRET_KEY = "x"\n');
+    writeFileSync(Buffer.from(path.join(tree, 'bad\xff.conf') + '', 'latin1'), 'server { listen 80; }\n');
+    const r = run(['.', '--format', 'json'], tree);
+    expect(r.stdout).not.toContain('canary');
+    const notes = JSON.parse(r.stdout).notes.map((n: { file: string; line: number; message: string }) => `${n.file}:${n.line} ${n.message}`);
+    expect(notes).toEqual(expect.arrayContaining([
+      'linked:1 not read: it is a symbolic link to a place outside the audited directory',
+      'shop:1 not read: it is a symbolic link to a place outside the audited directory',
+      'nginx.conf:2 include "*/*.conf" also matches paths that lead outside the audited directory: they are not read',
+      'app/settings.py:1 this import leads outside the audited directory: the module is not read, so the names it provides are unknown',
+      'bad\ufffd.conf:1 not read: this file has a name that is not valid UTF-8',
+    ]));
+  });
+});
+
 describe('special files are never opened', () => {
   it('a FIFO or a device in place of .env, .gitignore or a config, and code loading one, do not hold the run', () => {
     const { tree, write } = workspace();
@@ -527,6 +575,54 @@ describe('shapes that used to take minutes finish in a few seconds', () => {
       const r = run(['.'], tree);
       expectNoCrash(r);
       expect(r.ms).toBeLessThan(FAST_MS);
+    });
+  }
+});
+
+describe('trees that are large in one dimension stay fast', () => {
+  const cases: { name: string; setup: (tree: string, write: (rel: string, text: string) => string) => void; expect?: (r: Run) => void }[] = [
+    {
+      name: '1,000 links to one 11 MB nginx-looking file',
+      setup: (tree, write) => {
+        write('tree/big.txt', 'server { listen 80; return 301 https://$host$request_uri; }\n' + 'deny 10.0.0.1;\n'.repeat(750_000));
+        for (let i = 0; i < 1000; i++) symlinkSync('big.txt', path.join(tree, `l${i}.conf`));
+      },
+    },
+    {
+      name: 'a .gitignore of 37,000 patterns over 2,000 files',
+      setup: (tree, write) => {
+        write('tree/.gitignore', Array.from({ length: 37_000 }, (_, i) => `dir${i}/**/file${i}*.log`).join('\n') + '\n');
+        for (let i = 0; i < 2000; i++) write(`tree/d/f${i}.conf`, '# not nginx\n');
+      },
+      expect: (r) => expect(r.stdout).toContain('this file is not applied: with the .gitignore files above it, more than 2,000 patterns would be in force'),
+    },
+    {
+      name: '1,000 nested directories, each with a .gitignore',
+      setup: (tree) => {
+        let dir = tree;
+        for (let i = 0; i < 1000; i++) {
+          dir = path.join(dir, 'a');
+          mkdirSync(dir);
+          writeFileSync(path.join(dir, '.gitignore'), '*.bak\n');
+        }
+      },
+      expect: (r) => expect(r.stdout).toContain('not read: this directory is nested more than 100 directories deep'),
+    },
+    {
+      name: '10,000 http servers and 10,000 https servers with regex names',
+      setup: (_, write) => {
+        write('tree/site.conf', Array.from({ length: 10_000 }, (_, i) => `server { listen 80; server_name s${i}.shop-example.net; }\nserver { listen 443 ssl; server_name ~^x${i}\\.shop; }\n`).join(''));
+      },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { tree, write } = workspace();
+      c.setup(tree, write);
+      const r = run(['.'], tree);
+      expectNoCrash(r);
+      expect(r.ms).toBeLessThan(FAST_MS * 2);
+      c.expect?.(r);
     });
   }
 });
