@@ -48,19 +48,23 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
 
   const ofKind = (kind: string) => discovered.files.filter((f) => f.kind === kind).map((f) => f.path);
-  const env = loadEnvFiles(ofKind('env'), diagnostics, access);
-  const model: Deployment = {
-    nginx: loadNginx({
-      files: discovered.files.filter((f) => f.kind === 'nginx'),
-      access,
-      projectRoot,
-      nginxPrefix,
-      diagnostics,
-    }),
-    env,
-    django: loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics, access }),
-  };
   const failures: string[] = [];
+  // Each layer is built at its own boundary: a bug one input triggers in one layer (past what the
+  // per-file boundaries catch) is an internal failure, and the other layers are still audited.
+  const layer = <T>(name: string, build: () => T[]): T[] => {
+    try {
+      return build();
+    } catch (e) {
+      failures.push(`building the ${name} model failed: ${(e as Error)?.stack ?? String(e)}`);
+      return [];
+    }
+  };
+  const env = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
+  const model: Deployment = {
+    nginx: layer('nginx', () => loadNginx({ files: discovered.files.filter((f) => f.kind === 'nginx'), access, projectRoot, nginxPrefix, diagnostics })),
+    env,
+    django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics, access })),
+  };
   const findings = runRules(model, options.rules ?? RULES, failures);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
