@@ -13,6 +13,7 @@ import { colorLevel } from './report/color.js';
 import { summarize } from './report/summary.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
+import { redact } from './redact.js';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
@@ -82,7 +83,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stdout.write(formatStylish(shown, summary, chalk));
     }
     for (const failure of result.failures) {
-      io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(failure) : printable(failure.split('\n')[0]!)}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
+      io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(redact(failure)) : printable(redact(failure.split('\n')[0]!))}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
     }
     if (result.failures.length) return 2;
     const failed = summary.bySeverity.error > 0 || result.errors.length > 0;

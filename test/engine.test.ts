@@ -31,3 +31,14 @@ describe('messages name the right counterpart', () => {
     expect(findings[0]!.related).toEqual([{ file: 'site.conf', line: 6, column: 1, message: 'https server for example.com' }]);
   });
 });
+
+describe('a rule that fails', () => {
+  it('is an internal failure, and the other rules still report', async () => {
+    const { RULES } = await import('../rules/index.js');
+    const broken = { id: 'always-throws', category: 'tls' as const, severity: 'error' as const, summary: 'x', check: () => { throw new Error('boom'); } };
+    const result = auditFiles({ 'site.conf': 'server { listen 80; server_name a.shop-example.net; }\n' }, { rules: [broken, ...RULES] });
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatch(/^rule always-throws failed: Error: boom/);
+    expect(result.findings.map((f) => f.ruleId)).toEqual(['http-serves-content']);
+  });
+});
