@@ -200,6 +200,64 @@ describe('values, as Python computes them at import time', () => {
   });
 });
 
+describe('changes the evaluator does not follow leave values unknown, never wrong', () => {
+  it('aliases, unfollowed methods, del, globals(), unknown positions', () => {
+    const s = settings(
+      [
+        'import os',
+        'C = os.environ.get("C")',
+        'MIDDLEWARE = ["b"]',
+        'M = MIDDLEWARE',
+        'M.insert(0, "a")',
+        'D = {"a": 1}',
+        'E2 = D',
+        'D["b"] = 2',
+        'P = [1, 2]',
+        'P.pop(0)',
+        'Q = [[]]',
+        'Q[0].append(1)',
+        'R = [1, 2, 3]',
+        'del R[0]',
+        'I = ["x"]',
+        'I.insert(C, "y")',
+        'J = [1, 2, 3]',
+        'J.remove(C)',
+      ].join('\n'),
+    );
+    expect(s.MIDDLEWARE).toMatch(/^<unknown: MIDDLEWARE was changed in place through another name/);
+    expect(s.M).toBe("['a', 'b']");
+    expect(s.E2).toMatch(/^<unknown: E2 was changed in place through another name/);
+    for (const name of ['P', 'Q', 'R', 'I', 'J']) expect(s[name], name).toMatch(/^<unknown/);
+    const g = settings(['L = ["kept"]', 'globals().update(SECURE_SSL_REDIRECT=True)', 'AFTER = "known"'].join('\n'));
+    expect(g.L).toMatch(/^<unknown: the module changes its names through globals/);
+    expect(g.AFTER).toBe("'known'");
+  });
+
+  it('Python semantics the lazy containers must keep: forks, aliases read later, equal keys', () => {
+    const s = settings(
+      [
+        'import os',
+        'C = os.environ.get("C")',
+        'L = ["a"]',
+        'if C:',
+        '    L.append("b")',
+        'else:',
+        '    L.append("b")',
+        'L.append("c")',
+        'N = L + ["q"]',
+        'N.remove("a")',
+        'U = {1: "a", True: "b"}',
+        'T = (1, 2)',
+        'T += (3,)',
+      ].join('\n'),
+    );
+    expect(s.L).toBe("['a', 'b', 'c']");
+    expect(s.N).toBe("['b', 'c', 'q']");
+    expect(s.U).toBe("{1: 'b'}");
+    expect(s.T).toBe('(1, 2, 3)');
+  });
+});
+
 describe('which settings module is deployed', () => {
   const base = { 'mysite/settings/__init__.py': '', 'mysite/settings/base.py': 'INSTALLED_APPS = []\nDEBUG = False\n' };
   const prod = { 'mysite/settings/production.py': 'from .base import *\nSESSION_COOKIE_SECURE = True\n' };

@@ -354,6 +354,7 @@ describe('a credential stays hidden whatever the code does with it', () => {
     `WEBHOOK_URL=http://deploy.bot:Xy/9+${SECRET}=@hooks.shop-example.net/in`,
     `PUBLIC_URL='http://jane.doe:p#ss${SECRET}@hooks.shop-example.net/in'`,
     `${SECRET}:`,
+    `ALLOWED_SECRET_URLS=http://e.shop-example.net/${SECRET}a,http://e.shop-example.net/${SECRET}b`,
     '',
   ].join('\n'));
   write('tree/manage.py', 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n');
@@ -370,6 +371,15 @@ describe('a credential stays hidden whatever the code does with it', () => {
     'B_URL = env("ASSETS_PROXY_URL")',
     'C_URL = "http://c.shop-example.net/" + SECRET_KEY.split("-")[1]',
     'D_URL = ("http://d.shop-example.net/\\t" + SECRET_KEY, "x")',
+    'E_URLS = env.list("ALLOWED_SECRET_URLS")',
+    'F_URL = "http://f.shop-example.net/" + os.path.join("a", SECRET_KEY)',
+    'G_URL = "http://g.shop-example.net/" + "".join([list(SECRET_KEY)[0], list(SECRET_KEY)[1]]) + list(SECRET_KEY)[2]',
+    'os.environ.setdefault("HOOK_BASE", "http://h.shop-example.net/" + SECRET_KEY)',
+    'H_URL = os.environ["HOOK_BASE"]',
+    `_K = "${SECRET}-fallback"`,
+    'SECRET_KEY_FALLBACKS = [_K]',
+    'I_URL = "http://i.shop-example.net/" + _K',
+    'CSRF_TRUSTED_ORIGINS = ' + '['.repeat(52) + '"http://j.shop-example.net/" + SECRET_KEY' + ']'.repeat(52),
     '',
   ].join('\n'));
 

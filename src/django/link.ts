@@ -13,6 +13,7 @@
  * - uvicorn: the same from 127.0.0.1 only (not unix sockets); daphne and waitress: not by default.
  * (test/django/FACTS.md has the source lines.)
  */
+import { pyRepr } from '../python/values.js';
 import { behindTlsProxy, isExternalTlsUpstream, targetHost } from '../nginx/facts.js';
 import {
   inheritedArray,
@@ -176,7 +177,7 @@ export function schemeVerdict(app: DjangoApp, link: AppLink): SchemeVerdict {
           };
         }
         if (/^\$scheme$/.test(source.value) && expected.v !== 'https') {
-          return { httpsSeen: 'no', spoofable: false, why: `nginx sets ${name} to "https" from $scheme, never to ${JSON.stringify(expected.v)}`, source };
+          return { httpsSeen: 'no', spoofable: false, why: `nginx sets ${name} to "https" from $scheme, never to ${pyRepr(expected)}`, source };
         }
         return { httpsSeen: 'yes', spoofable: false, why: `nginx sets ${name} from ${source.value}`, source };
       }

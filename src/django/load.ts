@@ -17,6 +17,7 @@ import { MAX_RECOVERY_STEPS, parsePython, type SyntaxNode, type Tree } from '../
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
+import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface DjangoApp {
@@ -201,10 +202,15 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     return result;
   };
   const shared = new Map<string, { ns: Namespace; files: SourceFile[]; envFiles: SourceFile[]; broken: boolean }>();
+  clearKnownSecrets();
   for (const c of chosen) {
     const text = read(c.abs) ?? '';
     const file = diagnostics.sourceFile(c.abs, text);
-    const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access);
+    // Each candidate its own map: an env file one of them loads is not another's nearest .env.
+    const runtime = new ProjectEnv(new Map(envByPath), baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access);
+    const changed = new WeakSet<Val>();
+    /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
+    let cycle = false;
     const files: SourceFile[] = [];
     const inFiles = new Set<SourceFile>();
     const cache = new Map<string, Namespace>();
@@ -225,6 +231,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       }
       const filesBefore = files.length;
       const version = runtime.version;
+      const cycleBefore = cycle;
+      cycle = false;
       const usedBefore = new Set(runtime.used());
       const brokenBefore = broken;
       broken = false;
@@ -241,6 +249,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
           ns = evaluateModule(f, {
             env: runtime,
             budget: access.budget,
+            changed,
             importModule: (from, dotted, level, at) => {
               const target = level > 0
                 ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)
@@ -249,6 +258,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
                 diagnostics.note(from, at.start, `this import leads outside the audited directory: the module is not read, so the names it provides are unknown`);
                 return 'unknown';
               }
+              if (target && evaluating.has(target)) cycle = true;
               if (!target || evaluating.has(target)) return undefined;
               if (evaluating.size >= LIMITS.importDepth) {
                 diagnostics.note(from, at.start, `modules import each other more than ${LIMITS.importDepth} deep: this import is not followed, so the names it provides are unknown`);
@@ -272,16 +282,23 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       }
       evaluating.delete(f.path);
       cache.set(f.path, ns);
-      // Kept for the other candidates when the module changed nothing in the environment.
-      if (runtime.version === version) {
+      // Kept for the other candidates when the module changed nothing in the environment, met no
+      // import cycle (then what it saw depended on the module that imported it), and changed no
+      // container in place (that is seen only through this app's `changed`).
+      if (runtime.version === version && !cycle && !mutatedHere(changed, ns)) {
         shared.set(key, { ns, files: files.slice(filesBefore), envFiles: runtime.used().filter((x) => !usedBefore.has(x)), broken });
       }
       broken ||= brokenBefore;
+      cycle ||= cycleBefore;
       return ns;
     };
-    const settings = evaluate(file);
+    const evaluated = evaluate(file);
     // Settings a module Python refuses would have set are unknown: no finding rests on them.
     if (broken) continue;
+    // A setting still bound to a list or dict that was changed in place through another name
+    // (`M = MIDDLEWARE; M.insert(0, …)`) holds what Python changed: unknown here.
+    const settings: Namespace = new Map();
+    for (const [name, b] of evaluated) settings.set(name, changed.has(b.val) ? { ...b, val: { k: 'unknown', why: `${name} was changed in place through another name` } } : b);
     apps.push({
       module: c.module,
       file,
@@ -327,6 +344,12 @@ function appServerOf(roots: string[], procfiles: string[], read: (abs: string) =
 }
 
 const OUTSIDE = '\0outside';
+
+/** Whether a namespace holds a container this app changed in place (it must not be shared). */
+function mutatedHere(changed: WeakSet<Val>, ns: Namespace): boolean {
+  for (const b of ns.values()) if (changed.has(b.val)) return true;
+  return false;
+}
 
 /** The file of a relative import, OUTSIDE when it would leave the audited roots (never read). */
 function findModuleFile(dir: string, dotted: string, access: FileAccess): string | undefined {
@@ -461,9 +484,12 @@ class ProjectEnv implements RuntimeEnv {
     return true;
   }
 
-  setDefault(name: string, value: string): void {
+  private readonly defaultSecrets = new Map<string, string[]>();
+
+  setDefault(name: string, value: string, secrets: string[] = []): void {
     if (!this.get(name)) {
       this.defaults.set(name, value);
+      if (secrets.length) this.defaultSecrets.set(name, secrets);
       this.cache.clear();
       this.version++;
     }
@@ -519,7 +545,9 @@ class ProjectEnv implements RuntimeEnv {
       return { value, entry: { file: env.file, entry }, ...(secrets.length ? { secrets: [...new Set(secrets)].slice(0, 16) } : {}) };
     }
     const d = this.defaults.get(name);
-    return d === undefined ? undefined : { value: d };
+    if (d === undefined) return undefined;
+    const secrets = this.defaultSecrets.get(name);
+    return secrets ? { value: d, secrets } : { value: d };
   }
 }
 

@@ -376,15 +376,20 @@ export function tlsServerFor(config: NginxConfig, host: string): Server | undefi
     const trail = index.trailing.get(labels.slice(0, i).join('.'));
     if (trail) return trail;
   }
+  let unsure = false;
   for (const { pattern, server } of index.regexes) {
     if (index.budget.left-- <= 0) return 'unknown';
-    if (serverNameMatches(pattern, h)) return server;
+    const m = serverNameMatches(pattern, h);
+    if (m === true) return server;
+    if (m === undefined) unsure = true;
   }
-  return undefined;
+  // A regex that cannot be run (a backreference, a lookaround) might have matched.
+  return unsure ? 'unknown' : undefined;
 }
-export function serverNameMatches(pattern: string, host: string): boolean {
+/** Does a server_name match a host? Undefined for a regex that cannot be run here. */
+export function serverNameMatches(pattern: string, host: string): boolean | undefined {
   const p = pattern.toLowerCase();
-  if (p.startsWith('~')) return untrustedRegExp(pattern.slice(1), 'i')?.test(host) ?? false;
+  if (p.startsWith('~')) return untrustedRegExp(pattern.slice(1), 'i')?.test(host);
   if (p.startsWith('.')) return host === p.slice(1) || host.endsWith(p);
   if (p.startsWith('*.')) return host.endsWith(p.slice(1));
   if (p.endsWith('.*')) return host.startsWith(p.slice(0, -1));

@@ -13,7 +13,7 @@ import { parsePython, type SyntaxNode, type Tree } from './parse.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { LIMITS } from '../files.js';
 import {
-  appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, secretsOf, sizeOf, str, truthy, unknown, withEnv, withKey,
+  appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, registerSecret, secretsOf, setCharge, sizeOf, str, truthy, unknown, withEnv, withKey,
   type EnvUse, type Val,
 } from './values.js';
 
@@ -79,13 +79,16 @@ export type EnvLoader = 'dotenv' | 'django-environ';
 /** The run-time environment the settings read: env files of the project, setdefault()s. */
 export interface RuntimeEnv {
   get(name: string): EnvLookup | undefined;
-  setDefault(name: string, value: string): void;
+  /** `os.environ.setdefault(name, value)`; `secrets`: credentials the value holds. */
+  setDefault(name: string, value: string, secrets?: string[]): void;
   /** `environ.Env.read_env(path)`, `load_dotenv(path)`: false when the file is not in the project. */
   load(absPath: string, loader: EnvLoader, call: Span): boolean;
 }
 
 export interface EvalHost {
   env: RuntimeEnv;
+  /** Containers changed in place during this app's evaluation: a name still bound to one reads unknown. */
+  changed?: WeakSet<Val>;
   /** Steps left to the whole run (LIMITS.evaluationSteps): past it, evaluation stops with EvaluationTooLong. */
   budget?: { steps: number };
   /** Evaluates another project module for an import; undefined when it is not in the project. */
@@ -95,6 +98,12 @@ export interface EvalHost {
    */
   importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined | 'unknown';
 }
+
+/** Calls through which a module rebinds its own names. */
+const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr|__import__)\s*\(|__dict__|sys\.modules/;
+
+/** Methods of lists and dicts that change nothing. */
+const READ_ONLY_METHODS = new Set(['count', 'index', 'copy', 'get', 'keys', 'values', 'items', '__contains__', '__len__']);
 
 /** Thrown when the run's evaluation budget is spent: the module being evaluated is not audited. */
 export class EvaluationTooLong extends Error {}
@@ -107,7 +116,14 @@ const BUILTINS = ['bool', 'int', 'str', 'float', 'list', 'tuple', 'dict', 'set',
 export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = parsePython(file.text), errors = errorPositions(tree)): Namespace {
   const ns: Namespace = new Map();
   ns.set('__file__', { val: { k: 'path', v: file.path } });
-  new Evaluator(file, host, errors).block(tree.topNode, ns);
+  const evaluator = new Evaluator(file, host, errors);
+  // Work inside values (a grown list put together, a comparison) is charged to the same budget.
+  const previous = setCharge((n) => evaluator.tick(n));
+  try {
+    evaluator.block(tree.topNode, ns);
+  } finally {
+    setCharge(previous);
+  }
   return ns;
 }
 
@@ -135,7 +151,7 @@ class Evaluator {
   }
 
   /** Spends n steps of the run's budget (an expression, the items a new container holds). */
-  private tick(n = 1): void {
+  tick(n = 1): void {
     this.budget.steps -= n;
     if (this.budget.steps < 0) throw new EvaluationTooLong();
   }
@@ -144,6 +160,21 @@ class Evaluator {
   private add(a: Val, b: Val): Val {
     if ((b.k === 'list' || b.k === 'tuple') && (a.k === 'list' || a.k === 'tuple')) this.tick(Math.min(sizeOf(b), LIMITS.pythonValueItems));
     return add(a, b);
+  }
+
+  /** Every string in a value marked as a credential, whole (and remembered, if `register`). */
+  private secretWhole(v: Val, call: Span, name = 'a credential', register = false): Val {
+    const mark = (x: Val, depth: number): Val => {
+      if (x.k === 'str' || x.k === 'path') {
+        if (register) registerSecret(x.v);
+        return withEnv(x, [{ name, call, secret: x.v }]);
+      }
+      if (depth > 3) return x;
+      if (x.k === 'list' || x.k === 'tuple' || x.k === 'set') return withEnv({ k: x.k, items: x.items.map((i) => mark(i, depth + 1)) }, x.env);
+      if (x.k === 'dict') return withEnv({ k: 'dict', keys: x.keys, values: x.values.map((i) => mark(i, depth + 1)) }, x.env);
+      return x;
+    };
+    return mark(v, 0);
   }
 
   /** A value within the size limits, or unknown: past them no walk of it (a repr, a search for URLs) may cost more. */
@@ -190,7 +221,19 @@ class Evaluator {
     for (let c = parent.firstChild; c; c = c.nextSibling) {
       if (isSimpleStatement(c.name) && this.damaged(c)) this.unparsed(c, ns);
       else this.statement(c, ns);
+      if (isSimpleStatement(c.name) && OPAQUE.test(this.file.text.slice(c.from, c.to))) this.opaque(c, ns);
     }
+  }
+
+  /**
+   * `globals().update(...)`, `setattr(module, …)`, `exec(…)`: the module changes its names in a
+   * way the evaluator does not follow, so every name bound so far is unknown, and so is every
+   * setting it does not bind later (it may be set there).
+   */
+  private opaque(n: SyntaxNode, ns: Namespace): void {
+    const why = `the module changes its names through ${this.quote(n)}`;
+    for (const [name, b] of ns) if (name !== '__file__') ns.set(name, { ...b, val: unknown(why) });
+    ns.set(INCOMPLETE, { val: unknown(why) });
   }
 
   /**
@@ -231,18 +274,18 @@ class Evaluator {
       case 'TryStatement':
         return this.tryStatement(n, ns);
       case 'WithStatement': {
-        const body = n.getChild('Body');
+        const body = child(n, 'Body');
         if (body) this.block(body, ns);
         return;
       }
       case 'FunctionDefinition':
       case 'ClassDefinition': {
-        const name = n.getChild('VariableName');
+        const name = child(n, 'VariableName');
         if (name) ns.set(this.text(name), { val: obj(n.name === 'ClassDefinition' ? 'class' : 'function') });
         return;
       }
       case 'DecoratedStatement': {
-        const inner = n.getChild('FunctionDefinition') ?? n.getChild('ClassDefinition');
+        const inner = child(n, 'FunctionDefinition') ?? child(n, 'ClassDefinition');
         if (inner) this.statement(inner, ns);
         return;
       }
@@ -250,15 +293,27 @@ class Evaluator {
       case 'WhileStatement': {
         // Names bound inside a loop depend on how often it runs.
         const inLoop = new Overlay(ns);
-        const body = n.getChild('Body');
+        const body = child(n, 'Body');
         if (body) this.block(body, inLoop);
         for (const [name, b] of inLoop) ns.set(name, { ...b, val: unknown(`${name} is changed in a loop`) });
-        const target = n.getChild('VariableName');
+        const target = child(n, 'VariableName');
         if (target) ns.set(this.text(target), { val: unknown('a loop variable') });
         return;
       }
       case 'Body':
         return this.block(n, ns);
+      case 'DeleteStatement': {
+        // `del X`, `del X[0]`: the evaluator does not follow it, so what it touches is unknown.
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          const root = c.name === 'del' ? undefined : rootName(c, this.file.text);
+          const existing = root ? ns.get(root) : undefined;
+          if (root && existing) {
+            this.mutated(existing.val);
+            ns.set(root, { ...existing, val: unknown(`${root} is changed by del`) });
+          }
+        }
+        return;
+      }
       default:
         return;
     }
@@ -364,7 +419,9 @@ class Evaluator {
     if (target.name === 'VariableName') {
       const name = this.text(target);
       // `SECRET_KEY = "…"`: the value is a credential wherever it goes (redact.ts).
-      if (value.k === 'str' && SECRET_KEY_NAME.test(name)) value = withEnv(value, [{ name, call: this.span(target), secret: value.v }]);
+      // `SECRET_KEY = "…"`, `SECRET_KEY_FALLBACKS = [...]`: the value is a credential wherever it
+      // goes (redact.ts), and so is the same text under another name (`_K`, bound before).
+      if (SECRET_KEY_NAME.test(name)) value = this.secretWhole(value, this.span(target), name, true);
       ns.set(name, {
         val: value,
         assign: { file: this.file, stmt: this.span(stmt), target: this.span(target), value: this.span(valueNode) },
@@ -383,15 +440,19 @@ class Evaluator {
     // X['k'] = v, X.attr = v: the container changes in a way we do not follow.
     const root = rootName(target, this.file.text);
     const existing = root ? ns.get(root) : undefined;
-    if (root && existing && target.getChild('[') && existing.val.k === 'dict') {
+    if (root && existing && child(target, '[') && existing.val.k === 'dict') {
       const keyNode = subscriptIndex(target);
       const key = keyNode ? this.expr(keyNode, ns) : unknown('no key');
       if (key.k === 'str' && target.firstChild?.name === 'VariableName') {
+        this.mutated(existing.val);
         ns.set(root, this.modified(existing, withKey(existing.val, key, value), stmt, target, valueNode));
         return;
       }
     }
-    if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.quote(stmt)}`) });
+    if (root && existing) {
+      this.mutated(existing.val);
+      ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.quote(stmt)}`) });
+    }
   }
 
   private modified(existing: Binding, val: Val, stmt: SyntaxNode, target: SyntaxNode, valueNode: SyntaxNode): Binding {
@@ -404,17 +465,22 @@ class Evaluator {
 
   private update(n: SyntaxNode, ns: Namespace): void {
     const target = n.firstChild;
-    const op = n.getChild('UpdateOp');
+    const op = child(n, 'UpdateOp');
     const valueNode = n.lastChild;
     if (!target || !op || !valueNode || target.name !== 'VariableName') {
       const root = target ? rootName(target, this.file.text) : undefined;
       const existing = root ? ns.get(root) : undefined;
-      if (root && existing) ns.set(root, { ...existing, val: unknown(`${root} is changed in a way that is not followed`) });
+      if (root && existing) {
+        this.mutated(existing.val);
+        ns.set(root, { ...existing, val: unknown(`${root} is changed in a way that is not followed`) });
+      }
       return;
     }
     const name = this.text(target);
     const existing = ns.get(name) ?? { val: unknown(`${name} is not defined before this`) };
     const right = this.expr(valueNode, ns);
+    // `L += [...]` extends the list in place: other names bound to it change too.
+    if (existing.val.k === 'list' || existing.val.k === 'dict' || existing.val.k === 'set') this.mutated(existing.val);
     const result = this.text(op) === '+=' ? this.add(existing.val, right) : unknown(`${name} ${this.text(op)} …`);
     ns.set(name, this.modified(existing, result, n, target, valueNode));
   }
@@ -423,11 +489,11 @@ class Evaluator {
     const call = n.firstChild;
     if (!call || call.name !== 'CallExpression') return;
     const callee = call.firstChild;
-    if (callee?.name === 'MemberExpression' && callee.firstChild?.name === 'VariableName') {
+    const method = callee?.name === 'MemberExpression' ? child(callee, 'PropertyName') : null;
+    if (callee && method && callee.firstChild?.name === 'VariableName') {
       const name = this.text(callee.firstChild);
-      const method = callee.getChild('PropertyName');
       const existing = ns.get(name);
-      if (method && existing && (existing.val.k === 'list' || existing.val.k === 'tuple')) {
+      if (existing && (existing.val.k === 'list' || existing.val.k === 'tuple')) {
         const list = existing.val;
         const args = this.args(call, ns);
         const m = this.text(method);
@@ -438,32 +504,64 @@ class Evaluator {
           if (a0.k === 'list' || a0.k === 'tuple') {
             this.tick(a0.items.length);
             next = this.bounded(appended(list, a0.items));
-          }
-          else {
-            ns.set(name, this.modified(existing, unknown(`${name} is extended with a value that is not known`), n, callee.firstChild, call));
-            return;
-          }
+          } else next = unknown(`${name} is extended with a value that is not known`);
         } else if (m === 'insert' && args.positional[1]) {
-          // O(len) like Python's own insert.
+          // O(len) like Python's own insert, and charged so.
+          this.tick(list.items.length);
           const items = list.items.slice();
-          const at = a0?.k === 'num' ? a0.v : 0;
-          items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, args.positional[1]);
-          next = { k: list.k, items };
+          if (a0?.k !== 'num') next = unknown(`${name} gets an item at a place that is not known`);
+          else {
+            const at = a0.v;
+            items.splice(at < 0 ? Math.max(0, items.length + at) : at, 0, args.positional[1]);
+            next = { k: list.k, items };
+          }
         } else if (m === 'remove' && a0) {
-          const items = list.items.slice();
-          const i = items.findIndex((x) => pyEquals(x, a0) === true);
-          if (i >= 0) items.splice(i, 1);
-          next = { k: list.k, items };
-        }
+          this.tick(list.items.length);
+          let i = -1;
+          let unsure = false;
+          for (let k = 0; k < list.items.length && i < 0; k++) {
+            const e = pyEquals(list.items[k]!, a0);
+            if (e === true) i = k;
+            else if (e === undefined) unsure = true;
+          }
+          if (unsure && i < 0) next = unknown(`which item of ${name} is removed is not known`);
+          else {
+            const items = list.items.slice();
+            if (i >= 0) items.splice(i, 1);
+            next = { k: list.k, items };
+          }
+        } else if (!READ_ONLY_METHODS.has(m)) next = unknown(`${name} is changed by .${m}()`);
         if (next) {
-          const argNode = call.getChild('ArgList') ?? call;
+          this.mutated(existing.val);
+          const argNode = child(call, 'ArgList') ?? call;
           ns.set(name, this.modified(existing, next, n, callee.firstChild, argNode));
           return;
         }
+      } else if (existing && existing.val.k === 'dict' && !READ_ONLY_METHODS.has(this.text(method))) {
+        this.mutated(existing.val);
+        ns.set(name, { ...existing, val: unknown(`${name} is changed by .${this.text(method)}()`) });
+        this.expr(call, ns);
+        return;
+      }
+    } else if (callee && method && !READ_ONLY_METHODS.has(this.text(method))) {
+      // `Q[0].append(1)`, `A.b.update(…)`: the container changes in a way that is not followed.
+      const root = rootName(callee, this.file.text);
+      const existing = root ? ns.get(root) : undefined;
+      if (root && existing && existing.val.k !== 'obj') {
+        this.mutated(existing.val);
+        ns.set(root, { ...existing, val: unknown(`${root} is changed by ${this.quote(n)}`) });
       }
     }
     // Calls evaluated for their effect on the environment: read_env, load_dotenv, os.environ.setdefault.
     this.expr(call, ns);
+  }
+
+  /**
+   * A list or dict changed in place: every other name bound to it (`M = MIDDLEWARE`) sees the
+   * change in Python, which the evaluator does not follow there, so those names read unknown.
+   */
+  private mutated(old: Val): void {
+    this.host.changed?.add(old);
   }
 
   private ifStatement(n: SyntaxNode, ns: Namespace): void {
@@ -577,7 +675,7 @@ class Evaluator {
       case 'VariableName': {
         const name = this.text(n);
         const b = ns.get(name);
-        if (b) return b.val;
+        if (b) return this.host.changed?.has(b.val) ? unknown(`${name} was changed in place through another name`) : b.val;
         if (BUILTINS.includes(name)) return obj(`builtin:${name}`);
         return unknown(`${name} is not defined here`);
       }
@@ -666,7 +764,7 @@ class Evaluator {
       if (c.name !== 'FormatReplacement') continue;
       out += this.file.text.slice(pos, c.from).replace(/\{\{/g, '{').replace(/\}\}/g, '}');
       const inner = c.firstChild?.nextSibling;
-      if (!inner || c.getChild('FormatSpec') || c.getChild('FormatConversion')) return unknown('an f-string with a format spec');
+      if (!inner || child(c, 'FormatSpec') || child(c, 'FormatConversion')) return unknown('an f-string with a format spec');
       const v = this.exprInner(inner, ns);
       env = mergeEnv({ k: 'none', env }, v);
       const s = v.k === 'str' || v.k === 'path' ? v.v : v.k === 'num' ? String(v.v) : v.k === 'bool' ? (v.v ? 'True' : 'False') : undefined;
@@ -782,9 +880,9 @@ class Evaluator {
 
   private member(n: SyntaxNode, ns: Namespace): Val {
     // lezer writes `a[b]` as a MemberExpression with brackets.
-    if (n.getChild('[')) return this.subscript(n, ns);
+    if (child(n, '[')) return this.subscript(n, ns);
     const base = n.firstChild;
-    const prop = n.getChild('PropertyName');
+    const prop = child(n, 'PropertyName');
     if (!base || !prop) return unknown(this.quote(n));
     const v = this.exprInner(base, ns);
     const name = this.text(prop);
@@ -835,7 +933,7 @@ class Evaluator {
     const positional: Val[] = [];
     const named = new Map<string, Val>();
     const nodes: SyntaxNode[] = [];
-    const list = call.getChild('ArgList');
+    const list = child(call, 'ArgList');
     if (!list) return { positional, named, nodes };
     for (let c = list.firstChild; c; c = c.nextSibling) {
       if (c.name === '(' || c.name === ')' || c.name === ',' || c.name === 'Comment') continue;
@@ -875,7 +973,7 @@ class Evaluator {
       return this.readEnv(a0.v, n, { kind: 'os' }, positional[1] ?? named.get('default'));
     }
     if (method === 'setdefault' && self?.k === 'obj' && self.type === 'os.environ') {
-      if (a0?.k === 'str' && positional[1]?.k === 'str') this.host.env.setDefault(a0.v, positional[1].v);
+      if (a0?.k === 'str' && positional[1]?.k === 'str') this.host.env.setDefault(a0.v, positional[1].v, secretsOf(positional[1]));
       return a0?.k === 'str' ? this.readEnv(a0.v, n, { kind: 'os' }, undefined) : unknown(label);
     }
     // django-environ
@@ -905,26 +1003,31 @@ class Evaluator {
     }
     if (t === 'decouple.Csv') return obj('decouple.Csv');
     // pathlib / os.path
+    // Paths keep the env uses (and credentials) of what they are built from.
+    const pathOf = (v: string, ...from: (Val | undefined)[]): Val => withEnv({ k: 'path', v }, mergeEnv(...from));
     if (t === 'builtin:Path' || t === 'class:environ.Path') {
-      if (a0?.k === 'path' || a0?.k === 'str') return { k: 'path', v: path.resolve(path.dirname(this.file.path), a0.v) };
+      if (a0?.k === 'path' || a0?.k === 'str') return pathOf(path.resolve(path.dirname(this.file.path), a0.v), a0);
       return unknown(label);
     }
     if (method && self?.k === 'path') {
       if (method === 'resolve' || method === 'absolute' || method === 'expanduser') return self;
-      if (method === 'joinpath' && positional.every((p) => p.k === 'str')) return { k: 'path', v: path.join(self.v, ...positional.map((p) => (p as { v: string }).v)) };
+      if (method === 'joinpath' && positional.every((p) => p.k === 'str')) return pathOf(path.join(self.v, ...positional.map((p) => (p as { v: string }).v)), self, ...positional);
       if (method === 'exists' || method === 'is_file') return unknown(label);
     }
     if (self?.k === 'obj' && self.type === 'module:os.path' && method) {
       const strs = positional.map((p) => (p.k === 'str' || p.k === 'path' ? p.v : undefined));
       if (strs.some((s) => s === undefined)) return unknown(label, mergeEnv(...positional));
       const ss = strs as string[];
-      if (method === 'join') return { k: 'path', v: path.join(...ss) };
-      if (method === 'dirname' && ss[0] !== undefined) return { k: 'path', v: path.dirname(ss[0]) };
-      if ((method === 'abspath' || method === 'realpath' || method === 'normpath') && ss[0] !== undefined) return { k: 'path', v: path.resolve(path.dirname(this.file.path), ss[0]) };
+      if (method === 'join') return pathOf(path.join(...ss), ...positional);
+      if (method === 'dirname' && ss[0] !== undefined) return pathOf(path.dirname(ss[0]), a0);
+      if ((method === 'abspath' || method === 'realpath' || method === 'normpath') && ss[0] !== undefined) return pathOf(path.resolve(path.dirname(this.file.path), ss[0]), a0);
       return unknown(label);
     }
-    // builtins
-    if (t.startsWith('builtin:')) return withEnv(castTo(t.slice(8), a0 ?? NONE), a0?.env);
+    // builtins: what they make of a credential (`list(SECRET_KEY)`) is a credential.
+    if (t.startsWith('builtin:')) {
+      const v = withEnv(castTo(t.slice(8), a0 ?? NONE), a0?.env);
+      return a0 && secretsOf(a0).length ? this.secretWhole(v, this.span(n)) : v;
+    }
     // str methods
     if (method && self?.k === 'str') {
       const s = self.v;
@@ -1011,9 +1114,9 @@ class Evaluator {
     // Credentials expanded into the value: each is masked wherever the value is quoted.
     const uses = [use, ...(found.secrets ?? []).map((s): EnvUse => ({ name, call, secret: s }))];
     const raw = str(found.value);
-    if (how.kind === 'environ') return withEnv(environCast(how.cast, found.value), uses);
-    if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, raw), uses);
-    return withEnv(raw, uses);
+    const cast = how.kind === 'environ' ? environCast(how.cast, found.value) : how.kind === 'decouple' && how.cast ? decoupleCast(how.cast, raw) : raw;
+    // A list cast (env.list(), Csv()) of a credential: each item is a credential, whole.
+    return withEnv(secret ? this.secretWhole(cast, call, name) : cast, uses);
   }
 }
 
@@ -1130,6 +1233,16 @@ function isSimpleStatement(name: string): boolean {
   return name === 'AssignStatement' || name === 'UpdateStatement' || name === 'ExpressionStatement';
 }
 
+/**
+ * The first child of a node with a type name. Not lezer's getChild(): that opens a cursor, which
+ * for a node inside a buffer first lists every ancestor, so that on a chain of 300 calls each
+ * lookup cost 300 steps.
+ */
+function child(n: SyntaxNode, name: string): SyntaxNode | null {
+  for (let c = n.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
+  return null;
+}
+
 /** Comments are children like any other in lezer's tree: these skip them. */
 function skipComments(n: SyntaxNode | null): SyntaxNode | null {
   while (n && n.name === 'Comment') n = n.nextSibling;
@@ -1149,7 +1262,7 @@ function rootName(n: SyntaxNode, text: string): string | undefined {
 }
 
 function subscriptIndex(n: SyntaxNode): SyntaxNode | undefined {
-  const open = n.getChild('[');
+  const open = child(n, '[');
   const idx = open?.nextSibling;
   return idx && idx.name !== ']' ? idx : undefined;
 }

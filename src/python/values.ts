@@ -76,6 +76,8 @@ export function truthy(v: Val): boolean | undefined {
 /** Structural equality of known values; undefined when either side is unknown. */
 export function pyEquals(a: Val, b: Val): boolean | undefined {
   if (a.k === 'unknown' || b.k === 'unknown') return undefined;
+  if (a === b) return true;
+  charge(1);
   const numeric = (x: Val) => (x.k === 'num' ? x.v : x.k === 'bool' ? (x.v ? 1 : 0) : undefined);
   const na = numeric(a);
   const nb = numeric(b);
@@ -132,14 +134,59 @@ export function pyRepr(v: Val, max = 300): string {
 /** The credential values a value was computed from (its own and its items'). */
 export function secretsOf(v: Val): string[] {
   const out: string[] = [];
-  const walk = (x: Val, depth: number) => {
+  // Every value inside, however deep (a value holds at most LIMITS.pythonValueItems): a shared
+  // part is visited once.
+  const seen = new Set<Val>();
+  const stack: Val[] = [v];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (seen.has(x)) continue;
+    seen.add(x);
     for (const u of x.env ?? []) if (u.secret !== undefined) out.push(u.secret);
-    if (depth > 50) return;
-    if (x.k === 'list' || x.k === 'tuple' || x.k === 'set') for (const i of x.items) walk(i, depth + 1);
-    else if (x.k === 'dict') for (const i of [...x.keys, ...x.values]) walk(i, depth + 1);
-  };
-  walk(v, 0);
+    if (x.k === 'list' || x.k === 'tuple' || x.k === 'set') for (const i of x.items) stack.push(i);
+    else if (x.k === 'dict') for (let i = 0; i < x.keys.length; i++) stack.push(x.keys[i]!, x.values[i]!);
+  }
+  for (const k of knownSecrets) if (k.length >= 6 && containsText(v, k)) out.push(k);
   return out;
+}
+
+/**
+ * Strings a settings module binds to a credential name (`SECRET_KEY = _K`, SECRET_KEY_FALLBACKS):
+ * a value holding the same text elsewhere in the settings (`_K` itself) is masked too. Only
+ * Python values are checked against them, never the tool's words or other files.
+ */
+const knownSecrets = new Set<string>();
+
+export function registerSecret(text: string): void {
+  if (text.length >= 6) knownSecrets.add(text);
+}
+
+export function clearKnownSecrets(): void {
+  knownSecrets.clear();
+}
+
+function containsText(v: Val, text: string): boolean {
+  const stack: Val[] = [v];
+  let budget = 10_000;
+  while (stack.length && budget-- > 0) {
+    const x = stack.pop()!;
+    if ((x.k === 'str' || x.k === 'path') && x.v.includes(text)) return true;
+    if (x.k === 'list' || x.k === 'tuple' || x.k === 'set') for (const i of x.items) stack.push(i);
+    else if (x.k === 'dict') for (let i = 0; i < x.keys.length; i++) stack.push(x.keys[i]!, x.values[i]!);
+  }
+  return false;
+}
+
+/**
+ * Work done inside values (putting a grown list together, comparing, copying a dict) is charged
+ * to the evaluator's step budget while a module is evaluated (evaluateModule sets it).
+ */
+let charge: (n: number) => void = () => {};
+
+export function setCharge(fn: (n: number) => void): (n: number) => void {
+  const previous = charge;
+  charge = fn;
+  return previous;
 }
 
 /**
@@ -270,6 +317,7 @@ export class GrowingSeq {
     }
     const out = node ? node.items.slice() : [];
     for (let i = chain.length - 1; i >= 0; i--) for (const x of chain[i]!.more) out.push(x);
+    charge(out.length);
     this.cached = out;
     this.base = undefined;
     this.more = [];
@@ -405,7 +453,10 @@ export class GrowingDict {
       node = node.base;
     }
     const builder = new DictBuilder(node);
-    for (let i = chain.length - 1; i >= 0; i--) for (const [k, v] of chain[i]!.sets) builder.set(k, v);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      charge(chain[i]!.sets.length);
+      for (const [k, v] of chain[i]!.sets) builder.set(k, v);
+    }
     this.cached = builder.done();
     this.base = undefined;
     this.sets = [];
@@ -420,6 +471,7 @@ export class DictBuilder {
   private readonly byHash = new Map<string, number>();
 
   constructor(from?: DictVal) {
+    if (from) charge(from.keys.length);
     this.keys = from ? from.keys.slice() : [];
     this.values = from ? from.values.slice() : [];
     this.keys.forEach((k, i) => {
