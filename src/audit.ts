@@ -32,8 +32,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   // replace `deploy/` with a link to /etc or the runner's home) is refused: name the real path to
   // audit it. A path the user writes outside the working directory is their choice.
   for (const p of nginxPrefix ? [...paths, options.nginxPrefix!] : paths) {
-    const lexical = path.resolve(cwd, p);
-    if ((lexical === cwd || lexical.startsWith(cwd + path.sep)) && !within(realpath(lexical), cwd)) {
+    if (leavesThroughLink(path.resolve(cwd, p), cwd)) {
       throw new UsageError(`${p} is a symbolic link to a place outside the working directory, so it is not audited (name its real path to audit it)`);
     }
   }
@@ -84,6 +83,19 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     failures,
     model,
   };
+}
+
+/**
+ * A path that some directory of the working tree leads out of: one of its ancestors is (really)
+ * inside the working directory, but the path itself is not. Also when the path is written through
+ * the shell's logical working directory (`"$PWD/deploy"` where $PWD is itself a link).
+ */
+function leavesThroughLink(lexical: string, cwd: string): boolean {
+  if (within(realpath(lexical), cwd)) return false;
+  for (let d = path.dirname(lexical); d !== path.dirname(d); d = path.dirname(d)) {
+    if (within(realpath(d), cwd)) return true;
+  }
+  return false;
 }
 
 function within(p: string, dir: string): boolean {

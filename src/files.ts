@@ -45,7 +45,7 @@ export const LIMITS = {
   /** Env entries read from all env files of one run. */
   envEntries: 1_000_000,
   /** Steps of the Python evaluator in one run, all settings modules together (each expression and each item built is one). */
-  evaluationSteps: 5_000_000,
+  evaluationSteps: 2_000_000,
   /** Items in one Python value, counted through nested lists, tuples and dicts: a larger value is unknown. */
   pythonValueItems: 100_000,
   /** Patterns of the .gitignore files in force at once; a .gitignore that would pass it is not applied. */
@@ -186,6 +186,23 @@ export class FileAccess {
     const real = path.join(realDir, entry.name);
     this.realpaths.set(abs, real);
     this.stats.set(abs, { kind: 'file', real, size: -1 });
+  }
+
+  /**
+   * `rel` joined to `dir` as the operating system resolves it (and nginx's open(), which does no
+   * normalising of its own): a `..` after a link goes to the parent of the link's target, where
+   * path.join would go back to the link's own directory.
+   */
+  join(dir: string, rel: string): string {
+    let current = path.isAbsolute(rel) ? '/' : dir;
+    for (const part of rel.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        const real = this.realpath(current);
+        current = path.dirname(typeof real === 'string' ? real : current);
+      } else current = path.join(current, part);
+    }
+    return current;
   }
 
   isFile(abs: string): boolean {

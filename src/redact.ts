@@ -26,8 +26,8 @@ export const SECRET_KEY_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY
 function isSecretParam(name: string): boolean {
   return (
     /(?:token|secret|password|passwd|pwd|apikey|jwt|signature|credentials?)$/i.test(name) ||
-    /^(?:.*[_.-])?(?:key|auth|sig|session|sessionid|sid|pass|private|code_verifier)$/i.test(name) ||
-    /[a-z0-9](?:Key|Auth|Sig|Session|SessionId|Sid|Pass)$/.test(name)
+    /^(?:.*[_.-])?(?:key|auth|sig|session|sessionid|sid|pass|pw|passcode|private|code_verifier|auth_code|hmac|otp)$/i.test(name) ||
+    /[a-z0-9](?:Key|Auth|Sig|Session|SessionId|Sid|Pass|Pw|Passcode|AuthCode|Hmac|Otp)$/.test(name)
   );
 }
 

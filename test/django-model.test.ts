@@ -296,16 +296,25 @@ describe('which settings module is deployed', () => {
     expect(r.model.django.map((a) => a.module)).toEqual(['mysite.settings.production']);
   });
 
-  it('a syntax error is a located error, and the rest of the file is still audited', () => {
+  it('a statement the parser cannot read is a located note, what it sets is unknown, and the rest of the file is still audited', () => {
     const dir = project({
       'manage.py': MANAGE,
       'mysite/__init__.py': '',
-      'mysite/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\nX = (1,\nSESSION_COOKIE_HTTPONLY = False\n',
+      'mysite/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\nX = (1,\nY = 2\nSESSION_COOKIE_HTTPONLY = False\n',
     });
     const r = audit({ paths: ['.'], cwd: dir });
-    expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatchObject({ file: 'mysite/settings.py', kind: 'parse' });
-    expect(r.errors[0]!.message).toContain('invalid Python syntax');
+    expect(r.errors).toEqual([]);
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]).toMatchObject({ file: 'mysite/settings.py', line: 3 });
+    expect(r.notes[0]!.message).toContain('the Python parser used here cannot read this statement');
+    // The unclosed bracket swallows `Y = 2` into X's statement: both unknown; the line after is read.
+    expect(r.findings.map((f) => f.ruleId)).toContain('session-cookie-httponly-off');
+  });
+
+  it('valid Python that @lezer/python 1.1.19 does not know is not reported as an error (60., decorators with subscripts)', () => {
+    const r = audit({ paths: ['.'], cwd: project({ 'manage.py': MANAGE, 'mysite/__init__.py': '', 'mysite/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\n' + 'TIMEOUT = 60.\n'.repeat(60) + 'SESSION_COOKIE_HTTPONLY = False\n' }) });
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => f.ruleId)).toContain('session-cookie-httponly-off');
   });
 });
 

@@ -32,6 +32,19 @@ describe('messages name the right counterpart', () => {
   });
 });
 
+describe('messages name a counterpart in another file', () => {
+  it('an https server in a separate, standalone file is named, not denied', () => {
+    const { findings } = auditFiles({
+      'deploy/http.conf': 'server {\n    listen 80;\n    server_name shop.example.com;\n    root /srv;\n}\n',
+      'deploy/https.conf':
+        'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n' +
+        '    add_header Strict-Transport-Security "max-age=63072000" always;\n    root /srv;\n}\n',
+    });
+    expect(findings.map((f) => f.message.split(';')[1])).toEqual([' shop.example.com also has an https server (in deploy/https.conf), which this port-80 server bypasses. Redirect instead: return 301 https://$host$request_uri']);
+    expect(findings[0]!.related).toEqual([{ file: 'deploy/https.conf', line: 1, column: 1, message: 'https server for shop.example.com' }]);
+  });
+});
+
 describe('a rule that fails', () => {
   it('is an internal failure, and the other rules still report', async () => {
     const { RULES } = await import('../rules/index.js');

@@ -93,6 +93,19 @@ describe('include, as nginx resolves it', () => {
   const findings = (dir: string, paths = ['.']) =>
     audit({ paths, cwd: dir }).findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column}`);
 
+  it('resolves `link/..` as the operating system does (nginx -T reads the parent of the link target)', () => {
+    const dir = project({
+      'nginx.conf': 'events {}\nhttp { include conf/../site.conf; }\n',
+      'site.conf': 'server { listen 80; server_name lexical.shop-example.net; root /srv; }\n',
+      'sub/site.conf': 'server { listen 80; server_name real.shop-example.net; return 301 https://$host$request_uri; }\n',
+      'sub/inner/.keep': '',
+    });
+    symlinkSync('sub/inner', path.join(dir, 'conf'));
+    // Audited from the main config alone: the lexical site.conf, which nothing includes, is not its business.
+    expect(findings(dir, ['nginx.conf'])).toEqual([]);
+    expect(audit({ paths: ['nginx.conf'], cwd: dir }).files.map((f) => f.display).sort()).toEqual(['nginx.conf', 'sub/site.conf']);
+  });
+
   it('resolves relative includes against the main config directory, not the including file', () => {
     const dir = project({
       'nginx.conf': 'events {}\nhttp { include sites/*.conf; }\n',

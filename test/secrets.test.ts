@@ -22,7 +22,7 @@ describe('secrets', () => {
     // Two URLs run together (a missing newline in an env file), and a URL inside a query.
     expect(redact(`http://a.example.exCALLBACK_URL=http://:${SECRET}@hooks.example.net/cb`)).toBe('http://a.example.exCALLBACK_URL=http://:****@hooks.example.net/cb');
     expect(redact(`https://a.example.net/login?next=https://u:${SECRET}@b.example.net/&token=${SECRET}`)).toBe('https://a.example.net/login?next=https://u:****@b.example.net/&token=****');
-    for (const name of ['access_token', 'client_secret', 'auth_token', 'auth', 'jwt', 'X-Amz-Signature', 'sig', 'apikey', 'password', 'token', 'key']) {
+    for (const name of ['access_token', 'client_secret', 'auth_token', 'auth', 'jwt', 'X-Amz-Signature', 'sig', 'apikey', 'password', 'token', 'key', 'pw', 'hmac', 'otp', 'auth_code', 'passcode']) {
       expect(redact(`see https://api.example.net/cb?a=1&${name}=${SECRET};b=2#frag`)).toBe(`see https://api.example.net/cb?a=1&${name}=****;b=2#frag`);
     }
     expect(redact(`PEM is "-----BEGIN RSA PRIVATE KEY-----\nMIIE${SECRET}\n-----END RSA PRIVATE KEY-----" here`)).toBe(

@@ -31,7 +31,7 @@ export const rule: Rule = {
         if (!plain.length || unresolvedWithin(server)) continue;
         if (redirectsToHttps(server) || server.own.some((n) => n.d.name === 'return')) continue;
 
-        const { why, related, unnamed } = counterpart(config, server);
+        const { why, related, unnamed } = counterpart(model.nginx, config, server);
         const catchAll = server.children.find(isCatchAllLocation);
         const catchAllRedirects =
           catchAll !== undefined && (redirectsToHttps(catchAll) || answersWithoutContent(catchAll) || appRedirects(model, catchAll) !== 'no');
@@ -90,20 +90,25 @@ function describe(args: string[]): string {
   return `location ${args.join(' ')}`;
 }
 
-/** The https server for the same name, if the configuration has one. */
-function counterpart(config: NginxConfig, server: Server): { why: string; related?: Related[]; unnamed?: boolean } {
+/**
+ * The https server for the same name: in the same configuration, or in another configuration of
+ * the project (a separate file for the https site, audited on its own).
+ */
+function counterpart(configs: NginxConfig[], config: NginxConfig, server: Server): { why: string; related?: Related[]; unnamed?: boolean } {
   if (server.tls) {
     return { why: 'the same server block also listens with TLS, so the http and https sites are the same content' };
   }
-  for (const name of server.names) {
-    const host = sampleHost(name);
-    const https = host === undefined ? undefined : tlsServerFor(config, host);
-    if (https === 'unknown') return { why: 'no https server could be matched to its server_name', unnamed: true };
-    if (!https || https === server) continue;
-    return {
-      why: `${host} also has an https server, which this port-80 server bypasses`,
-      related: [{ span: headSpan(https.node!), message: `https server for ${host}` }],
-    };
+  for (const where of [config, ...configs.filter((c) => c !== config)]) {
+    for (const name of server.names) {
+      const host = sampleHost(name);
+      const https = host === undefined ? undefined : tlsServerFor(where, host);
+      if (https === 'unknown') return { why: 'no https server could be matched to its server_name', unnamed: true };
+      if (!https || https === server) continue;
+      return {
+        why: `${host} also has an https server${where === config ? '' : ` (in ${where.root.display})`}, which this port-80 server bypasses`,
+        related: [{ span: headSpan(https.node!), message: `https server for ${host}` }],
+      };
+    }
   }
   if (!server.names.some((n) => sampleHost(n) !== undefined)) {
     // A catch-all or regex server_name: no host to look up, so nothing is claimed about https.

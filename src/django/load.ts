@@ -399,7 +399,9 @@ function reportSyntaxErrors(file: SourceFile, tree: Tree, errors: number[], diag
     diagnostics.note(file, stmt.from, 'this statement chains more operators than the Python parser used here follows (300): what it sets is unknown');
     return;
   }
-  diagnostics.parseError(file, first.from, 'invalid Python syntax: Python would refuse to import this file (the rest of it was audited as far as it parses)');
+  // A note, not an error: @lezer/python does not know every construct Python accepts (`60.`,
+  // parenthesized `with` items, `@a.b[1]` decorators), so this may well be valid Python.
+  diagnostics.note(file, first.from, 'the Python parser used here cannot read this statement (a syntax error, or Python it does not know): what it sets is unknown, and the rest of the file was audited');
 }
 
 /** A statement with 300 or more operations of one kind (`1 + 1 + …`, `a.b.b.b…`). */

@@ -261,19 +261,21 @@ export class IncludeExpander {
   resolve(target: string, d?: NginxDirective): Resolution {
     const isGlob = hasGlobChars(target);
     const candidates: string[] = [];
+    // Joined as the operating system resolves them (`link/..` is the parent of the link's target).
+    const join = (dir: string, rel: string) => this.host.access.join(dir, rel);
     if (path.isAbsolute(target)) {
       for (const root of CONF_ROOTS) {
-        if (target.startsWith(root)) candidates.push(path.join(this.prefixDir, target.slice(root.length)));
+        if (target.startsWith(root)) candidates.push(join(this.prefixDir, target.slice(root.length)));
       }
       // The same layout inside the project: /etc/nginx/snippets/x.conf → <project>/etc/nginx/snippets/x.conf,
       // <project>/nginx/snippets/x.conf, <prefix>/snippets/x.conf (two trailing components at least).
       const parts = target.split('/').filter(Boolean);
       for (let drop = 0; drop <= parts.length - 2; drop++) {
         const rest = parts.slice(drop).join('/');
-        candidates.push(path.join(this.projectRoot, rest), path.join(this.prefixDir, rest));
+        candidates.push(join(this.projectRoot, rest), join(this.prefixDir, rest));
       }
     } else {
-      candidates.push(path.join(this.prefixDir, target));
+      candidates.push(join(this.prefixDir, target));
     }
 
     const access = this.host.access;

@@ -60,7 +60,7 @@ function requireWithCodeCache(file: string): unknown {
  * takes a handful; a file of garbage, or a chain of thousands of operators (which makes lezer
  * force and then recover), takes one a token, and a step can read the rest of the file.
  */
-export const MAX_RECOVERY_STEPS = 200;
+export const MAX_RECOVERY_STEPS = 400;
 
 /**
  * A parse tree; syntax errors become error nodes (⚠) and the rest of the file still parses. When
