@@ -5,7 +5,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Diagnostics } from './diagnostics.js';
 import { discover, UsageError } from './discover.js';
-import { FileAccess } from './files.js';
+import { FileAccess, within } from './files.js';
 import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
@@ -36,7 +36,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       throw new UsageError(`${p} is a symbolic link to a place outside the working directory, so it is not audited (name its real path to audit it)`);
     }
   }
-  const roots = paths.map((p) => realpath(path.resolve(cwd, p))).map((r) => (isDirectory(r) ? r : path.dirname(r)));
+  const reals = paths.map((p) => realpath(path.resolve(cwd, p)));
+  const roots = reals.map((r) => (isDirectory(r) ? r : path.dirname(r)));
   const access = new FileAccess(nginxPrefix ? [...roots, realpath(nginxPrefix)] : roots, ignoreDirsBetween(cwd, roots));
   const discovered = discover(paths, cwd, access);
   const diagnostics = new Diagnostics(cwd);
@@ -44,7 +45,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     if (s.dir) diagnostics.refused(s.path, s.refusal, 'directory');
     else diagnostics.refused(s.path, s.refusal);
   }
-  const projectRoot = commonRoot(paths.map((p) => realpath(path.resolve(cwd, p))));
+  const projectRoot = commonRoot(reals);
 
   const ofKind = (kind: string) => discovered.files.filter((f) => f.kind === kind).map((f) => f.path);
   const failures: string[] = [];
@@ -96,10 +97,6 @@ function leavesThroughLink(lexical: string, cwd: string): boolean {
     if (within(realpath(d), cwd)) return true;
   }
   return false;
-}
-
-function within(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** The directories from the working directory down to each root (not the roots themselves): git applies their .gitignore. */

@@ -16,8 +16,6 @@ export interface DiscoveredFile {
   path: string;
   kind: FileKind;
   explicit: boolean;
-  /** The text, when discovery had to read it to decide the kind. */
-  text?: string;
   /** A file that is a configuration but cannot be read (too large, unreadable): the loader reports it. */
   refusal?: Refusal;
 }
@@ -201,16 +199,16 @@ function isDjangoPython(name: string, parent: string): boolean {
 /** Whether the name alone makes a file something discovery would look at. */
 function candidateByName(abs: string): boolean {
   const name = path.basename(abs);
-  const parent = path.basename(path.dirname(abs));
-  if (BACKUP.test(name)) return false;
-  return (
-    name === 'nginx.conf' ||
-    isEnvFileName(name) ||
-    name === 'Procfile' ||
-    /^Procfile\.[\w-]+$/.test(name) ||
-    isDjangoPython(name, parent) ||
-    nginxCandidate(name, parent)
-  );
+  return !BACKUP.test(name) && kindByName(name, path.basename(path.dirname(abs))) !== undefined;
+}
+
+/** What a file's name says it is; 'maybe-nginx' is decided by its text. */
+function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | undefined {
+  if (name === 'nginx.conf') return 'nginx';
+  if (isEnvFileName(name)) return 'env';
+  if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return 'procfile';
+  if (isDjangoPython(name, parent)) return 'python';
+  return nginxCandidate(name, parent) ? 'maybe-nginx' : undefined;
 }
 
 function nginxCandidate(name: string, parent: string): boolean {
@@ -227,7 +225,8 @@ function nginxCandidate(name: string, parent: string): boolean {
 function classify(abs: string, explicit: boolean, access: FileAccess, skipped: Skipped[]): Omit<DiscoveredFile, 'path' | 'explicit'> | undefined {
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
-  if (!explicit && !candidateByName(abs)) return undefined;
+  const byName = kindByName(name, parent);
+  if (!explicit && (BACKUP.test(name) || !byName)) return undefined;
   // Only regular files inside the audited roots: a link that leaves them, a FIFO or a device is
   // never opened, and the user is told.
   const stat = access.stat(abs);
@@ -235,13 +234,11 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
     if (stat.kind !== 'missing' && stat.kind !== 'dir') skipped.push({ path: abs, refusal: stat, dir: false });
     return undefined;
   }
-  if (name === 'nginx.conf') return { kind: 'nginx' };
-  if (isEnvFileName(name)) return { kind: 'env' };
-  if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return { kind: 'procfile' };
-  if (isDjangoPython(name, parent) || (explicit && name.endsWith('.py'))) return { kind: 'python' };
+  if (byName && byName !== 'maybe-nginx') return { kind: byName };
+  if (explicit && name.endsWith('.py')) return { kind: 'python' };
   const certain = explicit || (NGINX_DIRS.has(parent) && parent !== 'nginx');
   const read = access.readText(abs);
-  if ('text' in read) return looksLikeNginx(read.text) ? { kind: 'nginx', text: read.text } : undefined;
+  if ('text' in read) return looksLikeNginx(read.text) ? { kind: 'nginx' } : undefined;
   // Too large to read whole: the head tells whether it is an nginx config (then it is an error
   // that it cannot be audited) or some other .conf file (then it is none of our business).
   if (read.kind === 'too-large') {

@@ -66,7 +66,7 @@ export type Refusal =
   | { kind: 'not-applied'; why: string };
 
 export type Stat =
-  | { kind: 'file'; real: string; size: number }
+  | { kind: 'file'; real: string }
   | { kind: 'dir'; real: string }
   | Refusal;
 
@@ -82,8 +82,17 @@ export class Budget {
   bytes = LIMITS.totalBytes;
   python = LIMITS.pythonBytes;
   directives = LIMITS.parsedDirectives;
+  /** nginx directives all include expansions may still produce (nginx/include.ts). */
+  expanded = LIMITS.expandedDirectives;
+  /** Set once the expansion budget ran out and that was reported. */
+  expandedSpent = false;
   envEntries = LIMITS.envEntries;
   steps = LIMITS.evaluationSteps;
+}
+
+/** Whether a path is a directory or lies below it. */
+export function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 export class FileAccess {
@@ -103,8 +112,7 @@ export class FileAccess {
 
   /** Whether a real path lies in one of the roots. */
   inside(real: string): boolean {
-    if (SYSTEM_DIRS.some((d) => real === d || real.startsWith(d + '/'))) return false;
-    return this.roots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    return !SYSTEM_DIRS.some((d) => within(real, d)) && this.roots.some((r) => within(real, r));
   }
 
   /** lstat results of real paths that are not links, kept by realpath() so that stat() needs no second call. */
@@ -169,13 +177,13 @@ export class FileAccess {
     }
     if (s.isDirectory()) return { kind: 'dir', real };
     if (!s.isFile()) return { kind: 'special', what: specialKind(s) };
-    return { kind: 'file', real, size: s.size };
+    return { kind: 'file', real };
   }
 
   /**
    * What a directory listing already says about an entry of a directory of the roots: a regular
-   * file (not a link) there is inside the roots, so stat() needs no system call for it. Its size
-   * is checked when it is read.
+   * file (not a link) there is inside the roots, so stat() needs no system call for it (its size
+   * is checked when it is read).
    */
   seed(dir: string, entry: Dirent): void {
     if (!entry.isFile()) return;
@@ -185,7 +193,7 @@ export class FileAccess {
     if (typeof realDir !== 'string' || !this.inside(realDir)) return;
     const real = path.join(realDir, entry.name);
     this.realpaths.set(abs, real);
-    this.stats.set(abs, { kind: 'file', real, size: -1 });
+    this.stats.set(abs, { kind: 'file', real });
   }
 
   /**
@@ -221,7 +229,7 @@ export class FileAccess {
     const cached = this.texts.get(s.real);
     if (cached !== undefined) return cached.bytes > limit ? { kind: 'too-large', size: cached.bytes, limit } : { text: cached.text, real: s.real };
     if (this.budget.bytes <= 0) return { kind: 'budget', what: `${megabytes(LIMITS.totalBytes)} read in all` };
-    const r = readRegular(s.real, Math.max(s.size, 0), limit);
+    const r = readRegular(s.real, limit);
     if ('text' in r) {
       this.budget.bytes -= r.bytes;
       this.texts.set(s.real, { text: r.text, bytes: r.bytes });
@@ -235,7 +243,7 @@ export class FileAccess {
     const s = this.stat(abs);
     if (s.kind !== 'file') return undefined;
     if (this.budget.bytes <= 0) return undefined;
-    const r = readRegular(s.real, Math.min(s.size, bytes), bytes, true);
+    const r = readRegular(s.real, bytes, true);
     if ('text' in r) this.budget.bytes -= r.bytes;
     return 'text' in r ? r.text : undefined;
   }
@@ -264,14 +272,7 @@ export class FileAccess {
     // would otherwise read a file of the working directory and reveal its lines by what is skipped.
     const allowed = this.inside(real) || (this.ignoreDirs.includes(realDir) && real === path.join(realDir, '.gitignore'));
     if (!allowed) return undefined;
-    let s: fs.Stats;
-    try {
-      s = fs.statSync(real);
-    } catch {
-      return undefined;
-    }
-    if (!s.isFile()) return undefined;
-    const r = readRegular(real, s.size, LIMITS.ignoreFileBytes);
+    const r = readRegular(real, LIMITS.ignoreFileBytes);
     return 'text' in r ? r.text : undefined;
   }
 }
@@ -288,8 +289,7 @@ function specialKind(s: fs.Stats): string {
  * link (so a FIFO or link swapped in since the check cannot block or redirect the read), checked
  * again on the open descriptor, and never read past the limit, whatever the size says.
  */
-function readRegular(real: string, size: number, limit: number, head = false): { text: string; real: string; bytes: number } | Refusal {
-  if (size > limit && !head) return { kind: 'too-large', size, limit };
+function readRegular(real: string, limit: number, head = false): { text: string; real: string; bytes: number } | Refusal {
   let fd: number;
   try {
     fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
@@ -344,8 +344,4 @@ export function describeRefusal(r: Refusal): string {
 function megabytes(n: number): string {
   const mib = n / (1024 * 1024);
   return `${mib >= 10 || Number.isInteger(mib) ? Math.round(mib) : mib.toFixed(1)} MiB`;
-}
-
-export function isRefusal(x: unknown): x is Refusal {
-  return typeof x === 'object' && x !== null && 'kind' in x && !('text' in x) && ['missing', 'outside', 'special', 'too-large', 'unreadable', 'bad-name', 'too-deep', 'budget', 'not-applied'].includes((x as Refusal).kind);
 }

@@ -40,17 +40,6 @@ export interface LoaderHost {
   globbed?(dir: string, d: NginxDirective): void;
 }
 
-/** What every expansion of an audit draws from: LIMITS.expandedDirectives in all (see files.ts). */
-export interface ExpansionBudget {
-  left: number;
-  /** Set once the budget ran out and that was reported. */
-  exhausted?: boolean;
-}
-
-export function newBudget(): ExpansionBudget {
-  return { left: LIMITS.expandedDirectives };
-}
-
 const CONF_ROOTS = [
   '/etc/nginx/',
   '/usr/local/nginx/conf/',
@@ -77,12 +66,11 @@ export class IncludeExpander {
     private readonly prefixDir: string,
     /** The audited project's root, where absolute paths are looked up. */
     private readonly projectRoot: string,
-    private readonly budget: ExpansionBudget = newBudget(),
   ) {}
 
   expandFile(parsed: ParsedNginxFile): ExpandedNode[] {
     this.findCycles(parsed);
-    this.budget.left -= parsed.directiveCount;
+    this.host.access.budget.expanded -= parsed.directiveCount;
     const out: ExpandedNode[] = [];
     this.expand(parsed.directives, [], 0, out);
     return out;
@@ -142,11 +130,8 @@ export class IncludeExpander {
       for (const d of pending.pop()!) {
         if (d.block) pending.push(d.block);
         if (!isInclude(d)) continue;
+        // (Stock files include nothing of the project.)
         const r = this.resolution(d);
-        if (r.kind === 'stock') {
-          // Stock files include nothing of the project.
-          continue;
-        }
         if (r.kind !== 'files') continue;
         for (const f of r.files) if (this.host.access.isFile(f)) out.push({ d, target: this.host.realpath(f) });
       }
@@ -163,13 +148,15 @@ export class IncludeExpander {
     return r;
   }
 
+  /** Spends n of the run's expansion budget; reports (once a run) when it is spent. */
   private spend(n: number, d: NginxDirective): boolean {
-    if (this.budget.left >= n) {
-      this.budget.left -= n;
+    const budget = this.host.access.budget;
+    if (budget.expanded >= n) {
+      budget.expanded -= n;
       return true;
     }
-    if (!this.budget.exhausted) {
-      this.budget.exhausted = true;
+    if (!budget.expandedSpent) {
+      budget.expandedSpent = true;
       this.host.error(
         d,
         `the includes expand to more than ${LIMITS.expandedDirectives.toLocaleString('en')} directives (the same files included again and again): ` +

@@ -10,14 +10,14 @@
 import path from 'node:path';
 import { SourceFile } from '../source.js';
 import type { Diagnostics } from '../diagnostics.js';
-import { IncludeExpander, newBudget, type ExpandedNode, type LoaderHost } from './include.js';
+import { IncludeExpander, type ExpandedNode, type LoaderHost } from './include.js';
 import { LIMITS, type FileAccess, type Refusal } from '../files.js';
 import { buildNginxConfig, type NginxConfig } from './model.js';
 import { parseNginx, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 
 export interface NginxLoadOptions {
-  files: { path: string; text?: string; refusal?: Refusal }[];
+  files: { path: string; refusal?: Refusal }[];
   access: FileAccess;
   projectRoot: string;
   nginxPrefix?: string;
@@ -28,7 +28,6 @@ const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 's
 
 export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   const { diagnostics, access } = options;
-  const budget = newBudget();
   const realpath = (p: string): string => {
     const r = access.realpath(p);
     return typeof r === 'string' ? r : p;
@@ -37,7 +36,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   const stock = new Map<string, ParsedNginxFile>();
   for (const f of options.files) if (f.refusal) diagnostics.refused(f.path, f.refusal, 'nginx file');
   const readable = options.files.filter((f) => !f.refusal);
-  const known = new Map(readable.map((f) => [realpath(f.path), f.text]));
+  const known = new Set(readable.map((f) => realpath(f.path)));
   /** Where discovery found each file; through a sites-enabled/ link when there is one. */
   const placeOf = new Map<string, string>();
   for (const f of readable) {
@@ -48,13 +47,11 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   const parseFile = (abs: string): ParsedNginxFile | undefined => {
     const real = realpath(abs);
     if (parsed.has(real)) return parsed.get(real);
-    let text = known.get(real);
     let result: ParsedNginxFile | undefined;
-    if (text === undefined) {
-      const read = access.readText(real);
-      if ('text' in read) text = read.text;
-      else diagnostics.refused(real, read, 'nginx file');
-    }
+    // Discovery read it already (FileAccess keeps what it read): no second read.
+    const read = access.readText(real);
+    const text = 'text' in read ? read.text : undefined;
+    if (!('text' in read)) diagnostics.refused(real, read, 'nginx file');
     if (text !== undefined) {
       try {
         result = parseNginx(diagnostics.sourceFile(real, text));
@@ -90,7 +87,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     reached: (abs) => reached.add(abs),
   });
 
-  const candidates = [...known.keys()].sort();
+  const candidates = [...known].sort();
   const mains: string[] = [];
   const others: string[] = [];
   for (const abs of candidates) {
@@ -106,7 +103,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     const p = parseFile(abs)!;
     const prefix = options.nginxPrefix ?? path.dirname(abs);
     const mainHost = { ...host(reachedByMain), globbed: (dir: string, d: NginxDirective) => globbedDirs.set(realpath(dir), d) };
-    const tree = new IncludeExpander(mainHost, prefix, options.projectRoot, budget).expandFile(p);
+    const tree = new IncludeExpander(mainHost, prefix, options.projectRoot).expandFile(p);
     configs.push(buildNginxConfig(p.file, 'main', tree));
   }
 
@@ -152,7 +149,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
   return configs;
 
   function expandRoot(abs: string): ExpandedNode[] {
-    return new IncludeExpander(host(new Set()), prefixOf(abs), options.projectRoot, budget).expandFile(parseFile(abs)!);
+    return new IncludeExpander(host(new Set()), prefixOf(abs), options.projectRoot).expandFile(parseFile(abs)!);
   }
 }
 
