@@ -1,12 +1,13 @@
 /**
  * Which `http://` URLs are a leak: ones a browser or a third party would fetch from the public
  * internet. Loopback, `localhost`, private and link-local addresses, single-label names (a
- * Compose service, `http://web:8000`), reserved names (RFC 2606/6761/6762: `*.test`, `*.example`,
- * `*.invalid`, `*.localhost`, `*.local`) and internal suffixes are not; neither are XML
- * namespaces and schema identifiers, which are names, never fetched.
+ * Compose service, `http://web:8000`), reserved names that never resolve (RFC 2606/6761/6762:
+ * `*.test`, `*.invalid`, `*.localhost`, `*.local`) and internal suffixes are not; neither are XML
+ * namespaces and schema identifiers, which are names, never fetched. The documentation names
+ * (`example.com`, `example.org`, `*.example`) are public: samples, tutorials and the projects
+ * built from them write their real site that way, and the nginx rules treat them as real too.
  */
-const RESERVED_SUFFIX = /(^|\.)(localhost|local|test|example|invalid|internal|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
-const EXAMPLE_DOMAIN = /(^|\.)example\.(com|net|org)$/;
+const RESERVED_SUFFIX = /(^|\.)(localhost|local|test|invalid|internal|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
 const NAMESPACE_HOST = /(^|\.)(w3\.org|xmlsoap\.org|purl\.org|schemas\.microsoft\.com|schemas\.openxmlformats\.org|ns\.adobe\.com|xmlns\.com|schemas\.android\.com|apache\.org\/xml)$/;
 
 export const HTTP_URL = /\bhttp:\/\/[^\s'"`,;<>)\]}]+/gi;
@@ -21,7 +22,7 @@ export function isPublicHttpUrl(url: string): boolean {
   const host = urlHost(url);
   if (!host || host.includes('$') || host.includes('{') || host.includes('%')) return false;
   if (!host.includes('.') && !host.startsWith('[')) return false; // localhost, web, db: a Compose service or a machine name
-  if (RESERVED_SUFFIX.test(host) || EXAMPLE_DOMAIN.test(host) || NAMESPACE_HOST.test(host)) return false;
+  if (RESERVED_SUFFIX.test(host) || NAMESPACE_HOST.test(host)) return false;
   if (host.startsWith('[')) return !/^\[(::1|fe80:|fc|fd)/i.test(host);
   const ip = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
   if (ip) {
