@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { audit } from '../src/audit.js';
 import type { DjangoApp } from '../src/django/load.js';
-import { setting } from '../src/django/model.js';
+import { hasMiddleware, setting } from '../src/django/model.js';
 import { pyRepr, type Val } from '../src/python/values.js';
 import { project } from './helpers.js';
 import { evaluateModule } from '../src/python/evaluate.js';
@@ -28,6 +28,8 @@ function settings(py: string, extra: Record<string, string> = {}): Record<string
   for (const [name, b] of app!.settings) if (/^[A-Z]/.test(name)) out[name] = show(b.val);
   return out;
 }
+
+const listHasIn = (app: DjangoApp, dotted: string) => hasMiddleware(app, dotted);
 
 function show(v: Val): string {
   return v.k === 'unknown' ? `<unknown: ${v.why}>` : pyRepr(v);
@@ -99,6 +101,60 @@ describe('values, as Python computes them at import time', () => {
     expect(s.SESSION_COOKIE_SECURE).toBe('True');
     expect(s.CSRF_COOKIE_SECURE).toBe('True');
     expect(s.SECURE_SSL_REDIRECT).toMatch(/^<unknown: SECURE_SSL_REDIRECT depends on `if os.environ.get\("STAGE"\) == "prod"`>$/);
+  });
+
+  it('a list changed in one branch keeps what every branch holds ("at least these"), so middleware checks still see it', () => {
+    const [app] = apps({
+      'mysite/settings.py': [
+        'import os',
+        'INSTALLED_APPS = ["django.contrib.sessions"]',
+        'MIDDLEWARE = [',
+        '    "django.middleware.security.SecurityMiddleware",',
+        '    "django.middleware.csrf.CsrfViewMiddleware",',
+        ']',
+        'if os.environ.get("DEBUG_TOOLBAR"):',
+        '    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")',
+        'if os.environ.get("SESSIONS"):',
+        '    MIDDLEWARE.append("django.contrib.sessions.middleware.SessionMiddleware")',
+        'else:',
+        '    MIDDLEWARE += ["django.contrib.sessions.middleware.SessionMiddleware"]',
+        'if os.environ.get("NO_CSRF"):',
+        '    TEMPLATES = []',
+      ].join('\n'),
+    });
+    const has = (dotted: string) => listHasIn(app!, dotted);
+    expect(has('django.middleware.csrf.CsrfViewMiddleware')).toBe(true);
+    expect(has('django.middleware.security.SecurityMiddleware')).toBe(true);
+    // Added by every branch of the second `if`.
+    expect(has('django.contrib.sessions.middleware.SessionMiddleware')).toBe(true);
+    // Added in one branch only: not known to be there, not known to be absent.
+    expect(has('debug_toolbar.middleware.DebugToolbarMiddleware')).toBeUndefined();
+    expect(has('django.middleware.clickjacking.XFrameOptionsMiddleware')).toBeUndefined();
+  });
+
+  it('a list one branch replaces with something else is unknown', () => {
+    const s = settings(['import os', 'MIDDLEWARE = ["a"]', 'if os.environ.get("X"):', '    MIDDLEWARE = "a"'].join('\n'));
+    expect(s.MIDDLEWARE).toMatch(/^<unknown: MIDDLEWARE depends on/);
+  });
+
+  it('class-based settings (django-configurations) are noted at the class and not audited as Django defaults', () => {
+    const dir = project({
+      'manage.py': MANAGE,
+      'mysite/__init__.py': '',
+      'mysite/settings.py': [
+        'from configurations import Configuration, values',
+        'INSTALLED_APPS = ["django.contrib.sessions"]',
+        'class Prod(Configuration):',
+        '    SESSION_COOKIE_SECURE = True',
+        '    SECURE_HSTS_SECONDS = values.IntegerValue(31536000)',
+      ].join('\n'),
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.django).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.notes.map((n) => `${n.file}:${n.line}:${n.column} ${n.message}`)).toEqual([
+      'mysite/settings.py:3:1 settings are attributes of the class Prod (django-configurations, chosen by DJANGO_CONFIGURATION), which https-audit does not read yet: the settings of mysite.settings are unknown and not audited',
+    ]);
   });
 
   it('try bodies run, except bodies do not (we cannot know that the import fails)', () => {

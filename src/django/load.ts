@@ -57,6 +57,8 @@ const SETTINGS_LINE = /^(?:INSTALLED_APPS|MIDDLEWARE|MIDDLEWARE_CLASSES|ROOT_URL
 const STAR_IMPORT = /^\s*from\s+(\.*)([\w.]*)\s+import\s+\*/gm;
 const DECLARATION = /(?:os\.)?environ(?:\.setdefault\(\s*|\[\s*)(['"])DJANGO_SETTINGS_MODULE\1\s*(?:,|\]\s*=)\s*(['"])([\w.]+)\2/;
 const PROCFILE_DECLARATION = /(?:DJANGO_SETTINGS_MODULE=|--settings[= ])(['"]?)([\w.]+)\1/;
+/** django-configurations: settings are attributes of a `Configuration` subclass that DJANGO_CONFIGURATION picks. */
+const CONFIGURATION_CLASS = /^class\s+(\w+)\s*\([^)]*\b(?:configurations\.)?Configuration\b[^)]*\)\s*:/m;
 const DEV_NAME = /(^|[._])(dev|develop|development|local|test|tests|testing|ci|debug)$/;
 
 export function loadDjango(input: DjangoInput): DjangoApp[] {
@@ -79,7 +81,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const text = read(p);
     if (text === undefined) return false;
     // A module of a settings package that only star-imports another one (`staging.py`: `from .base import *`).
-    return SETTINGS_LINE.test(text) || (path.basename(path.dirname(p)) === 'settings' && /^\s*from\s+\.[\w.]*\s+import\s+\*/m.test(text));
+    return SETTINGS_LINE.test(text) || CONFIGURATION_CLASS.test(text) || (path.basename(path.dirname(p)) === 'settings' && /^\s*from\s+\.[\w.]*\s+import\s+\*/m.test(text));
   });
   if (!settingsFiles.length) return [];
 
@@ -295,6 +297,13 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const evaluated = evaluate(file);
     // Settings a module Python refuses would have set are unknown: no finding rests on them.
     if (broken) continue;
+    // Class-based settings (django-configurations) are not read yet: what the chosen class sets
+    // is unknown, so nothing is reported about this module rather than Django's defaults.
+    const configuration = files.map((f) => ({ f, m: CONFIGURATION_CLASS.exec(f.text) })).find((x) => x.m);
+    if (configuration) {
+      diagnostics.note(configuration.f, configuration.m!.index, `settings are attributes of the class ${configuration.m![1]} (django-configurations, chosen by DJANGO_CONFIGURATION), which https-audit does not read yet: the settings of ${c.module} are unknown and not audited`);
+      continue;
+    }
     // A setting still bound to a list or dict that was changed in place through another name
     // (`M = MIDDLEWARE; M.insert(0, …)`) holds what Python changed: unknown here.
     const settings: Namespace = new Map();

@@ -618,6 +618,12 @@ class Evaluator {
         continue;
       }
       const env = mergeEnv(...bindings.map((b) => b?.val));
+      const common = bindings.every((b) => b) ? commonItems(bindings.map((b) => b!.val), `more items of ${name} depend on \`${cond}\``) : undefined;
+      if (common) {
+        // `if DEBUG: MIDDLEWARE.append(…)`: what every branch keeps is known, the rest is not.
+        ns.set(name, { val: withEnv(common, env), assign: last?.assign, previous: last?.previous });
+        continue;
+      }
       ns.set(name, { val: unknown(`${name} depends on \`${cond}\``, env), assign: last?.assign });
     }
   }
@@ -1337,4 +1343,22 @@ function decodeEscapes(body: string): string {
         return all;
     }
   });
+}
+
+/**
+ * Lists (or tuples) that branches built differently: the strings every one of them holds, in the
+ * first one's order, then an unknown item for what only some hold ("at least these"). Undefined
+ * when the values are not all lists of the same kind. Linear: a set of each branch's strings.
+ */
+function commonItems(vals: Val[], why: string): Val | undefined {
+  const lists: Val[][] = [];
+  const kind = vals[0]!.k;
+  for (const v of vals) {
+    if ((v.k !== 'list' && v.k !== 'tuple') || v.k !== kind) return undefined;
+    lists.push(v.items);
+  }
+  const sets = lists.slice(1).map((l) => new Set(l.flatMap((i) => (i.k === 'str' ? [i.v] : []))));
+  const items = lists[0]!.filter((i) => i.k === 'str' && sets.every((set) => set.has(i.v)));
+  const partial = lists.some((l) => l.length !== items.length);
+  return { k: kind as 'list' | 'tuple', items: partial ? [...items, unknown(why)] : items };
 }
