@@ -10,6 +10,9 @@ import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
+import { loadServices, type Service } from './deploy/load.js';
+import type { DiscoveredFile } from './discover.js';
+import { classifyDeployed } from './discover.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Rule } from './types.js';
 
@@ -42,6 +45,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const discovered = discover(paths, cwd, access);
   const diagnostics = new Diagnostics(cwd);
   for (const s of discovered.skipped) {
+    if (s.text !== undefined) diagnostics.sourceFile(s.path, s.text);
     if (s.dir) diagnostics.refused(s.path, s.refusal, 'directory');
     else diagnostics.refused(s.path, s.refusal);
   }
@@ -60,18 +64,34 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     }
   };
   const env = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
+  const services = layer('deployment descriptor', () =>
+    loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
+  );
+  const nginxFiles = layer('nginx', () => deployedNginxFiles(discovered.files.filter((f) => f.kind === 'nginx'), services, cwd, access, diagnostics));
   const model: Deployment = {
-    nginx: layer('nginx', () => loadNginx({ files: discovered.files.filter((f) => f.kind === 'nginx'), access, projectRoot, nginxPrefix, diagnostics })),
+    nginx: layer('nginx', () => {
+      const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot, nginxPrefix, diagnostics });
+      for (const c of configs) {
+        const by = nginxFiles.find((f) => f.by && c.files.some((x) => x.path === f.file.path))?.by;
+        if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
+      }
+      return configs;
+    }),
     env,
-    django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, projectRoot, diagnostics, access })),
+    services,
+    django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, projectRoot, diagnostics, access })),
   };
   const findings = runRules(model, options.rules ?? RULES, failures);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
   // The files audited: those some configuration reads, and those that could not be parsed.
   const failed = new Set(diagnostics.errors.map((e) => e.file));
+  // Descriptors, Procfiles and settings modules read are audited too, even when they added nothing to the model.
+  const readKinds = new Set(discovered.files.filter((f) => f.kind !== 'nginx' && f.kind !== 'env').map((f) => f.path));
   const files = [...new Set([
     ...model.nginx.flatMap((c) => c.files),
+    ...model.services.flatMap((s) => [s.span.file, ...(s.build ? [s.build.file] : [])]),
+    ...diagnostics.allFiles().filter((f) => readKinds.has(f.path)),
     ...model.env.map((e) => e.file),
     ...model.django.flatMap((d) => [...d.files, ...d.envFiles]),
     ...diagnostics.allFiles().filter((f) => failed.has(f.display)),
@@ -84,6 +104,57 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     failures,
     model,
   };
+}
+
+/**
+ * The nginx files to audit, given what the descriptors deploy. A file an nginx service copies,
+ * mounts or renders is audited even where discovery skips (`dist/`, a git-ignored directory);
+ * a file beside deployed ones that no service places is not deployed, and a note says so. With no
+ * nginx service, every nginx file found is audited (nothing says otherwise).
+ */
+function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service }[] {
+  const out = new Map<string, { file: DiscoveredFile; by?: Service }>(found.map((f) => [f.path, { file: f }]));
+  const sourceDirs = new Map<string, Service>();
+  const deployed = new Set<string>();
+  const nginxServices = services.filter((s) => s.role === 'nginx');
+  for (const service of nginxServices) {
+    const rendered = new Set(service.renders.map((r) => r.from));
+    for (const placed of service.files) {
+      if (!placed.target.startsWith('/etc/nginx/') && !rendered.has(placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
+      const stat = access.stat(placed.source);
+      const files: string[] = [];
+      if (stat.kind === 'file') {
+        files.push(placed.source);
+        sourceDirs.set(path.dirname(placed.source), service);
+      } else if (stat.kind === 'dir') {
+        for (const f of discover([placed.source], cwd, access).files) if (f.kind === 'nginx') files.push(f.path);
+      }
+      for (const abs of files) {
+        deployed.add(abs);
+        const known = out.get(abs);
+        if (known) known.by ??= service;
+        else {
+          const kind = classifyDeployed(abs, access);
+          if (kind) out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service });
+        }
+      }
+    }
+  }
+  for (const [abs, f] of out) {
+    if (deployed.has(abs) || f.file.explicit) continue;
+    const service = sourceDirs.get(path.dirname(abs));
+    if (!service) continue;
+    out.delete(abs);
+    const read = access.readText(abs);
+    const file = diagnostics.sourceFile(abs, 'text' in read ? read.text : '');
+    diagnostics.note(file, 0, `not audited as deployed: ${serviceLabel(service)} places other files of this directory in its container, not this one`);
+  }
+  return [...out.values()];
+}
+
+function serviceLabel(s: Service): string {
+  const at = s.span.file.position(s.span.start);
+  return `the ${s.source === 'compose' ? 'Compose service' : s.source === 'kubernetes' ? 'container' : 'image of'} ${s.name} (${s.span.file.display}:${at.line})`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The command line: options, the audit, the report, the exit code.
  * Exit codes: 0 clean (no error finding, every file parsed), 1 an error finding or a file that
- * could not be parsed (or more warnings than --max-warnings), 2 a usage error or internal failure,
+ * could not be parsed (or more warnings than --max-warnings), 2 a usage error, an internal
+ * failure, or no configuration file found (unless --allow-empty-input),
  * 3 the report could not be written (standard output closed or full).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -25,6 +26,7 @@ interface Options {
   color?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  allowEmptyInput?: boolean;
 }
 
 function integer(value: string): number {
@@ -50,6 +52,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('-q, --quiet', 'report errors only, not warnings or infos')
     .option('--color', 'force coloured output')
     .option('--no-color', 'never colour the output')
+    .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
     // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
@@ -75,6 +78,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
     const shown = { ...result, findings, notes: options.quiet ? [] : result.notes };
     const summary = summarize(shown, files);
+    // As ESLint and stylelint do: a run that audits nothing is not a pass (a mistyped path in CI).
+    const empty = files === 0 && result.errors.length === 0;
+    if (empty) summary.nothingAudited = `no deployment configuration file was found in ${paths.join(', ')}: nothing was audited`;
     if (options.format === 'json') {
       io.stdout.write(formatJson(shown, summary));
     } else {
@@ -86,6 +92,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(redact(failure)) : printable(redact(failure.split('\n')[0]!))}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
     }
     if (result.failures.length) return 2;
+    if (empty) {
+      io.stderr.write(`https-audit: ${printable(summary.nothingAudited!)}${options.allowEmptyInput ? '' : ' (--allow-empty-input makes this exit with 0)'}\n`);
+      if (!options.allowEmptyInput) return 2;
+    }
     const failed = summary.bySeverity.error > 0 || result.errors.length > 0;
     const tooManyWarnings = options.maxWarnings !== undefined && warnings > options.maxWarnings;
     if (tooManyWarnings && options.format !== 'json') {

@@ -57,6 +57,12 @@ export class Diagnostics {
       this.push(this.errors, { file, line: 1, column: 1, message: `not audited: this ${what} ${describeRefusal(refusal)}`, kind: 'read' });
       return;
     }
+    if (refusal.kind === 'not-config') {
+      const f = this.files.get(abs);
+      const pos = f ? f.position(refusal.offset) : { line: 1, column: 1 };
+      this.push(this.notes, { file, line: pos.line, column: pos.column, message: `not audited: named like ${refusal.as}, but this file ${describeRefusal(refusal).replace(/, not .*$/, '')}` });
+      return;
+    }
     const message =
       refusal.kind === 'outside'
         ? 'not read: it is a symbolic link to a place outside the audited directory'

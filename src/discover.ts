@@ -10,7 +10,7 @@ import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
 import { LIMITS, type FileAccess, type Refusal } from './files.js';
 
-export type FileKind = 'nginx' | 'env' | 'python' | 'procfile';
+export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd';
 
 export interface DiscoveredFile {
   path: string;
@@ -25,6 +25,8 @@ export interface Skipped {
   path: string;
   refusal: Refusal;
   dir: boolean;
+  /** The file's text, when a note points into it. */
+  text?: string;
 }
 
 export class UsageError extends Error {}
@@ -44,6 +46,25 @@ const NGINX_LINE =
 
 /** Backups and package-manager leftovers that nginx never reads (`nginx.conf.bak`, `site~`). */
 const BACKUP = /(~|\.(bak|backup|orig|old|save|swp|tmp|dpkg-(old|dist|new|bak)|rpm(save|new|orig)|ucf-(old|dist|new)))$/i;
+
+/** Templates rendered into configs at deploy time (envsubst, Jinja, Go): audited with their placeholders unknown. */
+export const TEMPLATE_NAME = /\.(tpl|template|tmpl|j2|jinja2?)$/;
+
+/**
+ * Files named like a configuration that are something else: a diff or patch of one, a program
+ * that writes one, a template whose structure (not only its values) is decided when it is
+ * rendered. Each is skipped with a note saying what it was taken for, never parsed into errors.
+ */
+export function notAConfig(text: string): { offset: number; what: string } | undefined {
+  const head = text.slice(0, 64 * 1024);
+  let m = /^(?:diff --git |--- \S[^\n]*\n\+\+\+ |Index: \S)/m.exec(head);
+  if (m && /^@@ -\d/m.test(head)) return { offset: m.index, what: 'a diff (patch)' };
+  m = /^(?:import\s[^\n]*\bfrom\s*['"]|export\s+(?:default|const|function|async|class)\b|module\.exports\s*=|(?:const|let|var)\s+\w+\s*=\s*require\(|'use strict';|"use strict";)/m.exec(head);
+  if (m) return { offset: m.index, what: 'JavaScript' };
+  m = /\{\{-?\s*(?:range|if|with|define|template|block|end)\b|\{%-?\s*(?:for|if|macro|block|include|extends)\b|<%[=-]?\s*(?:if|for|end|each)\b/.exec(head);
+  if (m) return { offset: m.index, what: `a template whose structure is decided when it is rendered (\`${m[0].trim()}\`)` };
+  return undefined;
+}
 
 export function looksLikeNginx(text: string): boolean {
   return NGINX_LINE.test(text);
@@ -171,7 +192,9 @@ function walk(
         if (entry.isSymbolicLink() && !ignored(here, abs, false) && access.stat(abs).kind === 'outside') skipped.push({ path: abs, refusal: { kind: 'outside' }, dir: false });
         continue;
       }
-      if (ignored(here, abs, false)) continue;
+      // A git-ignored env file is still read: it is what the process gets where the audit runs
+      // (a server's .env); findings that depend on it name it.
+      if (!isEnvFileName(entry.name) && ignored(here, abs, false)) continue;
       const kind = classify(abs, false, access, skipped);
       if (kind) {
         seen.add(abs);
@@ -203,11 +226,15 @@ function candidateByName(abs: string): boolean {
 }
 
 /** What a file's name says it is; 'maybe-nginx' is decided by its text. */
-function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | undefined {
+function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'maybe-kubernetes' | undefined {
   if (name === 'nginx.conf') return 'nginx';
   if (isEnvFileName(name)) return 'env';
   if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return 'procfile';
   if (isDjangoPython(name, parent)) return 'python';
+  if (/^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.[Dd]ockerfile$/.test(name) && !/\.dockerignore$/.test(name)) return 'dockerfile';
+  if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
+  if (/\.service$/.test(name)) return 'systemd';
+  if (/\.ya?ml$/.test(name)) return 'maybe-kubernetes';
   return nginxCandidate(name, parent) ? 'maybe-nginx' : undefined;
 }
 
@@ -216,7 +243,7 @@ function nginxCandidate(name: string, parent: string): boolean {
     name.endsWith('.conf') ||
     name.endsWith('.nginx') ||
     name.endsWith('.vhost') ||
-    /\.conf\.(template|tmpl|j2)$/.test(name) ||
+    TEMPLATE_NAME.test(name) ||
     /^nginx/i.test(name) ||
     (NGINX_DIRS.has(parent) && !name.includes('.'))
   );
@@ -234,11 +261,36 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
     if (stat.kind !== 'missing' && stat.kind !== 'dir') skipped.push({ path: abs, refusal: stat, dir: false });
     return undefined;
   }
+  const notConfig = (text: string, as: string): boolean => {
+    const not = notAConfig(text);
+    if (not) skipped.push({ path: abs, refusal: { kind: 'not-config', what: not.what, as, offset: not.offset }, dir: false, text });
+    return not !== undefined;
+  };
+  if (byName === 'maybe-kubernetes') {
+    const head = access.readHead(abs, SNIFF_HEAD_BYTES);
+    if (head === undefined || !/^apiVersion:[ \t]*\S/m.test(head) || !/^kind:[ \t]*\w/m.test(head)) return undefined;
+    const helm = /\{\{/.exec(head);
+    if (helm) {
+      const read = access.readText(abs);
+      if ('text' in read) skipped.push({ path: abs, refusal: { kind: 'not-config', what: 'a Helm or other template (`{{`): its manifests exist only once rendered', as: 'a Kubernetes manifest', offset: helm.index }, dir: false, text: read.text });
+      return undefined;
+    }
+    return { kind: 'kubernetes' };
+  }
+  if (byName === 'env' || byName === 'nginx') {
+    const read = access.readText(abs);
+    if ('text' in read && notConfig(read.text, byName === 'env' ? 'an env file' : 'an nginx configuration')) return undefined;
+    return { kind: byName };
+  }
   if (byName && byName !== 'maybe-nginx') return { kind: byName };
   if (explicit && name.endsWith('.py')) return { kind: 'python' };
   const certain = explicit || (NGINX_DIRS.has(parent) && parent !== 'nginx');
   const read = access.readText(abs);
-  if ('text' in read) return looksLikeNginx(read.text) ? { kind: 'nginx' } : undefined;
+  if ('text' in read) {
+    if (!looksLikeNginx(read.text) && !explicit) return undefined;
+    if (notConfig(read.text, 'an nginx configuration')) return undefined;
+    return { kind: 'nginx' };
+  }
   // Too large to read whole: the head tells whether it is an nginx config (then it is an error
   // that it cannot be audited) or some other .conf file (then it is none of our business).
   if (read.kind === 'too-large') {
@@ -248,4 +300,11 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
   if (certain) return { kind: 'nginx', refusal: read };
   skipped.push({ path: abs, refusal: read, dir: false });
   return undefined;
+}
+
+/** A file a deployment descriptor places as nginx configuration: nginx by its text, unless it is no configuration at all. */
+export function classifyDeployed(abs: string, access: FileAccess): Omit<DiscoveredFile, 'path' | 'explicit'> | undefined {
+  const read = access.readText(abs);
+  if (!('text' in read)) return read.kind === 'missing' ? undefined : { kind: 'nginx', refusal: read };
+  return looksLikeNginx(read.text) && !notAConfig(read.text) ? { kind: 'nginx' } : undefined;
 }

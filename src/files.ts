@@ -50,6 +50,10 @@ export const LIMITS = {
   pythonValueItems: 100_000,
   /** Patterns of the .gitignore files in force at once; a .gitignore that would pass it is not applied. */
   ignorePatterns: 2000,
+  /** Nodes of one YAML file (Compose, Kubernetes), aliases counted each time they are expanded. */
+  yamlNodes: 200_000,
+  /** Collections nested in one YAML file, by brackets, indentation or aliases. */
+  yamlDepth: 64,
   /** Syntax errors listed for one env file; more are summed up in one last error. */
   problemsPerFile: 100,
 };
@@ -63,7 +67,9 @@ export type Refusal =
   | { kind: 'bad-name' }
   | { kind: 'too-deep'; limit: number }
   | { kind: 'budget'; what: string }
-  | { kind: 'not-applied'; why: string };
+  | { kind: 'not-applied'; why: string }
+  /** Named like a configuration, but something else (a diff, JavaScript, a structural template); offset: what shows it. */
+  | { kind: 'not-config'; what: string; as: string; offset: number };
 
 export type Stat =
   | { kind: 'file'; real: string }
@@ -338,6 +344,8 @@ export function describeRefusal(r: Refusal): string {
       return `is past the audit's limit of ${r.what}`;
     case 'not-applied':
       return `is not applied: ${r.why}`;
+    case 'not-config':
+      return `is ${r.what}, not ${r.as}`;
   }
 }
 

@@ -5,6 +5,7 @@ import type { SourceFile, Span } from './source.js';
 import type { NginxConfig } from './nginx/model.js';
 import type { EnvFile } from './env/load.js';
 import type { DjangoApp } from './django/load.js';
+import type { Service } from './deploy/load.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const CATEGORIES = ['http-leak', 'hsts', 'cookies', 'proxy-headers', 'tls', 'cloudinary'] as const;
@@ -17,6 +18,8 @@ export interface Deployment {
   env: EnvFile[];
   /** The deployed Django settings module, or each candidate when that cannot be decided. */
   django: DjangoApp[];
+  /** What the deployment descriptors (Compose, Dockerfile, Kubernetes, systemd) say runs. */
+  services: Service[];
 }
 
 export interface Related {

@@ -1,4 +1,4 @@
-import { answersWithoutContent, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
+import { answersWithoutContent, behindTlsProxy, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
 import {
   headSpan,
   isCatchAllLocation,
@@ -24,8 +24,13 @@ export const rule: Rule = {
   summary: 'A port-80 server serves content over plain http instead of redirecting to https.',
   check(model, { report }) {
     for (const config of model.nginx) {
+      // A container that publishes no port is reached only through the proxy in front of it
+      // (Traefik, another nginx, a load balancer), which decides whether viewers get http.
+      if (config.deployedBy?.published === false) continue;
       for (const server of config.servers) {
         const plain = publicPort80(server);
+        // Behind a proxy (it takes client addresses from one): the proxy decides, not this server.
+        if (plain.length && behindTlsProxy(server) === 'it trusts set_real_ip_from') continue;
         // An include that could not be read in the server may hold its redirect. (One at the http
         // level cannot: nginx refuses return, rewrite and if there.)
         if (!plain.length || unresolvedWithin(server)) continue;

@@ -19,6 +19,7 @@ import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
+import type { Service } from '../deploy/load.js';
 
 export interface DjangoApp {
   /** Dotted module name (`mysite.settings.production`). */
@@ -47,6 +48,8 @@ export interface DjangoInput {
   python: string[];
   procfiles: string[];
   env: EnvFile[];
+  /** The deployment's services: the app's environment and DJANGO_SETTINGS_MODULE come from the one that runs it. */
+  services?: Service[];
   projectRoot: string;
   diagnostics: Diagnostics;
   access: FileAccess;
@@ -114,6 +117,22 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   // Where DJANGO_SETTINGS_MODULE is decided.
   type Declaration = { module: string; span: Span; tier: number };
   const declarations: Declaration[] = [];
+  // The service that runs the app: its environment is what the process starts with (strongest).
+  const appService = webService(input.services ?? []);
+  const serviceEnv = appService?.env ?? [];
+  let undecided: string | undefined;
+  if (appService) {
+    const found = lookupIn(serviceEnv, 'DJANGO_SETTINGS_MODULE');
+    if (found?.entry.unknown) {
+      undecided = found.entry.unknown;
+      diagnostics.note(found.env.file, found.entry.keyStart, `${undecided}: which settings module is deployed is not known, so every candidate is audited`);
+    }
+    else if (found && /^[\w.]+$/.test(found.entry.value)) {
+      declarations.push({ module: found.entry.value, span: { file: found.env.file, start: found.entry.valueStart, end: found.entry.valueEnd }, tier: -1 });
+    }
+    const settingsFlag = appService.command && /--settings[= ](['"]?)([\w.]+)\1/.exec(appService.command.text);
+    if (settingsFlag && appService.command) declarations.push({ module: settingsFlag[2]!, span: appService.command.span, tier: -1 });
+  }
   for (const env of input.env) {
     if (env.template) continue;
     const entry = env.byKey.get('DJANGO_SETTINGS_MODULE');
@@ -144,7 +163,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   }
 
   let chosen: { abs: string; module: string; root: string; declaredAt?: Span }[] = [];
-  for (const tier of [0, 1, 2]) {
+  for (const tier of undecided ? [] : [-1, 0, 1, 2]) {
     const found = new Map<string, { abs: string; module: string; root: string; declaredAt?: Span }>();
     for (const d of declarations.filter((x) => x.tier === tier)) {
       const r = resolveModule(d.module);
@@ -209,7 +228,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const text = read(c.abs) ?? '';
     const file = diagnostics.sourceFile(c.abs, text);
     // Each candidate its own map: an env file one of them loads is not another's nearest .env.
-    const runtime = new ProjectEnv(new Map(envByPath), baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access);
+    // With a service that runs the app, its environment is the process's; the nearest .env only without one.
+    const runtime = new ProjectEnv(new Map(envByPath), appService ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -448,6 +468,8 @@ class ProjectEnv implements RuntimeEnv {
     private readonly base: EnvFile | undefined,
     private readonly diagnostics: Diagnostics,
     private readonly access: FileAccess,
+    /** The environment the process starts with (a service's), strongest first: it wins over files the code loads (dotenv and django-environ never override). */
+    private readonly processEnv: EnvFile[] = [],
   ) {}
 
   /** Changes each time a file is loaded or a default set: what the settings read may change with it. */
@@ -508,6 +530,7 @@ class ProjectEnv implements RuntimeEnv {
 
   /** The loaded files in call order, then the base `.env` unless a call already loaded it. */
   private *chain(): Iterable<{ env: EnvFile; loader: EnvLoader }> {
+    for (const env of this.processEnv) yield { env, loader: 'dotenv' };
     yield* this.sources;
     if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) yield { env: this.base, loader: 'dotenv' };
   }
@@ -535,7 +558,14 @@ class ProjectEnv implements RuntimeEnv {
   private find(name: string): EnvLookup | undefined {
     for (const { env, loader } of this.chain()) {
       const entry = env.byKey.get(name);
-      if (!entry) continue;
+      if (!entry) {
+        if (env.wildcard) return { value: '', unknown: env.wildcard };
+        continue;
+      }
+      if (entry.unknown) {
+        this.usedFiles.add(env.file);
+        return { value: '', unknown: entry.unknown, entry: { file: env.file, entry } };
+      }
       let value: string | undefined;
       const secrets: string[] = [];
       const lookup = (n: string): string | undefined => {
@@ -591,4 +621,20 @@ function lineSpans(text: string): { text: string; start: number }[] {
     start += line.length + 1;
   }
   return out;
+}
+
+/** The service that runs the Django web process: an app service whose command is a WSGI/ASGI server, else the only app service. */
+function webService(services: Service[]): Service | undefined {
+  const apps = services.filter((s) => s.role === 'app');
+  const web = apps.filter((s) => /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver)\b/.test(s.command?.text ?? ''));
+  return (web.length ? web : apps.length === 1 ? apps : [])[0];
+}
+
+/** The first of a process's env sources (strongest first) that sets a variable. */
+function lookupIn(envs: EnvFile[], name: string): { env: EnvFile; entry: EnvEntry } | undefined {
+  for (const env of envs) {
+    const entry = env.byKey.get(name);
+    if (entry) return { env, entry };
+  }
+  return undefined;
 }

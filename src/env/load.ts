@@ -16,6 +16,10 @@ export interface EnvFile {
   entries: EnvEntry[];
   /** The last entry for each key (what the loaders keep). */
   byKey: Map<string, EnvEntry>;
+  /** Not a file of its own: a descriptor's environment (`the environment of web`, `ENV of Dockerfile`). */
+  origin?: string;
+  /** Any variable may be set here (a Kubernetes `envFrom` of a Secret not in the tree): why. */
+  wildcard?: string;
 }
 
 export function loadEnvFiles(paths: string[], diagnostics: Diagnostics, access: FileAccess): EnvFile[] {

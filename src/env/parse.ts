@@ -59,6 +59,8 @@ export interface EnvEntry {
   exported: boolean;
   /** ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR references inside the value; none for single-quoted values. `$(...)` is plain text, never a reference and never executed. */
   references: EnvReference[];
+  /** A descriptor's variable whose value the files do not determine (a build argument, the shell's): why. */
+  unknown?: string;
 }
 
 /** A line dotenv would drop or misread: `offset` is its first non-blank character, or the opening quote of a value that does not close. */

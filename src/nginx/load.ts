@@ -54,7 +54,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (!('text' in read)) diagnostics.refused(real, read, 'nginx file');
     if (text !== undefined) {
       try {
-        result = parseNginx(diagnostics.sourceFile(real, text));
+        result = parseNginx(diagnostics.sourceFile(real, text.includes('{{') ? maskPlaceholders(text) : text));
         access.budget.directives -= result.directiveCount;
         if (access.budget.directives < 0) {
           diagnostics.refused(real, { kind: 'budget', what: `${LIMITS.parsedDirectives.toLocaleString('en')} nginx directives in all` }, 'nginx file');
@@ -293,4 +293,16 @@ function stronglyConnected(graph: Map<string, string[]>): Map<string, number> {
     }
   }
   return component;
+}
+
+/**
+ * A template's value placeholders (`{{ domain }}`, `{{ .Values.host }}`) as nginx variables of the
+ * same length (`$domain_____`), so that offsets stay the file's and each placeholder is an unknown
+ * value, never a `{` block to nginx's tokenizer.
+ */
+export function maskPlaceholders(text: string): string {
+  return text.replace(/\{\{-?\s*([^{}\n]*?)\s*-?\}\}/g, (m, inner: string) => {
+    const name = inner.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+/, '') || 'value';
+    return ('$' + name + '_'.repeat(m.length)).slice(0, m.length);
+  });
 }

@@ -114,6 +114,11 @@ export interface NginxConfig {
   /** Variables a `set` derives from client input, per server (a `set` runs in its own server). */
   serverClientVariables: Map<Server, Set<string>>;
   upstreams: Set<string>;
+  /**
+   * The service that runs this configuration, when a descriptor says so (a Compose service that
+   * copies or mounts it): `published` false when it publishes no port (only other containers reach it).
+   */
+  deployedBy?: { service: string; published?: boolean; span: Span };
 }
 
 export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tree: ExpandedNode[]): NginxConfig {

@@ -69,6 +69,8 @@ class Overlay extends Map<string, Binding> {
 /** What an env variable resolves to at run time, with the line it comes from. */
 export interface EnvLookup {
   value: string;
+  /** The variable is set, but to a value the files do not determine (a build argument, a Secret): why. */
+  unknown?: string;
   entry?: EnvUse['entry'];
   /** Values of credential variables the value was expanded from (`URL=http://x/${API_TOKEN}`). */
   secrets?: string[];
@@ -1108,6 +1110,7 @@ class Evaluator {
       secret ||= SECRET_KEY_NAME.test(other);
       found = target ? { value: target.value, entry: target.entry ?? found.entry, secrets: target.secrets } : undefined;
     }
+    if (found?.unknown) return unknown(found.unknown, [{ name, call, ...(found.entry ? { entry: found.entry } : {}) }]);
     if (!found) {
       if (fallback === undefined) return unknown(`${name} is not set in any env file of the project`, [{ name, call }]);
       const use: EnvUse = { name, defaulted: true, call };

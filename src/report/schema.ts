@@ -38,6 +38,8 @@ export const ReportSchema = z.strictObject({
     }),
     errors: z.number().int().nonnegative(),
     notes: z.number().int().nonnegative(),
+    /** Present when no configuration file was audited: says so, and where the audit looked. */
+    nothingAudited: z.string().min(1).optional(),
   }),
 });
 

@@ -6,6 +6,7 @@ export interface Summary {
   bySeverity: Record<Severity, number>;
   errors: number;
   notes: number;
+  nothingAudited?: string;
 }
 
 export function summarize(result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>, files: number): Summary {

@@ -1,0 +1,451 @@
+/**
+ * The deployment descriptors of the project, as services: what runs, from which files of the
+ * tree, with which environment, reachable on which ports. Read from Compose files, Dockerfiles,
+ * Kubernetes manifests and systemd units (Procfiles are read by the Django layer), statically:
+ * nothing is built, pulled or run. Every file is read through FileAccess.
+ */
+import path from 'node:path';
+import type { Diagnostics } from '../diagnostics.js';
+import { envFileFrom, type EnvFile } from '../env/load.js';
+import type { EnvEntry } from '../env/parse.js';
+import type { FileAccess } from '../files.js';
+import type { SourceFile, Span } from '../source.js';
+import { parseDockerfile, splitImage, substitute, type DockerStage } from './dockerfile.js';
+import { entry, get, items, parseYamlDocuments, scalar, YamlRefused, type YMap, type YNode } from './yaml.js';
+
+export type ServiceRole = 'nginx' | 'edge-proxy' | 'app' | 'other';
+
+export interface ServiceFile {
+  /** The file in the tree (absolute), or a directory whose files are all placed. */
+  source: string;
+  /** Where it lands in the container (a directory ends with `/`). */
+  target: string;
+  span: Span;
+  via: string;
+}
+
+export interface Service {
+  /** `web` (Compose), `Deployment/shop/web` (Kubernetes), `Dockerfile`… */
+  name: string;
+  source: 'compose' | 'dockerfile' | 'kubernetes' | 'systemd';
+  /** Where it is declared. */
+  span: Span;
+  /** The directory of the descriptor: the project it belongs to. */
+  dir: string;
+  image?: { image: string; tag?: string; span: Span };
+  /** The last stage of the Dockerfile it is built from, when it is built. */
+  build?: { file: SourceFile; stage: DockerStage };
+  /** The environment the process starts with, strongest first (Compose `environment`, `env_file`s, the image's ENV). */
+  env: EnvFile[];
+  /** Files of the tree placed in the container (COPY/ADD, bind mounts). */
+  files: ServiceFile[];
+  /** Templates rendered into configs at start: envsubst in a command or entrypoint script, the nginx image's /etc/nginx/templates. */
+  renders: { from: string; to: string; span: Span }[];
+  command?: { text: string; span: Span };
+  /** true: ports are published to the host or the cluster's edge; false: none (Compose without `ports`); undefined: not known. */
+  published?: boolean;
+  /** What says so (the `ports:` key, the service name when it has none). */
+  publishedAt?: Span;
+  role: ServiceRole;
+}
+
+export interface ServiceInput {
+  dockerfiles: string[];
+  compose: string[];
+  kubernetes: string[];
+  systemd: string[];
+  env: EnvFile[];
+  diagnostics: Diagnostics;
+  access: FileAccess;
+}
+
+const APP_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|manage\.py\s+runserver)\b/;
+const EDGE_IMAGES = /(^|\/)(traefik|caddy|haproxy|envoy|nginx-proxy|nginx-proxy-manager|cloudflared|cloudflare-tunnel)$/;
+const NGINX_IMAGES = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
+
+export function loadServices(input: ServiceInput): Service[] {
+  const { diagnostics, access } = input;
+  const services: Service[] = [];
+  const text = (abs: string, what: string): SourceFile | undefined => {
+    const r = access.readText(abs);
+    if (!('text' in r)) {
+      diagnostics.refused(abs, r, what);
+      return undefined;
+    }
+    return diagnostics.sourceFile(abs, r.text);
+  };
+  const dockerfiles = new Map<string, { file: SourceFile; stages: DockerStage[] } | undefined>();
+  const dockerfile = (abs: string): { file: SourceFile; stages: DockerStage[] } | undefined => {
+    if (dockerfiles.has(abs)) return dockerfiles.get(abs);
+    const f = access.isFile(abs) ? text(abs, 'Dockerfile') : undefined;
+    const d = f ? parseDockerfile(f) : undefined;
+    dockerfiles.set(abs, d);
+    return d;
+  };
+  const builtByCompose = new Set<string>();
+
+  for (const abs of input.compose) {
+    const file = text(abs, 'Compose file');
+    if (!file) continue;
+    let docs: YNode[];
+    try {
+      docs = parseYamlDocuments(file.text);
+    } catch (e) {
+      if (!(e instanceof YamlRefused)) throw e;
+      diagnostics.parseError(file, e.offset, e.message);
+      continue;
+    }
+    const root = docs[0];
+    const dir = path.dirname(abs);
+    const dotEnv = input.env.find((e) => e.file.path === path.join(dir, '.env'));
+    const interpolate = (s: string): string | undefined => substitute(s.replace(/\$\$/g, '\\$'), (n) => dotEnv?.byKey.get(n)?.value);
+    const servicesNode = get(root, 'services');
+    if (servicesNode?.kind !== 'map') continue;
+    for (const svc of servicesNode.items) {
+      const node = svc.value;
+      const span: Span = { file, start: svc.keyStart, end: svc.keyEnd };
+      const env: EnvFile[] = [];
+      // `environment` wins over `env_file`, which wins over the image's ENV.
+      const environment = get(node, 'environment');
+      if (environment) env.push(envFromYaml(file, environment, interpolate, `the environment of ${svc.key}`));
+      const envFiles = get(node, 'env_file');
+      const envPaths = envFiles?.kind === 'seq' ? envFiles.items : envFiles ? [envFiles] : [];
+      for (const p of [...envPaths].reverse()) {
+        const rel = scalar(p) ?? scalar(get(p, 'path'));
+        if (!rel) continue;
+        const target = path.resolve(dir, rel);
+        const loaded = input.env.find((e) => e.file.path === target) ?? loadEnvFile(target, input, p.start, file);
+        if (loaded) env.push(loaded);
+      }
+      let build: Service['build'];
+      const buildNode = get(node, 'build');
+      if (buildNode) {
+        const context = path.resolve(dir, scalar(buildNode) ?? scalar(get(buildNode, 'context')) ?? '.');
+        const df = path.resolve(context, scalar(get(buildNode, 'dockerfile')) ?? 'Dockerfile');
+        const d = access.stat(df).kind === 'file' ? dockerfile(df) : undefined;
+        if (d) {
+          builtByCompose.add(df);
+          const targetStage = scalar(get(buildNode, 'target'));
+          const stage = (targetStage && d.stages.find((s) => s.from.alias === targetStage)) || d.stages[d.stages.length - 1];
+          if (stage) build = { file: d.file, stage };
+        }
+      }
+      if (build) env.push(imageEnv(build.file, build.stage));
+      const imageNode = get(node, 'image');
+      const imageText = scalar(imageNode);
+      const image = build
+        ? { image: build.stage.from.image, tag: build.stage.from.tag, span: build.stage.from.span }
+        : imageText && imageNode
+          ? { ...splitImage(interpolate(imageText) ?? imageText), span: { file, start: imageNode.start, end: imageNode.end } }
+          : undefined;
+      const files: ServiceFile[] = build ? copiesOf(build, access) : [];
+      for (const v of items(get(node, 'volumes'))) {
+        const short = scalar(v);
+        let source: string | undefined;
+        let target: string | undefined;
+        if (short) {
+          const parts = short.split(':');
+          if (parts.length >= 2 && /^[./~]/.test(parts[0]!)) [source, target] = [parts[0]!, parts[1]!];
+        } else if (scalar(get(v, 'type')) === 'bind') {
+          source = scalar(get(v, 'source'));
+          target = scalar(get(v, 'target'));
+        }
+        if (!source || !target || source.startsWith('~')) continue;
+        files.push({ source: path.resolve(dir, interpolate(source) ?? source), target, span: { file, start: v.start, end: v.end }, via: 'mounted' });
+      }
+      const commandNode = get(node, 'command') ?? get(node, 'entrypoint');
+      const command = commandNode
+        ? { text: commandNode.kind === 'seq' ? commandNode.items.map((x) => scalar(x) ?? '').join(' ') : scalar(commandNode) ?? '', span: { file, start: commandNode.start, end: commandNode.end } }
+        : build?.stage.cmd ?? build?.stage.entrypoint;
+      const portsEntry = entry(node, 'ports');
+      const networkHost = scalar(get(node, 'network_mode')) === 'host';
+      const published = networkHost || items(portsEntry?.value).length > 0;
+      const service: Service = {
+        name: svc.key,
+        source: 'compose',
+        span,
+        dir,
+        image,
+        build,
+        env,
+        files,
+        renders: [],
+        command,
+        published,
+        publishedAt: portsEntry ? { file, start: portsEntry.keyStart, end: portsEntry.keyEnd } : span,
+        role: 'other',
+      };
+      finish(service, access, text);
+      services.push(service);
+    }
+  }
+
+  // A Dockerfile no Compose file builds is a service of its own (built with its directory as the context).
+  for (const abs of input.dockerfiles) {
+    if (builtByCompose.has(abs)) continue;
+    const d = dockerfile(abs);
+    const stage = d?.stages[d.stages.length - 1];
+    if (!d || !stage) continue;
+    const build = { file: d.file, stage };
+    const service: Service = {
+      name: d.file.display,
+      source: 'dockerfile',
+      span: stage.from.span,
+      dir: path.dirname(abs),
+      image: { image: stage.from.image, tag: stage.from.tag, span: stage.from.span },
+      build,
+      env: [imageEnv(d.file, stage)],
+      files: copiesOf(build, access),
+      renders: [],
+      command: stage.cmd ?? stage.entrypoint,
+      role: 'other',
+    };
+    finish(service, access, text);
+    services.push(service);
+  }
+
+  for (const abs of input.kubernetes) services.push(...kubernetesServices(abs, input, text));
+  for (const abs of input.systemd) {
+    const s = systemdService(abs, text);
+    if (s) services.push(s);
+  }
+  return services;
+}
+
+/** The role, and the templates a service renders at start. */
+function finish(service: Service, access: FileAccess, text: (abs: string, what: string) => SourceFile | undefined): void {
+  const image = service.image?.image ?? '';
+  const commands = [service.command?.text ?? '', ...(service.build?.stage.runs.map((r) => r.text) ?? []), service.build?.stage.entrypoint?.text ?? ''];
+  const all = commands.join('\n');
+  if (NGINX_IMAGES.test(image) || /(^|[\s/])nginx(\s|$)/.test(service.command?.text ?? '')) service.role = 'nginx';
+  else if (EDGE_IMAGES.test(image)) service.role = 'edge-proxy';
+  else if (APP_SERVER.test(all) || /^python$|(^|\/)python$/.test(image)) service.role = 'app';
+  // The official nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at start (1.19+).
+  if (service.role === 'nginx' && /(^|\/)nginx$/.test(image)) {
+    for (const f of service.files) {
+      const rendered = (t: string) => t.replace(/^\/etc\/nginx\/templates\//, '/etc/nginx/conf.d/').replace(/\.template$/, '');
+      if (f.target.startsWith('/etc/nginx/templates/')) service.renders.push({ from: f.target, to: rendered(f.target), span: f.span });
+    }
+  }
+  // envsubst < template > config, in the command or in a script the image runs.
+  const scripts: { text: string; span: Span }[] = service.command ? [service.command] : [];
+  if (service.build) for (const r of [...service.build.stage.runs, ...(service.build.stage.entrypoint ? [service.build.stage.entrypoint] : [])]) scripts.push(r);
+  for (const f of service.files) {
+    if (!/\.(sh|bash)$|entrypoint/i.test(f.source) || !access.isFile(f.source)) continue;
+    if (!all.includes(path.posix.basename(f.target.endsWith('/') ? f.source : f.target))) continue;
+    const file = text(f.source, 'entrypoint script');
+    if (file) scripts.push({ text: file.text, span: { file, start: 0, end: 0 } });
+  }
+  for (const s of scripts) {
+    for (const m of s.text.matchAll(/envsubst\b(?:\s+(?:'[^']*'|"[^"]*"|[^\s<>|;&]+))*?\s*<\s*"?([^\s"<>|;&]+)"?\s*>\s*"?([^\s"<>|;&]+)"?/g)) {
+      const at = s.span.end > s.span.start ? s.span : { ...s.span, start: m.index!, end: m.index! + m[0].length };
+      service.renders.push({ from: m[1]!, to: m[2]!, span: at });
+    }
+  }
+}
+
+/** COPY/ADD of the final stage from the build context (the Dockerfile's directory, or where Compose says). */
+function copiesOf(build: { file: SourceFile; stage: DockerStage }, access: FileAccess): ServiceFile[] {
+  const out: ServiceFile[] = [];
+  const context = path.dirname(build.file.path);
+  for (const c of build.stage.copies) {
+    if (c.from) continue;
+    for (const src of c.sources) {
+      if (/^https?:|^git@/.test(src.text) || /[*?[]/.test(src.text)) continue;
+      // The context is usually the Dockerfile's directory; `docker build -f docker/Dockerfile .` uses a parent.
+      let source: string | undefined;
+      for (let d = context; ; d = path.dirname(d)) {
+        const candidate = path.resolve(d, src.text);
+        if (access.stat(candidate).kind === 'file' || access.stat(candidate).kind === 'dir') {
+          source = candidate;
+          break;
+        }
+        if (d === path.dirname(d) || access.stat(path.dirname(d)).kind !== 'dir') break;
+      }
+      if (!source) continue;
+      const target = c.dest.endsWith('/') ? c.dest + (access.stat(source).kind === 'file' ? path.basename(source) : '') : c.dest;
+      out.push({ source, target: access.stat(source).kind === 'dir' && !target.endsWith('/') ? target + '/' : target, span: { file: build.file, start: src.start, end: src.end }, via: 'copied' });
+    }
+  }
+  return out;
+}
+
+function imageEnv(file: SourceFile, stage: DockerStage): EnvFile {
+  const entries: EnvEntry[] = [];
+  for (const [key, v] of stage.env) {
+    entries.push(synthetic(key, v.value, v.keySpan.start, v.keySpan.end, v.span.start, v.span.end, v.value === undefined ? `${key} is built from a build argument (ARG), which the build may override` : undefined));
+  }
+  return envOf(file, entries, `ENV of ${file.display}`);
+}
+
+function synthetic(key: string, value: string | undefined, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, unknownWhy?: string): EnvEntry {
+  return { key, value: value ?? '', keyStart, keyEnd, valueStart, valueEnd, start: keyStart, end: valueEnd, exported: false, references: [], quote: "'", ...(unknownWhy ? { unknown: unknownWhy } : {}) };
+}
+
+function envOf(file: SourceFile, entries: EnvEntry[], origin: string): EnvFile {
+  return { file, template: false, entries, byKey: new Map(entries.map((e) => [e.key, e])), origin };
+}
+
+/** Compose `environment:` as a map or a list of `KEY=value`; a value Compose interpolates from the shell is unknown. */
+function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string) => string | undefined, origin: string): EnvFile {
+  const entries: EnvEntry[] = [];
+  const add = (key: string, raw: string | undefined, ks: number, ke: number, vs: number, ve: number) => {
+    if (!/^[A-Za-z_][\w.-]*$/.test(key)) return;
+    if (raw === undefined) {
+      // `- KEY` or `KEY:` with no value: passed from the shell that runs Compose.
+      entries.push(synthetic(key, undefined, ks, ke, vs, ve, `${key} is passed from the environment of the shell that runs Compose`));
+      return;
+    }
+    const value = interpolate(raw);
+    entries.push(synthetic(key, value, ks, ke, vs, ve, value === undefined ? `${key} is interpolated from a variable of the shell that runs Compose` : undefined));
+  };
+  if (node.kind === 'map') {
+    for (const it of node.items) {
+      const v = it.value.kind === 'scalar' && it.value.value !== null ? String(it.value.value) : undefined;
+      add(it.key, v, it.keyStart, it.keyEnd, it.value.start, it.value.end);
+    }
+  } else {
+    for (const it of items(node)) {
+      const s = scalar(it);
+      if (!s) continue;
+      const quoted = /^["']/.test(file.text[it.start] ?? '') ? 1 : 0;
+      const eq = s.indexOf('=');
+      const key = eq === -1 ? s : s.slice(0, eq);
+      const ks = it.start + quoted;
+      add(key, eq === -1 ? undefined : s.slice(eq + 1), ks, ks + key.length, eq === -1 ? ks + key.length : ks + eq + 1, it.end - quoted);
+    }
+  }
+  return envOf(file, entries, origin);
+}
+
+function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceFile): EnvFile | undefined {
+  const r = input.access.readText(abs);
+  if (!('text' in r)) {
+    if (r.kind === 'outside') input.diagnostics.note(from, at, 'this env_file is outside the audited directory: it is not read, so the variables it sets are not known here');
+    else if (r.kind !== 'missing') input.diagnostics.refused(abs, r, 'env file');
+    return undefined;
+  }
+  return envFileFrom(input.diagnostics.sourceFile(abs, r.text), input.diagnostics, input.access);
+}
+
+const POD_PATHS: Record<string, string[]> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+function kubernetesServices(abs: string, input: ServiceInput, text: (abs: string, what: string) => SourceFile | undefined): Service[] {
+  const file = text(abs, 'Kubernetes manifest');
+  if (!file) return [];
+  let docs: YNode[];
+  try {
+    docs = parseYamlDocuments(file.text);
+  } catch (e) {
+    if (!(e instanceof YamlRefused)) throw e;
+    input.diagnostics.parseError(file, e.offset, e.message);
+    return [];
+  }
+  const configMaps = new Map<string, YMap>();
+  for (const d of docs) {
+    if (scalar(get(d, 'kind')) === 'ConfigMap') {
+      const name = scalar(get(get(d, 'metadata'), 'name'));
+      const data = get(d, 'data');
+      if (name && data?.kind === 'map') configMaps.set(name, data);
+    }
+  }
+  const out: Service[] = [];
+  for (const d of docs) {
+    const kind = scalar(get(d, 'kind'));
+    const podPath = kind ? POD_PATHS[kind] : undefined;
+    if (!podPath) continue;
+    let pod: YNode | undefined = d;
+    for (const k of podPath) pod = get(pod, k);
+    const name = scalar(get(get(d, 'metadata'), 'name')) ?? '?';
+    for (const c of items(get(pod, 'containers'))) {
+      const cname = scalar(get(c, 'name')) ?? '?';
+      const entries: EnvEntry[] = [];
+      for (const e of items(get(c, 'env'))) {
+        const n = entry(e, 'name');
+        const key = scalar(n?.value);
+        if (!key || !n) continue;
+        const v = get(e, 'value');
+        const value = scalar(v);
+        if (v && value !== undefined) entries.push(synthetic(key, value.replace(/\$\(([A-Za-z_]\w*)\)/g, (m) => m), n.value.start, n.value.end, v.start, v.end));
+        else entries.push(synthetic(key, undefined, n.value.start, n.value.end, n.value.start, n.value.end, `${key} comes from ${get(e, 'valueFrom') ? 'a Secret, ConfigMap or field reference' : 'nowhere the manifest says'}`));
+      }
+      const env: EnvFile[] = [envOf(file, entries, `the env of container ${cname}`)];
+      for (const from of items(get(c, 'envFrom'))) {
+        const ref = get(from, 'configMapRef') ?? get(from, 'secretRef');
+        const refName = scalar(get(ref, 'name'));
+        const data = get(from, 'configMapRef') && refName ? configMaps.get(refName) : undefined;
+        if (data) {
+          env.push(envFromYaml(file, data, (s) => s, `ConfigMap ${refName}`));
+        } else {
+          // Any variable may come from it: nothing read from the environment is known.
+          const e = envOf(file, [], `${get(from, 'secretRef') ? 'Secret' : 'ConfigMap'} ${refName ?? '?'}`);
+          e.wildcard = `the container takes variables from ${get(from, 'secretRef') ? 'the Secret' : 'the ConfigMap'} ${refName ?? '?'}, which is not in the audited files`;
+          env.push(e);
+        }
+      }
+      const imageNode = get(c, 'image');
+      const imageText = scalar(imageNode);
+      const command = [...items(get(c, 'command')), ...items(get(c, 'args'))].map((x) => scalar(x) ?? '').join(' ');
+      const cSpan: Span = { file, start: c.start, end: c.start };
+      const service: Service = {
+        name: `${kind}/${name}/${cname}`,
+        source: 'kubernetes',
+        span: cSpan,
+        dir: path.dirname(abs),
+        image: imageText && imageNode ? { ...splitImage(imageText), span: { file, start: imageNode.start, end: imageNode.end } } : undefined,
+        env,
+        files: [],
+        renders: [],
+        command: command ? { text: command, span: cSpan } : undefined,
+        role: 'other',
+      };
+      finish(service, input.access, text);
+      out.push(service);
+    }
+  }
+  return out;
+}
+
+function systemdService(abs: string, text: (abs: string, what: string) => SourceFile | undefined): Service | undefined {
+  const file = text(abs, 'systemd unit');
+  if (!file || !/^\[Service\]/m.test(file.text)) return undefined;
+  const entries: EnvEntry[] = [];
+  let command: Service['command'];
+  for (const m of file.text.matchAll(/^[ \t]*(Environment|ExecStart)[ \t]*=[ \t]*(.*)$/gm)) {
+    const valueStart = m.index! + m[0].length - m[2]!.length;
+    if (m[1] === 'ExecStart') {
+      command = { text: m[2]!, span: { file, start: valueStart, end: valueStart + m[2]!.length } };
+      continue;
+    }
+    // Environment="A=1" "B=two words" C=3
+    for (const a of m[2]!.matchAll(/"([^"]*)"|(\S+)/g)) {
+      const body = a[1] ?? a[2]!;
+      const eq = body.indexOf('=');
+      if (eq <= 0) continue;
+      const ks = valueStart + a.index! + (a[1] !== undefined ? 1 : 0);
+      entries.push(synthetic(body.slice(0, eq), body.slice(eq + 1).replace(/\$\{?\w+\}?/g, (x) => x), ks, ks + eq, ks + eq + 1, ks + body.length));
+    }
+  }
+  if (!command) return undefined;
+  const service: Service = {
+    name: path.basename(abs),
+    source: 'systemd',
+    span: command.span,
+    dir: path.dirname(abs),
+    env: [envOf(file, entries, `Environment= of ${file.display}`)],
+    files: [],
+    renders: [],
+    command,
+    role: APP_SERVER.test(command.text) ? 'app' : /nginx/.test(command.text) ? 'nginx' : 'other',
+  };
+  return service;
+}
+

@@ -1,0 +1,172 @@
+/**
+ * YAML (Compose files, Kubernetes manifests) read with the `yaml` package into a small tree that
+ * keeps every node's offsets. The package is loaded only when a project has such a file (start-up
+ * is most of a pre-commit run): in the bundle it is a file of its own, dist/yaml.cjs.
+ *
+ * Hostile shapes are refused before or while building, never by a crash: nesting deeper than
+ * LIMITS.yamlDepth (checked on the text first: the package's composer recurses), and aliases that
+ * would expand past LIMITS.yamlNodes nodes (an "alias bomb": nine aliases of nine make a billion).
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { LIMITS } from '../files.js';
+
+declare const __YAML_PARSER__: string | undefined;
+
+export type YNode =
+  | { kind: 'map'; items: { key: string; keyStart: number; keyEnd: number; value: YNode }[]; start: number; end: number }
+  | { kind: 'seq'; items: YNode[]; start: number; end: number }
+  | { kind: 'scalar'; value: string | number | boolean | null; start: number; end: number };
+
+export type YMap = Extract<YNode, { kind: 'map' }>;
+
+export class YamlRefused extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+type YamlModule = typeof import('yaml');
+let loaded: YamlModule | undefined;
+
+function load(): YamlModule {
+  if (!loaded) {
+    const bundled = typeof __YAML_PARSER__ === 'string' ? __YAML_PARSER__ : undefined;
+    const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    loaded = (bundled && typeof __filename === 'string' ? req(path.join(path.dirname(__filename), bundled)) : req('yaml')) as YamlModule;
+  }
+  return loaded;
+}
+
+export function yamlParserLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+/**
+ * Every document of a YAML text. Errors (a syntax error, a refused shape) throw YamlRefused with
+ * the offset to report.
+ */
+export function parseYamlDocuments(text: string): YNode[] {
+  checkDepth(text);
+  const yaml = load();
+  const docs = yaml.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+  const out: YNode[] = [];
+  const list = Array.isArray(docs) ? docs : [docs];
+  let budget = LIMITS.yamlNodes;
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err) throw new YamlRefused(`YAML syntax error: ${err.message.split('\n')[0]}`, err.pos[0]);
+    const convert = (node: unknown, depth: number): YNode => {
+      if (--budget < 0) throw new YamlRefused(`more than ${LIMITS.yamlNodes.toLocaleString('en')} YAML nodes (aliases included): not read (an alias bomb, or a file far larger than a deployment descriptor)`, rangeOf(node)[0]);
+      if (depth > LIMITS.yamlDepth) throw new YamlRefused(`YAML nested more than ${LIMITS.yamlDepth} levels deep (aliases included): not read`, rangeOf(node)[0]);
+      if (yaml.isAlias(node)) {
+        const target = node.resolve(doc);
+        if (!target) return { kind: 'scalar', value: null, start: rangeOf(node)[0], end: rangeOf(node)[1] };
+        return convert(target, depth + 1);
+      }
+      if (yaml.isMap(node)) {
+        const items: YMap['items'] = [];
+        const index = new Map<string, number>();
+        for (const pair of node.items) {
+          const k = pair.key as unknown;
+          let key: string;
+          let ks = 0;
+          let ke = 0;
+          if (yaml.isScalar(k)) {
+            key = String(k.value);
+            [ks, ke] = rangeOf(k);
+          } else continue;
+          // `<<: *defaults` merges the other map's keys (Compose files use it for shared settings).
+          if (key === '<<') {
+            const merged = convert(pair.value, depth + 1);
+            const sources = merged.kind === 'map' ? [merged] : merged.kind === 'seq' ? merged.items.filter((x): x is YMap => x.kind === 'map') : [];
+            for (const src of sources) {
+              for (const it of src.items) {
+                if (index.has(it.key)) continue;
+                index.set(it.key, items.length);
+                items.push(it);
+              }
+            }
+            continue;
+          }
+          const value: YNode = pair.value == null ? { kind: 'scalar', value: null, start: ke, end: ke } : convert(pair.value, depth + 1);
+          // A key given twice: the last wins (as Compose and kubectl read it).
+          const at = index.get(key);
+          if (at !== undefined) items[at] = { key, keyStart: ks, keyEnd: ke, value };
+          else {
+            index.set(key, items.length);
+            items.push({ key, keyStart: ks, keyEnd: ke, value });
+          }
+        }
+        const [start, end] = rangeOf(node);
+        return { kind: 'map', items, start, end };
+      }
+      if (yaml.isSeq(node)) {
+        const [start, end] = rangeOf(node);
+        return { kind: 'seq', items: node.items.map((x) => convert(x, depth + 1)), start, end };
+      }
+      if (yaml.isScalar(node)) {
+        const [start, end] = rangeOf(node);
+        const v = node.value;
+        return { kind: 'scalar', value: typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v == null ? null : String(v), start, end };
+      }
+      const [start, end] = rangeOf(node);
+      return { kind: 'scalar', value: null, start, end };
+    };
+    if (doc.contents != null) out.push(convert(doc.contents, 0));
+  }
+  return out;
+}
+
+function rangeOf(node: unknown): [number, number] {
+  const r = (node as { range?: [number, number, number] } | null)?.range;
+  return r ? [r[0], r[1]] : [0, 0];
+}
+
+/** Refuses text nested deeper than the limit, by flow brackets or by indentation, before the package recurses on it. */
+function checkDepth(text: string): void {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\n' && quote === '#') quote = '';
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) quote = '#';
+    else if (c === '"' || c === "'") {
+      // A quote starts a scalar only after a blank or an indicator.
+      if (i === 0 || /[\s[{,:-]/.test(text[i - 1]!)) quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++depth > LIMITS.yamlDepth) throw new YamlRefused(`YAML nested more than ${LIMITS.yamlDepth} levels deep: not read`, i);
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '\n') {
+      let k = i + 1;
+      while (text[k] === ' ' || text[k] === '-') k++;
+      if (k - i - 1 > LIMITS.yamlDepth * 4) throw new YamlRefused(`YAML indented more than ${LIMITS.yamlDepth * 4} columns: not read`, k);
+    }
+  }
+}
+
+// --- reading the tree ---------------------------------------------------------------------------
+
+export function get(node: YNode | undefined, key: string): YNode | undefined {
+  if (node?.kind !== 'map') return undefined;
+  for (const it of node.items) if (it.key === key) return it.value;
+  return undefined;
+}
+
+export function entry(node: YNode | undefined, key: string): YMap['items'][number] | undefined {
+  if (node?.kind !== 'map') return undefined;
+  return node.items.find((it) => it.key === key);
+}
+
+export function scalar(node: YNode | undefined): string | undefined {
+  if (node?.kind !== 'scalar' || node.value === null) return undefined;
+  return String(node.value);
+}
+
+export function items(node: YNode | undefined): YNode[] {
+  return node?.kind === 'seq' ? node.items : [];
+}
