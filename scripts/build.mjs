@@ -22,13 +22,15 @@ await build({
     __VERSION__: JSON.stringify(pkg.version),
     // The Python parser is a file of its own, loaded only when a project has .py files.
     __PYTHON_PARSER__: JSON.stringify('./lezer-python.cjs'),
+    // The YAML parser too, loaded only when a project has a Compose file or a Kubernetes manifest.
+    __YAML_PARSER__: JSON.stringify('./yaml.cjs'),
     'import.meta.url': 'undefined',
   },
   logLevel: 'warning',
 });
-await build({
-  stdin: { contents: "module.exports = require('@lezer/python');", resolveDir: '.', loader: 'js' },
-  outfile: 'dist/lezer-python.cjs',
+for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml', 'dist/yaml.cjs']]) await build({
+  stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', loader: 'js' },
+  outfile: out,
   bundle: true,
   format: 'cjs',
   platform: 'node',

@@ -15,3 +15,12 @@ it('is not loaded for nginx and env files, and is loaded for a Django project', 
   audit({ paths: [path.join(ROOT, 'fixtures/django-uwsgi-legacy')], cwd: ROOT });
   expect(pythonParserLoaded()).toBe(true);
 });
+
+it('the YAML parser is not loaded without a Compose file or Kubernetes manifest, and is with one', async () => {
+  const { yamlParserLoaded } = await import('../src/deploy/yaml.js');
+  audit({ paths: [path.join(ROOT, 'fixtures/django-uwsgi-legacy')], cwd: ROOT });
+  audit({ paths: ['.'], cwd: project({ 'Dockerfile': 'FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/\n', 'site.conf': 'server { listen 443 ssl; }\n' }) });
+  expect(yamlParserLoaded()).toBe(false);
+  audit({ paths: ['.'], cwd: project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n' }) });
+  expect(yamlParserLoaded()).toBe(true);
+});
