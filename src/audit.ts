@@ -14,7 +14,7 @@ import { loadServices, type Service } from './deploy/load.js';
 import type { DiscoveredFile } from './discover.js';
 import { classifyDeployed } from './discover.js';
 import { RULES } from '../rules/index.js';
-import type { AuditResult, Deployment, Rule } from './types.js';
+import type { AuditResult, Deployment, Finding, Rule } from './types.js';
 
 export interface AuditOptions {
   paths: string[];
@@ -51,7 +51,6 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   }
   const projectRoot = commonRoot(reals);
 
-  const ofKind = (kind: string) => discovered.files.filter((f) => f.kind === kind).map((f) => f.path);
   const failures: string[] = [];
   // Each layer is built at its own boundary: a bug one input triggers in one layer (past what the
   // per-file boundaries catch) is an internal failure, and the other layers are still audited.
@@ -63,25 +62,40 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       return [];
     }
   };
-  const env = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
-  const services = layer('deployment descriptor', () =>
-    loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
-  );
-  const nginxFiles = layer('nginx', () => deployedNginxFiles(discovered.files.filter((f) => f.kind === 'nginx'), services, cwd, access, diagnostics));
+  // Several projects side by side (two Compose projects, two Django trees) are several
+  // deployments: each is modelled and checked on its own, so nothing links across them.
+  const models: Deployment[] = [];
+  const findings: Finding[] = [];
+  for (const project of partition(discovered.files, projectRoot)) {
+    const ofKind = (kind: string) => project.files.filter((f) => f.kind === kind).map((f) => f.path);
+    const env = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
+    const services = layer('deployment descriptor', () =>
+      loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
+    );
+    const nginxFiles = layer('nginx', () => deployedNginxFiles(project.files.filter((f) => f.kind === 'nginx'), services, cwd, access, diagnostics));
+    const model: Deployment = {
+      nginx: layer('nginx', () => {
+        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics });
+        for (const c of configs) {
+          const by = nginxFiles.find((f) => f.by && c.files.some((x) => x.path === f.file.path))?.by;
+          if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
+        }
+        return configs;
+      }),
+      env,
+      services,
+      django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, projectRoot: project.root, diagnostics, access })),
+    };
+    models.push(model);
+    for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
+  }
   const model: Deployment = {
-    nginx: layer('nginx', () => {
-      const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot, nginxPrefix, diagnostics });
-      for (const c of configs) {
-        const by = nginxFiles.find((f) => f.by && c.files.some((x) => x.path === f.file.path))?.by;
-        if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
-      }
-      return configs;
-    }),
-    env,
-    services,
-    django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, projectRoot, diagnostics, access })),
+    nginx: models.flatMap((m) => m.nginx),
+    env: models.flatMap((m) => m.env),
+    services: models.flatMap((m) => m.services),
+    django: models.flatMap((m) => m.django),
   };
-  const findings = runRules(model, options.rules ?? RULES, failures);
+  if (models.length > 1) findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
   // The files audited: those some configuration reads, and those that could not be parsed.
@@ -104,6 +118,34 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     failures,
     model,
   };
+}
+
+/** Files that start a project: a Compose file, a Dockerfile, a Procfile, Django's manage.py. */
+const PROJECT_MARKER = /^((docker-)?compose([.-][\w.-]+)?\.ya?ml|Dockerfile|Containerfile|Procfile|manage\.py)$/;
+
+/**
+ * The projects of the audited tree: the topmost directories holding a project marker, when there
+ * are two or more of them below the common root (which holds none); otherwise one project. Files
+ * outside every project form one more, linked to none of them.
+ */
+function partition(files: DiscoveredFile[], root: string): { root: string; files: DiscoveredFile[] }[] {
+  const markers = new Set(files.filter((f) => PROJECT_MARKER.test(path.basename(f.path))).map((f) => path.dirname(f.path)));
+  if (markers.has(root)) return [{ root, files }];
+  const top = [...markers].filter((d) => {
+    for (let p = path.dirname(d); p.length >= root.length && p !== path.dirname(p); p = path.dirname(p)) if (markers.has(p)) return false;
+    return true;
+  });
+  if (top.length < 2) return [{ root, files }];
+  const projects = new Map<string, DiscoveredFile[]>(top.map((d) => [d, []]));
+  const rest: DiscoveredFile[] = [];
+  for (const f of files) {
+    let owner: DiscoveredFile[] | undefined;
+    for (let d = path.dirname(f.path); !owner && d.length >= root.length && d !== path.dirname(d); d = path.dirname(d)) owner = projects.get(d);
+    (owner ?? rest).push(f);
+  }
+  const out = [...projects].map(([r, fs]) => ({ root: r, files: fs }));
+  if (rest.length) out.push({ root, files: rest });
+  return out;
 }
 
 /**
