@@ -13,6 +13,7 @@ import { loadDjango } from './django/load.js';
 import { loadServices, type Service } from './deploy/load.js';
 import type { DiscoveredFile } from './discover.js';
 import { classifyDeployed } from './discover.js';
+import { nginxVersionOf } from './versions.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Finding, Rule } from './types.js';
 
@@ -76,9 +77,13 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const model: Deployment = {
       nginx: layer('nginx', () => {
         const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics });
+        // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
+        const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
         for (const c of configs) {
           const by = nginxFiles.find((f) => f.by && c.files.some((x) => x.path === f.file.path))?.by;
           if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
+          // The service that runs it, else the project's only nginx service that places no configuration.
+          c.version = nginxVersionOf(by ?? (nginxServices.length === 1 ? nginxServices[0] : undefined));
         }
         return configs;
       }),
@@ -158,7 +163,7 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
   const out = new Map<string, { file: DiscoveredFile; by?: Service }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const deployed = new Set<string>();
-  const nginxServices = services.filter((s) => s.role === 'nginx');
+  const nginxServices = services.filter((s) => s.nginx);
   for (const service of nginxServices) {
     const rendered = new Set(service.renders.map((r) => r.from));
     for (const placed of service.files) {

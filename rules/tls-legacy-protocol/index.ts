@@ -1,5 +1,6 @@
 import { argSpanOf, headSpan, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
+import { atLeast, show } from '../../src/versions.js';
 
 /** Keys in lower case: nginx matches ssl_protocols values with ngx_strcasecmp. */
 const LEGACY: Record<string, string> = {
@@ -26,9 +27,12 @@ export const rule: Rule = {
       for (const { node, scope } of config.directives) {
         const hop = DIRECTIVES[node.d.name];
         if (!hop) continue;
-        // ssl_protocols of a server that is not the default on its shared socket has no effect.
+        // ssl_protocols of a server that is not the default on its shared socket has no effect
+        // before nginx 1.29.2; from 1.29.2 each server's applies (to clients that send SNI).
         const owner = node.d.name === 'ssl_protocols' && scope.server?.tls ? tlsDefaultServer(config, scope.server) : undefined;
-        const ineffective = owner !== undefined && owner !== scope.server;
+        const perServer = atLeast(config.version, '1.29.2');
+        const shared = owner !== undefined && owner !== scope.server;
+        const ineffective = shared && perServer === false;
         for (const arg of node.d.args) {
           const why = LEGACY[arg.value.toLowerCase()];
           if (!why) continue;
@@ -37,15 +41,20 @@ export const rule: Rule = {
               span: argSpanOf(node, arg),
               severity: 'info',
               message:
-                `${arg.value} is listed, but this ssl_protocols has no effect: nginx chooses the protocol before it knows the server name, ` +
-                `so on this shared listen socket the default server's setting applies (${serverLabel(owner)}). ${why}: remove it.`,
+                `${arg.value} is listed, but on ${show(config.version)} this ssl_protocols has no effect: before 1.29.2 nginx chooses the protocol before it knows the server name, ` +
+                `so on this shared listen socket the default server's setting applies (${serverLabel(owner)}). ${why}: remove it (from 1.29.2 it takes effect).`,
               related: [{ span: headSpan(owner.node!), message: 'the default server whose ssl_protocols applies' }],
             });
             continue;
           }
+          const versionNote = shared
+            ? perServer === undefined
+              ? ` (${show(config.version)}: from 1.29.2 a non-default server's ssl_protocols applies, as here; before, the default server's did)`
+              : ` (on ${show(config.version)} a non-default server's ssl_protocols applies to clients that send SNI; before 1.29.2 it had no effect)`
+            : '';
           report({
             span: argSpanOf(node, arg),
-            message: `${node.d.name} enables ${arg.value} ${hop}: ${why}. Use: ${node.d.name} TLSv1.2 TLSv1.3;`,
+            message: `${node.d.name} enables ${arg.value} ${hop}${versionNote}: ${why}. Use: ${node.d.name} TLSv1.2 TLSv1.3;`,
           });
         }
       }

@@ -1,23 +1,28 @@
 import { headSpan, inheritedDirective, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
+import { atLeast, show } from '../../src/versions.js';
 
-/** A TLS listener with no ssl_protocols anywhere above it: the protocols depend on the nginx version. */
+/** A TLS listener with no ssl_protocols anywhere above it, on an nginx whose default enables TLSv1 and TLSv1.1 (before 1.27.3). */
 export const rule: Rule = {
   id: 'tls-protocols-unset',
   category: 'tls',
   severity: 'info',
-  summary: 'An https server has no ssl_protocols in force, so the enabled protocols depend on the nginx version.',
+  summary: 'An https server has no ssl_protocols in force on an nginx older than 1.27.3, whose default enables TLSv1 and TLSv1.1.',
   check(model, { report }) {
     for (const config of model.nginx) {
       for (const server of config.servers) {
         if (!server.tls || server.incomplete || inheritedDirective(server, 'ssl_protocols')) continue;
-        // On a shared socket only the default server's protocols apply; it is judged on its own.
-        if (tlsDefaultServer(config, server) !== server) continue;
+        // Before 1.29.2, on a shared socket only the default server's protocols apply; it is judged on its own.
+        if (atLeast(config.version, '1.29.2') !== true && tlsDefaultServer(config, server) !== server) continue;
+        // nginx's default is TLSv1.2 TLSv1.3 from 1.27.3: only older versions enable legacy protocols.
+        if (atLeast(config.version, '1.27.3') !== false) continue;
         const listen = server.listens.find((l) => l.ssl || l.quic)!;
+        const old = atLeast(config.version, '1.23.4') === false;
         report({
           span: headSpan(listen.node),
           message:
-            `no ssl_protocols is in force for ${serverLabel(server)}: nginx before 1.23.4 then enables TLSv1 and TLSv1.1 as well. ` +
+            `no ssl_protocols is in force for ${serverLabel(server)}, so ${show(config.version)} enables its default, ` +
+            `${old ? 'TLSv1 TLSv1.1 TLSv1.2' : 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3'}: TLSv1 and TLSv1.1 are deprecated (RFC 8996), and nginx 1.27.3 and later default to TLSv1.2 TLSv1.3. ` +
             'Say it explicitly: ssl_protocols TLSv1.2 TLSv1.3;',
         });
       }

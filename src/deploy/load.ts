@@ -47,6 +47,8 @@ export interface Service {
   /** What says so (the `ports:` key, the service name when it has none). */
   publishedAt?: Span;
   role: ServiceRole;
+  /** It runs nginx: an nginx image, an image that installs the nginx package, or nginx as the command (also in an app's image, beside gunicorn). */
+  nginx: boolean;
 }
 
 export interface ServiceInput {
@@ -61,6 +63,7 @@ export interface ServiceInput {
 
 const APP_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|manage\.py\s+runserver)\b/;
 const EDGE_IMAGES = /(^|\/)(traefik|caddy|haproxy|envoy|nginx-proxy|nginx-proxy-manager|cloudflared|cloudflare-tunnel)$/;
+export const INSTALLS_NGINX = /\b(apt-get|apt|apk|yum|dnf)\s+(-\S+\s+)*(install|add)\b[^&|;]*\bnginx(-light|-full|-core|-extras)?\b/;
 const NGINX_IMAGES = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
 
 export function loadServices(input: ServiceInput): Service[] {
@@ -174,6 +177,7 @@ export function loadServices(input: ServiceInput): Service[] {
         published,
         publishedAt: portsEntry ? { file, start: portsEntry.keyStart, end: portsEntry.keyEnd } : span,
         role: 'other',
+        nginx: false,
       };
       finish(service, access, text);
       services.push(service);
@@ -199,6 +203,7 @@ export function loadServices(input: ServiceInput): Service[] {
       renders: [],
       command: stage.cmd ?? stage.entrypoint,
       role: 'other',
+      nginx: false,
     };
     finish(service, access, text);
     services.push(service);
@@ -217,11 +222,13 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   const image = service.image?.image ?? '';
   const commands = [service.command?.text ?? '', ...(service.build?.stage.runs.map((r) => r.text) ?? []), service.build?.stage.entrypoint?.text ?? ''];
   const all = commands.join('\n');
-  if (NGINX_IMAGES.test(image) || /(^|[\s/])nginx(\s|$)/.test(service.command?.text ?? '')) service.role = 'nginx';
+  const installsNginx = service.build?.stage.runs.some((r) => INSTALLS_NGINX.test(r.text)) ?? false;
+  service.nginx = NGINX_IMAGES.test(image) || installsNginx || /(^|[\s/])nginx(\s|$)/.test(all);
+  if (APP_SERVER.test(all) || /(^|\/)python$/.test(image)) service.role = 'app';
+  else if (service.nginx) service.role = 'nginx';
   else if (EDGE_IMAGES.test(image)) service.role = 'edge-proxy';
-  else if (APP_SERVER.test(all) || /^python$|(^|\/)python$/.test(image)) service.role = 'app';
   // The official nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at start (1.19+).
-  if (service.role === 'nginx' && /(^|\/)nginx$/.test(image)) {
+  if (service.nginx && /(^|\/)nginx$/.test(image)) {
     for (const f of service.files) {
       const rendered = (t: string) => t.replace(/^\/etc\/nginx\/templates\//, '/etc/nginx/conf.d/').replace(/\.template$/, '');
       if (f.target.startsWith('/etc/nginx/templates/')) service.renders.push({ from: f.target, to: rendered(f.target), span: f.span });
@@ -406,6 +413,7 @@ function kubernetesServices(abs: string, input: ServiceInput, text: (abs: string
         renders: [],
         command: command ? { text: command, span: cSpan } : undefined,
         role: 'other',
+        nginx: false,
       };
       finish(service, input.access, text);
       out.push(service);
@@ -445,6 +453,7 @@ function systemdService(abs: string, text: (abs: string, what: string) => Source
     renders: [],
     command,
     role: APP_SERVER.test(command.text) ? 'app' : /nginx/.test(command.text) ? 'nginx' : 'other',
+    nginx: /(^|[\s/])nginx(\s|$)/.test(command.text),
   };
   return service;
 }

@@ -13,6 +13,7 @@
  * - uvicorn: the same from 127.0.0.1 only (not unix sockets); daphne and waitress: not by default.
  * (test/django/FACTS.md has the source lines.)
  */
+import { atLeast, show } from '../versions.js';
 import { pyRepr } from '../python/values.js';
 import { behindTlsProxy, isExternalTlsUpstream, targetHost } from '../nginx/facts.js';
 import {
@@ -181,13 +182,20 @@ export function schemeVerdict(app: DjangoApp, link: AppLink): SchemeVerdict {
         }
         return { httpsSeen: 'yes', spoofable: false, why: `nginx sets ${name} from ${source.value}`, source };
       }
-      case 'constant':
+      case 'constant': {
+        // Django 4.1 and later compare the part before the first comma, stripped; 4.0 and
+        // earlier the whole value (domain-facts.md; checked against each version in test/django).
+        const whole = source.value === expected.v;
+        const first = source.value.split(',')[0]!.trim() === expected.v;
+        const v41 = atLeast(app.version, '4.1');
+        const seen = whole === first ? whole : v41 === undefined ? undefined : v41 ? first : whole;
         return {
-          httpsSeen: source.value === expected.v ? 'yes' : 'no',
+          httpsSeen: seen === undefined ? 'unknown' : seen ? 'yes' : 'no',
           spoofable: false,
-          why: `nginx sets ${name} to the constant ${JSON.stringify(source.value)}`,
+          why: `nginx sets ${name} to the constant ${JSON.stringify(source.value)}` + (whole !== first ? ` (${show(app.version)}: ${v41 === false ? 'the whole value is compared' : 'the part before the first comma is compared'})` : ''),
           source,
         };
+      }
       case 'client-variable':
         // Browsers send no such header, so honest https requests arrive without it and Django
         // falls back to the WSGI server's scheme.
@@ -195,8 +203,10 @@ export function schemeVerdict(app: DjangoApp, link: AppLink): SchemeVerdict {
           httpsSeen: wsgiSchemeIsHttps(app, link),
           spoofable: true,
           why: /,/.test(source.value)
-            ? `nginx appends to the client's own ${name} (${source.value}): Django 4.1 and later read the value before the first comma, the client's, ` +
-              'and Django 3.2 compares the whole value, which honest requests make ",https"'
+            ? `nginx appends to the client's own ${name} (${source.value}): ` +
+              (atLeast(app.version, '4.1') === false
+                ? `${show(app.version)} compares the whole value, which honest requests make ",https" (Django 4.1 and later read the client's part, before the first comma)`
+                : `${show(app.version)} reads the value before the first comma, the client's (Django 4.0 and earlier compare the whole value)`)
             : `nginx copies ${name} from $${source.variable}, which the client controls (and browsers do not send)`,
           source,
         };

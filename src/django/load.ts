@@ -20,6 +20,7 @@ import { SECRET_KEY_NAME } from '../redact.js';
 import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
 import type { Service } from '../deploy/load.js';
+import { djangoVersionIn, type VersionInfo } from '../versions.js';
 
 export interface DjangoApp {
   /** Dotted module name (`mysite.settings.production`). */
@@ -42,6 +43,8 @@ export interface DjangoApp {
   appServer?: 'gunicorn' | 'uvicorn' | 'uwsgi' | 'daphne' | 'waitress' | 'runserver';
   /** FORWARDED_ALLOW_IPS / --forwarded-allow-ips='*': the app server trusts scheme headers from any peer. */
   forwardedAllowAll: boolean;
+  /** The Django version the project pins, or the current LTS assumed. */
+  version: VersionInfo;
 }
 
 export interface DjangoInput {
@@ -338,6 +341,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       envFiles: runtime.used(),
       root: c.root,
       ...server,
+      version: djangoVersionIn(dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs)),
     });
   }
   return apps;
@@ -637,4 +641,14 @@ function lookupIn(envs: EnvFile[], name: string): { env: EnvFile; entry: EnvEntr
     if (entry) return { env, entry };
   }
   return undefined;
+}
+
+/** A directory and those above it up to the project root, nearest first. */
+function dirsUp(dir: string, top: string): string[] {
+  const out = [dir];
+  for (let d = dir; d.length > top.length && d !== path.dirname(d); ) {
+    d = path.dirname(d);
+    out.push(d);
+  }
+  return out;
 }

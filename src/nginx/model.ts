@@ -12,6 +12,7 @@ import type { SourceFile, Span } from '../source.js';
 import type { ExpandedNode } from './include.js';
 import type { NginxArg, NginxDirective } from './parse.js';
 import { untrustedRegExp } from '../regex.js';
+import { nginxVersionOf, type VersionInfo } from '../versions.js';
 
 export type ScopeKind = 'main' | 'http' | 'server' | 'location' | 'if' | 'limit_except';
 
@@ -119,6 +120,8 @@ export interface NginxConfig {
    * copies or mounts it): `published` false when it publishes no port (only other containers reach it).
    */
   deployedBy?: { service: string; published?: boolean; span: Span };
+  /** The nginx version that runs it: pinned by an image or a distribution, or the current line assumed. */
+  version: VersionInfo;
 }
 
 export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tree: ExpandedNode[]): NginxConfig {
@@ -133,6 +136,7 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     clientVariables: new Set(),
     serverClientVariables: new Map(),
     upstreams: new Set(),
+    version: nginxVersionOf(undefined),
   };
   fill(config, top, tree);
   // nginx ORs `ssl` over every listen of one address:port (ngx_http_add_addresses): a server

@@ -1,0 +1,197 @@
+/**
+ * Which versions of nginx and Django run, from what the project pins: image tags (`nginx:1.27`),
+ * the Debian or Ubuntu release an image installs nginx from, requirements files, lock files and
+ * pyproject.toml. A version is a range (a pin is a range of one; `Django>=4.2,<5` is 4.2 up to
+ * 5.0; an open range installs the newest). Where nothing pins it, the current supported line is
+ * assumed (domain-facts.md), and findings that depend on it say so.
+ */
+import path from 'node:path';
+import type { FileAccess } from './files.js';
+import { INSTALLS_NGINX, type Service } from './deploy/load.js';
+
+export type Version = number[];
+
+export interface VersionInfo {
+  product: 'nginx' | 'Django';
+  /** Lowest version the files allow (inclusive). */
+  min: Version;
+  /** Highest (inclusive); undefined: no upper bound, so the newest is installed. */
+  max?: Version;
+  /** How it is known: `nginx:1.27-alpine (docker-compose.yml:12)`, `Django==4.2.7 (requirements.txt:3)`. */
+  source: string;
+  /** No file pins it: the current line is assumed. */
+  assumed: boolean;
+}
+
+/** The current supported lines (November 2026). */
+export const CURRENT = {
+  nginx: { stable: [1, 30, 0], mainline: [1, 31, 0] },
+  Django: [5, 2, 0],
+} as const;
+
+export function parseVersion(text: string): Version | undefined {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+}
+
+export function compare(a: Version, b: Version): number {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+/** Whether the version in use is at least `v`: undefined when the range straddles it. */
+export function atLeast(info: VersionInfo, v: string): boolean | undefined {
+  const target = parseVersion(v)!;
+  if (compare(info.min, target) >= 0) return true;
+  if (info.max === undefined) return true; // an open range installs the newest
+  if (compare(info.max, target) < 0) return false;
+  return undefined;
+}
+
+export function show(info: VersionInfo): string {
+  const v = (x: Version) => x.join('.').replace(/\.0$/, '');
+  const wild = (x: Version) => (x[1] === 999 ? `${x[0]}.x` : x[2] === 999 ? `${x[0]}.${x[1]}.x` : v(x));
+  let range: string;
+  if (!info.max) range = `${v(info.min)} or later`;
+  else if (compare(info.min, info.max) === 0) range = v(info.min);
+  else if (info.max[2] === 999 && info.min[2] === 0 && (info.max[1] === 999 ? info.min[1] === 0 && info.min[0] === info.max[0] : info.min[1] === info.max[1] && info.min[0] === info.max[0])) range = wild(info.max);
+  else range = `${v(info.min)} to ${wild(info.max)}`;
+  return info.assumed ? `${info.product} ${v(info.min)} (assumed: ${info.source})` : `${info.product} ${range}, from ${info.source}`;
+}
+
+const NGINX_IMAGE = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
+/** nginx in each Debian and Ubuntu release's own archive. */
+const DISTRO_NGINX: Record<string, Version> = {
+  buster: [1, 14, 2],
+  bullseye: [1, 18, 0],
+  bookworm: [1, 22, 1],
+  trixie: [1, 26, 3],
+  '10': [1, 14, 2],
+  '11': [1, 18, 0],
+  '12': [1, 22, 1],
+  '13': [1, 26, 3],
+  '20.04': [1, 18, 0],
+  focal: [1, 18, 0],
+  '22.04': [1, 18, 0],
+  jammy: [1, 18, 0],
+  '24.04': [1, 24, 0],
+  noble: [1, 24, 0],
+};
+
+/** The nginx version a service runs, from its image or the distribution its image installs nginx from. */
+export function nginxVersionOf(service: Service | undefined): VersionInfo {
+  const image = service?.image;
+  if (image && service) {
+    const where = `${image.span.file.display}:${image.span.file.position(image.span.start).line}`;
+    const ref = `${image.image}${image.tag ? ':' + image.tag : ''}`;
+    if (NGINX_IMAGE.test(image.image)) {
+      const tag = image.tag ?? 'latest';
+      const v = parseVersion(tag);
+      if (v) {
+        const parts = (/^[\d.]+/.exec(tag)![0].match(/\d+/g) ?? []).length;
+        const max = parts >= 3 ? v : parts === 2 ? [v[0]!, v[1]!, 999] : [v[0]!, 999, 999];
+        return { product: 'nginx', min: v, max, source: `${ref} (${where})`, assumed: false };
+      }
+      const line = /stable/.test(tag) ? CURRENT.nginx.stable : CURRENT.nginx.mainline;
+      return { product: 'nginx', min: [...line], max: [...line], source: `${ref} (${where}) follows the ${/stable/.test(tag) ? 'stable' : 'mainline'} line`, assumed: false };
+    }
+    const installs = service.build?.stage.runs.some((r) => INSTALLS_NGINX.test(r.text));
+    const release = image.tag && /^(debian|ubuntu)$|python$/.test(image.image) ? (/(bookworm|bullseye|buster|trixie)/.exec(image.tag)?.[1] ?? (/^(debian|ubuntu)$/.test(image.image) ? /^[\d.]+|^[a-z]+/.exec(image.tag)?.[0] : undefined)) : undefined;
+    if (installs && release && DISTRO_NGINX[release]) {
+      const v = DISTRO_NGINX[release]!;
+      return { product: 'nginx', min: v, max: v, source: `the nginx package of ${ref} (${where})`, assumed: false };
+    }
+  }
+  return { product: 'nginx', min: [...CURRENT.nginx.stable], max: [...CURRENT.nginx.stable], source: 'no file pins the nginx version, so the current stable line is assumed', assumed: true };
+}
+
+const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/common.txt', 'requirements.in'];
+const LOCK_FILES = ['poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock'];
+
+/** The Django version of a project, from the first lock file, requirements file or pyproject.toml that names it, in its directory or above up to the project root. */
+export function djangoVersionIn(dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
+  for (const dir of dirs) {
+    for (const name of [...LOCK_FILES, ...REQUIREMENT_FILES, 'pyproject.toml', 'Pipfile', 'setup.cfg']) {
+      const abs = path.join(dir, name);
+      if (!access.isFile(abs)) continue;
+      const read = access.readText(abs);
+      if (!('text' in read)) continue;
+      const found = djangoIn(name, read.text);
+      if (found) {
+        const line = read.text.slice(0, found.at).split('\n').length;
+        return { product: 'Django', ...found.range, source: `${found.text} (${display(abs)}:${line})`, assumed: false };
+      }
+    }
+  }
+  return { product: 'Django', min: [...CURRENT.Django], max: [...CURRENT.Django], source: 'no requirements or lock file pins Django, so the current LTS is assumed', assumed: true };
+}
+
+function djangoIn(name: string, text: string): { range: { min: Version; max?: Version }; text: string; at: number } | undefined {
+  if (name.endsWith('.lock')) {
+    if (name === 'Pipfile.lock') {
+      const m = /"django"\s*:\s*\{[^}]*?"version"\s*:\s*"==([\d.]+)"/i.exec(text);
+      if (m) return { range: pinned(m[1]!), text: `Django ${m[1]}`, at: m.index };
+      return undefined;
+    }
+    const m = /^name\s*=\s*"django"\s*\r?\nversion\s*=\s*"([\d.]+)"/im.exec(text);
+    if (m) return { range: pinned(m[1]!), text: `Django ${m[1]}`, at: m.index };
+    return undefined;
+  }
+  // requirements.txt, pyproject.toml (PEP 621 strings and Poetry tables), Pipfile, setup.cfg.
+  const m = /(?:^|["'\s])django\s*(\[[\w,\s]*\])?\s*((?:[=~<>!]=?|===)\s*[\w.*]+(?:\s*,\s*(?:[=~<>!]=?|===)\s*[\w.*]+)*)/im.exec(text)
+    ?? /^django\s*=\s*(?:\{[^}]*version\s*=\s*)?"([^"]+)"/im.exec(text);
+  if (!m) return undefined;
+  const spec = (m[2] ?? m[1] ?? '').trim();
+  const range = specRange(spec);
+  if (!range) return undefined;
+  return { range, text: `Django${/^[=~<>!^]/.test(spec) ? '' : ' '}${spec}`, at: m.index + (m[0].length - m[0].trimStart().length) };
+}
+
+function pinned(v: string): { min: Version; max: Version } {
+  const p = parseVersion(v)!;
+  return { min: p, max: p };
+}
+
+/** PEP 440 specifiers (and Poetry's `^`, `*`) as a range. */
+export function specRange(spec: string): { min: Version; max?: Version } | undefined {
+  let min: Version = [0, 0, 0];
+  let max: Version | undefined;
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(===|==|~=|>=|<=|>|<|!=|\^|~)?\s*([\d.*]+)$/.exec(part);
+    if (!m) return undefined;
+    const op = m[1] ?? '==';
+    const v = parseVersion(m[2]!.replace(/\.\*$/, ''));
+    if (!v) return undefined;
+    const n = m[2]!.replace(/\.\*$/, '').split('.').length;
+    switch (op) {
+      case '==':
+      case '===':
+        if (m[2]!.includes('*') || n < 3) {
+          min = v;
+          max = n === 1 ? [v[0]!, 999, 999] : [v[0]!, v[1]!, 999];
+        } else min = max = v;
+        break;
+      case '~=':
+      case '~':
+        min = v;
+        max = n >= 3 ? [v[0]!, v[1]!, 999] : [v[0]!, 999, 999];
+        break;
+      case '^':
+        min = v;
+        max = [v[0]!, 999, 999];
+        break;
+      case '>=':
+      case '>':
+        min = v;
+        break;
+      case '<':
+        max = v[2]! > 0 ? [v[0]!, v[1]!, v[2]! - 1] : v[1]! > 0 ? [v[0]!, v[1]! - 1, 999] : [v[0]! - 1, 999, 999];
+        break;
+      case '<=':
+        max = v;
+        break;
+    }
+  }
+  return { min, max };
+}
