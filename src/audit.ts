@@ -22,6 +22,8 @@ export interface AuditOptions {
   cwd?: string;
   /** Directory that relative nginx `include`s resolve against, instead of the main config's. */
   nginxPrefix?: string;
+  /** `--env-file`: the environment the app process starts with, in the order given (later ones win). */
+  envFiles?: string[];
   rules?: readonly Rule[];
 }
 
@@ -40,9 +42,15 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       throw new UsageError(`${p} is a symbolic link to a place outside the working directory, so it is not audited (name its real path to audit it)`);
     }
   }
+  const envPaths = (options.envFiles ?? []).map((p) => {
+    const abs = path.resolve(cwd, p);
+    if (leavesThroughLink(abs, cwd)) throw new UsageError(`--env-file ${p} is a symbolic link to a place outside the working directory, so it is not read (name its real path)`);
+    if (!isFile(abs)) throw new UsageError(`--env-file: no such file: ${p}`);
+    return realpath(abs);
+  });
   const reals = paths.map((p) => realpath(path.resolve(cwd, p)));
   const roots = reals.map((r) => (isDirectory(r) ? r : path.dirname(r)));
-  const access = new FileAccess(nginxPrefix ? [...roots, realpath(nginxPrefix)] : roots, ignoreDirsBetween(cwd, roots));
+  const access = new FileAccess([...roots, ...(nginxPrefix ? [realpath(nginxPrefix)] : []), ...envPaths.map((e) => path.dirname(e))], ignoreDirsBetween(cwd, roots));
   const discovered = discover(paths, cwd, access);
   const diagnostics = new Diagnostics(cwd);
   for (const s of discovered.skipped) {
@@ -51,7 +59,6 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     else diagnostics.refused(s.path, s.refusal);
   }
   const projectRoot = commonRoot(reals);
-
   const failures: string[] = [];
   // Each layer is built at its own boundary: a bug one input triggers in one layer (past what the
   // per-file boundaries catch) is an internal failure, and the other layers are still audited.
@@ -63,13 +70,17 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       return [];
     }
   };
+  // The env files the user chose, strongest (last given) first.
+  const chosenEnv = layer('env', () => loadEnvFiles(envPaths, diagnostics, access)).reverse();
+
   // Several projects side by side (two Compose projects, two Django trees) are several
   // deployments: each is modelled and checked on its own, so nothing links across them.
   const models: Deployment[] = [];
   const findings: Finding[] = [];
   for (const project of partition(discovered.files, projectRoot)) {
     const ofKind = (kind: string) => project.files.filter((f) => f.kind === kind).map((f) => f.path);
-    const env = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
+    const found = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
+    const env = [...found, ...chosenEnv.filter((c) => !found.some((f) => f.file === c.file))];
     const services = layer('deployment descriptor', () =>
       loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
     );
@@ -89,7 +100,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       }),
       env,
       services,
-      django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, projectRoot: project.root, diagnostics, access })),
+      django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, chosenEnv, projectRoot: project.root, diagnostics, access })),
     };
     models.push(model);
     for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
@@ -246,6 +257,14 @@ function commonRoot(paths: string[]): string {
     while (d !== root && !d.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) root = path.dirname(root);
   }
   return root;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(p: string): boolean {

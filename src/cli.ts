@@ -27,6 +27,7 @@ interface Options {
   quiet?: boolean;
   debug?: boolean;
   allowEmptyInput?: boolean;
+  envFile: string[];
 }
 
 function integer(value: string): number {
@@ -52,6 +53,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('-q, --quiet', 'report errors only, not warnings or infos')
     .option('--color', 'force coloured output')
     .option('--no-color', 'never colour the output')
+    .option('--env-file <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
@@ -71,7 +73,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 
   try {
-    const result = audit({ paths, nginxPrefix: options.nginxPrefix, cwd });
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.envFile, cwd });
     const files = result.files.filter((f) => !f.builtIn).length;
     // As ESLint does, --max-warnings counts the warnings --quiet hides.
     const warnings = summarize(result, files).bySeverity.warning;

@@ -53,6 +53,8 @@ export interface DjangoInput {
   env: EnvFile[];
   /** The deployment's services: the app's environment and DJANGO_SETTINGS_MODULE come from the one that runs it. */
   services?: Service[];
+  /** `--env-file`: what the process starts with, strongest first; replaces the guessed .env. */
+  chosenEnv?: EnvFile[];
   projectRoot: string;
   diagnostics: Diagnostics;
   access: FileAccess;
@@ -122,9 +124,9 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   const declarations: Declaration[] = [];
   // The service that runs the app: its environment is what the process starts with (strongest).
   const appService = webService(input.services ?? []);
-  const serviceEnv = appService?.env ?? [];
+  const serviceEnv = [...(input.chosenEnv ?? []), ...(appService?.env ?? [])];
   let undecided: string | undefined;
-  if (appService) {
+  if (serviceEnv.length) {
     const found = lookupIn(serviceEnv, 'DJANGO_SETTINGS_MODULE');
     if (found?.entry.unknown) {
       undecided = found.entry.unknown;
@@ -133,8 +135,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     else if (found && /^[\w.]+$/.test(found.entry.value)) {
       declarations.push({ module: found.entry.value, span: { file: found.env.file, start: found.entry.valueStart, end: found.entry.valueEnd }, tier: -1 });
     }
-    const settingsFlag = appService.command && /--settings[= ](['"]?)([\w.]+)\1/.exec(appService.command.text);
-    if (settingsFlag && appService.command) declarations.push({ module: settingsFlag[2]!, span: appService.command.span, tier: -1 });
+    const settingsFlag = appService?.command && /--settings[= ](['"]?)([\w.]+)\1/.exec(appService.command.text);
+    if (settingsFlag && appService?.command) declarations.push({ module: settingsFlag[2]!, span: appService.command.span, tier: -1 });
   }
   for (const env of input.env) {
     if (env.template) continue;
@@ -197,7 +199,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   }
 
   const ambiguous = chosen.length > 1;
-  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, input.env, isFile);
+  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, [...serviceEnv, ...input.env], isFile, appService?.command?.text);
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
   const apps: DjangoApp[] = [];
   // Shared by every candidate module: a file is parsed once, and a module imported with the same
@@ -232,7 +234,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const file = diagnostics.sourceFile(c.abs, text);
     // Each candidate its own map: an env file one of them loads is not another's nearest .env.
     // With a service that runs the app, its environment is the process's; the nearest .env only without one.
-    const runtime = new ProjectEnv(new Map(envByPath), appService ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv);
+    const runtime = new ProjectEnv(new Map(envByPath), serviceEnv.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -358,14 +360,16 @@ function pythonText(text: string): string {
 const SERVER_FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'Pipfile', 'pyproject.toml', 'Dockerfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml', 'docker-compose.prod.yml', 'docker-compose.production.yml', 'uwsgi.ini', 'app.yaml'];
 
 /** The app server the project names, and whether it is told to trust any proxy. */
-function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[], isFile: (p: string) => boolean): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
-  const texts = [...procfiles, ...roots.flatMap((r) => SERVER_FILES.map((f) => path.join(r, f)))].map((f) => (isFile(f) ? read(f) ?? '' : ''));
+function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[], isFile: (p: string) => boolean, command?: string): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
+  // The command of the service that runs the app decides first, like a Procfile's.
+  const texts = [...(command ? [command] : []), ...[...procfiles, ...roots.flatMap((r) => SERVER_FILES.map((f) => path.join(r, f)))].map((f) => (isFile(f) ? read(f) ?? '' : ''))];
+  const decisive = texts.slice(0, procfiles.length + (command ? 1 : 0)).join('\n');
   const all = texts.join('\n');
   const forwardedAllowAll =
     /forwarded[-_]allow[-_]ips\s*[= ]\s*['"]?\*/i.test(all) ||
     env.some((e) => !e.template && e.byKey.get('FORWARDED_ALLOW_IPS')?.value.trim() === '*');
   // The Procfile or container command decides; requirements only say what is installed.
-  for (const source of [texts.slice(0, procfiles.length).join('\n'), all]) {
+  for (const source of [decisive, all]) {
     // gunicorn with uvicorn's worker applies uvicorn's proxy-header rules (FACTS.md, g).
     if (/uvicorn\.workers\.Uvicorn/.test(source)) return { appServer: 'uvicorn', forwardedAllowAll };
     for (const server of ['gunicorn', 'uvicorn', 'uwsgi', 'daphne', 'waitress'] as const) {
