@@ -1,7 +1,8 @@
 import { behindTlsProxy } from '../../src/nginx/facts.js';
 import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
-import type { Rule } from '../../src/types.js';
+import type { Deployment, Rule } from '../../src/types.js';
+import type { NginxConfig } from '../../src/nginx/model.js';
 
 /** X-Forwarded-Proto (or a sibling) passed upstream from a value the client chose. */
 export const rule: Rule = {
@@ -11,6 +12,7 @@ export const rule: Rule = {
   summary: "The scheme header sent upstream (X-Forwarded-Proto, Forwarded…) is copied from the client's request.",
   check(model, { report }) {
     for (const config of model.nginx) {
+      const edge = onlyBehindOverwritingEdge(model, config);
       for (const { node, scope } of config.directives) {
         const { d } = node;
         const [nameArg, valueArg] = d.args;
@@ -28,6 +30,8 @@ export const rule: Rule = {
           ? `$${variable}, a header the client sends`
           : `$${variable}, which a map or set derives from a request header`;
         const proxy = scope.server ? behindTlsProxy(scope.server) : undefined;
+        // Reached only through an edge proxy that overwrites the header: the value is the proxy's.
+        if (edge && isClientVariable(variable)) continue;
         if (proxy) {
           report({
             span: argSpanOf(node, valueArg),
@@ -50,3 +54,14 @@ export const rule: Rule = {
     }
   },
 };
+
+/**
+ * The configuration runs in a Compose service that publishes no port, in a project whose edge
+ * proxy sets X-Forwarded-Proto itself, replacing what the client sent: Traefik (unless told to
+ * trust forwarded headers) and Caddy do; HAProxy and nginx-proxy pass the client's on.
+ */
+function onlyBehindOverwritingEdge(model: Deployment, config: NginxConfig): boolean {
+  if (config.deployedBy?.published !== false) return false;
+  const edges = model.services.filter((s) => s.role === 'edge-proxy' && s.published);
+  return edges.length > 0 && edges.every((s) => /(^|\/)(traefik|caddy)$/.test(s.image?.image ?? '') && !/forwardedHeaders\.insecure|trusted_proxies/.test(s.command?.text ?? ''));
+}
