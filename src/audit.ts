@@ -22,7 +22,7 @@ export interface AuditOptions {
   cwd?: string;
   /** Directory that relative nginx `include`s resolve against, instead of the main config's. */
   nginxPrefix?: string;
-  /** `--env-file`: the environment the app process starts with, in the order given (later ones win). */
+  /** `--app-env`: the environment the app process starts with, in the order given (later ones win). */
   envFiles?: string[];
   rules?: readonly Rule[];
 }
@@ -44,8 +44,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   }
   const envPaths = (options.envFiles ?? []).map((p) => {
     const abs = path.resolve(cwd, p);
-    if (leavesThroughLink(abs, cwd)) throw new UsageError(`--env-file ${p} is a symbolic link to a place outside the working directory, so it is not read (name its real path)`);
-    if (!isFile(abs)) throw new UsageError(`--env-file: no such file: ${p}`);
+    if (leavesThroughLink(abs, cwd)) throw new UsageError(`--app-env ${p} is a symbolic link to a place outside the working directory, so it is not read (name its real path)`);
+    if (!isFile(abs)) throw new UsageError(`--app-env: no such file: ${p}`);
     return realpath(abs);
   });
   const reals = paths.map((p) => realpath(path.resolve(cwd, p)));

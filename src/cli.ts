@@ -27,7 +27,7 @@ interface Options {
   quiet?: boolean;
   debug?: boolean;
   allowEmptyInput?: boolean;
-  envFile: string[];
+  appEnv: string[];
 }
 
 function integer(value: string): number {
@@ -53,7 +53,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('-q, --quiet', 'report errors only, not warnings or infos')
     .option('--color', 'force coloured output')
     .option('--no-color', 'never colour the output')
-    .option('--env-file <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
+    // Not --env-file: Node.js 20 reads that option even after the script name (nodejs/node#54232)
+    // and loads the file into this process's own environment, NODE_OPTIONS included, which would
+    // run code named by the audited tree.
+    .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
@@ -73,7 +76,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 
   try {
-    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.envFile, cwd });
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.appEnv, cwd });
     const files = result.files.filter((f) => !f.builtIn).length;
     // As ESLint does, --max-warnings counts the warnings --quiet hides.
     const warnings = summarize(result, files).bySeverity.warning;

@@ -21,6 +21,11 @@ export interface VersionInfo {
   source: string;
   /** No file pins it: the current line is assumed. */
   assumed: boolean;
+  /**
+   * nginx from a distribution's package: its stock /etc/nginx/nginx.conf, which reads conf.d/ and
+   * sites-enabled/, and the ssl_protocols it sets at the http level (undefined: not known here).
+   */
+  stock?: { distro: string; protocols?: string };
 }
 
 /** The current supported lines (November 2026). */
@@ -100,11 +105,24 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
     const release = image.tag && /^(debian|ubuntu)$|python$/.test(image.image) ? (/(bookworm|bullseye|buster|trixie)/.exec(image.tag)?.[1] ?? (/^(debian|ubuntu)$/.test(image.image) ? /^[\d.]+|^[a-z]+/.exec(image.tag)?.[0] : undefined)) : undefined;
     if (installs && release && DISTRO_NGINX[release]) {
       const v = DISTRO_NGINX[release]!;
-      return { product: 'nginx', min: v, max: v, source: `the nginx package of ${ref} (${where})`, assumed: false };
+      const distro = `${image.image === 'ubuntu' ? 'Ubuntu' : 'Debian'} ${release}`;
+      return { product: 'nginx', min: v, max: v, source: `the nginx package of ${ref} (${where})`, assumed: false, stock: { distro, protocols: STOCK_PROTOCOLS[release] } };
     }
   }
   return { product: 'nginx', min: [...CURRENT.nginx.stable], max: [...CURRENT.nginx.stable], source: 'no file pins the nginx version, so the current stable line is assumed', assumed: true };
 }
+
+/**
+ * `ssl_protocols` in the stock /etc/nginx/nginx.conf of a release (http level). Debian 12's is
+ * checked on the package (nginx-common 1.22.1-9+deb12u11, line 33); Debian 13's is from
+ * domain-facts.md. Others are not known here: a finding resting on them is not made.
+ */
+const STOCK_PROTOCOLS: Record<string, string> = {
+  bookworm: 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3',
+  '12': 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3',
+  trixie: 'TLSv1.2 TLSv1.3',
+  '13': 'TLSv1.2 TLSv1.3',
+};
 
 const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/common.txt', 'requirements.in'];
 const LOCK_FILES = ['poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock'];

@@ -27,6 +27,8 @@ describe('fixture projects, end to end', () => {
   const fixtures = [
     'nginx-good', 'nginx-legacy', 'nginx-broken', 'compose-app',
     'django-nginx-good', 'django-uwsgi-legacy', 'django-spoofable-proto', 'django-redirect-loop', 'django-environ-insecure',
+    // What the deployment descriptors say runs (issue 8).
+    'docker-settings-module', 'nginx-envsubst-templates', 'compose-behind-traefik', 'k8s-django', 'two-projects', 'versions-pinned',
   ];
   for (const name of fixtures) {
     it(`${name} gives the expected JSON report`, () => {
@@ -94,6 +96,94 @@ describe('fixture projects, end to end', () => {
       column: 1,
       message: 'include cycle: common.conf -> more.conf -> common.conf (nginx -t crashes on it)',
     });
+  });
+});
+
+describe('what is deployed, and what is not a configuration', () => {
+  it('a run that audits nothing says so on stderr and in the JSON summary, and exits 2 unless --allow-empty-input', () => {
+    const dir = project({ 'README.md': '# docs\n', 'dist/nginx.conf': 'events {}\n' });
+    const r = run(['.'], { cwd: dir });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('https-audit: no deployment configuration file was found in .: nothing was audited (--allow-empty-input makes this exit with 0)\n');
+    expect(r.code).toBe(2);
+    const j = json(['.', '--allow-empty-input'], { cwd: dir });
+    expect(j.code).toBe(0);
+    expect(j.report.summary).toMatchObject({ files: 0, nothingAudited: 'no deployment configuration file was found in .: nothing was audited' });
+    // A directory the user names is audited even where discovery skips it (dist/, build/).
+    expect(json(['dist'], { cwd: dir }).report.summary.files).toBe(1);
+  });
+
+  it('a diff, a JavaScript module and a Go template named like configs are notes, not parse errors', () => {
+    const { code, report } = json(['fixtures/nginx-envsubst-templates']);
+    expect(code).toBe(0);
+    expect(report.errors).toEqual([]);
+    expect(report.notes.map((n: { file: string; line: number; message: string }) => `${n.file}:${n.line} ${n.message}`)).toEqual([
+      'fixtures/nginx-envsubst-templates/.env.production.diff:1 not audited: named like an env file, but this file is a diff (patch)',
+      'fixtures/nginx-envsubst-templates/nginx/nginx.config.js:4 not audited: named like an nginx configuration, but this file is JavaScript',
+      'fixtures/nginx-envsubst-templates/nginx/upstreams.conf.tmpl:1 not audited: named like an nginx configuration, but this file is a template whose structure is decided when it is rendered (`{{- range`)',
+    ]);
+  });
+
+  it('a template is audited with its placeholders as unknown values', () => {
+    const dir = project({
+      'site.conf.j2': [
+        'server {',
+        '    listen 443 ssl;',
+        '    server_name {{ domain }};',
+        '    ssl_protocols {{ nginx_ssl_protocols }};',
+        '    add_header Strict-Transport-Security "max-age={{ hsts_max_age }}" always;',
+        '    location / {',
+        '        proxy_pass http://127.0.0.1:8000;',
+        '    }',
+        '}',
+      ].join('\n'),
+    });
+    const { code, report } = json(['.'], { cwd: dir });
+    expect(report.errors).toEqual([]);
+    expect(report.summary.files).toBe(1);
+    // Unknown protocols and max-age: no finding rests on them; the missing header is still seen.
+    expect(report.findings.map((f: { ruleId: string; line: number }) => `${f.ruleId}:${f.line}`)).toEqual(['proxy-proto-missing:7']);
+    expect(code).toBe(0);
+  });
+
+  it('a git-ignored .env is read (it is what the process gets where the audit runs), and findings name it', () => {
+    const dir = project({
+      '.gitignore': '.env\n',
+      '.env': 'DJANGO_SESSION_COOKIE_SECURE=False\n',
+      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+      'mysite/__init__.py': '',
+      'mysite/settings.py': [
+        'import os',
+        'INSTALLED_APPS = ["django.contrib.sessions"]',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
+        'SECURE_HSTS_SECONDS = 63072000',
+        'SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SESSION_COOKIE_SECURE", "True") == "True"',
+      ].join('\n'),
+    });
+    const { report } = json(['.'], { cwd: dir });
+    const f = report.findings.find((x: { ruleId: string }) => x.ruleId === 'session-cookie-insecure');
+    expect(f).toMatchObject({ file: '.env', line: 1 });
+    expect(f.message).toContain('from DJANGO_SESSION_COOKIE_SECURE in .env:1');
+  });
+
+  it('--app-env chooses the environment the app starts with', () => {
+    const dir = project({
+      '.env': 'DJANGO_SESSION_COOKIE_SECURE=True\n',
+      'deploy/prod.env': 'DJANGO_SESSION_COOKIE_SECURE=False\n',
+      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+      'mysite/__init__.py': '',
+      'mysite/settings.py': [
+        'import os',
+        'INSTALLED_APPS = ["django.contrib.sessions"]',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
+        'SECURE_HSTS_SECONDS = 63072000',
+        'SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SESSION_COOKIE_SECURE", "True") == "True"',
+      ].join('\n'),
+    });
+    const ruleFiles = (args: string[]) => json(args, { cwd: dir }).report.findings.filter((x: { ruleId: string }) => x.ruleId === 'session-cookie-insecure').map((x: { file: string }) => x.file);
+    expect(ruleFiles(['.'])).toEqual([]);
+    expect(ruleFiles(['.', '--app-env', 'deploy/prod.env'])).toEqual(['deploy/prod.env']);
+    expect(run(['.', '--app-env', 'nope.env'], { cwd: dir })).toMatchObject({ code: 2, stderr: 'https-audit: --app-env: no such file: nope.env\n' });
   });
 });
 

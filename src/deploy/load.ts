@@ -209,7 +209,27 @@ export function loadServices(input: ServiceInput): Service[] {
     services.push(service);
   }
 
-  for (const abs of input.kubernetes) services.push(...kubernetesServices(abs, input, text));
+  // Kubernetes: ConfigMaps from every manifest first (a Deployment names one kept in another file).
+  const manifests: { file: SourceFile; docs: YNode[] }[] = [];
+  const configMaps = new Map<string, { file: SourceFile; data: YMap }>();
+  for (const abs of input.kubernetes) {
+    const file = text(abs, 'Kubernetes manifest');
+    if (!file) continue;
+    try {
+      const docs = parseYamlDocuments(file.text);
+      manifests.push({ file, docs });
+      for (const d of docs) {
+        if (scalar(get(d, 'kind')) !== 'ConfigMap') continue;
+        const name = scalar(get(get(d, 'metadata'), 'name'));
+        const data = get(d, 'data');
+        if (name && data?.kind === 'map' && !configMaps.has(name)) configMaps.set(name, { file, data });
+      }
+    } catch (e) {
+      if (!(e instanceof YamlRefused)) throw e;
+      diagnostics.parseError(file, e.offset, e.message);
+    }
+  }
+  for (const m of manifests) services.push(...kubernetesServices(m.file, m.docs, configMaps, input, text));
   for (const abs of input.systemd) {
     const s = systemdService(abs, text);
     if (s) services.push(s);
@@ -345,25 +365,14 @@ const POD_PATHS: Record<string, string[]> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
 
-function kubernetesServices(abs: string, input: ServiceInput, text: (abs: string, what: string) => SourceFile | undefined): Service[] {
-  const file = text(abs, 'Kubernetes manifest');
-  if (!file) return [];
-  let docs: YNode[];
-  try {
-    docs = parseYamlDocuments(file.text);
-  } catch (e) {
-    if (!(e instanceof YamlRefused)) throw e;
-    input.diagnostics.parseError(file, e.offset, e.message);
-    return [];
-  }
-  const configMaps = new Map<string, YMap>();
-  for (const d of docs) {
-    if (scalar(get(d, 'kind')) === 'ConfigMap') {
-      const name = scalar(get(get(d, 'metadata'), 'name'));
-      const data = get(d, 'data');
-      if (name && data?.kind === 'map') configMaps.set(name, data);
-    }
-  }
+function kubernetesServices(
+  file: SourceFile,
+  docs: YNode[],
+  configMaps: Map<string, { file: SourceFile; data: YMap }>,
+  input: ServiceInput,
+  text: (abs: string, what: string) => SourceFile | undefined,
+): Service[] {
+  const abs = file.path;
   const out: Service[] = [];
   for (const d of docs) {
     const kind = scalar(get(d, 'kind'));
@@ -388,9 +397,9 @@ function kubernetesServices(abs: string, input: ServiceInput, text: (abs: string
       for (const from of items(get(c, 'envFrom'))) {
         const ref = get(from, 'configMapRef') ?? get(from, 'secretRef');
         const refName = scalar(get(ref, 'name'));
-        const data = get(from, 'configMapRef') && refName ? configMaps.get(refName) : undefined;
-        if (data) {
-          env.push(envFromYaml(file, data, (s) => s, `ConfigMap ${refName}`));
+        const cm = get(from, 'configMapRef') && refName ? configMaps.get(refName) : undefined;
+        if (cm) {
+          env.push(envFromYaml(cm.file, cm.data, (s) => s, `ConfigMap ${refName}`));
         } else {
           // Any variable may come from it: nothing read from the environment is known.
           const e = envOf(file, [], `${get(from, 'secretRef') ? 'Secret' : 'ConfigMap'} ${refName ?? '?'}`);

@@ -53,7 +53,7 @@ export interface DjangoInput {
   env: EnvFile[];
   /** The deployment's services: the app's environment and DJANGO_SETTINGS_MODULE come from the one that runs it. */
   services?: Service[];
-  /** `--env-file`: what the process starts with, strongest first; replaces the guessed .env. */
+  /** `--app-env`: what the process starts with, strongest first; replaces the guessed .env. */
   chosenEnv?: EnvFile[];
   projectRoot: string;
   diagnostics: Diagnostics;
