@@ -12,7 +12,7 @@ import { INSTALLS_NGINX, type Service } from './deploy/load.js';
 export type Version = number[];
 
 export interface VersionInfo {
-  product: 'nginx' | 'Django';
+  product: string;
   /** Lowest version the files allow (inclusive). */
   min: Version;
   /** Highest (inclusive); undefined: no upper bound, so the newest is installed. */
@@ -32,7 +32,16 @@ export interface VersionInfo {
 export const CURRENT = {
   nginx: { stable: [1, 30, 0], mainline: [1, 31, 0] },
   Django: [5, 2, 0],
+  gunicorn: [23, 0, 0],
+  'django-environ': [0, 12, 0],
 } as const;
+
+/** Python packages whose version a rule or the evaluator follows, with the name shown. */
+const PYTHON_PACKAGES: Record<string, { product: string; current: readonly number[]; what: string }> = {
+  django: { product: 'Django', current: CURRENT.Django, what: 'the current LTS' },
+  gunicorn: { product: 'gunicorn', current: CURRENT.gunicorn, what: 'the current release line' },
+  'django-environ': { product: 'django-environ', current: CURRENT['django-environ'], what: 'the current release line' },
+};
 
 export function parseVersion(text: string): Version | undefined {
   const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text);
@@ -127,43 +136,54 @@ const STOCK_PROTOCOLS: Record<string, string> = {
 const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/common.txt', 'requirements.in'];
 const LOCK_FILES = ['poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock'];
 
-/** The Django version of a project, from the first lock file, requirements file or pyproject.toml that names it, in its directory or above up to the project root. */
+/** The Django version of a project: see packageVersionIn. */
 export function djangoVersionIn(dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
+  return packageVersionIn('django', dirs, access, display);
+}
+
+/**
+ * A Python package's version, from the first lock file, requirements file or pyproject.toml that
+ * names it, in the given directories (nearest first); the current line when none does.
+ */
+export function packageVersionIn(pkg: 'django' | 'gunicorn' | 'django-environ', dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
+  const meta = PYTHON_PACKAGES[pkg]!;
   for (const dir of dirs) {
     for (const name of [...LOCK_FILES, ...REQUIREMENT_FILES, 'pyproject.toml', 'Pipfile', 'setup.cfg']) {
       const abs = path.join(dir, name);
       if (!access.isFile(abs)) continue;
       const read = access.readText(abs);
       if (!('text' in read)) continue;
-      const found = djangoIn(name, read.text);
+      const found = packageIn(pkg, meta.product, name, read.text);
       if (found) {
         const line = read.text.slice(0, found.at).split('\n').length;
-        return { product: 'Django', ...found.range, source: `${found.text} (${display(abs)}:${line})`, assumed: false };
+        return { product: meta.product, ...found.range, source: `${found.text} (${display(abs)}:${line})`, assumed: false };
       }
     }
   }
-  return { product: 'Django', min: [...CURRENT.Django], max: [...CURRENT.Django], source: 'no requirements or lock file pins Django, so the current LTS is assumed', assumed: true };
+  return { product: meta.product, min: [...meta.current], max: [...meta.current], source: `no requirements or lock file pins ${meta.product}, so ${meta.what} is assumed`, assumed: true };
 }
 
-function djangoIn(name: string, text: string): { range: { min: Version; max?: Version }; text: string; at: number } | undefined {
+function packageIn(pkg: string, product: string, name: string, text: string): { range: { min: Version; max?: Version }; text: string; at: number } | undefined {
+  const esc = pkg.replace(/[-_]/g, '[-_]');
   if (name.endsWith('.lock')) {
     if (name === 'Pipfile.lock') {
-      const m = /"django"\s*:\s*\{[^}]*?"version"\s*:\s*"==([\d.]+)"/i.exec(text);
-      if (m) return { range: pinned(m[1]!), text: `Django ${m[1]}`, at: m.index };
+      const m = new RegExp(`"${esc}"\\s*:\\s*\\{[^}]*?"version"\\s*:\\s*"==([\\d.]+)"`, 'i').exec(text);
+      if (m) return { range: pinned(m[1]!), text: `${product} ${m[1]}`, at: m.index };
       return undefined;
     }
-    const m = /^name\s*=\s*"django"\s*\r?\nversion\s*=\s*"([\d.]+)"/im.exec(text);
-    if (m) return { range: pinned(m[1]!), text: `Django ${m[1]}`, at: m.index };
+    const m = new RegExp(`^name\\s*=\\s*"${esc}"\\s*\\r?\\nversion\\s*=\\s*"([\\d.]+)"`, 'im').exec(text);
+    if (m) return { range: pinned(m[1]!), text: `${product} ${m[1]}`, at: m.index };
     return undefined;
   }
   // requirements.txt, pyproject.toml (PEP 621 strings and Poetry tables), Pipfile, setup.cfg.
-  const m = /(?:^|["'\s])django\s*(\[[\w,\s]*\])?\s*((?:[=~<>!]=?|===)\s*[\w.*]+(?:\s*,\s*(?:[=~<>!]=?|===)\s*[\w.*]+)*)/im.exec(text)
-    ?? /^django\s*=\s*(?:\{[^}]*version\s*=\s*)?"([^"]+)"/im.exec(text);
+  // The name must end there: `django` is not `django-environ`.
+  const m = new RegExp(`(?:^|["'\\s])${esc}(?![\\w-])\\s*(\\[[\\w,\\s]*\\])?\\s*((?:[=~<>!]=?|===)\\s*[\\w.*]+(?:\\s*,\\s*(?:[=~<>!]=?|===)\\s*[\\w.*]+)*)`, 'im').exec(text)
+    ?? new RegExp(`^${esc}\\s*=\\s*(?:\\{[^}]*version\\s*=\\s*)?"([^"]+)"`, 'im').exec(text);
   if (!m) return undefined;
   const spec = (m[2] ?? m[1] ?? '').trim();
   const range = specRange(spec);
   if (!range) return undefined;
-  return { range, text: `Django${/^[=~<>!^]/.test(spec) ? '' : ' '}${spec}`, at: m.index + (m[0].length - m[0].trimStart().length) };
+  return { range, text: `${product}${/^[=~<>!^]/.test(spec) ? '' : ' '}${spec}`, at: m.index + (m[0].length - m[0].trimStart().length) };
 }
 
 function pinned(v: string): { min: Version; max: Version } {

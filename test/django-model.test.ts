@@ -216,6 +216,15 @@ describe('values, as Python computes them at import time', () => {
     expect(s.B).toBe("'on # comment'");
   });
 
+  it('django-environ 0.11.x strips an inline comment in read_env(); 0.10 and 0.12+ keep it; a range that allows both leaves it unknown', () => {
+    const py = ['import environ', 'env = environ.Env()', 'environ.Env.read_env()', 'B = env("B")', 'C = env("C")'].join('\n');
+    const dotenv = 'B=on # comment\nC="x\\ty" # c\n';
+    expect(settings(py, { 'mysite/.env': dotenv, 'requirements.txt': 'django-environ==0.11.2\n' })).toMatchObject({ B: "'on '", C: '\'"x\\\\ty" \'' });
+    expect(settings(py, { 'mysite/.env': dotenv, 'requirements.txt': 'django-environ==0.10.0\n' }).B).toBe("'on # comment'");
+    expect(settings(py, { 'mysite/.env': dotenv, 'requirements.txt': 'django-environ>=0.12\n' }).B).toBe("'on # comment'");
+    expect(settings(py, { 'mysite/.env': dotenv, 'requirements.txt': 'django-environ>=0.10,<0.13\n' }).B).toMatch(/^<unknown: B has an inline comment, which django-environ 0.10 to 0.12.x/);
+  });
+
   it('python-decouple: config() with cast=bool (raising on unknown words), Csv(), defaults cast too', () => {
     const s = settings(
       [

@@ -20,7 +20,7 @@ import { SECRET_KEY_NAME } from '../redact.js';
 import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
 import type { Service } from '../deploy/load.js';
-import { djangoVersionIn, type VersionInfo } from '../versions.js';
+import { atLeast, djangoVersionIn, packageVersionIn, show, type VersionInfo } from '../versions.js';
 
 export interface DjangoApp {
   /** Dotted module name (`mysite.settings.production`). */
@@ -234,7 +234,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const file = diagnostics.sourceFile(c.abs, text);
     // Each candidate its own map: an env file one of them loads is not another's nearest .env.
     // With a service that runs the app, its environment is the process's; the nearest .env only without one.
-    const runtime = new ProjectEnv(new Map(envByPath), serviceEnv.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv);
+    const environVersion = packageVersionIn('django-environ', dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs));
+    const runtime = new ProjectEnv(new Map(envByPath), serviceEnv.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv, environVersion);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -478,6 +479,8 @@ class ProjectEnv implements RuntimeEnv {
     private readonly access: FileAccess,
     /** The environment the process starts with (a service's), strongest first: it wins over files the code loads (dotenv and django-environ never override). */
     private readonly processEnv: EnvFile[] = [],
+    /** django-environ's version: 0.11.x strips inline comments in read_env(), the others keep them. */
+    private readonly environVersion?: VersionInfo,
   ) {}
 
   /** Changes each time a file is loaded or a default set: what the settings read may change with it. */
@@ -583,7 +586,17 @@ class ProjectEnv implements RuntimeEnv {
         return r?.value;
       };
       try {
-        value = loader === 'django-environ' ? environValue(env.file.text, entry) : expandValue(entry, lookup, LIMITS.expandedValueChars);
+        if (loader === 'django-environ') {
+          const kept = environValue(env.file.text, entry);
+          const stripped = environValue(env.file.text, entry, true);
+          const v011 = this.environVersion ? [atLeast(this.environVersion, '0.11.0'), atLeast(this.environVersion, '0.12.0')] : [false, true];
+          const strips = v011[0] === true && v011[1] === false ? true : v011[0] === false || v011[1] === true ? false : undefined;
+          if (kept !== stripped && strips === undefined) {
+            this.usedFiles.add(env.file);
+            return { value: '', unknown: `${name} has an inline comment, which ${show(this.environVersion!)} may keep in the value (0.11.x strips it, other versions keep it)`, entry: { file: env.file, entry } };
+          }
+          value = strips ? stripped : kept;
+        } else value = expandValue(entry, lookup, LIMITS.expandedValueChars);
       } catch (e) {
         if (!(e instanceof ValueTooLong)) throw e;
         this.diagnostics.note(env.file, entry.keyStart, `${name} expands to more than ${LIMITS.expandedValueChars / 1024} KiB, so its value is not worked out (it is unknown)`);
@@ -605,15 +618,25 @@ const MAX_EXPANSION_CHAIN = 500;
 
 /**
  * The value django-environ's read_env() gives a line: `KEY=value` with no spaces around `=`,
- * quotes removed, and an unquoted value kept whole (an inline `# comment` included).
- * Undefined when read_env() skips the line.
+ * quotes removed, and an unquoted value kept whole (an inline `# comment` included), as 0.4.4
+ * to 0.10 and (by default) 0.12 do. `stripComments`: 0.11.x, which cuts an inline comment
+ * (environ/environ.py at v0.11.2, read_env: the regexes m2 and m2a, then m3). Undefined when
+ * read_env() skips the line.
  */
-export function environValue(text: string, entry: EnvEntry): string | undefined {
+export function environValue(text: string, entry: EnvEntry, stripComments = false): string | undefined {
   const lineEnd = text.indexOf('\n', entry.start);
   const line = text.slice(entry.start, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
-  const m = /^(?:export\s+)?([A-Za-z_0-9]+)=(.*)$/.exec(line);
+  const m = /^(?:export )?([A-Za-z_0-9]+)=(.*)$/.exec(line);
   if (!m) return undefined;
-  const raw = m[2]!;
+  let raw = m[2]!;
+  if (stripComments) {
+    const quoted = /^\s*'(.*)'\s*(#.*\s*)?$/.exec(raw);
+    if (quoted) raw = quoted[1]!;
+    else raw = /^(.*?)(#.*\s*)?$/.exec(raw)![1]!;
+    const double = /^"(.*)"$/.exec(raw);
+    // _keep_escaped_format_characters: `\n`, `\r`, `\t` stay as written, any other escaped character is itself.
+    return double ? double[1]!.replace(/\\(.)/g, (e, c: string) => ('rnt'.includes(c) ? e : c)) : raw;
+  }
   const single = /^'(.*)'$/.exec(raw);
   if (single) return single[1]!;
   const double = /^"(.*)"$/.exec(raw);
