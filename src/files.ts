@@ -52,6 +52,8 @@ export const LIMITS = {
   ignorePatterns: 2000,
   /** Nodes of one YAML file (Compose, Kubernetes), aliases counted each time they are expanded. */
   yamlNodes: 200_000,
+  /** YAML nodes of all files of one run (aliases counted each time they are expanded). */
+  yamlNodesTotal: 2_000_000,
   /** Collections nested in one YAML file, by brackets, indentation or aliases. */
   yamlDepth: 64,
   /** Syntax errors listed for one env file; more are summed up in one last error. */
@@ -94,6 +96,7 @@ export class Budget {
   expandedSpent = false;
   envEntries = LIMITS.envEntries;
   steps = LIMITS.evaluationSteps;
+  yamlNodes = LIMITS.yamlNodesTotal;
 }
 
 /** Whether a path is a directory or lies below it. */

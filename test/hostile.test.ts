@@ -487,6 +487,23 @@ describe('inputs that used to crash get a located error or note, and the rest is
       expect: (r) => expect(r.stdout).toContain('15:1  info     C13 expands to more than 64 KiB, so its value is not worked out (it is unknown)'),
     },
     {
+      name: 'a Compose file that is an alias bomb, one nested 10,000 brackets deep, and a manifest indented 1,000 levels',
+      files: {
+        'docker-compose.yml': 'x-a: &a [1,2,3,4,5,6,7,8,9]\n' + ['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((k, i, ks) => `x-${k}: &${k} [${Array(9).fill(`*${i === 0 ? 'a' : ks[i - 1]}`).join(',')}]`).join('\n') + '\nservices:\n  web:\n    image: nginx:1.27\n',
+        'compose.yaml': 'services: ' + '['.repeat(10_000) + '\n',
+        'k8s/deep.yaml': 'apiVersion: v1\nkind: Pod\n' + Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n') + '\n',
+        'site.conf': 'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n}\n',
+      },
+      expect: (r) => {
+        // At the alias whose expansion passes the limit.
+        expect(r.stdout).toContain('docker-compose.yml\n  6:13');
+        expect(r.stdout).toMatch(/more than 200,000 YAML nodes \(aliases included\): not read/);
+        expect(r.stdout).toMatch(/compose\.yaml\n  1:\d+ +error +Parsing error: YAML nested more than 64 levels deep: not read/);
+        expect(r.stdout).toMatch(/k8s\/deep\.yaml\n  \d+:\d+ +error +Parsing error: YAML indented more than 256 columns: not read/);
+        expect(r.code).toBe(1);
+      },
+    },
+    {
       name: 'a 200 MB nginx file (sparse)',
       files: { 'conf.d/huge.conf': '' },
       setup: (tree) => truncateSync(path.join(tree, 'conf.d/huge.conf'), 200 * 1024 * 1024),

@@ -177,9 +177,11 @@ function envPairs(ins: Instruction): { key: Word; value: Word }[] {
     return out;
   }
   for (const w of ins.words) {
+    // The first `=` outside quotes separates the key (`"A=B"=c` has none before its quote).
+    if (w.rawEq === undefined || w.rawEq <= 0) continue;
     const eq = w.text.indexOf('=');
     if (eq <= 0) continue;
-    const keyEnd = w.start + w.rawEq!;
+    const keyEnd = w.start + w.rawEq;
     out.push({ key: { text: w.text.slice(0, eq), start: w.start, end: keyEnd }, value: { text: w.text.slice(eq + 1), start: keyEnd + 1, end: w.end } });
   }
   return out;

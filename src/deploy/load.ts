@@ -92,7 +92,7 @@ export function loadServices(input: ServiceInput): Service[] {
     if (!file) continue;
     let docs: YNode[];
     try {
-      docs = parseYamlDocuments(file.text);
+      docs = parseYamlDocuments(file.text, access.budget);
     } catch (e) {
       if (!(e instanceof YamlRefused)) throw e;
       diagnostics.parseError(file, e.offset, e.message);
@@ -216,7 +216,7 @@ export function loadServices(input: ServiceInput): Service[] {
     const file = text(abs, 'Kubernetes manifest');
     if (!file) continue;
     try {
-      const docs = parseYamlDocuments(file.text);
+      const docs = parseYamlDocuments(file.text, access.budget);
       manifests.push({ file, docs });
       for (const d of docs) {
         if (scalar(get(d, 'kind')) !== 'ConfigMap') continue;

@@ -46,7 +46,7 @@ export function yamlParserLoaded(): boolean {
  * Every document of a YAML text. Errors (a syntax error, a refused shape) throw YamlRefused with
  * the offset to report.
  */
-export function parseYamlDocuments(text: string): YNode[] {
+export function parseYamlDocuments(text: string, runBudget?: { yamlNodes: number }): YNode[] {
   checkDepth(text);
   const yaml = load();
   const docs = yaml.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
@@ -56,14 +56,28 @@ export function parseYamlDocuments(text: string): YNode[] {
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) throw new YamlRefused(`YAML syntax error: ${err.message.split('\n')[0]}`, err.pos[0]);
-    const convert = (node: unknown, depth: number): YNode => {
-      if (--budget < 0) throw new YamlRefused(`more than ${LIMITS.yamlNodes.toLocaleString('en')} YAML nodes (aliases included): not read (an alias bomb, or a file far larger than a deployment descriptor)`, rangeOf(node)[0]);
-      if (depth > LIMITS.yamlDepth) throw new YamlRefused(`YAML nested more than ${LIMITS.yamlDepth} levels deep (aliases included): not read`, rangeOf(node)[0]);
-      if (yaml.isAlias(node)) {
-        const target = node.resolve(doc);
-        if (!target) return { kind: 'scalar', value: null, start: rangeOf(node)[0], end: rangeOf(node)[1] };
-        return convert(target, depth + 1);
+    // Anchors as they are met, in document order: an alias names the latest one before it.
+    // (The package's Alias.resolve() searches the whole document for each alias.)
+    const anchors = new Map<string, unknown>();
+    // `via`: the alias in the text that this node is reached through (where a refusal points).
+    const convert = (node: unknown, depth: number, via?: number): YNode => {
+      const at = via ?? rangeOf(node)[0];
+      if (--budget < 0 || (runBudget && --runBudget.yamlNodes < 0)) {
+        throw new YamlRefused(
+          budget < 0
+            ? `more than ${LIMITS.yamlNodes.toLocaleString('en')} YAML nodes (aliases included): not read (an alias bomb, or a file far larger than a deployment descriptor)`
+            : `past the audit's limit of ${LIMITS.yamlNodesTotal.toLocaleString('en')} YAML nodes in all files: not read`,
+          at,
+        );
       }
+      if (depth > LIMITS.yamlDepth) throw new YamlRefused(`YAML nested more than ${LIMITS.yamlDepth} levels deep (aliases included): not read`, at);
+      if (yaml.isAlias(node)) {
+        const target = anchors.get(node.source);
+        if (!target) return { kind: 'scalar', value: null, start: rangeOf(node)[0], end: rangeOf(node)[1] };
+        return convert(target, depth + 1, at);
+      }
+      const anchor = (node as { anchor?: string } | null)?.anchor;
+      if (anchor) anchors.set(anchor, node);
       if (yaml.isMap(node)) {
         const items: YMap['items'] = [];
         const index = new Map<string, number>();
@@ -78,7 +92,7 @@ export function parseYamlDocuments(text: string): YNode[] {
           } else continue;
           // `<<: *defaults` merges the other map's keys (Compose files use it for shared settings).
           if (key === '<<') {
-            const merged = convert(pair.value, depth + 1);
+            const merged = convert(pair.value, depth + 1, via);
             const sources = merged.kind === 'map' ? [merged] : merged.kind === 'seq' ? merged.items.filter((x): x is YMap => x.kind === 'map') : [];
             for (const src of sources) {
               for (const it of src.items) {
@@ -89,7 +103,7 @@ export function parseYamlDocuments(text: string): YNode[] {
             }
             continue;
           }
-          const value: YNode = pair.value == null ? { kind: 'scalar', value: null, start: ke, end: ke } : convert(pair.value, depth + 1);
+          const value: YNode = pair.value == null ? { kind: 'scalar', value: null, start: ke, end: ke } : convert(pair.value, depth + 1, via);
           // A key given twice: the last wins (as Compose and kubectl read it).
           const at = index.get(key);
           if (at !== undefined) items[at] = { key, keyStart: ks, keyEnd: ke, value };
@@ -103,7 +117,7 @@ export function parseYamlDocuments(text: string): YNode[] {
       }
       if (yaml.isSeq(node)) {
         const [start, end] = rangeOf(node);
-        return { kind: 'seq', items: node.items.map((x) => convert(x, depth + 1)), start, end };
+        return { kind: 'seq', items: node.items.map((x) => convert(x, depth + 1, via)), start, end };
       }
       if (yaml.isScalar(node)) {
         const [start, end] = rangeOf(node);

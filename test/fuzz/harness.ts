@@ -22,6 +22,8 @@ import { parsePython } from '../../src/python/parse.js';
 import { redact } from '../../src/redact.js';
 import { ReportSchema } from '../../src/report/schema.js';
 import { SourceFile } from '../../src/source.js';
+import { parseDockerfile } from '../../src/deploy/dockerfile.js';
+import { parseYamlDocuments, YamlRefused } from '../../src/deploy/yaml.js';
 import { mulberry32 } from '../random.js';
 
 export const SLOW_MS = 1500;
@@ -224,6 +226,61 @@ export function fuzzPython(text: string): string | undefined {
   return ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined;
 }
 
+const DOCKER_LINES = [
+  'FROM nginx:1.27-alpine', 'FROM python:3.12-slim AS base', 'FROM base', 'FROM debian:bookworm-slim', 'ARG ENVIRONMENT=production',
+  'ENV DJANGO_SETTINGS_MODULE=shop.settings.production', 'ENV A=1 \\\n    B="two words"', 'ENV LEGACY some value', 'ENV X=${ENVIRONMENT}',
+  'WORKDIR /app', 'COPY . .', 'COPY nginx/site.conf /etc/nginx/conf.d/default.conf', 'COPY site.conf.tpl /etc/nginx/templates/default.conf.template',
+  'COPY --from=base /app /app', 'ADD https://example.org/x.tar.gz /tmp/', 'RUN apt-get update && apt-get install -y nginx-light',
+  'RUN <<EOF\nFROM nothing\nEOF', 'CMD ["gunicorn", "shop.wsgi", "--forwarded-allow-ips=*"]', 'CMD gunicorn shop.wsgi', 'ENTRYPOINT ["/docker-entrypoint.sh"]',
+  '# escape=`', 'EXPOSE 80 443', `ENV SECRET_KEY=${PLANTED}`, 'COPY ["a b", "/c/"]', 'RUN envsubst < /etc/nginx/x.tpl > /etc/nginx/conf.d/x.conf',
+];
+const COMPOSE_SNIPPETS = [
+  'services:\n  web:\n    build: .\n    env_file: prod.env\n    environment:\n      DJANGO_SETTINGS_MODULE: shop.settings\n',
+  'services:\n  nginx:\n    image: nginx:1.27\n    ports: ["80:80"]\n    volumes:\n      - ./site.conf:/etc/nginx/conf.d/default.conf:ro\n',
+  'x-common: &common\n  environment:\n    - A=1\n    - B\nservices:\n  a:\n    <<: *common\n    image: traefik:v3\n',
+  'a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n',
+  'services:\n  web:\n    build:\n      context: ./app\n      dockerfile: Dockerfile\n      target: base\n    command: ["gunicorn", "x"]\n    environment:\n      SECRET_KEY: ' + PLANTED + '\n',
+  '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[',
+  'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: shop:1\n          env:\n            - name: DJANGO_SETTINGS_MODULE\n              value: shop.settings\n          envFrom:\n            - configMapRef: {name: cfg}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {A: "1"}\n',
+  'services: !!binary aGVsbG8=\n', 'services:\n  ? [a, b]\n  : x\n', '%YAML 1.2\n---\nservices: {}\n...\n', 'services:\n  web:\n    environment: "not a map"\n',
+];
+
+/** A Dockerfile: lines from the list, some mutated. */
+export function genDockerfile(r: Rng): string {
+  const lines: string[] = [];
+  for (let i = 0, n = 1 + int(r, 10); i < n; i++) lines.push(pick(r, DOCKER_LINES));
+  const text = lines.join('\n') + '\n';
+  return chance(r, 0.5) ? mutate(r, text, DOCKER_LINES) : text;
+}
+
+/** A Compose file or Kubernetes manifest: snippets, some mutated (YAML's indentation makes most mutations errors). */
+export function genYaml(r: Rng): string {
+  const text = pick(r, COMPOSE_SNIPPETS);
+  return chance(r, 0.6) ? mutate(r, text, COMPOSE_SNIPPETS) : text;
+}
+
+/** The descriptor parsers: a refused YAML shape is a YamlRefused with an offset in the file, anything else thrown is a failure. */
+export function fuzzDescriptor(kind: 'dockerfile' | 'yaml', text: string): string | undefined {
+  const { value, ms } = timed((): string | undefined => {
+    if (kind === 'dockerfile') {
+      const d = parseDockerfile(new SourceFile('/fuzz/Dockerfile', 'Dockerfile', text));
+      for (const st of d.stages) {
+        for (const c of st.copies) for (const w of c.sources) if (!(0 <= w.start && w.start <= w.end && w.end <= text.length)) return `COPY source span out of range: ${JSON.stringify(w)}`;
+        for (const e of st.env.values()) if (!(0 <= e.span.start && e.span.start <= e.span.end && e.span.end <= text.length)) return `ENV span out of range`;
+      }
+      return undefined;
+    }
+    try {
+      parseYamlDocuments(text);
+    } catch (e) {
+      if (!(e instanceof YamlRefused)) throw e;
+      if (e.offset < 0 || e.offset > text.length) return `YAML refusal offset out of range: ${e.offset}`;
+    }
+    return undefined;
+  });
+  return value ?? (ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined);
+}
+
 /** A generated project: a few of nginx, env, settings and entry files, some mutated. */
 export function genProject(r: Rng, corpora: { nginx: string[]; env: string[]; python: string[] }): Record<string, string> {
   const files: Record<string, string> = {};
@@ -236,6 +293,8 @@ export function genProject(r: Rng, corpora: { nginx: string[]; env: string[]; py
     files['shop/settings.py'] = genPython(r, corpora.python);
     if (chance(r, 0.3)) files['shop/base.py'] = genPython(r, corpora.python);
   }
+  if (chance(r, 0.25)) files[pick(r, ['Dockerfile', 'nginx/Dockerfile', 'Containerfile'])] = genDockerfile(r);
+  if (chance(r, 0.25)) files[pick(r, ['docker-compose.yml', 'compose.yaml', 'k8s/deployment.yaml'])] = genYaml(r);
   if (chance(r, 0.2)) files['Procfile'] = pick(r, ['web: gunicorn shop.wsgi --forwarded-allow-ips="*"', 'web: uwsgi --ini uwsgi.ini', 'web: DJANGO_SETTINGS_MODULE=shop.settings gunicorn x']);
   return files;
 }
@@ -290,6 +349,7 @@ function lineWith(text: string, what: string | RegExp): string {
 // --- the run -------------------------------------------------------------------------------------
 
 export interface Scale {
+  descriptors?: number;
   nginx: number;
   env: number;
   python: number;
@@ -324,6 +384,12 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
     ['python', scale.python, (s) => {
       const text = genPython(rng(s), corpora.python);
       record('python', s, text, guard(() => fuzzPython(text)));
+    }],
+    ['descriptors', scale.descriptors ?? 0, (s) => {
+      const r = rng(s);
+      const kind = chance(r, 0.5) ? 'dockerfile' : 'yaml';
+      const text = kind === 'dockerfile' ? genDockerfile(r) : genYaml(r);
+      record('descriptors', s, text, guard(() => fuzzDescriptor(kind, text)));
     }],
     ['redact', scale.redact, (s) => {
       const r = rng(s);
