@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LIMITS } from '../files.js';
+import { requireWithCodeCache } from '../python/parse.js';
 
 declare const __YAML_PARSER__: string | undefined;
 
@@ -32,8 +33,8 @@ let loaded: YamlModule | undefined;
 function load(): YamlModule {
   if (!loaded) {
     const bundled = typeof __YAML_PARSER__ === 'string' ? __YAML_PARSER__ : undefined;
-    const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    loaded = (bundled && typeof __filename === 'string' ? req(path.join(path.dirname(__filename), bundled)) : req('yaml')) as YamlModule;
+    if (bundled && typeof __filename === 'string') loaded = requireWithCodeCache(path.join(path.dirname(__filename), bundled)) as YamlModule;
+    else loaded = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('yaml') as YamlModule;
   }
   return loaded;
 }

@@ -40,7 +40,7 @@ function load(): LezerPython {
  * Loads a CommonJS file of dist/ with V8's code cache beside it (`<file>.cache`, written by the
  * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
  */
-function requireWithCodeCache(file: string): unknown {
+export function requireWithCodeCache(file: string): unknown {
   const code = readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
