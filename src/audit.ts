@@ -87,7 +87,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const nginxFiles = layer('nginx', () => deployedNginxFiles(project.files.filter((f) => f.kind === 'nginx'), services, cwd, access, diagnostics));
     const model: Deployment = {
       nginx: layer('nginx', () => {
-        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics });
+        const placedAs = new Map(nginxFiles.filter((f) => f.placedAs).map((f) => [f.file.path, f.placedAs!]));
+        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
         for (const c of configs) {
@@ -170,30 +171,36 @@ function partition(files: DiscoveredFile[], root: string): { root: string; files
  * a file beside deployed ones that no service places is not deployed, and a note says so. With no
  * nginx service, every nginx file found is audited (nothing says otherwise).
  */
-function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service }[] {
-  const out = new Map<string, { file: DiscoveredFile; by?: Service }>(found.map((f) => [f.path, { file: f }]));
+function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string }[] {
+  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const deployed = new Set<string>();
   const nginxServices = services.filter((s) => s.nginx);
   for (const service of nginxServices) {
-    const rendered = new Set(service.renders.map((r) => r.from));
+    const rendered = new Map(service.renders.map((r) => [r.from, r.to]));
     for (const placed of service.files) {
       if (!placed.target.startsWith('/etc/nginx/') && !rendered.has(placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
       const stat = access.stat(placed.source);
-      const files: string[] = [];
+      const files: { abs: string; target: string }[] = [];
       if (stat.kind === 'file') {
-        files.push(placed.source);
+        files.push({ abs: placed.source, target: placed.target });
         sourceDirs.set(path.dirname(placed.source), service);
       } else if (stat.kind === 'dir') {
-        for (const f of discover([placed.source], cwd, access).files) if (f.kind === 'nginx') files.push(f.path);
+        for (const f of discover([placed.source], cwd, access).files) {
+          if (f.kind === 'nginx') files.push({ abs: f.path, target: path.posix.join(placed.target, path.relative(placed.source, f.path).split(path.sep).join('/')) });
+        }
       }
-      for (const abs of files) {
+      for (const { abs, target } of files) {
         deployed.add(abs);
+        // Where nginx reads it: a template's rendered config, else where it lands.
+        const placedAs = `/\0service:${service.name}${rendered.get(target) ?? target}`;
         const known = out.get(abs);
-        if (known) known.by ??= service;
-        else {
+        if (known) {
+          known.by ??= service;
+          known.placedAs ??= placedAs;
+        } else {
           const kind = classifyDeployed(abs, access);
-          if (kind) out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service });
+          if (kind) out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs });
         }
       }
     }

@@ -3,6 +3,7 @@
  * requests, and which headers are in force there after nginx's inheritance rules.
  */
 import { describe, expect, it } from 'vitest';
+import { project } from './helpers.js';
 import { audit } from '../src/audit.js';
 import { addHeadersInForce, describeScope, inheritedArray, inheritedDirective, requestScopes } from '../src/nginx/model.js';
 import { ROOT } from './helpers.js';
@@ -71,5 +72,44 @@ describe('the model of fixtures/nginx-good', () => {
     const protocols = inheritedDirective(shop, 'ssl_protocols')!;
     expect(protocols.d.file.display).toBe('fixtures/nginx-good/deploy/nginx/snippets/ssl-params.conf');
     expect(protocols.d.args.map((a) => a.value)).toEqual(['TLSv1.2', 'TLSv1.3']);
+  });
+});
+
+describe('what the deployment descriptors place', () => {
+  it("files one service mounts into conf.d/ are one configuration (the image's nginx.conf reads them together); a sibling no service places is a note", () => {
+    const dir = project({
+      'docker-compose.yml': [
+        'services:',
+        '  nginx:',
+        '    image: nginx:1.27',
+        '    ports: ["80:80", "443:443"]',
+        '    volumes:',
+        '      - ./nginx/upstream.conf:/etc/nginx/conf.d/00-upstream.conf:ro',
+        '      - ./nginx/site.conf:/etc/nginx/conf.d/site.conf:ro',
+      ].join('\n'),
+      'nginx/upstream.conf': 'upstream app {\n    server web:8000;\n}\n',
+      'nginx/site.conf': 'server {\n    listen 80;\n    location / { proxy_pass http://app; }\n}\n',
+      'nginx/old.conf': 'server {\n    listen 80;\n    root /srv;\n}\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.nginx.map((c) => [c.kind, c.files.map((f) => f.display)])).toEqual([['conf-dir', ['nginx/upstream.conf', 'nginx/site.conf']]]);
+    expect(r.model.nginx[0]!.upstreams.has('app')).toBe(true);
+    expect(r.model.nginx[0]!.deployedBy).toMatchObject({ service: 'nginx', published: true });
+    expect(r.notes.map((n) => `${n.file}:${n.line} ${n.message}`)).toEqual([
+      'nginx/old.conf:1 not audited as deployed: the Compose service nginx (docker-compose.yml:2) places other files of this directory in its container, not this one',
+    ]);
+  });
+
+  it('a template the nginx image renders, and one an entrypoint renders with envsubst, are audited; their version is the image tag', () => {
+    const dir = project({
+      'Dockerfile': 'FROM nginx:1.24-alpine\nCOPY site.conf.tpl /etc/site.conf.tpl\nCOPY render.sh /docker-entrypoint.d/40-render.sh\n',
+      'render.sh': '#!/bin/sh\nenvsubst < /etc/site.conf.tpl > /etc/nginx/conf.d/default.conf\n',
+      'site.conf.tpl': 'server {\n    listen 443 ssl;\n    server_name ${DOMAIN};\n}\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.model.services.map((s) => [s.name, s.role, s.renders.map((x) => `${x.from} -> ${x.to}`)])).toEqual([
+      ['Dockerfile', 'nginx', ['/etc/site.conf.tpl -> /etc/nginx/conf.d/default.conf']],
+    ]);
+    expect(r.model.nginx.map((c) => [c.files.map((f) => f.display), c.version.min.join('.'), c.deployedBy?.service])).toEqual([[['site.conf.tpl'], '1.24.0', 'Dockerfile']]);
   });
 });

@@ -259,7 +259,9 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   if (service.build) for (const r of [...service.build.stage.runs, ...(service.build.stage.entrypoint ? [service.build.stage.entrypoint] : [])]) scripts.push(r);
   for (const f of service.files) {
     if (!/\.(sh|bash)$|entrypoint/i.test(f.source) || !access.isFile(f.source)) continue;
-    if (!all.includes(path.posix.basename(f.target.endsWith('/') ? f.source : f.target))) continue;
+    // Run when a command names it, or by the nginx image's entrypoint (every /docker-entrypoint.d/*.sh).
+    const runByImage = service.nginx && f.target.startsWith('/docker-entrypoint.d/');
+    if (!runByImage && !all.includes(path.posix.basename(f.target.endsWith('/') ? f.source : f.target))) continue;
     const file = text(f.source, 'entrypoint script');
     if (file) scripts.push({ text: file.text, span: { file, start: 0, end: 0 } });
   }

@@ -22,6 +22,12 @@ export interface NginxLoadOptions {
   projectRoot: string;
   nginxPrefix?: string;
   diagnostics: Diagnostics;
+  /**
+   * Where a deployment descriptor places each file in its container (`<service>` + the container
+   * path, `/etc/nginx/conf.d/app.conf`): files one service places in conf.d/ or sites-enabled/ are
+   * read together by the image's stock nginx.conf, whatever their directories in the tree.
+   */
+  placedAs?: Map<string, string>;
 }
 
 const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 'snippets', 'vhosts', 'servers']);
@@ -43,6 +49,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     const real = realpath(f.path);
     if (!placeOf.has(real) || path.basename(path.dirname(f.path)) === 'sites-enabled') placeOf.set(real, f.path);
   }
+  for (const [abs, place] of options.placedAs ?? []) if (placeOf.has(realpath(abs))) placeOf.set(realpath(abs), place);
 
   const parseFile = (abs: string): ParsedNginxFile | undefined => {
     const real = realpath(abs);
