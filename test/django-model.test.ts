@@ -137,6 +137,21 @@ describe('values, as Python computes them at import time', () => {
     expect(s.MIDDLEWARE).toMatch(/^<unknown: MIDDLEWARE depends on/);
   });
 
+  it('__import__() of a plugin binds nothing here; django-split-settings include() makes the settings unknown, with a note', () => {
+    const s = settings(['try:', '    __import__("plugins")', 'except Exception:', '    pass', 'SESSION_COOKIE_SECURE = False'].join('\n'));
+    expect(s.SESSION_COOKIE_SECURE).toBe('False');
+    const dir = project({
+      'manage.py': MANAGE,
+      'mysite/__init__.py': '',
+      'mysite/settings.py': ['from split_settings.tools import include, optional', 'INSTALLED_APPS = ["django.contrib.sessions"]', "include('components/*.py', optional('local.py'))"].join('\n'),
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.findings).toEqual([]);
+    expect(r.notes.map((n) => `${n.file}:${n.line}:${n.column} ${n.message}`)).toEqual([
+      'mysite/settings.py:3:1 django-split-settings include() runs other settings files here, which https-audit does not follow yet: every setting it has not set again after this line is unknown, and nothing is reported about it',
+    ]);
+  });
+
   it('class-based settings (django-configurations) are noted at the class and not audited as Django defaults', () => {
     const dir = project({
       'manage.py': MANAGE,
@@ -335,6 +350,18 @@ describe('which settings module is deployed', () => {
     expect(apps({ ...base, ...prod, ...staging, ...dev, ...wsgi, '.env': 'DJANGO_SETTINGS_MODULE=mysite.settings.production\n' }).map((a) => a.module)).toEqual([
       'mysite.settings.production',
     ]);
+  });
+
+  it('a commented-out line in wsgi.py names nothing', () => {
+    const dir = project({
+      'manage.py': 'import os\n',
+      'mysite/__init__.py': '',
+      'mysite/wsgi.py': 'import os\n# os.environ["DJANGO_SETTINGS_MODULE"] = "mysite.settings.dev"\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.prod")\n',
+      'mysite/settings/__init__.py': '',
+      'mysite/settings/dev.py': 'SECRET_KEY = "x"\n',
+      'mysite/settings/prod.py': 'SECRET_KEY = "y"\n',
+    });
+    expect(audit({ paths: ['.'], cwd: dir }).model.django.map((a) => a.module)).toEqual(['mysite.settings.prod']);
   });
 
   it('a Procfile decides too', () => {

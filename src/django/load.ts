@@ -161,7 +161,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const tier = base === 'wsgi.py' || base === 'asgi.py' ? 1 : base === 'manage.py' ? 2 : undefined;
     if (tier === undefined) continue;
     const text = read(p);
-    const m = text !== undefined ? DECLARATION.exec(text) : null;
+    // A commented-out line names nothing (`# os.environ[...] = "mysite.settings.dev"`).
+    const m = text !== undefined ? DECLARATION.exec(text.replace(/^[ \t]*#.*$/gm, (c) => ' '.repeat(c.length))) : null;
     if (!m || text === undefined) continue;
     const at = m.index + m[0].lastIndexOf(m[3]!);
     declarations.push({ module: m[3]!, span: { file: diagnostics.sourceFile(p, text), start: at, end: at + m[3]!.length }, tier });
@@ -278,6 +279,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
             env: runtime,
             budget: access.budget,
             changed,
+            note: (at, message) => diagnostics.note(at.file, at.start, message),
             importModule: (from, dotted, level, at) => {
               const target = level > 0
                 ? findModuleFile(path.resolve(path.dirname(from.path), '../'.repeat(level - 1)), dotted, access)

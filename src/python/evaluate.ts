@@ -99,10 +99,14 @@ export interface EvalHost {
    * 'unknown' when it is but was not read (outside the audited tree, past the import depth).
    */
   importModule(from: SourceFile, dotted: string, level: number, at: Span): Namespace | undefined | 'unknown';
+  /** Tells the user about a construct that makes the module's settings unknown. */
+  note?(at: Span, message: string): void;
 }
 
 /** Calls through which a module rebinds its own names. */
-const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr|__import__)\s*\(|__dict__|sys\.modules/;
+const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict__|sys\.modules/;
+/** django-split-settings: `include('base.py', optional('local.py'))` runs other files in this module's namespace. */
+const SPLIT_SETTINGS_INCLUDE = /^\s*include\s*\(/;
 
 /** Methods of lists and dicts that change nothing. */
 const READ_ONLY_METHODS = new Set(['count', 'index', 'copy', 'get', 'keys', 'values', 'items', '__contains__', '__len__']);
@@ -223,7 +227,12 @@ class Evaluator {
     for (let c = parent.firstChild; c; c = c.nextSibling) {
       if (isSimpleStatement(c.name) && this.damaged(c)) this.unparsed(c, ns);
       else this.statement(c, ns);
-      if (isSimpleStatement(c.name) && OPAQUE.test(this.file.text.slice(c.from, c.to))) this.opaque(c, ns);
+      if (!isSimpleStatement(c.name)) continue;
+      const text = this.file.text.slice(c.from, c.to);
+      if (OPAQUE.test(text)) this.opaque(c, ns);
+      else if (SPLIT_SETTINGS_INCLUDE.test(text) && /\bsplit_settings\b/.test(this.file.text)) {
+        this.opaque(c, ns, 'django-split-settings include() runs other settings files here, which https-audit does not follow yet');
+      }
     }
   }
 
@@ -232,8 +241,9 @@ class Evaluator {
    * way the evaluator does not follow, so every name bound so far is unknown, and so is every
    * setting it does not bind later (it may be set there).
    */
-  private opaque(n: SyntaxNode, ns: Namespace): void {
-    const why = `the module changes its names through ${this.quote(n)}`;
+  private opaque(n: SyntaxNode, ns: Namespace, reason?: string): void {
+    const why = reason ?? `the module changes its names through ${this.quote(n)}`;
+    this.host.note?.(this.span(n), `${reason ?? 'the module may change any of its names here'}: every setting it has not set again after this line is unknown, and nothing is reported about it`);
     for (const [name, b] of ns) if (name !== '__file__') ns.set(name, { ...b, val: unknown(why) });
     ns.set(INCOMPLETE, { val: unknown(why) });
   }
