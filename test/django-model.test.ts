@@ -364,6 +364,24 @@ describe('which settings module is deployed', () => {
     expect(audit({ paths: ['.'], cwd: dir }).model.django.map((a) => a.module)).toEqual(['mysite.settings.prod']);
   });
 
+  it("a dev Compose stack does not hide the production settings its Dockerfile names (the image alone is what Heroku or Kubernetes run)", () => {
+    const dir = project({
+      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.dev")\n',
+      'mysite/__init__.py': '',
+      'mysite/settings/__init__.py': '',
+      'mysite/settings/base.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\n',
+      'mysite/settings/dev.py': 'from .base import *\nSESSION_COOKIE_SECURE = False\n',
+      'mysite/settings/production.py': 'import os\nfrom .base import *\nSECURE_HSTS_SECONDS = int(os.environ.get("HSTS", "60"))\n',
+      'Dockerfile': 'FROM python:3.12\nENV DJANGO_SETTINGS_MODULE=mysite.settings.production\nCMD gunicorn mysite.wsgi\n',
+      'docker-compose.yml': 'services:\n  web:\n    build: .\n    command: python manage.py runserver 0.0.0.0:8000\n    environment:\n      DJANGO_SETTINGS_MODULE: mysite.settings.dev\n      HSTS: "31536000"\n',
+    });
+    const [app, ...more] = audit({ paths: ['.'], cwd: dir }).model.django;
+    expect(more).toEqual([]);
+    expect(app!.module).toBe('mysite.settings.production');
+    // The environment of the image alone: the dev stack's HSTS is not the production value.
+    expect(show(setting(app!, 'SECURE_HSTS_SECONDS').val)).toBe('60');
+  });
+
   it('a Procfile decides too', () => {
     const procfile = { Procfile: 'web: gunicorn mysite.wsgi --env DJANGO_SETTINGS_MODULE=mysite.settings.production\n' };
     expect(apps({ ...base, ...prod, ...staging, ...procfile }).map((a) => a.module)).toEqual(['mysite.settings.production']);

@@ -37,6 +37,8 @@ export interface Service {
   build?: { file: SourceFile; stage: DockerStage };
   /** The environment the process starts with, strongest first (Compose `environment`, `env_file`s, the image's ENV). */
   env: EnvFile[];
+  /** The ENV of the image it runs, alone (what another platform starting the same image gets). */
+  imageEnv?: EnvFile;
   /** Files of the tree placed in the container (COPY/ADD, bind mounts). */
   files: ServiceFile[];
   /** Templates rendered into configs at start: envsubst in a command or entrypoint script, the nginx image's /etc/nginx/templates. */
@@ -133,7 +135,8 @@ export function loadServices(input: ServiceInput): Service[] {
           if (stage) build = { file: d.file, stage };
         }
       }
-      if (build) env.push(imageEnv(build.file, build.stage));
+      const ownImageEnv = build ? imageEnv(build.file, build.stage) : undefined;
+      if (ownImageEnv) env.push(ownImageEnv);
       const imageNode = get(node, 'image');
       const imageText = scalar(imageNode);
       const image = build
@@ -171,6 +174,7 @@ export function loadServices(input: ServiceInput): Service[] {
         image,
         build,
         env,
+        imageEnv: ownImageEnv,
         files,
         renders: [],
         command,

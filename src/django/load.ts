@@ -122,22 +122,36 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   // Where DJANGO_SETTINGS_MODULE is decided.
   type Declaration = { module: string; span: Span; tier: number };
   const declarations: Declaration[] = [];
-  // The service that runs the app: its environment is what the process starts with (strongest).
-  const appService = webService(input.services ?? []);
-  const serviceEnv = [...(input.chosenEnv ?? []), ...(appService?.env ?? [])];
+  // The deployments of the app: each service that runs it, with the environment it starts with
+  // (strongest first), and, for an image a Compose file builds, the image alone (what Heroku,
+  // Kubernetes or `docker run` start from it): a dev Compose stack must not hide the production
+  // settings its Dockerfile names.
+  type Deployment = { env: EnvFile[]; command?: { text: string; span: Span }; declares?: string };
+  const deployments: Deployment[] = [];
+  for (const service of appServices(input.services ?? [])) {
+    deployments.push({ env: [...(input.chosenEnv ?? []), ...service.env], command: service.command });
+    if (service.imageEnv && service.source === 'compose') deployments.push({ env: [...(input.chosenEnv ?? []), service.imageEnv], command: service.build?.stage.cmd ?? service.build?.stage.entrypoint });
+  }
+  if (!deployments.length && input.chosenEnv?.length) deployments.push({ env: input.chosenEnv });
   let undecided: string | undefined;
-  if (serviceEnv.length) {
-    const found = lookupIn(serviceEnv, 'DJANGO_SETTINGS_MODULE');
+  for (const d of deployments) {
+    const found = lookupIn(d.env, 'DJANGO_SETTINGS_MODULE');
     if (found?.entry.unknown) {
-      undecided = found.entry.unknown;
-      diagnostics.note(found.env.file, found.entry.keyStart, `${undecided}: which settings module is deployed is not known, so every candidate is audited`);
-    }
-    else if (found && /^[\w.]+$/.test(found.entry.value)) {
+      undecided ??= found.entry.unknown;
+      diagnostics.note(found.env.file, found.entry.keyStart, `${found.entry.unknown}: which settings module is deployed is not known, so every candidate is audited`);
+    } else if (found && /^[\w.]+$/.test(found.entry.value)) {
+      d.declares = found.entry.value;
       declarations.push({ module: found.entry.value, span: { file: found.env.file, start: found.entry.valueStart, end: found.entry.valueEnd }, tier: -1 });
     }
-    const settingsFlag = appService?.command && /--settings[= ](['"]?)([\w.]+)\1/.exec(appService.command.text);
-    if (settingsFlag && appService?.command) declarations.push({ module: settingsFlag[2]!, span: appService.command.span, tier: -1 });
+    const settingsFlag = d.command && /--settings[= ](['"]?)([\w.]+)\1/.exec(d.command.text);
+    if (settingsFlag && d.command) {
+      d.declares = settingsFlag[2]!;
+      declarations.push({ module: settingsFlag[2]!, span: d.command.span, tier: -1 });
+    }
   }
+  // The environment of a module: that of the deployment that names it, else of the web process.
+  const webDeployment = deployments.find((d) => APP_COMMAND.test(d.command?.text ?? '')) ?? deployments[0];
+  const envOf = (module: string): EnvFile[] => (deployments.find((d) => d.declares === module) ?? webDeployment)?.env ?? [];
   for (const env of input.env) {
     if (env.template) continue;
     const entry = env.byKey.get('DJANGO_SETTINGS_MODULE');
@@ -181,6 +195,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     }
     if (found.size) {
       chosen = [...found.values()];
+      // Deployments naming a dev or test module beside one naming another: the other is deployed.
+      if (tier === -1 && chosen.length > 1 && chosen.some((c) => !DEV_NAME.test(c.module))) chosen = chosen.filter((c) => !DEV_NAME.test(c.module));
       break;
     }
   }
@@ -200,7 +216,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   }
 
   const ambiguous = chosen.length > 1;
-  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, [...serviceEnv, ...input.env], isFile, appService?.command?.text);
+  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, [...(webDeployment?.env ?? []), ...input.env], isFile, webDeployment?.command?.text);
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
   const apps: DjangoApp[] = [];
   // Shared by every candidate module: a file is parsed once, and a module imported with the same
@@ -236,7 +252,8 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     // Each candidate its own map: an env file one of them loads is not another's nearest .env.
     // With a service that runs the app, its environment is the process's; the nearest .env only without one.
     const environVersion = packageVersionIn('django-environ', dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs));
-    const runtime = new ProjectEnv(new Map(envByPath), serviceEnv.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, serviceEnv, environVersion);
+    const processEnv = envOf(c.module);
+    const runtime = new ProjectEnv(new Map(envByPath), deployments.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -656,11 +673,13 @@ function lineSpans(text: string): { text: string; start: number }[] {
   return out;
 }
 
-/** The service that runs the Django web process: an app service whose command is a WSGI/ASGI server, else the only app service. */
-function webService(services: Service[]): Service | undefined {
+const APP_COMMAND = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver)\b/;
+
+/** The services that run the Django app: those whose command is a WSGI/ASGI server, first; else the only app service. */
+function appServices(services: Service[]): Service[] {
   const apps = services.filter((s) => s.role === 'app');
-  const web = apps.filter((s) => /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver)\b/.test(s.command?.text ?? ''));
-  return (web.length ? web : apps.length === 1 ? apps : [])[0];
+  const web = apps.filter((s) => APP_COMMAND.test(s.command?.text ?? ''));
+  return web.length ? web : apps.length === 1 ? apps : [];
 }
 
 /** The first of a process's env sources (strongest first) that sets a variable. */
