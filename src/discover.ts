@@ -67,7 +67,11 @@ export function notAConfig(text: string): { offset: number; what: string } | und
 }
 
 export function looksLikeNginx(text: string): boolean {
-  return NGINX_LINE.test(text);
+  if (!NGINX_LINE.test(text)) return false;
+  // FreeRADIUS, HAProxy-like or INI files under sites-enabled/ share nginx's block shape
+  // (`server default {`) but assign with `=` and end no statement with `;`.
+  const head = text.slice(0, 64 * 1024);
+  return /;[ \t]*(?:#[^\n]*)?\r?$/m.test(head) || !/^[ \t]*[\w-]+[ \t]*=[ \t]*\S/m.test(head);
 }
 
 export function discover(paths: string[], cwd: string, access: FileAccess): { files: DiscoveredFile[]; skipped: Skipped[] } {

@@ -124,6 +124,17 @@ describe('what is deployed, and what is not a configuration', () => {
     ]);
   });
 
+  it('a FreeRADIUS site under sites-enabled/ (nginx-shaped blocks, `=` assignments, no `;`) is not taken for nginx', () => {
+    const dir = project({
+      'raddb/sites-enabled/default': 'server default {\n\tlisten {\n\t\ttype = auth\n\t\tport = 0\n\t}\n\tauthorize {\n\t\tfiles\n\t}\n}\n',
+      'nginx/sites-enabled/shop': 'server {\n    listen 80;\n    server_name shop.example.com;\n    return 301 https://$host$request_uri;\n}\n',
+    });
+    const { code, report } = json(['.'], { cwd: dir });
+    expect(report.errors).toEqual([]);
+    expect(report.summary.files).toBe(1);
+    expect(code).toBe(0);
+  });
+
   it('a template is audited with its placeholders as unknown values', () => {
     const dir = project({
       'site.conf.j2': [

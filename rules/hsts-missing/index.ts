@@ -1,5 +1,5 @@
 import { appLinks, schemeVerdict } from '../../src/django/link.js';
-import { djangoSendsHsts } from '../../src/django/facts.js';
+import { djangoSendsHsts, unreadProxyInFront } from '../../src/django/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 import type { DjangoApp } from '../../src/django/load.js';
 import { hstsCoverage } from '../../src/nginx/hsts.js';
@@ -43,7 +43,7 @@ export const rule: Rule = {
       }
     }
     // A Django app that no nginx configuration of the project puts online: Django is the only layer we see.
-    if (appLinks(model).length) return;
+    if (appLinks(model).length || unreadProxyInFront(model)) return;
     for (const app of model.django) {
       const seconds = setting(app, 'SECURE_HSTS_SECONDS');
       if (truthy(seconds.val) !== false) continue; // set: hsts-max-age-short / security-middleware-missing judge it

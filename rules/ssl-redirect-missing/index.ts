@@ -1,4 +1,5 @@
 import { appLinks } from '../../src/django/link.js';
+import { unreadProxyInFront } from '../../src/django/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
@@ -14,7 +15,7 @@ export const rule: Rule = {
   severity: 'warning',
   summary: 'No layer redirects http to https: SECURE_SSL_REDIRECT is off and no nginx configuration of the project fronts the app.',
   check(model, { report }) {
-    if (appLinks(model).length) return;
+    if (appLinks(model).length || unreadProxyInFront(model)) return;
     for (const app of model.django) {
       const s = setting(app, 'SECURE_SSL_REDIRECT');
       if (truthy(s.val) !== false) continue;

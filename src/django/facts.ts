@@ -3,6 +3,7 @@
  * view: does it send HSTS, does it redirect to https, are its cookies Secure (or made Secure by
  * nginx's proxy_cookie_flags), and which nginx locations put it online.
  */
+import type { Service } from '../deploy/load.js';
 import { inheritedArray } from '../nginx/model.js';
 import { untrustedRegExp } from '../regex.js';
 import type { Deployment } from '../types.js';
@@ -75,4 +76,13 @@ export function nginxSecuresCookie(model: Deployment, cookie: string, flag = 'se
     covering.push(link);
   }
   return covering;
+}
+
+/**
+ * A proxy of the project that https-audit does not read yet sits in front (a published Traefik,
+ * Caddy, HAProxy or nginx-proxy service): whether it redirects http or sends HSTS is not known,
+ * so a finding that only Django could have done it would rest on an unknown.
+ */
+export function unreadProxyInFront(model: Deployment): Service | undefined {
+  return model.services.find((s) => s.role === 'edge-proxy' && s.published === true);
 }
