@@ -11,7 +11,7 @@ import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
 import { loadServices, type Service } from './deploy/load.js';
-import type { DiscoveredFile } from './discover.js';
+import type { DiscoveredFile, Skipped } from './discover.js';
 import { classifyDeployed } from './discover.js';
 import { nginxVersionOf } from './versions.js';
 import { RULES } from '../rules/index.js';
@@ -53,7 +53,22 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   const access = new FileAccess([...roots, ...(nginxPrefix ? [realpath(nginxPrefix)] : []), ...envPaths.map((e) => path.dirname(e))], ignoreDirsBetween(cwd, roots));
   const discovered = discover(paths, cwd, access);
   const diagnostics = new Diagnostics(cwd);
+  // A chart's templates/ holds dozens of Helm templates: one note for the directory.
+  const helm = new Map<string, Skipped[]>();
   for (const s of discovered.skipped) {
+    if (s.refusal.kind !== 'not-config' || !s.refusal.what.startsWith('a Helm')) continue;
+    const list = helm.get(path.dirname(s.path)) ?? [];
+    list.push(s);
+    helm.set(path.dirname(s.path), list);
+  }
+  const skipped = discovered.skipped.filter((s) => {
+    const list = s.refusal.kind === 'not-config' ? helm.get(path.dirname(s.path)) : undefined;
+    if (!list || list.length < 2) return true;
+    if (list[0] !== s || s.refusal.kind !== 'not-config') return false;
+    s.refusal = { ...s.refusal, what: `${s.refusal.what}; so are the ${list.length - 1} other templates of this directory` };
+    return true;
+  });
+  for (const s of skipped) {
     if (s.text !== undefined) diagnostics.sourceFile(s.path, s.text);
     if (s.dir) diagnostics.refused(s.path, s.refusal, 'directory');
     else diagnostics.refused(s.path, s.refusal);
