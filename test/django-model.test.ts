@@ -132,6 +132,13 @@ describe('values, as Python computes them at import time', () => {
     expect(has('django.middleware.clickjacking.XFrameOptionsMiddleware')).toBeUndefined();
   });
 
+  it('a tuple built differently in two branches is unknown, never a merge of its positions', () => {
+    const s = settings(['import os', 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")', 'if os.environ.get("SSL_HEADER"):', '    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_SSL", "on")'].join('\n'));
+    expect(s.SECURE_PROXY_SSL_HEADER).toMatch(/^<unknown: SECURE_PROXY_SSL_HEADER depends on/);
+    const t = settings(['import os', 'A = ["x", "x"]', 'if os.environ.get("B"):', '    A = ["x", "y"]'].join('\n'));
+    expect(t.A).toBe("['x', <unknown>]");
+  });
+
   it('a list one branch replaces with something else is unknown', () => {
     const s = settings(['import os', 'MIDDLEWARE = ["a"]', 'if os.environ.get("X"):', '    MIDDLEWARE = "a"'].join('\n'));
     expect(s.MIDDLEWARE).toMatch(/^<unknown: MIDDLEWARE depends on/);

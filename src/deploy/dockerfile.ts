@@ -43,10 +43,14 @@ export interface Dockerfile {
   stages: DockerStage[];
 }
 
+/** Build stages read from one Dockerfile (a real one has a handful). */
+const MAX_STAGES = 100;
+
 /** Parses a Dockerfile; linear in its length. */
 export function parseDockerfile(file: SourceFile): Dockerfile {
   const instructions = instructionsOf(file.text);
   const stages: DockerStage[] = [];
+  const byAlias = new Map<string, DockerStage>();
   const args = new Map<string, string | undefined>();
   let stage: DockerStage | undefined;
   const span = (start: number, end: number): Span => ({ file, start, end });
@@ -55,9 +59,10 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
       const words = ins.words.filter((w) => !w.text.startsWith('--'));
       const image = words[0];
       if (!image) continue;
+      if (stages.length >= MAX_STAGES) break; // a real Dockerfile has a handful; the rest is not read
       const alias = words[1]?.text.toLowerCase() === 'as' ? words[2]?.text : undefined;
-      const parent = stages.find((s) => s.from.alias && s.from.alias === image.text);
-      const ref = splitImage(substitute(image.text, (n) => args.get(n)) ?? image.text);
+      const parent = byAlias.get(image.text);
+      const ref = splitImage(substitute(image.text, (n) => (args.has(n) ? args.get(n) : null)) ?? image.text);
       stage = {
         from: { ...ref, span: span(image.start, image.end), alias },
         env: new Map(parent?.env ?? []),
@@ -69,6 +74,7 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
         entrypoint: parent?.entrypoint,
       };
       stages.push(stage);
+      if (alias) byAlias.set(alias, stage);
       continue;
     }
     if (ins.name === 'ARG') {
@@ -81,16 +87,17 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
       continue;
     }
     if (!stage) continue;
-    const lookup = (n: string): string | undefined => {
+    const lookup = (n: string): string | null | undefined => {
       const e = stage!.env.get(n);
       if (e) return e.value;
-      return args.get(n);
+      // A build argument may be overridden at build time: unknown. Anything else is unset.
+      return args.has(n) ? undefined : null;
     };
     switch (ins.name) {
       case 'ENV': {
-        for (const kv of envPairs(ins)) {
-          stage.env.set(kv.key.text, { value: substitute(kv.value.text, lookup), span: span(kv.value.start, kv.value.end), keySpan: span(kv.key.start, kv.key.end) });
-        }
+        // Every value of one ENV is substituted with the variables from before it (`ENV a=x b=$a`).
+        const pairs = envPairs(ins).map((kv) => ({ kv, value: substitute(kv.value.text, lookup) }));
+        for (const { kv, value } of pairs) stage.env.set(kv.key.text, { value, span: span(kv.value.start, kv.value.end), keySpan: span(kv.key.start, kv.key.end) });
         break;
       }
       case 'WORKDIR': {
@@ -146,20 +153,38 @@ function joinPosix(dir: string, rel: string): string {
   return '/' + out.join('/');
 }
 
-/** `$VAR` / `${VAR}` / `${VAR:-default}` of earlier ENV and ARG; undefined when one is not known. */
-export function substitute(text: string, lookup: (name: string) => string | undefined): string | undefined {
+/**
+ * `$VAR`, `${VAR}` and the operators Docker and Compose share: `${VAR:-default}` / `${VAR-default}`
+ * (the default when unset, `:` also when empty), `${VAR:+alt}` / `${VAR+alt}` (alt when set),
+ * `${VAR:?err}` / `${VAR?err}` (the value; an error when unset). `lookup` gives a value, `null`
+ * for a variable nothing sets (its default applies; with no default it is unknown, as the shell
+ * may set it), or undefined for one whose value is not known (a build argument). Undefined when
+ * the result is not known.
+ */
+export function substitute(text: string, lookup: (name: string) => string | null | undefined): string | undefined {
   if (!text.includes('$')) return text;
   let unknown = false;
-  const out = text.replace(/\\\$|\$\{(\w+)(?::?[-+]([^}]*))?\}|\$(\w+)/g, (m, braced: string | undefined, alt: string | undefined, bare: string | undefined) => {
-    if (m === '\\$') return '$';
-    const name = braced ?? bare!;
-    const v = lookup(name);
+  const out = text.replace(/\\\$|\$\$|\$\{(\w+)(?:(:?)([-+?])([^}]*))?\}|\$(\w+)/g, (m, braced: string | undefined, colon: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+    if (m === '\\$' || m === '$$') return '$';
+    const v = lookup(braced ?? bare!);
     if (v === undefined) {
-      if (alt !== undefined && /:-|-/.test(m)) return alt;
       unknown = true;
       return '';
     }
-    return v;
+    const missing = v === null || (colon === ':' && v === '');
+    switch (op) {
+      case '-':
+        return missing ? word ?? '' : v!;
+      case '+':
+        return missing ? '' : word ?? '';
+      default:
+        // `${VAR}` and `${VAR:?err}` of a variable nothing sets: whatever the shell gives, or an error.
+        if (v === null) {
+          unknown = true;
+          return '';
+        }
+        return v;
+    }
   });
   return unknown ? undefined : out;
 }
@@ -253,8 +278,9 @@ export function instructionsOf(text: string): Instruction[] {
       }
     }
     out.push({ name, words: execWords ?? words, exec, text: exec ? (execWords ?? []).map((w) => w.text).join(' ') : joined, start, end: end > start ? trimEnd(text, end) : end });
-    // Heredocs (`RUN <<EOF … EOF`): their lines are not instructions.
-    const heredoc = /<<-?\s*["']?(\w+)["']?/.exec(joined);
+    // Heredocs (`RUN <<EOF … EOF`): their lines are not instructions. Only a word that starts
+    // with `<<` opens one (`$((1<<3))` does not).
+    const heredoc = /(?:^|\s)<<-?["']?(\w+)["']?(?=\s|$)/.exec(joined);
     i = end + 1;
     if (heredoc && (name === 'RUN' || name === 'COPY' || name === 'ADD')) {
       const terminator = heredoc[1]!;

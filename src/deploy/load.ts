@@ -9,6 +9,7 @@ import type { Diagnostics } from '../diagnostics.js';
 import { envFileFrom, type EnvFile } from '../env/load.js';
 import type { EnvEntry } from '../env/parse.js';
 import type { FileAccess } from '../files.js';
+import { SECRET_KEY_NAME } from '../redact.js';
 import type { SourceFile, Span } from '../source.js';
 import { parseDockerfile, splitImage, substitute, type DockerStage } from './dockerfile.js';
 import { entry, get, items, parseYamlDocuments, scalar, YamlRefused, type YMap, type YNode } from './yaml.js';
@@ -103,7 +104,15 @@ export function loadServices(input: ServiceInput): Service[] {
     const root = docs[0];
     const dir = path.dirname(abs);
     const dotEnv = input.env.find((e) => e.file.path === path.join(dir, '.env'));
-    const interpolate = (s: string): string | undefined => substitute(s.replace(/\$\$/g, '\\$'), (n) => dotEnv?.byKey.get(n)?.value);
+    // Compose interpolates from the project's .env (and the shell): a variable the .env does not
+    // set takes its default; without one it is unknown. Credentials interpolated keep their mark.
+    const interpolate = (s: string, secrets?: string[]): string | undefined =>
+      substitute(s, (n) => {
+        const e = dotEnv?.byKey.get(n);
+        if (!e) return null;
+        if (secrets && SECRET_KEY_NAME.test(n)) secrets.push(e.value);
+        return e.value;
+      });
     const servicesNode = get(root, 'services');
     if (servicesNode?.kind !== 'map') continue;
     for (const svc of servicesNode.items) {
@@ -121,6 +130,13 @@ export function loadServices(input: ServiceInput): Service[] {
         const target = path.resolve(dir, rel);
         const loaded = input.env.find((e) => e.file.path === target) ?? loadEnvFile(target, input, p.start, file);
         if (loaded) env.push(loaded);
+        else {
+          // Not in the tree (made where the app is deployed), outside it, or unreadable: any
+          // variable may be set there, so what the app reads past `environment:` is unknown.
+          const unknownFile = envOf(file, [], `env_file ${rel}`);
+          unknownFile.wildcard = `the Compose service ${svc.key} reads env_file ${rel}, which is not in the audited files`;
+          env.push(unknownFile);
+        }
       }
       let build: Service['build'];
       const buildNode = get(node, 'build');
@@ -320,7 +336,7 @@ function envOf(file: SourceFile, entries: EnvEntry[], origin: string): EnvFile {
 }
 
 /** Compose `environment:` as a map or a list of `KEY=value`; a value Compose interpolates from the shell is unknown. */
-function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string) => string | undefined, origin: string): EnvFile {
+function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string, secrets?: string[]) => string | undefined, origin: string): EnvFile {
   const entries: EnvEntry[] = [];
   const add = (key: string, raw: string | undefined, ks: number, ke: number, vs: number, ve: number) => {
     if (!/^[A-Za-z_][\w.-]*$/.test(key)) return;
@@ -329,8 +345,11 @@ function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string) => 
       entries.push(synthetic(key, undefined, ks, ke, vs, ve, `${key} is passed from the environment of the shell that runs Compose`));
       return;
     }
-    const value = interpolate(raw);
-    entries.push(synthetic(key, value, ks, ke, vs, ve, value === undefined ? `${key} is interpolated from a variable of the shell that runs Compose` : undefined));
+    const secrets: string[] = [];
+    const value = interpolate(raw, secrets);
+    const e = synthetic(key, value, ks, ke, vs, ve, value === undefined ? `${key} is interpolated from a variable of the shell that runs Compose` : undefined);
+    if (secrets.length) e.secrets = secrets;
+    entries.push(e);
   };
   if (node.kind === 'map') {
     for (const it of node.items) {
@@ -390,17 +409,31 @@ function kubernetesServices(
     for (const c of items(get(pod, 'containers'))) {
       const cname = scalar(get(c, 'name')) ?? '?';
       const entries: EnvEntry[] = [];
+      const earlierByKey = new Map<string, EnvEntry>();
       for (const e of items(get(c, 'env'))) {
         const n = entry(e, 'name');
         const key = scalar(n?.value);
         if (!key || !n) continue;
         const v = get(e, 'value');
         const value = scalar(v);
-        if (v && value !== undefined) entries.push(synthetic(key, value.replace(/\$\(([A-Za-z_]\w*)\)/g, (m) => m), n.value.start, n.value.end, v.start, v.end));
+        if (v && value !== undefined) {
+          // `$(OTHER)` expands to an earlier variable of the container (left as written when none is; `$$(` escapes).
+          let unknownRef: string | undefined;
+          const expanded = value.replace(/\$\$|\$\(([A-Za-z_]\w*)\)/g, (m, ref: string | undefined) => {
+            if (!ref) return '$';
+            const earlier = earlierByKey.get(ref);
+            if (!earlier) return m;
+            if (earlier.unknown) unknownRef = earlier.unknown;
+            return earlier.value;
+          });
+          entries.push(synthetic(key, unknownRef ? undefined : expanded, n.value.start, n.value.end, v.start, v.end, unknownRef));
+        }
         else entries.push(synthetic(key, undefined, n.value.start, n.value.end, n.value.start, n.value.end, `${key} comes from ${get(e, 'valueFrom') ? 'a Secret, ConfigMap or field reference' : 'nowhere the manifest says'}`));
+        earlierByKey.set(key, entries[entries.length - 1]!);
       }
       const env: EnvFile[] = [envOf(file, entries, `the env of container ${cname}`)];
-      for (const from of items(get(c, 'envFrom'))) {
+      // `env` wins over `envFrom`, and among envFrom sources the last one wins.
+      for (const from of [...items(get(c, 'envFrom'))].reverse()) {
         const ref = get(from, 'configMapRef') ?? get(from, 'secretRef');
         const refName = scalar(get(ref, 'name'));
         const cm = get(from, 'configMapRef') && refName ? configMaps.get(refName) : undefined;
@@ -442,8 +475,13 @@ function systemdService(abs: string, text: (abs: string, what: string) => Source
   if (!file || !/^\[Service\]/m.test(file.text)) return undefined;
   const entries: EnvEntry[] = [];
   let command: Service['command'];
-  for (const m of file.text.matchAll(/^[ \t]*(Environment|ExecStart)[ \t]*=[ \t]*(.*)$/gm)) {
+  let environmentFile: string | undefined;
+  for (const m of file.text.matchAll(/^[ \t]*(Environment|EnvironmentFile|ExecStart)[ \t]*=[ \t]*(.*)$/gm)) {
     const valueStart = m.index! + m[0].length - m[2]!.length;
+    if (m[1] === 'EnvironmentFile') {
+      environmentFile ??= m[2]!.trim();
+      continue;
+    }
     if (m[1] === 'ExecStart') {
       command = { text: m[2]!, span: { file, start: valueStart, end: valueStart + m[2]!.length } };
       continue;
@@ -463,7 +501,11 @@ function systemdService(abs: string, text: (abs: string, what: string) => Source
     source: 'systemd',
     span: command.span,
     dir: path.dirname(abs),
-    env: [envOf(file, entries, `Environment= of ${file.display}`)],
+    env: [
+      envOf(file, entries, `Environment= of ${file.display}`),
+      // EnvironmentFile= names a file on the server: whatever it sets is unknown here.
+      ...(environmentFile ? [Object.assign(envOf(file, [], `EnvironmentFile=${environmentFile}`), { wildcard: `the unit reads EnvironmentFile=${environmentFile}, a file on the server` })] : []),
+    ],
     files: [],
     renders: [],
     command,

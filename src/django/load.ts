@@ -623,6 +623,7 @@ class ProjectEnv implements RuntimeEnv {
       }
       if (value === undefined) continue;
       this.usedFiles.add(env.file);
+      if (entry.secrets) secrets.push(...entry.secrets);
       return { value, entry: { file: env.file, entry }, ...(secrets.length ? { secrets: [...new Set(secrets)].slice(0, 16) } : {}) };
     }
     const d = this.defaults.get(name);

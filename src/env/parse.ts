@@ -61,6 +61,8 @@ export interface EnvEntry {
   references: EnvReference[];
   /** A descriptor's variable whose value the files do not determine (a build argument, the shell's): why. */
   unknown?: string;
+  /** A descriptor's value interpolated from credentials (`${HOOK_TOKEN}` in Compose): their values, masked where quoted. */
+  secrets?: string[];
 }
 
 /** A line dotenv would drop or misread: `offset` is its first non-blank character, or the opening quote of a value that does not close. */

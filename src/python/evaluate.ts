@@ -1364,14 +1364,17 @@ function decodeEscapes(body: string): string {
  * when the values are not all lists of the same kind. Linear: a set of each branch's strings.
  */
 function commonItems(vals: Val[], why: string): Val | undefined {
+  // Lists only: a list of settings is read for membership (MIDDLEWARE, INSTALLED_APPS); a tuple
+  // is often a record whose positions mean something (SECURE_PROXY_SSL_HEADER).
   const lists: Val[][] = [];
-  const kind = vals[0]!.k;
   for (const v of vals) {
-    if ((v.k !== 'list' && v.k !== 'tuple') || v.k !== kind) return undefined;
+    if (v.k !== 'list') return undefined;
     lists.push(v.items);
   }
   const sets = lists.slice(1).map((l) => new Set(l.flatMap((i) => (i.k === 'str' ? [i.v] : []))));
-  const items = lists[0]!.filter((i) => i.k === 'str' && sets.every((set) => set.has(i.v)));
-  const partial = lists.some((l) => l.length !== items.length);
-  return { k: kind as 'list' | 'tuple', items: partial ? [...items, unknown(why)] : items };
+  const seen = new Set<string>();
+  const items = lists[0]!.filter((i) => i.k === 'str' && !seen.has(i.v) && sets.every((set) => set.has(i.v)) && seen.add(i.v) !== undefined);
+  // Complete only when every branch holds exactly these strings, once each.
+  const partial = lists.some((l) => l.length !== items.length || l.some((i) => i.k !== 'str' || !seen.has(i.v)));
+  return { k: 'list', items: partial ? [...items, unknown(why)] : items };
 }
