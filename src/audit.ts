@@ -106,8 +106,9 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
         const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
+        const byPath = new Map(nginxFiles.filter((f) => f.by).map((f) => [f.file.path, f.by!]));
         for (const c of configs) {
-          const by = nginxFiles.find((f) => f.by && c.files.some((x) => x.path === f.file.path))?.by;
+          const by = c.files.map((x) => byPath.get(x.path)).find((x) => x);
           if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
           // The service that runs it, else the project's only nginx service that places no configuration.
           c.version = nginxVersionOf(by ?? (nginxServices.length === 1 ? nginxServices[0] : undefined));
@@ -189,7 +190,15 @@ function partition(files: DiscoveredFile[], root: string): { root: string; files
 function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string }[] {
   const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
+  const unknownDirs = new Set<string>();
   const deployed = new Set<string>();
+  // A directory several services mount is walked once.
+  const walked = new Map<string, DiscoveredFile[]>();
+  const filesIn = (dir: string): DiscoveredFile[] => {
+    let files = walked.get(dir);
+    if (!files) walked.set(dir, (files = discover([dir], cwd, access).files));
+    return files;
+  };
   const nginxServices = services.filter((s) => s.nginx);
   for (const service of nginxServices) {
     const rendered = new Map(service.renders.map((r) => [r.from, r.to]));
@@ -197,11 +206,15 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
       if (!placed.target.startsWith('/etc/nginx/') && !rendered.has(placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
       const stat = access.stat(placed.source);
       const files: { abs: string; target: string }[] = [];
+      if (placed.pattern) {
+        // Which files a COPY pattern takes is not worked out: none of that directory is said to be undeployed.
+        unknownDirs.add(placed.source);
+        continue;
+      }
       if (stat.kind === 'file') {
         files.push({ abs: placed.source, target: placed.target });
-        sourceDirs.set(path.dirname(placed.source), service);
       } else if (stat.kind === 'dir') {
-        for (const f of discover([placed.source], cwd, access).files) {
+        for (const f of filesIn(placed.source)) {
           if (f.kind === 'nginx') files.push({ abs: f.path, target: path.posix.join(placed.target, path.relative(placed.source, f.path).split(path.sep).join('/')) });
         }
       }
@@ -215,13 +228,16 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
           known.placedAs ??= placedAs;
         } else {
           const kind = classifyDeployed(abs, access);
-          if (kind) out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs });
+          if (!kind) continue; // placed, but not an nginx configuration (gunicorn.conf.py)
+          out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs });
         }
+        // Its directory holds what this service places: a sibling it does not place is not deployed.
+        if (placed.source === abs) sourceDirs.set(path.dirname(abs), service);
       }
     }
   }
   for (const [abs, f] of out) {
-    if (deployed.has(abs) || f.file.explicit) continue;
+    if (deployed.has(abs) || f.file.explicit || unknownDirs.has(path.dirname(abs))) continue;
     const service = sourceDirs.get(path.dirname(abs));
     if (!service) continue;
     out.delete(abs);

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { FileAccess } from './files.js';
-import { INSTALLS_NGINX, type Service } from './deploy/load.js';
+import { installsNginx, type Service } from './deploy/load.js';
 
 export type Version = number[];
 
@@ -110,7 +110,7 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
       const line = /stable/.test(tag) ? CURRENT.nginx.stable : CURRENT.nginx.mainline;
       return { product: 'nginx', min: [...line], max: [...line], source: `${ref} (${where}) follows the ${/stable/.test(tag) ? 'stable' : 'mainline'} line`, assumed: false };
     }
-    const installs = service.build?.stage.runs.some((r) => INSTALLS_NGINX.test(r.text));
+    const installs = service.build?.stage.runs.some((r) => installsNginx(r.text));
     const release = image.tag && /^(debian|ubuntu)$|python$/.test(image.image) ? (/(bookworm|bullseye|buster|trixie)/.exec(image.tag)?.[1] ?? (/^(debian|ubuntu)$/.test(image.image) ? /^[\d.]+|^[a-z]+/.exec(image.tag)?.[0] : undefined)) : undefined;
     if (installs && release && DISTRO_NGINX[release]) {
       const v = DISTRO_NGINX[release]!;

@@ -23,6 +23,8 @@ export interface ServiceFile {
   target: string;
   span: Span;
   via: string;
+  /** A COPY pattern (`sites-*.conf`) in the directory `source`: which files it places is not worked out. */
+  pattern?: string;
 }
 
 export interface Service {
@@ -66,7 +68,36 @@ export interface ServiceInput {
 
 const APP_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|manage\.py\s+runserver)\b/;
 const EDGE_IMAGES = /(^|\/)(traefik|caddy|haproxy|envoy|nginx-proxy|nginx-proxy-manager|cloudflared|cloudflare-tunnel)$/;
-export const INSTALLS_NGINX = /\b(apt-get|apt|apk|yum|dnf)\s+(-\S+\s+)*(install|add)\b[^&|;]*\bnginx(-light|-full|-core|-extras)?\b/;
+/**
+ * Whether a shell command installs the nginx package (`apt-get install -y nginx-light`,
+ * `apk add nginx`). Linear: the command is cut at `&&`, `|`, `;` and line ends, and each piece is
+ * matched with patterns that cannot backtrack across it.
+ */
+export function installsNginx(command: string): boolean {
+  for (const piece of command.split(/[&|;\n]/)) {
+    if (!/(?:^|\s)(?:apt-get|apt|apk|yum|dnf|microdnf)\s/.test(piece) || !/\s(?:install|add)\s/.test(piece + ' ')) continue;
+    if (/(?:^|\s)nginx(?:-light|-full|-core|-extras)?(?:=\S*)?(?=\s|$)/.test(piece)) return true;
+  }
+  return false;
+}
+
+/**
+ * `envsubst [SHELL-FORMAT] < template > config` in a command or script: each `envsubst` is read
+ * token by token up to a bounded distance, so the scan is linear in the text.
+ */
+export function envsubstRenders(text: string): { from: string; to: string; at: number }[] {
+  const out: { from: string; to: string; at: number }[] = [];
+  for (let i = text.indexOf('envsubst'); i !== -1; i = text.indexOf('envsubst', i + 8)) {
+    const window = text.slice(i + 8, i + 8 + 1000);
+    const stop = window.search(/[|;&\n]/);
+    const piece = stop === -1 ? window : window.slice(0, stop);
+    const from = /<\s*["']?([^\s"'<>]+)["']?/.exec(piece);
+    const to = />\s*["']?([^\s"'<>]+)["']?/.exec(piece);
+    if (from && to) out.push({ from: from[1]!, to: to[1]!, at: i });
+  }
+  return out;
+}
+
 const NGINX_IMAGES = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
 
 export function loadServices(input: ServiceInput): Service[] {
@@ -139,9 +170,11 @@ export function loadServices(input: ServiceInput): Service[] {
         }
       }
       let build: Service['build'];
+      let buildContext: string | undefined;
       const buildNode = get(node, 'build');
       if (buildNode) {
         const context = path.resolve(dir, scalar(buildNode) ?? scalar(get(buildNode, 'context')) ?? '.');
+        buildContext = context;
         const df = path.resolve(context, scalar(get(buildNode, 'dockerfile')) ?? 'Dockerfile');
         const d = access.stat(df).kind === 'file' ? dockerfile(df) : undefined;
         if (d) {
@@ -160,7 +193,7 @@ export function loadServices(input: ServiceInput): Service[] {
         : imageText && imageNode
           ? { ...splitImage(interpolate(imageText) ?? imageText), span: { file, start: imageNode.start, end: imageNode.end } }
           : undefined;
-      const files: ServiceFile[] = build ? copiesOf(build, access) : [];
+      const files: ServiceFile[] = build ? copiesOf(build, access, buildContext) : [];
       for (const v of items(get(node, 'volumes'))) {
         const short = scalar(v);
         let source: string | undefined;
@@ -262,8 +295,10 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   const image = service.image?.image ?? '';
   const commands = [service.command?.text ?? '', ...(service.build?.stage.runs.map((r) => r.text) ?? []), service.build?.stage.entrypoint?.text ?? ''];
   const all = commands.join('\n');
-  const installsNginx = service.build?.stage.runs.some((r) => INSTALLS_NGINX.test(r.text)) ?? false;
-  service.nginx = NGINX_IMAGES.test(image) || installsNginx || /(^|[\s/])nginx(\s|$)/.test(all);
+  const installs = service.build?.stage.runs.some((r) => installsNginx(r.text)) ?? false;
+  // nginx as the command (`nginx -g 'daemon off;'`, `/usr/sbin/nginx`), not a path in a RUN (`mkdir /var/log/nginx`).
+  const command = [service.command?.text ?? '', service.build?.stage.entrypoint?.text ?? ''].join('\n');
+  service.nginx = NGINX_IMAGES.test(image) || installs || /(^|[\s/])nginx(\s+-|\s*$)/m.test(command);
   if (APP_SERVER.test(all) || /(^|\/)python$/.test(image)) service.role = 'app';
   else if (service.nginx) service.role = 'nginx';
   else if (EDGE_IMAGES.test(image)) service.role = 'edge-proxy';
@@ -286,24 +321,30 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
     if (file) scripts.push({ text: file.text, span: { file, start: 0, end: 0 } });
   }
   for (const s of scripts) {
-    for (const m of s.text.matchAll(/envsubst\b(?:\s+(?:'[^']*'|"[^"]*"|[^\s<>|;&]+))*?\s*<\s*"?([^\s"<>|;&]+)"?\s*>\s*"?([^\s"<>|;&]+)"?/g)) {
-      const at = s.span.end > s.span.start ? s.span : { ...s.span, start: m.index!, end: m.index! + m[0].length };
-      service.renders.push({ from: m[1]!, to: m[2]!, span: at });
+    for (const r of envsubstRenders(s.text)) {
+      const at = s.span.end > s.span.start ? s.span : { ...s.span, start: r.at, end: r.at + 8 };
+      service.renders.push({ from: r.from, to: r.to, span: at });
     }
   }
 }
 
 /** COPY/ADD of the final stage from the build context (the Dockerfile's directory, or where Compose says). */
-function copiesOf(build: { file: SourceFile; stage: DockerStage }, access: FileAccess): ServiceFile[] {
+function copiesOf(build: { file: SourceFile; stage: DockerStage }, access: FileAccess, buildContext?: string): ServiceFile[] {
   const out: ServiceFile[] = [];
-  const context = path.dirname(build.file.path);
+  const context = buildContext ?? path.dirname(build.file.path);
   for (const c of build.stage.copies) {
     if (c.from) continue;
     for (const src of c.sources) {
-      if (/^https?:|^git@/.test(src.text) || /[*?[]/.test(src.text)) continue;
+      if (/^https?:|^git@/.test(src.text)) continue;
+      if (/[*?[]/.test(src.text)) {
+        // A pattern: which files it takes is not worked out; its directory's files may all be placed.
+        out.push({ source: path.resolve(context, path.dirname(src.text)), target: c.dest, span: { file: build.file, start: src.start, end: src.end }, via: 'copied', pattern: path.basename(src.text) });
+        continue;
+      }
       // The context is usually the Dockerfile's directory; `docker build -f docker/Dockerfile .` uses a parent.
       let source: string | undefined;
       for (let d = context; ; d = path.dirname(d)) {
+        if (buildContext && d !== context) break; // Compose names the context: no guessing above it.
         const candidate = path.resolve(d, src.text);
         if (access.stat(candidate).kind === 'file' || access.stat(candidate).kind === 'dir') {
           source = candidate;
