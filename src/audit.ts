@@ -50,7 +50,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   });
   const reals = paths.map((p) => realpath(path.resolve(cwd, p)));
   const roots = reals.map((r) => (isDirectory(r) ? r : path.dirname(r)));
-  const access = new FileAccess([...roots, ...(nginxPrefix ? [realpath(nginxPrefix)] : []), ...envPaths.map((e) => path.dirname(e))], ignoreDirsBetween(cwd, roots));
+  const access = new FileAccess([...roots, ...(nginxPrefix ? [realpath(nginxPrefix)] : [])], ignoreDirsBetween(cwd, roots));
   const discovered = discover(paths, cwd, access);
   const diagnostics = new Diagnostics(cwd);
   // A chart's templates/ holds dozens of Helm templates: one note for the directory.
@@ -86,7 +86,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     }
   };
   // The env files the user chose, strongest (last given) first.
-  const chosenEnv = layer('env', () => loadEnvFiles(envPaths, diagnostics, access)).reverse();
+  // Read through an access of their own: naming one file does not open its directory to the tree's references.
+  const chosenEnv = layer('env', () => loadEnvFiles(envPaths, diagnostics, new FileAccess(envPaths.map((e) => path.dirname(e))))).reverse();
 
   // Several projects side by side (two Compose projects, two Django trees) are several
   // deployments: each is modelled and checked on its own, so nothing links across them.

@@ -71,6 +71,7 @@ export function show(info: VersionInfo): string {
   else if (compare(info.min, info.max) === 0) range = v(info.min);
   else if (info.max[2] === 999 && info.min[2] === 0 && (info.max[1] === 999 ? info.min[1] === 0 && info.min[0] === info.max[0] : info.min[1] === info.max[1] && info.min[0] === info.max[0])) range = wild(info.max);
   else range = `${v(info.min)} to ${wild(info.max)}`;
+  if (info.min[0] === 0 && info.max?.[0] === 999) return `${info.product} of an unknown version (${info.source})`;
   return info.assumed ? `${info.product} ${v(info.min)} (assumed: ${info.source})` : `${info.product} ${range}, from ${info.source}`;
 }
 
@@ -99,6 +100,9 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
   if (image && service) {
     const where = `${image.span.file.display}:${image.span.file.position(image.span.start).line}`;
     const ref = `${image.image}${image.tag ? ':' + image.tag : ''}`;
+    const written = image.span.file.text.slice(image.span.start, image.span.end);
+    // A tag from a variable (`nginx:${NGINX_VERSION}`) or a digest says no version here.
+    if (/\$/.test(ref) || (/@sha256:/.test(written) && !image.tag)) return unknownVersion('nginx', `${written} (${where}) does not say which version`);
     if (NGINX_IMAGE.test(image.image)) {
       const tag = image.tag ?? 'latest';
       const v = parseVersion(tag);
@@ -111,6 +115,8 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
       return { product: 'nginx', min: [...line], max: [...line], source: `${ref} (${where}) follows the ${/stable/.test(tag) ? 'stable' : 'mainline'} line`, assumed: false };
     }
     const installs = service.build?.stage.runs.some((r) => installsNginx(r.text));
+    // From nginx.org's own repository, not the distribution's package: its version and stock nginx.conf are not the release's.
+    if (installs && service.build?.stage.runs.some((r) => /nginx\.org\/packages/.test(r.text))) return unknownVersion('nginx', `the image installs nginx from nginx.org's repository (${where}), whose version the files do not pin`);
     const release = image.tag && /^(debian|ubuntu)$|python$/.test(image.image) ? (/(bookworm|bullseye|buster|trixie)/.exec(image.tag)?.[1] ?? (/^(debian|ubuntu)$/.test(image.image) ? /^[\d.]+|^[a-z]+/.exec(image.tag)?.[0] : undefined)) : undefined;
     if (installs && release && DISTRO_NGINX[release]) {
       const v = DISTRO_NGINX[release]!;
@@ -136,6 +142,11 @@ const STOCK_PROTOCOLS: Record<string, string> = {
 const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/common.txt', 'requirements.in'];
 const LOCK_FILES = ['poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock'];
 
+/** A version the files do not determine: every comparison with it is unknown. */
+export function unknownVersion(product: string, source: string): VersionInfo {
+  return { product, min: [0, 0, 0], max: [999, 999, 999], source, assumed: false };
+}
+
 /** The Django version of a project: see packageVersionIn. */
 export function djangoVersionIn(dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
   return packageVersionIn('django', dirs, access, display);
@@ -153,7 +164,9 @@ export function packageVersionIn(pkg: 'django' | 'gunicorn' | 'django-environ', 
       if (!access.isFile(abs)) continue;
       const read = access.readText(abs);
       if (!('text' in read)) continue;
-      const found = packageIn(pkg, meta.product, name, read.text);
+      // Comments name nothing (`# Django==3.2` above the real pin); blanked to keep offsets.
+      const text = name.endsWith('.json') ? read.text : read.text.replace(/(^|\s)#[^\n]*/g, (c) => ' '.repeat(c.length));
+      const found = packageIn(pkg, meta.product, name, text);
       if (found) {
         const line = read.text.slice(0, found.at).split('\n').length;
         return { product: meta.product, ...found.range, source: `${found.text} (${display(abs)}:${line})`, assumed: false };

@@ -6,6 +6,8 @@ import {
   serverLabel,
   tlsServerFor,
   unresolvedWithin,
+  chainOf,
+  ownDirectives,
   type NginxConfig,
   type Server,
 } from '../../src/nginx/model.js';
@@ -29,8 +31,9 @@ export const rule: Rule = {
       if (config.deployedBy?.published === false) continue;
       for (const server of config.servers) {
         const plain = publicPort80(server);
-        // Behind a proxy (it takes client addresses from one): the proxy decides, not this server.
-        if (plain.length && behindTlsProxy(server) === 'it trusts set_real_ip_from') continue;
+        // Behind a proxy (it takes client addresses from one on the network): the proxy decides,
+        // not this server. A loopback `set_real_ip_from` says nothing about what faces viewers.
+        if (plain.length && trustsNetworkProxy(server)) continue;
         // An include that could not be read in the server may hold its redirect. (One at the http
         // level cannot: nginx refuses return, rewrite and if there.)
         if (!plain.length || unresolvedWithin(server)) continue;
@@ -120,4 +123,10 @@ function counterpart(configs: NginxConfig[], config: NginxConfig, server: Server
     return { why: 'no https server could be matched to its server_name', unnamed: true };
   }
   return { why: `no https server exists for ${serverLabel(server)}, so the site is http-only` };
+}
+
+/** `set_real_ip_from` of a network address (not loopback or a unix socket) in force for the server. */
+function trustsNetworkProxy(server: Server): boolean {
+  if (behindTlsProxy(server) !== 'it trusts set_real_ip_from') return false;
+  return chainOf(server).some((scope) => ownDirectives(scope, 'set_real_ip_from').some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? '')));
 }

@@ -63,5 +63,5 @@ export const rule: Rule = {
 function onlyBehindOverwritingEdge(model: Deployment, config: NginxConfig): boolean {
   if (config.deployedBy?.published !== false) return false;
   const edges = model.services.filter((s) => s.role === 'edge-proxy' && s.published);
-  return edges.length > 0 && edges.every((s) => /(^|\/)(traefik|caddy)$/.test(s.image?.image ?? '') && !/forwardedHeaders\.insecure|trusted_proxies/.test(s.command?.text ?? ''));
+  return edges.length > 0 && edges.every((s) => s.forwardedHeaders === 'replaces');
 }

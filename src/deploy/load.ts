@@ -52,6 +52,11 @@ export interface Service {
   /** What says so (the `ports:` key, the service name when it has none). */
   publishedAt?: Span;
   role: ServiceRole;
+  /**
+   * An edge proxy's handling of the client's X-Forwarded-* headers: `replaces` (Traefik and Caddy
+   * by default), `passes` (HAProxy, nginx-proxy), `unknown` (a configuration that may trust them).
+   */
+  forwardedHeaders?: 'replaces' | 'passes' | 'unknown';
   /** It runs nginx: an nginx image, an image that installs the nginx package, or nginx as the command (also in an app's image, beside gunicorn). */
   nginx: boolean;
 }
@@ -237,6 +242,26 @@ export function loadServices(input: ServiceInput): Service[] {
     }
   }
 
+  // `docker compose up` reads `compose.yaml` and `compose.override.yaml` together (and the
+  // docker-compose.* spellings): a service the override also defines is one service, the
+  // override's values first.
+  for (const override of services.filter((x) => x.source === 'compose' && /\.override\.ya?ml$/.test(x.span.file.path))) {
+    const baseName = override.span.file.path.replace(/\.override(\.ya?ml)$/, '$1');
+    const base = services.find((x) => x !== override && x.source === 'compose' && x.name === override.name && x.span.file.path.replace(/\.yaml$/, '.yml') === baseName.replace(/\.yaml$/, '.yml'));
+    if (!base) continue;
+    base.env = [...override.env.filter((e) => e !== override.imageEnv), ...base.env];
+    base.files.push(...override.files);
+    base.renders.push(...override.renders);
+    base.command = override.command ?? base.command;
+    if (override.published) {
+      base.published = true;
+      base.publishedAt = override.publishedAt;
+    }
+    if (override.image && !override.build) base.image = override.image;
+    base.nginx ||= override.nginx;
+    services.splice(services.indexOf(override), 1);
+  }
+
   // A Dockerfile no Compose file builds is a service of its own (built with its directory as the context).
   for (const abs of input.dockerfiles) {
     if (builtByCompose.has(abs)) continue;
@@ -302,6 +327,20 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   if (APP_SERVER.test(all) || /(^|\/)python$/.test(image)) service.role = 'app';
   else if (service.nginx) service.role = 'nginx';
   else if (EDGE_IMAGES.test(image)) service.role = 'edge-proxy';
+  if (service.role === 'edge-proxy') {
+    if (!/(^|\/)(traefik|caddy)$/.test(image)) service.forwardedHeaders = 'passes';
+    else {
+      // Traefik's forwardedHeaders.insecure / trustedIPs and Caddy's trusted_proxies make them pass
+      // the client's headers on; a configuration mounted as a directory may say so unseen.
+      const texts = [all, ...service.env.flatMap((e) => e.entries.map((x) => `${x.key}=${x.value}`))];
+      let unseen = false;
+      for (const f of service.files) {
+        if (access.stat(f.source).kind === 'dir') unseen = true;
+        else if (!/docker\.sock$/.test(f.source)) texts.push(text(f.source, 'proxy configuration')?.text ?? '');
+      }
+      service.forwardedHeaders = unseen || texts.some((t) => /forwardedHeaders|forwardedheaders|trusted_proxies|trustedIPs|trustedips/i.test(t)) ? 'unknown' : 'replaces';
+    }
+  }
   // The official nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at start (1.19+).
   if (service.nginx && /(^|\/)nginx$/.test(image)) {
     for (const f of service.files) {

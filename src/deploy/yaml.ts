@@ -50,7 +50,13 @@ export function yamlParserLoaded(): boolean {
 export function parseYamlDocuments(text: string, runBudget?: { yamlNodes: number }): YNode[] {
   checkDepth(text);
   const yaml = load();
-  const docs = yaml.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+  let docs: ReturnType<YamlModule['parseAllDocuments']>;
+  try {
+    docs = yaml.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+  } catch (e) {
+    if (e instanceof RangeError) throw new YamlRefused(`YAML nested too deeply to read`, 0);
+    throw e;
+  }
   const out: YNode[] = [];
   const list = Array.isArray(docs) ? docs : [docs];
   let budget = LIMITS.yamlNodes;
@@ -142,18 +148,16 @@ function rangeOf(node: unknown): [number, number] {
 function checkDepth(text: string): void {
   let depth = 0;
   let quote = '';
+  // Brackets inside quoted scalars are counted too: a guess at where a quote ends could be led
+  // astray (`x: b 'c`), and no real file holds 64 of them in a string.
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
-      if (c === quote) quote = '';
-      else if (c === '\n' && quote === '#') quote = '';
+      if (c === '\n') quote = '';
       continue;
     }
     if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) quote = '#';
-    else if (c === '"' || c === "'") {
-      // A quote starts a scalar only after a blank or an indicator.
-      if (i === 0 || /[\s[{,:-]/.test(text[i - 1]!)) quote = c;
-    } else if (c === '[' || c === '{') {
+    else if (c === '[' || c === '{') {
       if (++depth > LIMITS.yamlDepth) throw new YamlRefused(`YAML nested more than ${LIMITS.yamlDepth} levels deep: not read`, i);
     } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
     else if (c === '\n') {

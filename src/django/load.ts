@@ -253,7 +253,9 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     // With a service that runs the app, its environment is the process's; the nearest .env only without one.
     const environVersion = packageVersionIn('django-environ', dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs));
     const processEnv = envOf(c.module);
-    const runtime = new ProjectEnv(new Map(envByPath), deployments.length ? undefined : baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
+    // The nearest .env stays the last source: python-decouple and python-dotenv read it from the
+    // files the image holds, and a git-ignored one is what the process gets where the audit runs.
+    const runtime = new ProjectEnv(new Map(envByPath), baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -605,11 +607,15 @@ class ProjectEnv implements RuntimeEnv {
         return r?.value;
       };
       try {
-        if (loader === 'django-environ') {
+        if (loader === 'django-environ' || loader === 'django-environ-comments') {
           const kept = environValue(env.file.text, entry);
           const stripped = environValue(env.file.text, entry, true);
           const v011 = this.environVersion ? [atLeast(this.environVersion, '0.11.0'), atLeast(this.environVersion, '0.12.0')] : [false, true];
-          const strips = v011[0] === true && v011[1] === false ? true : v011[0] === false || v011[1] === true ? false : undefined;
+          // 0.11.x strips inline comments; 0.12 and later only with read_env(parse_comments=True).
+          const strips =
+            loader === 'django-environ-comments'
+              ? v011[0]
+              : v011[0] === true && v011[1] === false ? true : v011[0] === false || v011[1] === true ? false : undefined;
           if (kept !== stripped && strips === undefined) {
             this.usedFiles.add(env.file);
             return { value: '', unknown: `${name} has an inline comment, which ${show(this.environVersion!)} may keep in the value (0.11.x strips it, other versions keep it)`, entry: { file: env.file, entry } };

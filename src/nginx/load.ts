@@ -304,12 +304,13 @@ function stronglyConnected(graph: Map<string, string[]>): Map<string, number> {
 
 /**
  * A template's value placeholders (`{{ domain }}`, `{{ .Values.host }}`) as nginx variables of the
- * same length (`$domain_____`), so that offsets stay the file's and each placeholder is an unknown
+ * same length (`$tpl_domain_`), so that offsets stay the file's and each placeholder is an unknown
  * value, never a `{` block to nginx's tokenizer.
  */
 export function maskPlaceholders(text: string): string {
   return text.replace(/\{\{-?\s*([^{}\n]*?)\s*-?\}\}/g, (m, inner: string) => {
-    const name = inner.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+/, '') || 'value';
-    return ('$' + name + '_'.repeat(m.length)).slice(0, m.length);
+    // `$tpl_…`: never a variable nginx gives a meaning to (`{{ http_host }}` is not `$http_host`).
+    const name = inner.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+/, '');
+    return ('$tpl_' + name + '_'.repeat(m.length)).slice(0, m.length);
   });
 }

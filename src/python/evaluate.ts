@@ -76,7 +76,8 @@ export interface EnvLookup {
   secrets?: string[];
 }
 
-export type EnvLoader = 'dotenv' | 'django-environ';
+/** How a loaded file is read: python-dotenv's syntax, django-environ's `read_env()`, or that with `parse_comments=True` (0.12+). */
+export type EnvLoader = 'dotenv' | 'django-environ' | 'django-environ-comments';
 
 /** The run-time environment the settings read: env files of the project, setdefault()s. */
 export interface RuntimeEnv {
@@ -1004,7 +1005,8 @@ class Evaluator {
       return obj('environ.Env', { schemes });
     }
     if ((method === 'read_env' && self?.k === 'obj' && (self.type === 'environ.Env' || self.type === 'class:environ.Env')) || t === 'fn:load_dotenv') {
-      const loader: 'django-environ' | 'dotenv' = t === 'fn:load_dotenv' ? 'dotenv' : 'django-environ';
+      const comments = named.get('parse_comments');
+      const loader: EnvLoader = t === 'fn:load_dotenv' ? 'dotenv' : comments && truthy(comments) === true ? 'django-environ-comments' : 'django-environ';
       const target = a0 ?? named.get('env_file') ?? named.get('dotenv_path');
       const file = target?.k === 'path' || target?.k === 'str' ? target.v : target === undefined ? path.join(path.dirname(this.file.path), '.env') : undefined;
       if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader, this.span(n));
