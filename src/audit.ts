@@ -192,6 +192,7 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
   const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const unknownDirs = new Set<string>();
+  const placedOnce = new Set<string>();
   const deployed = new Set<string>();
   // A directory several services mount is walked once.
   const walked = new Map<string, DiscoveredFile[]>();
@@ -212,6 +213,10 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
         unknownDirs.add(placed.source);
         continue;
       }
+      // The same directory placed at the same path by several services: its files are claimed by the first.
+      const key = `${placed.source}\0${placed.target}`;
+      if (placedOnce.has(key)) continue;
+      placedOnce.add(key);
       if (stat.kind === 'file') {
         files.push({ abs: placed.source, target: placed.target });
       } else if (stat.kind === 'dir') {

@@ -594,6 +594,19 @@ describe('shapes that used to take minutes finish in a few seconds', () => {
       },
     },
     {
+      name: 'a Dockerfile of 20,000 chained stages, a RUN of 50,000 envsubst and one of 50,000 apt installs (found by the review: minutes each)',
+      files: {
+        'Dockerfile': 'FROM python:3.12 AS s0\n' + Array.from({ length: 20_000 }, (_, i) => `FROM s${i} AS s${i + 1}\nENV V${i}=${i}\n`).join('') + 'RUN ' + 'envsubst '.repeat(50_000) + '\nRUN ' + 'apt install '.repeat(50_000) + '\n',
+      },
+    },
+    {
+      name: '300 Compose services mounting one directory of 2,000 nginx files',
+      files: {
+        'docker-compose.yml': 'services:\n' + Array.from({ length: 300 }, (_, i) => `  s${i}:\n    image: nginx:1.27\n    volumes:\n      - ./conf:/etc/nginx/conf.d\n`).join(''),
+        ...Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`conf/site${i}.conf`, `server {\n    listen 443 ssl;\n    server_name s${i}.example.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n}\n`])),
+      },
+    },
+    {
       name: 'a regex server name that backtracks',
       files: { 'site.conf': `server {\n listen 80;\n server_name "~^(a+)+$";\n return 301 https://${'a'.repeat(40)}!.example.net/;\n}\nserver { listen 443 ssl; server_name "~^(a|a)*$"; }\n` },
     },
