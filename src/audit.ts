@@ -104,7 +104,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const model: Deployment = {
       nginx: layer('nginx', () => {
         const placedAs = new Map(nginxFiles.filter((f) => f.placedAs).map((f) => [f.file.path, f.placedAs!]));
-        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs });
+        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs, placedAt: containerFiles(services, access) });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
         const byPath = new Map(nginxFiles.filter((f) => f.by).map((f) => [f.file.path, f.by!]));
@@ -252,6 +252,30 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
     diagnostics.note(file, 0, `not audited as deployed: ${serviceLabel(service)} places other files of this directory in its container, not this one`);
   }
   return [...out.values()];
+}
+
+/** Which file of the tree the project's services place at an absolute container path: files, directories, rendered templates. */
+function containerFiles(services: Service[], access: FileAccess): (containerPath: string) => string | undefined {
+  const files = new Map<string, string>();
+  const dirs: { target: string; source: string }[] = [];
+  for (const s of services) {
+    for (const f of s.files) {
+      if (f.pattern) continue;
+      if (access.stat(f.source).kind === 'dir') dirs.push({ target: f.target.endsWith('/') ? f.target : f.target + '/', source: f.source });
+      else if (!files.has(f.target)) files.set(f.target, f.source);
+    }
+    for (const r of s.renders) {
+      const from = files.get(r.from);
+      if (from && !files.has(r.to)) files.set(r.to, from);
+    }
+  }
+  return (p) => {
+    const file = files.get(p);
+    if (file) return file;
+    if (p.split('/').includes('..')) return undefined;
+    for (const d of dirs) if (p.startsWith(d.target)) return path.join(d.source, ...p.slice(d.target.length).split('/'));
+    return undefined;
+  };
 }
 
 function serviceLabel(s: Service): string {

@@ -112,4 +112,16 @@ describe('what the deployment descriptors place', () => {
     ]);
     expect(r.model.nginx.map((c) => [c.files.map((f) => f.display), c.version.min.join('.'), c.deployedBy?.service])).toEqual([[['site.conf.tpl'], '1.24.0', 'Dockerfile']]);
   });
+
+  it('an absolute include resolves to the file a Dockerfile copies there', () => {
+    const dir = project({
+      'Dockerfile': 'FROM nginx:1.27\nCOPY nginx/nginx.conf /etc/nginx/\nCOPY config/security-headers.inc /etc/nginx/snippets/hsts.conf\n',
+      'nginx/nginx.conf': 'events {}\nhttp {\n  server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    include /etc/nginx/snippets/hsts.conf;\n  }\n}\n',
+      'config/security-headers.inc': 'add_header Strict-Transport-Security "max-age=63072000" always;\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.notes).toEqual([]);
+    expect(r.model.nginx.map((c) => c.files.map((f) => f.display))).toEqual([['nginx/nginx.conf', 'config/security-headers.inc']]);
+    expect(r.findings.filter((f) => f.ruleId === 'hsts-missing')).toEqual([]);
+  });
 });

@@ -38,6 +38,8 @@ export interface LoaderHost {
   reached(absPath: string): void;
   /** Called with the directory and pattern of every glob include that was expanded. */
   globbed?(dir: string, d: NginxDirective): void;
+  /** The file of the tree a deployment descriptor places at this absolute path in the container, if one does. */
+  placedAt?(containerPath: string): string | undefined;
 }
 
 const CONF_ROOTS = [
@@ -251,6 +253,9 @@ export class IncludeExpander {
     // Joined as the operating system resolves them (`link/..` is the parent of the link's target).
     const join = (dir: string, rel: string) => this.host.access.join(dir, rel);
     if (path.isAbsolute(target)) {
+      // What a Dockerfile copies or Compose mounts there (`COPY wsgi_params /etc/nginx/`).
+      const placed = isGlob ? undefined : this.host.placedAt?.(target);
+      if (placed) candidates.push(placed);
       for (const root of CONF_ROOTS) {
         if (target.startsWith(root)) candidates.push(join(this.prefixDir, target.slice(root.length)));
       }

@@ -28,6 +28,8 @@ export interface NginxLoadOptions {
    * read together by the image's stock nginx.conf, whatever their directories in the tree.
    */
   placedAs?: Map<string, string>;
+  /** The tree's file a descriptor places at an absolute container path (for absolute includes). */
+  placedAt?: (containerPath: string) => string | undefined;
 }
 
 const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 'snippets', 'vhosts', 'servers']);
@@ -92,6 +94,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     note: (d: NginxDirective, message: string) => diagnostics.note(d.file, d.start, message),
     error: (d: NginxDirective, message: string) => diagnostics.error(d.file, d.start, message),
     reached: (abs) => reached.add(abs),
+    placedAt: options.placedAt,
   });
 
   const candidates = [...known].sort();
