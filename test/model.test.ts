@@ -124,4 +124,13 @@ describe('what the deployment descriptors place', () => {
     expect(r.model.nginx.map((c) => c.files.map((f) => f.display))).toEqual([['nginx/nginx.conf', 'config/security-headers.inc']]);
     expect(r.findings.filter((f) => f.ruleId === 'hsts-missing')).toEqual([]);
   });
+
+  it('a template placeholder standing for directives is an unknown block content, not a syntax error', () => {
+    const r = audit({ paths: ['.'], cwd: project({ 'site.conf.template': 'events { ${NGINX_EVENTS_BLOCK} }\nhttp {\n    server {\n        listen 443 ssl;\n        ssl_protocols TLSv1.2 TLSv1.3;\n        ${EXTRA_SERVER_CONFIG}\n    }\n}\n' }) });
+    expect(r.errors).toEqual([]);
+    // The placeholder may hold the HSTS header: nothing is said to be missing.
+    expect(r.findings).toEqual([]);
+    const bare = audit({ paths: ['.'], cwd: project({ 'site.conf.template': 'events {}\nhttp {\n    server {\n        listen 443 ssl;\n        ssl_protocols TLSv1.2 TLSv1.3;\n    }\n}\n' }) });
+    expect(bare.findings.map((f) => f.ruleId)).toEqual(['hsts-missing']);
+  });
 });

@@ -24,7 +24,7 @@ export const rule: Rule = {
             span: headSpan(listen.node),
             message:
               `no ssl_protocols is set for ${serverLabel(server)} in the project, so the stock /etc/nginx/nginx.conf of ${stock.distro}'s nginx package (${show(config.version)}), ` +
-              `which reads this file, decides: it sets ssl_protocols ${stock.protocols} at the http level. TLSv1 and TLSv1.1 are deprecated (RFC 8996). ` +
+              `which reads this file, decides: it sets ssl_protocols ${stock.protocols} at the http level. TLSv1 and TLSv1.1 are deprecated (RFC 8996; an OpenSSL 3 build still refuses them at its default security level). ` +
               'Say it explicitly: ssl_protocols TLSv1.2 TLSv1.3;',
           });
           continue;
@@ -36,7 +36,7 @@ export const rule: Rule = {
           span: headSpan(listen.node),
           message:
             `no ssl_protocols is in force for ${serverLabel(server)}, so ${show(config.version)} enables its default, ` +
-            `${old ? 'TLSv1 TLSv1.1 TLSv1.2' : 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3'}: TLSv1 and TLSv1.1 are deprecated (RFC 8996), and nginx 1.27.3 and later default to TLSv1.2 TLSv1.3. ` +
+            `${old ? 'TLSv1 TLSv1.1 TLSv1.2' : 'TLSv1 TLSv1.1 TLSv1.2 TLSv1.3'}: TLSv1 and TLSv1.1 are deprecated (RFC 8996; an OpenSSL 3 build still refuses them at its default security level), and nginx 1.27.3 and later default to TLSv1.2 TLSv1.3. ` +
             'Say it explicitly: ssl_protocols TLSv1.2 TLSv1.3;',
         });
       }

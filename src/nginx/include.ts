@@ -176,6 +176,9 @@ export class IncludeExpander {
         continue;
       }
       const node: ExpandedNode = { d, via };
+      // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
+      // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
+      if (d.name.startsWith('$')) node.unresolved = true;
       if (d.block) {
         if (depth >= MAX_DEPTH) {
           // Each file is within the limit, but the files included into each other are not.

@@ -63,7 +63,7 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (!('text' in read)) diagnostics.refused(real, read, 'nginx file');
     if (text !== undefined) {
       try {
-        result = parseNginx(diagnostics.sourceFile(real, text.includes('{{') ? maskPlaceholders(text) : text));
+        result = parseNginx(diagnostics.sourceFile(real, text.includes('{{') || text.includes('${') ? maskPlaceholders(text) : text));
         access.budget.directives -= result.directiveCount;
         if (access.budget.directives < 0) {
           diagnostics.refused(real, { kind: 'budget', what: `${LIMITS.parsedDirectives.toLocaleString('en')} nginx directives in all` }, 'nginx file');
@@ -311,6 +311,10 @@ function stronglyConnected(graph: Map<string, string[]>): Map<string, number> {
  * value, never a `{` block to nginx's tokenizer.
  */
 export function maskPlaceholders(text: string): string {
+  // `${EXTRA}` alone where a directive goes (envsubst fills in whole lines): a directive of its
+  // own, `$EXTRA_;`, whose content the model treats as unknown.
+  text = text.replace(/(^[ \t]*|[{;}][ \t]*)\$\{(\w+)\}(?=[ \t]*(?:\r?\n|$|\}|#))/gm, (_m, before: string, name: string) => `${before}$${name}_;`);
+  if (!text.includes('{{')) return text;
   return text.replace(/\{\{-?\s*([^{}\n]*?)\s*-?\}\}/g, (m, inner: string) => {
     // `$tpl_…`: never a variable nginx gives a meaning to (`{{ http_host }}` is not `$http_host`).
     const name = inner.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+/, '');
