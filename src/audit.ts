@@ -154,8 +154,12 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   };
 }
 
-/** Files that start a project: a Compose file, a Dockerfile, a Procfile, Django's manage.py. */
-const PROJECT_MARKER = /^((docker-)?compose([.-][\w.-]+)?\.ya?ml|Dockerfile|Containerfile|Procfile|manage\.py)$/;
+/**
+ * Files that start a project: a Compose file (a Compose project) or Django's manage.py (a Django
+ * tree). A Dockerfile or a Procfile alone does not: `deploy/Dockerfile` beside `app/manage.py` is
+ * one deployment.
+ */
+const PROJECT_MARKER = /^((docker-)?compose([.-][\w.-]+)?\.ya?ml|manage\.py)$/;
 
 /**
  * The projects of the audited tree: the topmost directories holding a project marker, when there

@@ -128,10 +128,13 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   // settings its Dockerfile names.
   type Deployment = { env: EnvFile[]; command?: { text: string; span: Span }; declares?: string };
   const deployments: Deployment[] = [];
+  const imagesAlone: Deployment[] = [];
   for (const service of appServices(input.services ?? [])) {
     deployments.push({ env: [...(input.chosenEnv ?? []), ...service.env], command: service.command });
-    if (service.imageEnv && service.source === 'compose') deployments.push({ env: [...(input.chosenEnv ?? []), service.imageEnv], command: service.build?.stage.cmd ?? service.build?.stage.entrypoint });
+    if (service.imageEnv && service.source === 'compose') imagesAlone.push({ env: [...(input.chosenEnv ?? []), service.imageEnv], command: service.build?.stage.cmd ?? service.build?.stage.entrypoint });
   }
+  // After the services: a module a service names reads that service's whole environment.
+  deployments.push(...imagesAlone);
   if (!deployments.length && input.chosenEnv?.length) deployments.push({ env: input.chosenEnv });
   let undecided: string | undefined;
   for (const d of deployments) {
