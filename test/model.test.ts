@@ -133,4 +133,18 @@ describe('what the deployment descriptors place', () => {
     const bare = audit({ paths: ['.'], cwd: project({ 'site.conf.template': 'events {}\nhttp {\n    server {\n        listen 443 ssl;\n        ssl_protocols TLSv1.2 TLSv1.3;\n    }\n}\n' }) });
     expect(bare.findings.map((f) => f.ruleId)).toEqual(['hsts-missing']);
   });
+
+  it('a Dockerfile beside a Django tree does not split the deployment: deploy/nginx still fronts app/', () => {
+    const r = audit({
+      paths: ['.'],
+      cwd: project({
+        'app/manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n',
+        'app/shop/__init__.py': '',
+        'app/shop/settings.py': 'INSTALLED_APPS = []\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
+        'deploy/Dockerfile': 'FROM alpine:3.20\n',
+        'deploy/nginx/site.conf': 'server {\n    listen 443 ssl;\n    location / { proxy_pass http://127.0.0.1:8000; }\n}\n',
+      }),
+    });
+    expect(r.findings.map((f) => f.ruleId)).toContain('proxy-ssl-header-spoofable');
+  });
 });
