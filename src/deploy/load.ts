@@ -454,7 +454,8 @@ function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceF
   const r = input.access.readText(abs);
   if (!('text' in r)) {
     if (r.kind === 'outside') input.diagnostics.note(from, at, 'this env_file is outside the audited directory: it is not read, so the variables it sets are not known here');
-    else if (r.kind !== 'missing') input.diagnostics.refused(abs, r, 'env file');
+    else if (r.kind === 'missing') input.diagnostics.note(from, at, 'this env_file is not in the audited files (it is made where the app is deployed): the variables it sets are not known, so nothing is reported that rests on them');
+    else input.diagnostics.refused(abs, r, 'env file');
     return undefined;
   }
   return envFileFrom(input.diagnostics.sourceFile(abs, r.text), input.diagnostics, input.access);
