@@ -13,7 +13,7 @@ import { loadDjango } from './django/load.js';
 import { loadServices, type Service } from './deploy/load.js';
 import type { DiscoveredFile, Skipped } from './discover.js';
 import { classifyDeployed } from './discover.js';
-import { nginxVersionOf } from './versions.js';
+import { nginxVersionOf, npmPackageVersionIn, packageVersionIn, type NpmPackage, type PythonPackage, type VersionInfo } from './versions.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Finding, Rule } from './types.js';
 
@@ -119,6 +119,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       env,
       services,
       django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, chosenEnv, projectRoot: project.root, diagnostics, access })),
+      packages: packageVersions(() => [...new Set([...model.django.map((d) => d.root), project.root])], access, diagnostics),
     };
     models.push(model);
     for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
@@ -128,6 +129,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     env: models.flatMap((m) => m.env),
     services: models.flatMap((m) => m.services),
     django: models.flatMap((m) => m.django),
+    packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),
   };
   if (models.length > 1) findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
@@ -151,6 +153,17 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     files,
     failures,
     model,
+  };
+}
+
+/** Package versions of a project, each looked up once, on first use (start-up pays nothing for them). */
+function packageVersions(dirs: () => string[], access: FileAccess, diagnostics: Diagnostics): Deployment['packages'] {
+  const python = new Map<PythonPackage, VersionInfo>();
+  const npm = new Map<NpmPackage, VersionInfo>();
+  const display = (abs: string) => diagnostics.display(abs);
+  return {
+    python: (pkg) => python.get(pkg) ?? python.set(pkg, packageVersionIn(pkg, dirs(), access, display)).get(pkg)!,
+    npm: (pkg) => npm.get(pkg) ?? npm.set(pkg, npmPackageVersionIn(pkg, dirs(), access, display)).get(pkg)!,
   };
 }
 

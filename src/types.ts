@@ -6,6 +6,7 @@ import type { NginxConfig } from './nginx/model.js';
 import type { EnvFile } from './env/load.js';
 import type { DjangoApp } from './django/load.js';
 import type { Service } from './deploy/load.js';
+import type { NpmPackage, PythonPackage, VersionInfo } from './versions.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const CATEGORIES = ['http-leak', 'hsts', 'cookies', 'proxy-headers', 'tls', 'cloudinary'] as const;
@@ -20,6 +21,11 @@ export interface Deployment {
   django: DjangoApp[];
   /** What the deployment descriptors (Compose, Dockerfile, Kubernetes, systemd) say runs. */
   services: Service[];
+  /**
+   * The versions of the packages the project pins (lock files, requirements, pyproject,
+   * package-lock.json, package.json), or the current line assumed; looked up on first use.
+   */
+  packages: { python(pkg: PythonPackage): VersionInfo; npm(pkg: NpmPackage): VersionInfo };
 }
 
 export interface Related {

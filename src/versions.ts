@@ -34,13 +34,23 @@ export const CURRENT = {
   Django: [5, 2, 0],
   gunicorn: [23, 0, 0],
   'django-environ': [0, 12, 0],
+  cloudinary: [1, 46, 0],
+  'django-cloudinary-storage': [0, 3, 0],
+  'npm:cloudinary': [2, 0, 0],
+  'npm:@cloudinary/url-gen': [1, 0, 0],
+  'npm:cloudinary-core': [2, 13, 0],
 } as const;
+
+export type PythonPackage = 'django' | 'gunicorn' | 'django-environ' | 'cloudinary' | 'django-cloudinary-storage';
+export type NpmPackage = 'cloudinary' | '@cloudinary/url-gen' | 'cloudinary-core';
 
 /** Python packages whose version a rule or the evaluator follows, with the name shown. */
 const PYTHON_PACKAGES: Record<string, { product: string; current: readonly number[]; what: string }> = {
   django: { product: 'Django', current: CURRENT.Django, what: 'the current LTS' },
   gunicorn: { product: 'gunicorn', current: CURRENT.gunicorn, what: 'the current release line' },
   'django-environ': { product: 'django-environ', current: CURRENT['django-environ'], what: 'the current release line' },
+  cloudinary: { product: 'pycloudinary', current: CURRENT.cloudinary, what: 'the current release line' },
+  'django-cloudinary-storage': { product: 'django-cloudinary-storage', current: CURRENT['django-cloudinary-storage'], what: 'the current release' },
 };
 
 export function parseVersion(text: string): Version | undefined {
@@ -156,7 +166,7 @@ export function djangoVersionIn(dirs: string[], access: FileAccess, display: (ab
  * A Python package's version, from the first lock file, requirements file or pyproject.toml that
  * names it, in the given directories (nearest first); the current line when none does.
  */
-export function packageVersionIn(pkg: 'django' | 'gunicorn' | 'django-environ', dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
+export function packageVersionIn(pkg: PythonPackage, dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
   const meta = PYTHON_PACKAGES[pkg]!;
   for (const dir of dirs) {
     for (const name of [...LOCK_FILES, ...REQUIREMENT_FILES, 'pyproject.toml', 'Pipfile', 'setup.cfg']) {
@@ -245,4 +255,64 @@ export function specRange(spec: string): { min: Version; max?: Version } | undef
     }
   }
   return { min, max };
+}
+
+/**
+ * An npm package's version, from package-lock.json (v1 to v3), yarn.lock, pnpm-lock.yaml, then
+ * package.json's range (`^2.1.0` is 2.1.0 to 2.x), in the given directories (nearest first).
+ */
+export function npmPackageVersionIn(pkg: NpmPackage, dirs: string[], access: FileAccess, display: (abs: string) => string): VersionInfo {
+  const current = CURRENT[`npm:${pkg}`];
+  const esc = pkg.replace(/[/.@-]/g, (c) => `\\${c}`);
+  for (const dir of dirs) {
+    for (const name of ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'package.json']) {
+      const abs = path.join(dir, name);
+      if (!access.isFile(abs)) continue;
+      const read = access.readText(abs);
+      if (!('text' in read)) continue;
+      const text = read.text;
+      let m: RegExpExecArray | null = null;
+      let range: { min: Version; max?: Version } | undefined;
+      if (name === 'package-lock.json' || name === 'npm-shrinkwrap.json') {
+        m = new RegExp(`"(?:node_modules/)?${esc}"\\s*:\\s*\\{\\s*"version"\\s*:\\s*"(\\d+\\.\\d+\\.\\d+)`).exec(text);
+        if (m) range = pinned(m[1]!);
+      } else if (name === 'yarn.lock') {
+        m = new RegExp(`^"?${esc}@[^\\n]*:\\r?\\n[ \\t]+version:?[ \\t]+"?(\\d+\\.\\d+\\.\\d+)`, 'm').exec(text);
+        if (m) range = pinned(m[1]!);
+      } else if (name === 'pnpm-lock.yaml') {
+        m = new RegExp(`^[ \\t]*'?/?${esc}@(\\d+\\.\\d+\\.\\d+)`, 'm').exec(text);
+        if (m) range = pinned(m[1]!);
+      } else {
+        m = new RegExp(`"${esc}"\\s*:\\s*"([^"]+)"`).exec(text);
+        if (m) range = npmRange(m[1]!);
+      }
+      if (m && range) {
+        const line = text.slice(0, m.index).split('\n').length;
+        return { product: `${pkg} (npm)`, ...range, source: `${pkg} ${m[1]} (${display(abs)}:${line})`, assumed: false };
+      }
+    }
+  }
+  return { product: `${pkg} (npm)`, min: [...current], max: [...current], source: `no lock file or package.json pins ${pkg}, so the current major version is assumed`, assumed: true };
+}
+
+/** npm's semver ranges of one comparator set: `^1.2.3`, `~1.2.3`, `1.2.x`, `>=1.2 <2`, an exact version; undefined for others. */
+export function npmRange(spec: string): { min: Version; max?: Version } | undefined {
+  const t = spec.trim();
+  let m = /^\^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(t);
+  if (m) {
+    const [a, b, c] = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+    return { min: [a, b, c], max: a > 0 ? [a, 999, 999] : b > 0 ? [0, b, 999] : [0, 0, c] };
+  }
+  m = /^~(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(t);
+  if (m) return { min: [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)], max: m[2] === undefined ? [Number(m[1]), 999, 999] : [Number(m[1]), Number(m[2]), 999] };
+  m = /^=?v?(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(t);
+  if (m) {
+    const a = Number(m[1]);
+    if (m[2] === undefined || m[2] === 'x' || m[2] === '*') return { min: [a, 0, 0], max: [a, 999, 999] };
+    const b = Number(m[2]);
+    if (m[3] === undefined || m[3] === 'x' || m[3] === '*') return { min: [a, b, 0], max: [a, b, 999] };
+    return pinned(`${a}.${b}.${m[3]}`);
+  }
+  if (/^[<>=\d.\s]+$/.test(t)) return specRange(t.replace(/\s+/g, ','));
+  return undefined;
 }
