@@ -247,6 +247,17 @@ describe('values, as Python computes them at import time', () => {
     expect(settings(py, { 'mysite/.env': dotenv, 'requirements.txt': 'django-environ>=0.10,<0.13\n' }).B).toMatch(/^<unknown: B has an inline comment, which django-environ 0.10 to 0.12.x/);
   });
 
+  it("the process's environment wins over load_dotenv(), unless override=True", () => {
+    const files = (override: string) => ({
+      'compose.yaml': 'services:\n  web:\n    image: python:3.12\n    command: gunicorn mysite.wsgi\n    environment:\n      DJANGO_SETTINGS_MODULE: mysite.settings\n      A: from-compose\n',
+      'mysite/.env': 'A=from-dotenv\n',
+      'mysite/settings.py': `import os\nfrom dotenv import load_dotenv\nINSTALLED_APPS = []\nload_dotenv(${override})\nA = os.environ["A"]\n`,
+    });
+    const read = (override: string) => show(setting(apps(files(override))[0]!, 'A').val);
+    expect(read('')).toBe("'from-compose'");
+    expect(read('override=True')).toBe("'from-dotenv'");
+  });
+
   it('python-decouple: config() with cast=bool (raising on unknown words), Csv(), defaults cast too', () => {
     const s = settings(
       [

@@ -488,7 +488,7 @@ function longChain(stmt: SyntaxNode): boolean {
  * Heroku, systemd EnvironmentFile or python-dotenv would put in the environment).
  */
 class ProjectEnv implements RuntimeEnv {
-  private readonly sources: { env: EnvFile; loader: EnvLoader }[] = [];
+  private readonly sources: { env: EnvFile; loader: EnvLoader; override?: boolean | undefined }[] = [];
   private readonly defaults = new Map<string, string>();
   private readonly usedFiles = new Set<SourceFile>();
   /** What get() found for each name since the sources last changed (null: nothing). */
@@ -520,11 +520,11 @@ class ProjectEnv implements RuntimeEnv {
 
   /** What decides every lookup: the base env file, the files loaded (and how), the defaults set. */
   stateKey(): string {
-    const parts = [this.base?.file.path ?? '', ...this.sources.map((x) => `${x.loader}:${x.env.file.path}`), ...[...this.defaults].map(([k, v]) => `${k}=${v}`)];
+    const parts = [this.base?.file.path ?? '', ...this.sources.map((x) => `${x.loader}:${x.override}:${x.env.file.path}`), ...[...this.defaults].map(([k, v]) => `${k}=${v}`)];
     return parts.join('\0');
   }
 
-  load(abs: string, loader: EnvLoader, call: Span): boolean {
+  load(abs: string, loader: EnvLoader, call: Span, override: boolean | undefined = false): boolean {
     let env = this.envs.get(abs);
     if (!env) {
       const read = this.access.readText(abs);
@@ -546,7 +546,7 @@ class ProjectEnv implements RuntimeEnv {
       this.envs.set(abs, env);
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;
-    this.sources.push({ env, loader });
+    this.sources.push({ env, loader, override });
     this.cache.clear();
     this.version++;
     return true;
@@ -565,8 +565,16 @@ class ProjectEnv implements RuntimeEnv {
 
   /** The loaded files in call order, then the base `.env` unless a call already loaded it. */
   private *chain(): Iterable<{ env: EnvFile; loader: EnvLoader }> {
+    // A file loaded with override=True replaces the process's variables (the last such load wins);
+    // one whose override is not known leaves them unknown where it sets them.
+    const overriding = this.sources.filter((x) => x.override !== false);
+    for (let i = overriding.length - 1; i >= 0; i--) {
+      const x = overriding[i]!;
+      if (x.override === undefined) yield { env: Object.assign(Object.create(x.env) as EnvFile, { byKey: unknownEntries(x.env) }), loader: x.loader };
+      else yield x;
+    }
     for (const env of this.processEnv) yield { env, loader: 'dotenv' };
-    yield* this.sources;
+    yield* this.sources.filter((x) => x.override === false);
     if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) yield { env: this.base, loader: 'dotenv' };
   }
 
@@ -709,4 +717,9 @@ function dirsUp(dir: string, top: string): string[] {
     out.push(d);
   }
   return out;
+}
+
+/** The entries of a file loaded with an override flag that is not known: each one's value is unknown. */
+function unknownEntries(env: EnvFile): Map<string, EnvEntry> {
+  return new Map([...env.byKey].map(([k, e]) => [k, { ...e, unknown: `${k} is set by ${env.file.display}, loaded with an override flag that is not known` }]));
 }

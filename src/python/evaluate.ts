@@ -85,7 +85,7 @@ export interface RuntimeEnv {
   /** `os.environ.setdefault(name, value)`; `secrets`: credentials the value holds. */
   setDefault(name: string, value: string, secrets?: string[]): void;
   /** `environ.Env.read_env(path)`, `load_dotenv(path)`: false when the file is not in the project. */
-  load(absPath: string, loader: EnvLoader, call: Span): boolean;
+  load(absPath: string, loader: EnvLoader, call: Span, override?: boolean): boolean;
 }
 
 export interface EvalHost {
@@ -1009,7 +1009,9 @@ class Evaluator {
       const loader: EnvLoader = t === 'fn:load_dotenv' ? 'dotenv' : comments && truthy(comments) === true ? 'django-environ-comments' : 'django-environ';
       const target = a0 ?? named.get('env_file') ?? named.get('dotenv_path');
       const file = target?.k === 'path' || target?.k === 'str' ? target.v : target === undefined ? path.join(path.dirname(this.file.path), '.env') : undefined;
-      if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader, this.span(n));
+      // load_dotenv(override=True) / read_env(overwrite=True) replace what the process already has.
+      const flag = named.get(t === 'fn:load_dotenv' ? 'override' : 'overwrite');
+      if (file !== undefined) this.host.env.load(path.resolve(path.dirname(this.file.path), file), loader, this.span(n), flag ? truthy(flag) : false);
       return NONE;
     }
     if (self?.k === 'obj' && self.type === 'environ.Env' && (method === undefined || ENVIRON_CASTS.has(method))) {
