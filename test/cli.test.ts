@@ -99,6 +99,19 @@ describe('fixture projects, end to end', () => {
   });
 });
 
+/** A Django project whose session cookie flag comes from DJANGO_SESSION_COOKIE_SECURE. */
+const COOKIE_FROM_ENV = {
+  'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+  'mysite/__init__.py': '',
+  'mysite/settings.py': [
+    'import os',
+    'INSTALLED_APPS = ["django.contrib.sessions"]',
+    'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
+    'SECURE_HSTS_SECONDS = 63072000',
+    'SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SESSION_COOKIE_SECURE", "True") == "True"',
+  ].join('\n'),
+};
+
 describe('what is deployed, and what is not a configuration', () => {
   it('a run that audits nothing says so on stderr and in the JSON summary, and exits 2 unless --allow-empty-input', () => {
     const dir = project({ 'README.md': '# docs\n', 'dist/nginx.conf': 'events {}\n' });
@@ -161,15 +174,7 @@ describe('what is deployed, and what is not a configuration', () => {
     const dir = project({
       '.gitignore': '.env\n',
       '.env': 'DJANGO_SESSION_COOKIE_SECURE=False\n',
-      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
-      'mysite/__init__.py': '',
-      'mysite/settings.py': [
-        'import os',
-        'INSTALLED_APPS = ["django.contrib.sessions"]',
-        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
-        'SECURE_HSTS_SECONDS = 63072000',
-        'SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SESSION_COOKIE_SECURE", "True") == "True"',
-      ].join('\n'),
+      ...COOKIE_FROM_ENV,
     });
     const { report } = json(['.'], { cwd: dir });
     const f = report.findings.find((x: { ruleId: string }) => x.ruleId === 'session-cookie-insecure');
@@ -181,15 +186,7 @@ describe('what is deployed, and what is not a configuration', () => {
     const dir = project({
       '.env': 'DJANGO_SESSION_COOKIE_SECURE=True\n',
       'deploy/prod.env': 'DJANGO_SESSION_COOKIE_SECURE=False\n',
-      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
-      'mysite/__init__.py': '',
-      'mysite/settings.py': [
-        'import os',
-        'INSTALLED_APPS = ["django.contrib.sessions"]',
-        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
-        'SECURE_HSTS_SECONDS = 63072000',
-        'SESSION_COOKIE_SECURE = os.environ.get("DJANGO_SESSION_COOKIE_SECURE", "True") == "True"',
-      ].join('\n'),
+      ...COOKIE_FROM_ENV,
     });
     const ruleFiles = (args: string[]) => json(args, { cwd: dir }).report.findings.filter((x: { ruleId: string }) => x.ruleId === 'session-cookie-insecure').map((x: { file: string }) => x.file);
     expect(ruleFiles(['.'])).toEqual([]);
