@@ -7,10 +7,8 @@
  * LIMITS.yamlDepth (checked on the text first: the package's composer recurses), and aliases that
  * would expand past LIMITS.yamlNodes nodes (an "alias bomb": nine aliases of nine make a billion).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { LIMITS } from '../files.js';
-import { requireWithCodeCache } from '../python/parse.js';
+import { requireLazily } from '../lazy.js';
 
 declare const __YAML_PARSER__: string | undefined;
 
@@ -31,12 +29,7 @@ type YamlModule = typeof import('yaml');
 let loaded: YamlModule | undefined;
 
 function load(): YamlModule {
-  if (!loaded) {
-    const bundled = typeof __YAML_PARSER__ === 'string' ? __YAML_PARSER__ : undefined;
-    if (bundled && typeof __filename === 'string') loaded = requireWithCodeCache(path.join(path.dirname(__filename), bundled)) as YamlModule;
-    else loaded = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('yaml') as YamlModule;
-  }
-  return loaded;
+  return (loaded ??= requireLazily<YamlModule>(typeof __YAML_PARSER__ === 'string' ? __YAML_PARSER__ : undefined, 'yaml'));
 }
 
 export function yamlParserLoaded(): boolean {

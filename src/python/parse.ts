@@ -3,10 +3,7 @@
  * loaded on first use only: a project without `.py` files never pays for it (see the README's
  * Speed section). In the bundle, `__PYTHON_PARSER__` names a separate file, dist/lezer-python.cjs.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire, wrap } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+import { requireLazily } from '../lazy.js';
 import type { Tree, SyntaxNode } from '@lezer/common';
 
 export type { Tree, SyntaxNode };
@@ -28,31 +25,7 @@ interface LezerPython {
 let loaded: LezerPython | undefined;
 
 function load(): LezerPython {
-  if (!loaded) {
-    const bundled = typeof __PYTHON_PARSER__ === 'string' ? __PYTHON_PARSER__ : undefined;
-    if (bundled && typeof __filename === 'string') loaded = requireWithCodeCache(path.join(path.dirname(__filename), bundled)) as LezerPython;
-    else loaded = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('@lezer/python') as LezerPython;
-  }
-  return loaded;
-}
-
-/**
- * Loads a CommonJS file of dist/ with V8's code cache beside it (`<file>.cache`, written by the
- * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
- */
-export function requireWithCodeCache(file: string): unknown {
-  const code = readFileSync(file, 'utf8');
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(file + '.cache');
-  } catch {
-    cachedData = undefined;
-  }
-  const script = new vm.Script(wrap(code), { filename: file, cachedData });
-  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
-  const module = { exports: {} as unknown };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
-  return module.exports;
+  return (loaded ??= requireLazily<LezerPython>(typeof __PYTHON_PARSER__ === 'string' ? __PYTHON_PARSER__ : undefined, '@lezer/python'));
 }
 
 /**
