@@ -125,6 +125,8 @@ export function loadServices(input: ServiceInput): Service[] {
     return d;
   };
   const builtByCompose = new Set<string>();
+  const missingNoted = new Set<string>();
+  const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
 
   for (const abs of input.compose) {
     const file = text(abs, 'Compose file');
@@ -139,7 +141,7 @@ export function loadServices(input: ServiceInput): Service[] {
     }
     const root = docs[0];
     const dir = path.dirname(abs);
-    const dotEnv = input.env.find((e) => e.file.path === path.join(dir, '.env'));
+    const dotEnv = envByPath.get(path.join(dir, '.env'));
     // Compose interpolates from the project's .env (and the shell): a variable the .env does not
     // set takes its default; without one it is unknown. Credentials interpolated keep their mark.
     const interpolate = (s: string, secrets?: string[]): string | undefined =>
@@ -164,7 +166,7 @@ export function loadServices(input: ServiceInput): Service[] {
         const rel = scalar(p) ?? scalar(get(p, 'path'));
         if (!rel) continue;
         const target = path.resolve(dir, rel);
-        const loaded = input.env.find((e) => e.file.path === target) ?? loadEnvFile(target, input, p.start, file);
+        const loaded = envByPath.get(target) ?? loadEnvFile(target, input, p.start, file, missingNoted);
         if (loaded) env.push(loaded);
         else {
           // Not in the tree (made where the app is deployed), outside it, or unreadable: any
@@ -450,11 +452,15 @@ function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string, sec
   return envOf(file, entries, origin);
 }
 
-function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceFile): EnvFile | undefined {
+function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceFile, missingNoted: Set<string>): EnvFile | undefined {
   const r = input.access.readText(abs);
   if (!('text' in r)) {
     if (r.kind === 'outside') input.diagnostics.note(from, at, 'this env_file is outside the audited directory: it is not read, so the variables it sets are not known here');
-    else if (r.kind === 'missing') input.diagnostics.note(from, at, 'this env_file is not in the audited files (it is made where the app is deployed): the variables it sets are not known, so nothing is reported that rests on them');
+    else if (r.kind === 'missing') {
+      // Said at its first reference: Compose files name the same env file service after service.
+      if (!missingNoted.has(abs)) input.diagnostics.note(from, at, 'this env_file is not in the audited files (it is made where the app is deployed): the variables it sets are not known, so nothing is reported that rests on them');
+      missingNoted.add(abs);
+    }
     else input.diagnostics.refused(abs, r, 'env file');
     return undefined;
   }

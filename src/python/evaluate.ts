@@ -242,9 +242,13 @@ class Evaluator {
    * way the evaluator does not follow, so every name bound so far is unknown, and so is every
    * setting it does not bind later (it may be set there).
    */
+  private saidOpaque = false;
+
   private opaque(n: SyntaxNode, ns: Namespace, reason?: string): void {
     const why = reason ?? `the module changes its names through ${this.quote(n)}`;
-    this.host.note?.(this.span(n), `${reason ?? 'the module may change any of its names here'}: every setting it has not set again after this line is unknown, and nothing is reported about it`);
+    // Said once per module: after the first, every name is unknown already.
+    if (!this.saidOpaque) this.host.note?.(this.span(n), `${reason ?? 'the module may change any of its names here'}: every setting it has not set again after this line is unknown, and nothing is reported about it`);
+    this.saidOpaque = true;
     for (const [name, b] of ns) if (name !== '__file__') ns.set(name, { ...b, val: unknown(why) });
     ns.set(INCOMPLETE, { val: unknown(why) });
   }
