@@ -126,6 +126,7 @@ export function loadServices(input: ServiceInput): Service[] {
   };
   const builtByCompose = new Set<string>();
   const missingNoted = new Set<string>();
+  const pendingNotes: { abs: string; from: SourceFile; at: number }[] = [];
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
 
   for (const abs of input.compose) {
@@ -166,7 +167,7 @@ export function loadServices(input: ServiceInput): Service[] {
         const rel = scalar(p) ?? scalar(get(p, 'path'));
         if (!rel) continue;
         const target = path.resolve(dir, rel);
-        const loaded = envByPath.get(target) ?? loadEnvFile(target, input, p.start, file, missingNoted);
+        const loaded = envByPath.get(target) ?? loadEnvFile(target, input, p.start, file, missingNoted, pendingNotes);
         if (loaded) env.push(loaded);
         else {
           // Not in the tree (made where the app is deployed), outside it, or unreadable: any
@@ -241,6 +242,11 @@ export function loadServices(input: ServiceInput): Service[] {
       };
       finish(service, access, text);
       services.push(service);
+      for (const n of pendingNotes.splice(0)) {
+        if ((service.role !== 'app' && !service.nginx) || missingNoted.has(n.abs)) continue;
+        missingNoted.add(n.abs);
+        diagnostics.note(n.from, n.at, 'this env_file is not in the audited files (it is made where the app is deployed): the variables it sets are not known, so nothing is reported that rests on them');
+      }
     }
   }
 
@@ -452,14 +458,14 @@ function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string, sec
   return envOf(file, entries, origin);
 }
 
-function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceFile, missingNoted: Set<string>): EnvFile | undefined {
+function loadEnvFile(abs: string, input: ServiceInput, at: number, from: SourceFile, missingNoted: Set<string>, pendingNotes: { abs: string; from: SourceFile; at: number }[]): EnvFile | undefined {
   const r = input.access.readText(abs);
   if (!('text' in r)) {
     if (r.kind === 'outside') input.diagnostics.note(from, at, 'this env_file is outside the audited directory: it is not read, so the variables it sets are not known here');
     else if (r.kind === 'missing') {
-      // Said at its first reference: Compose files name the same env file service after service.
-      if (!missingNoted.has(abs)) input.diagnostics.note(from, at, 'this env_file is not in the audited files (it is made where the app is deployed): the variables it sets are not known, so nothing is reported that rests on them');
-      missingNoted.add(abs);
+      // Said at its first reference, and only for a service the audit reads (the app, nginx):
+      // Compose files name the same env file service after service, and a database's is no matter.
+      if (!missingNoted.has(abs)) pendingNotes.push({ abs, from, at });
     }
     else input.diagnostics.refused(abs, r, 'env file');
     return undefined;

@@ -40,7 +40,7 @@ export interface AppLink {
 }
 
 /** Upstream names that are a JavaScript front end or another service, not a Python app. */
-const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|svelte|client|ui|web-?ui|grafana|kibana|minio|s3|php|fpm|wordpress|static|cdn|storage)([-_.\d]|$)/i;
+const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|svelte|client|ui|web-?ui|grafana|kibana|minio|s3|php|fpm|wordpress|static|cdn|storage|events|socketio|realtime|prometheus|flower|pgadmin|adminer|mailhog|mailpit|metabase|portainer|keycloak|jaeger|n8n|rabbitmq|redis)([-_.\d]|$)/i;
 
 const linkCache = new WeakMap<Deployment, AppLink[]>();
 

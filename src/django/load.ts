@@ -153,7 +153,10 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     }
   }
   // The environment of a module: that of the deployment that names it, else of the web process.
-  const webDeployment = deployments.find((d) => APP_COMMAND.test(d.command?.text ?? '')) ?? deployments[0];
+  // Production servers first, then deployments whose command is not given (a manifest running
+  // the image's CMD), `runserver` (a dev stack) last.
+  const rank = (d: Deployment) => (PRODUCTION_SERVER.test(d.command?.text ?? '') ? 0 : !d.command ? 1 : /\brunserver\b/.test(d.command.text) ? 3 : 2);
+  const webDeployment = [...deployments].sort((a, b) => rank(a) - rank(b))[0];
   const envOf = (module: string): EnvFile[] => (deployments.find((d) => d.declares === module) ?? webDeployment)?.env ?? [];
   for (const env of input.env) {
     if (env.template) continue;
@@ -692,6 +695,7 @@ function lineSpans(text: string): { text: string; start: number }[] {
 }
 
 const APP_COMMAND = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver)\b/;
+const PRODUCTION_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve)\b/;
 
 /** The services that run the Django app: those whose command is a WSGI/ASGI server, first; else the only app service. */
 function appServices(services: Service[]): Service[] {

@@ -214,12 +214,19 @@ function descendants(scope: Scope): Scope[] {
 
 /** The scope answers with a fixed status or redirect of its own instead of content. */
 export function answersWithoutContent(scope: Scope): boolean {
-  return scope.own.some(
-    (n) =>
-      n.d.name === 'return' ||
-      (n.d.name === 'deny' && n.d.args[0]?.value === 'all') ||
-      n.d.name === 'internal',
-  );
+  return scope.own.some((n) => n.d.name === 'return' || n.d.name === 'internal') || deniesEveryone(scope);
+}
+
+/**
+ * The access rules refuse every client: nginx checks `allow`/`deny` in order and the first that
+ * matches wins, so `deny all` counts only when no `allow all` comes before it (`allow all;
+ * deny all;` allows everyone).
+ */
+function deniesEveryone(scope: Scope): boolean {
+  for (const n of scope.own) {
+    if ((n.d.name === 'allow' || n.d.name === 'deny') && n.d.args[0]?.value === 'all') return n.d.name === 'deny';
+  }
+  return false;
 }
 
 /** ACME http-01 challenges must be answered over plain http: serving them is not a leak. */

@@ -178,7 +178,10 @@ export class IncludeExpander {
       const node: ExpandedNode = { d, via };
       // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
       // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
-      if (d.name.startsWith('$')) node.unresolved = true;
+      if (d.name.startsWith('$')) {
+        node.unresolved = true;
+        this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
+      }
       if (d.block) {
         if (depth >= MAX_DEPTH) {
           // Each file is within the limit, but the files included into each other are not.

@@ -105,7 +105,7 @@ export interface EvalHost {
 }
 
 /** Calls through which a module rebinds its own names. */
-const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict__|sys\.modules/;
+const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict__|sys\.modules\s*\[[^\]\n]*\]\s*\.\s*\w+\s*=(?!=)/;
 /** django-split-settings: `include('base.py', optional('local.py'))` runs other files in this module's namespace. */
 const SPLIT_SETTINGS_INCLUDE = /^\s*include\s*\(/;
 
