@@ -202,7 +202,7 @@ describe('values, as Python computes them at import time', () => {
     );
     expect(s.SESSION_COOKIE_SECURE).toBe("'False'");
     expect(s.CSRF_COOKIE_SECURE).toBe('False');
-    expect(s.DEBUG).toBe('<unknown: DEBUG is not set in any env file of the project>');
+    expect(s.DEBUG).toBe('<unknown: DEBUG is not set in any env file or deployment descriptor of the project>');
   });
 
   it("django-environ: its truth table, Env(VAR=(cast, default)) schemes, defaults when unset, $VAR proxies", () => {

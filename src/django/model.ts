@@ -102,7 +102,7 @@ export function settingPlace(app: DjangoApp, s: Setting): { span: Span; related:
       span: defaulted ? assign.value : assign.target,
       related,
       origin: defaulted
-        ? `${s.name} is ${describe(s.val)}: the default in the code, because no env file of the project sets ${defaulted.name}`
+        ? `${s.name} is ${describe(s.val)}: the default in the code, because no env file or deployment descriptor (Compose, Dockerfile, Kubernetes) of the project sets ${defaulted.name}`
         : `${s.name} is ${describe(s.val)}`,
     };
   }

@@ -1130,7 +1130,7 @@ class Evaluator {
     }
     if (found?.unknown) return unknown(found.unknown, [{ name, call, ...(found.entry ? { entry: found.entry } : {}) }]);
     if (!found) {
-      if (fallback === undefined) return unknown(`${name} is not set in any env file of the project`, [{ name, call }]);
+      if (fallback === undefined) return unknown(`${name} is not set in any env file or deployment descriptor of the project`, [{ name, call }]);
       const use: EnvUse = { name, defaulted: true, call };
       if (secret && fallback.k === 'str') use.secret = fallback.v;
       if (how.kind === 'decouple' && how.cast) return withEnv(decoupleCast(how.cast, fallback), [use]);
