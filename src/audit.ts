@@ -104,7 +104,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const model: Deployment = {
       nginx: layer('nginx', () => {
         const placedAs = new Map(nginxFiles.filter((f) => f.placedAs).map((f) => [f.file.path, f.placedAs!]));
-        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs, placedAt: containerFiles(services, access) });
+        const renderedWith = new Map(nginxFiles.filter((f) => f.renderedBy).map((f) => [f.file.path, containerEnv(f.renderedBy!)]));
+        const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs, placedAt: containerFiles(services, access), renderedWith });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
         const byPath = new Map(nginxFiles.filter((f) => f.by).map((f) => [f.file.path, f.by!]));
@@ -205,8 +206,8 @@ function partition(files: DiscoveredFile[], root: string): { root: string; files
  * a file beside deployed ones that no service places is not deployed, and a note says so. With no
  * nginx service, every nginx file found is audited (nothing says otherwise).
  */
-function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string }[] {
-  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string }>(found.map((f) => [f.path, { file: f }]));
+function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service }[] {
+  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const unknownDirs = new Set<string>();
   const placedOnce = new Set<string>();
@@ -244,15 +245,20 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
       for (const { abs, target } of files) {
         deployed.add(abs);
         // Where nginx reads it: a template's rendered config, else where it lands.
-        const placedAs = `/\0service:${service.name}${rendered.get(target) ?? target}`;
+        // The nginx image renders /etc/nginx/templates/*.template into conf.d/ (a mounted directory of them too).
+        const imageRender = service.image && /(^|\/)nginx$/.test(service.image.image) ? /^\/etc\/nginx\/templates\/(.+)\.template$/.exec(target) : null;
+        const to = rendered.get(target) ?? (imageRender ? `/etc/nginx/conf.d/${imageRender[1]}` : undefined);
+        const placedAs = `/\0service:${service.name}${to ?? target}`;
+        const renderedBy = to !== undefined ? service : undefined;
         const known = out.get(abs);
         if (known) {
           known.by ??= service;
           known.placedAs ??= placedAs;
+          known.renderedBy ??= renderedBy;
         } else {
           const kind = classifyDeployed(abs, access);
           if (!kind) continue; // placed, but not an nginx configuration (gunicorn.conf.py)
-          out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs });
+          out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs, renderedBy });
         }
         // Its directory holds what this service places: a sibling it does not place is not deployed.
         if (placed.source === abs) sourceDirs.set(path.dirname(abs), service);
@@ -269,6 +275,18 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
     diagnostics.note(file, 0, `not audited as deployed: ${serviceLabel(service)} places other files of this directory in its container, not this one`);
   }
   return [...out.values()];
+}
+
+/** The variables a service's container is known to have (strongest source first); undefined when not known. */
+function containerEnv(service: Service): (name: string) => string | undefined {
+  return (name) => {
+    for (const env of service.env) {
+      const e = env.byKey.get(name);
+      if (e) return e.unknown ? undefined : e.value;
+      if (env.wildcard) return undefined;
+    }
+    return undefined;
+  };
 }
 
 /** Which file of the tree the project's services place at an absolute container path: files, directories, rendered templates. */

@@ -147,4 +147,15 @@ describe('what the deployment descriptors place', () => {
     });
     expect(r.findings.map((f) => f.ruleId)).toContain('proxy-ssl-header-spoofable');
   });
+
+  it("a template the nginx image renders takes the container's variables: listen ${PORT} with PORT=80 is port 80", () => {
+    const files = (port: string) => ({
+      'docker-compose.yml': `services:\n  nginx:\n    image: nginx:1.27\n    ports: ["80:80"]\n    environment:\n      ${port}\n    volumes: ["./templates:/etc/nginx/templates"]\n`,
+      'templates/default.conf.template': 'server {\n    listen ${PORT};\n    root /srv;\n}\n',
+    });
+    const known = audit({ paths: ['.'], cwd: project(files('PORT: "80"')) });
+    expect(known.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column}`)).toEqual(['http-serves-content templates/default.conf.template:2:5']);
+    // A variable the container may have, with no value in the files: unknown, nothing reported.
+    expect(audit({ paths: ['.'], cwd: project(files('OTHER: "1"')) }).findings).toEqual([]);
+  });
 });

@@ -30,6 +30,11 @@ export interface NginxLoadOptions {
   placedAs?: Map<string, string>;
   /** The tree's file a descriptor places at an absolute container path (for absolute includes). */
   placedAt?: (containerPath: string) => string | undefined;
+  /**
+   * Templates rendered at start with envsubst (or the nginx image's templates): the variables the
+   * container has, by name (undefined: not known). `${VAR}` in an argument takes its value.
+   */
+  renderedWith?: Map<string, (name: string) => string | undefined>;
 }
 
 const CONF_DIR_NAMES = new Set(['sites-enabled', 'sites-available', 'conf.d', 'snippets', 'vhosts', 'servers']);
@@ -64,6 +69,8 @@ export function loadNginx(options: NginxLoadOptions): NginxConfig[] {
     if (text !== undefined) {
       try {
         result = parseNginx(diagnostics.sourceFile(real, text.includes('{{') || text.includes('${') ? maskPlaceholders(text) : text));
+        const env = options.renderedWith?.get(real) ?? options.renderedWith?.get(abs);
+        if (env && text.includes('${')) renderArgs(result.directives, env);
         access.budget.directives -= result.directiveCount;
         if (access.budget.directives < 0) {
           diagnostics.refused(real, { kind: 'budget', what: `${LIMITS.parsedDirectives.toLocaleString('en')} nginx directives in all` }, 'nginx file');
@@ -320,4 +327,21 @@ export function maskPlaceholders(text: string): string {
     const name = inner.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+/, '');
     return ('$tpl_' + name + '_'.repeat(m.length)).slice(0, m.length);
   });
+}
+
+/**
+ * What envsubst leaves in arguments: `${VAR}` (and `$VAR`, which envsubst also replaces) of a
+ * variable the container is known to have becomes its value; the argument keeps its offsets.
+ * Others stay as written (unknown to the model). Linear in the arguments.
+ */
+function renderArgs(directives: NginxDirective[], env: (name: string) => string | undefined): void {
+  const stack = [...directives];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const a of d.args) {
+      if (!a.value.includes('${')) continue;
+      a.value = a.value.replace(/\$\{(\w+)\}/g, (m, name: string) => env(name) ?? m);
+    }
+    if (d.block) stack.push(...d.block);
+  }
 }
