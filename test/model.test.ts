@@ -158,4 +158,18 @@ describe('what the deployment descriptors place', () => {
     // A variable the container may have, with no value in the files: unknown, nothing reported.
     expect(audit({ paths: ['.'], cwd: project(files('OTHER: "1"')) }).findings).toEqual([]);
   });
+
+  it('a Compose service: published ports (host and container side), labels, and exposed ports that publish nothing', () => {
+    const r = audit({
+      paths: ['.'],
+      cwd: project({
+        'compose.yaml': 'services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - "127.0.0.1:8443:443/tcp"\n      - 80\n      - target: 8080\n        published: "8080"\n    labels:\n      - traefik.enable=true\n  app:\n    image: python:3.12\n    expose: ["8000"]\n    labels: {com.example.role: app}\n',
+      }),
+    });
+    const [nginx, app] = r.model.services;
+    expect(nginx!.ports.map((p) => `${p.host ?? '?'}->${p.container}`)).toEqual(['8443->443', '?->80', '8080->8080']);
+    expect([...nginx!.labels]).toEqual([['traefik.enable', 'true']]);
+    expect(nginx!.published).toBe(true);
+    expect([app!.published, app!.ports, [...app!.labels]]).toEqual([false, [], [['com.example.role', 'app']]]);
+  });
 });

@@ -51,6 +51,10 @@ export interface Service {
   published?: boolean;
   /** What says so (the `ports:` key, the service name when it has none). */
   publishedAt?: Span;
+  /** Ports published to the host (`"443:443"`, `8000`): host side (unknown when the host picks one) and container side. */
+  ports: { host?: string; container: string; span: Span }[];
+  /** Compose labels (`traefik.http.routers.shop.rule`…), as written. */
+  labels: Map<string, string>;
   role: ServiceRole;
   /**
    * An edge proxy's handling of the client's X-Forwarded-* headers: `replaces` (Traefik and Caddy
@@ -221,6 +225,28 @@ export function loadServices(input: ServiceInput): Service[] {
         ? { text: commandNode.kind === 'seq' ? commandNode.items.map((x) => scalar(x) ?? '').join(' ') : scalar(commandNode) ?? '', span: { file, start: commandNode.start, end: commandNode.end } }
         : build?.stage.cmd ?? build?.stage.entrypoint;
       const portsEntry = entry(node, 'ports');
+      const ports: Service['ports'] = [];
+      for (const p of items(portsEntry?.value)) {
+        const short = scalar(p);
+        const span: Span = { file, start: p.start, end: p.end };
+        if (short !== undefined) {
+          // [ip:][host:]container[/proto]
+          const parts = short.replace(/\/\w+$/, '').split(':');
+          ports.push({ container: parts[parts.length - 1]!, host: parts.length >= 2 ? parts[parts.length - 2] || undefined : undefined, span });
+        } else {
+          const target = scalar(get(p, 'target'));
+          if (target) ports.push({ container: target, host: scalar(get(p, 'published')), span });
+        }
+      }
+      const labels = new Map<string, string>();
+      const labelsNode = get(node, 'labels');
+      if (labelsNode?.kind === 'map') for (const it of labelsNode.items) labels.set(it.key, scalar(it.value) ?? '');
+      else for (const it of items(labelsNode)) {
+        const t = scalar(it);
+        if (t === undefined) continue;
+        const eq = t.indexOf('=');
+        labels.set(eq === -1 ? t : t.slice(0, eq), eq === -1 ? '' : t.slice(eq + 1));
+      }
       const networkHost = scalar(get(node, 'network_mode')) === 'host';
       const published = networkHost || items(portsEntry?.value).length > 0;
       const service: Service = {
@@ -237,6 +263,8 @@ export function loadServices(input: ServiceInput): Service[] {
         command,
         published,
         publishedAt: portsEntry ? { file, start: portsEntry.keyStart, end: portsEntry.keyEnd } : span,
+        ports,
+        labels,
         role: 'other',
         nginx: false,
       };
@@ -265,6 +293,8 @@ export function loadServices(input: ServiceInput): Service[] {
       base.published = true;
       base.publishedAt = override.publishedAt;
     }
+    base.ports.push(...override.ports);
+    for (const [k, v] of override.labels) base.labels.set(k, v);
     if (override.image && !override.build) base.image = override.image;
     base.nginx ||= override.nginx;
     services.splice(services.indexOf(override), 1);
@@ -288,6 +318,8 @@ export function loadServices(input: ServiceInput): Service[] {
       files: copiesOf(build, access),
       renders: [],
       command: stage.cmd ?? stage.entrypoint,
+      ports: [],
+      labels: new Map(),
       role: 'other',
       nginx: false,
     };
@@ -553,6 +585,8 @@ function kubernetesServices(
         files: [],
         renders: [],
         command: command ? { text: command, span: cSpan } : undefined,
+        ports: [],
+        labels: new Map(),
         role: 'other',
         nginx: false,
       };
@@ -602,6 +636,8 @@ function systemdService(abs: string, text: (abs: string, what: string) => Source
     files: [],
     renders: [],
     command,
+    ports: [],
+    labels: new Map(),
     role: APP_SERVER.test(command.text) ? 'app' : /nginx/.test(command.text) ? 'nginx' : 'other',
     nginx: /(^|[\s/])nginx(\s|$)/.test(command.text),
   };
