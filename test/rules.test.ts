@@ -9,6 +9,7 @@ import { audit } from '../src/audit.js';
 import { CATEGORIES } from '../src/types.js';
 import { RULES } from '../rules/index.js';
 import { auditFiles, expectations, ROOT } from './helpers.js';
+import { materializeCase } from './cases.js';
 
 const RULES_DIR = path.join(ROOT, 'rules');
 const folders = readdirSync(RULES_DIR).filter((f) => statSync(path.join(RULES_DIR, f)).isDirectory());
@@ -45,8 +46,19 @@ function listCases(dir: string): string[] {
   return readdirSync(dir).map((f) => path.join(dir, f));
 }
 
-/** All files of a case (a file, or a directory of files), with their expectations. */
+/** A `.case` file is written out once as a project (test/cases.ts); other cases are used as they are. */
+const written = new Map<string, string>();
+function caseDir(casePath: string): string | undefined {
+  if (!casePath.endsWith('.case')) return undefined;
+  let dir = written.get(casePath);
+  if (!dir) written.set(casePath, (dir = materializeCase(casePath)));
+  return dir;
+}
+
+/** All files of a case (a file, a directory of files, or a `.case` written out), with their expectations. */
 function caseFiles(casePath: string): string[] {
+  const dir = caseDir(casePath);
+  if (dir) return caseFiles(dir);
   if (statSync(casePath).isFile()) return [casePath];
   return readdirSync(casePath, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -95,10 +107,11 @@ for (const rule of RULES) {
 
     for (const c of cases) {
       it(`case ${path.basename(c)}`, () => {
-        const result = audit({ paths: [c], cwd: statSync(c).isDirectory() ? c : path.dirname(c) });
+        const target = caseDir(c) ?? c;
+        const result = audit({ paths: [target], cwd: statSync(target).isDirectory() ? target : path.dirname(target) });
         expect(result.errors).toEqual([]);
-        const base = statSync(c).isDirectory() ? c : path.dirname(c);
-        const expected = caseFiles(c)
+        const base = statSync(target).isDirectory() ? target : path.dirname(target);
+        const expected = caseFiles(target)
           .flatMap((f) =>
             expectations(readFileSync(f, 'utf8')).map((e) => ({ ...e, file: path.relative(base, f).split(path.sep).join('/') })),
           )

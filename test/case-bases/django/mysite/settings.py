@@ -39,12 +39,9 @@ DATABASES = {
     }
 }
 
-STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 63072000
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-CSRF_TRUSTED_ORIGINS = ["https://www.acme-shop.com", "http://localhost:8000", "http://127.0.0.1:8000"]
-FRONTEND_URL = "http://web:3000"
