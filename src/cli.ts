@@ -15,6 +15,16 @@ import { summarize } from './report/summary.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export const EXIT_OUTPUT_FAILED = 3;
 
@@ -85,7 +95,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const summary = summarize(shown, files);
     // As ESLint and stylelint do: a run that audits nothing is not a pass (a mistyped path in CI).
     const empty = files === 0 && result.errors.length === 0;
-    if (empty) summary.nothingAudited = `no deployment configuration file was found in ${paths.join(', ')}: nothing was audited`;
+    if (empty) {
+      // Build output is skipped unless named: say so when that is where the configs may be.
+      const build = paths.flatMap((p) => ['dist', 'build'].filter((d) => isDirectory(path.resolve(cwd, p, d))).map((d) => path.posix.join(p.split(path.sep).join('/'), d)));
+      summary.nothingAudited =
+        `no deployment configuration file was found in ${paths.join(', ')}: nothing was audited` +
+        (build.length ? ` (${build.join(', ')} ${build.length > 1 ? 'are' : 'is'} skipped as build output: name ${build.length > 1 ? 'them' : 'it'} to audit ${build.length > 1 ? 'them' : 'it'})` : '');
+    }
     if (options.format === 'json') {
       io.stdout.write(formatJson(shown, summary));
     } else {
@@ -98,7 +114,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     if (result.failures.length) return 2;
     if (empty) {
-      io.stderr.write(`https-audit: ${printable(summary.nothingAudited!)}${options.allowEmptyInput ? '' : ' (--allow-empty-input makes this exit with 0)'}\n`);
+      io.stderr.write(`https-audit: ${printable(summary.nothingAudited!)}${options.allowEmptyInput ? '' : '; --allow-empty-input makes this exit with 0'}\n`);
       if (!options.allowEmptyInput) return 2;
     }
     const failed = summary.bySeverity.error > 0 || result.errors.length > 0;

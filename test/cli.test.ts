@@ -117,11 +117,11 @@ describe('what is deployed, and what is not a configuration', () => {
     const dir = project({ 'README.md': '# docs\n', 'dist/nginx.conf': 'events {}\n' });
     const r = run(['.'], { cwd: dir });
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('https-audit: no deployment configuration file was found in .: nothing was audited (--allow-empty-input makes this exit with 0)\n');
+    expect(r.stderr).toBe('https-audit: no deployment configuration file was found in .: nothing was audited (dist is skipped as build output: name it to audit it); --allow-empty-input makes this exit with 0\n');
     expect(r.code).toBe(2);
     const j = json(['.', '--allow-empty-input'], { cwd: dir });
     expect(j.code).toBe(0);
-    expect(j.report.summary).toMatchObject({ files: 0, nothingAudited: 'no deployment configuration file was found in .: nothing was audited' });
+    expect(j.report.summary).toMatchObject({ files: 0, nothingAudited: 'no deployment configuration file was found in .: nothing was audited (dist is skipped as build output: name it to audit it)' });
     // A directory the user names is audited even where discovery skips it (dist/, build/).
     expect(json(['dist'], { cwd: dir }).report.summary.files).toBe(1);
   });

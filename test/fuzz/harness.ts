@@ -315,7 +315,7 @@ export async function fuzzProject(files: Record<string, string>, dir: string): P
     const t0 = performance.now();
     const code = await main(['.', '--format', format, '--allow-empty-input'], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, dir);
     // A project of no configuration is said on stderr; that is not a failure here.
-    stderr = stderr.replace(/^https-audit: no deployment configuration file was found in [^\n]*: nothing was audited\n/, '');
+    stderr = stderr.replace(/^https-audit: no deployment configuration file was found in [^\n]*: nothing was audited[^\n]*\n/, '');
     const ms = performance.now() - t0;
     if (ms > SLOW_MS * 2) return `${format}: took ${ms.toFixed(0)} ms`;
     if (code !== 0 && code !== 1) return `${format}: exit ${code}: ${stderr.slice(0, 300)}`;
