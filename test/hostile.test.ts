@@ -634,7 +634,7 @@ describe('trees that are large in one dimension stay fast', () => {
     },
     {
       name: 'a .gitignore of 37,000 patterns over 2,000 files',
-      setup: (tree, write) => {
+      setup: (_tree, write) => {
         write('tree/.gitignore', Array.from({ length: 37_000 }, (_, i) => `dir${i}/**/file${i}*.log`).join('\n') + '\n');
         for (let i = 0; i < 2000; i++) write(`tree/d/f${i}.conf`, '# not nginx\n');
       },

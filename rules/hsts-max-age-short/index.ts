@@ -1,6 +1,6 @@
 import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
-import { headerEntry, spanOf } from '../../src/nginx/model.js';
+import { headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 

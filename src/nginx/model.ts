@@ -10,7 +10,7 @@
  */
 import type { SourceFile, Span } from '../source.js';
 import type { ExpandedNode } from './include.js';
-import type { NginxArg, NginxDirective } from './parse.js';
+import type { NginxArg } from './parse.js';
 import { untrustedRegExp } from '../regex.js';
 import { nginxVersionOf, type VersionInfo } from '../versions.js';
 
