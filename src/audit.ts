@@ -11,6 +11,7 @@ import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
 import { loadServices, type Service } from './deploy/load.js';
+import { SECRET_KEY_NAME } from './redact.js';
 import type { DiscoveredFile, Skipped } from './discover.js';
 import { classifyDeployed } from './discover.js';
 import { nginxVersionOf, npmPackageVersionIn, packageVersionIn, type NpmPackage, type PythonPackage, type VersionInfo } from './versions.js';
@@ -277,9 +278,13 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
   return [...out.values()];
 }
 
-/** The variables a service's container is known to have (strongest source first); undefined when not known. */
+/**
+ * The variables a service's container is known to have (strongest source first); undefined when
+ * not known. A credential's value is never given: a rule could quote the argument it lands in.
+ */
 function containerEnv(service: Service): (name: string) => string | undefined {
   return (name) => {
+    if (SECRET_KEY_NAME.test(name)) return undefined;
     for (const env of service.env) {
       const e = env.byKey.get(name);
       if (e) return e.unknown ? undefined : e.value;

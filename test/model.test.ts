@@ -172,4 +172,16 @@ describe('what the deployment descriptors place', () => {
     expect(nginx!.published).toBe(true);
     expect([app!.published, app!.ports, [...app!.labels]]).toEqual([false, [], [['com.example.role', 'app']]]);
   });
+
+  it("a credential of the container's environment is never put into a rendered template's arguments", () => {
+    const r = audit({
+      paths: ['.'],
+      cwd: project({
+        'compose.yaml': 'services:\n  nginx:\n    image: nginx:1.27\n    ports: ["80:80"]\n    environment:\n      HOOK_TOKEN: s3cr3tV4lue99\n    volumes: ["./templates:/etc/nginx/templates"]\n',
+        'templates/default.conf.template': 'server {\n    listen 80;\n    return 302 http://hooks.shop.com/${HOOK_TOKEN}/in;\n}\n',
+      }),
+    });
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['redirect-to-http']);
+    expect(JSON.stringify(r.findings)).not.toContain('s3cr3tV4lue99');
+  });
 });
