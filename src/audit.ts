@@ -105,7 +105,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const model: Deployment = {
       nginx: layer('nginx', () => {
         const placedAs = new Map(nginxFiles.filter((f) => f.placedAs).map((f) => [f.file.path, f.placedAs!]));
-        const renderedWith = new Map(nginxFiles.filter((f) => f.renderedBy).map((f) => [f.file.path, containerEnv(f.renderedBy!)]));
+        const renderedWith = new Map(nginxFiles.filter((f) => f.renderedBy && !f.renderConflict).map((f) => [f.file.path, containerEnv(f.renderedBy!)]));
         const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs, placedAt: containerFiles(services, access), renderedWith });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
@@ -158,6 +158,9 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   };
 }
 
+/** The official nginx image (and nginx-unprivileged, built from it): its entrypoint renders /etc/nginx/templates. */
+const OFFICIAL_NGINX = /^(?:docker\.io\/)?(?:library\/)?nginx$|^(?:docker\.io\/)?nginxinc\/nginx-unprivileged$/;
+
 /** Package versions of a project, each looked up once, on first use (start-up pays nothing for them). */
 function packageVersions(dirs: () => string[], access: FileAccess, diagnostics: Diagnostics): Deployment['packages'] {
   const python = new Map<PythonPackage, VersionInfo>();
@@ -207,8 +210,8 @@ function partition(files: DiscoveredFile[], root: string): { root: string; files
  * a file beside deployed ones that no service places is not deployed, and a note says so. With no
  * nginx service, every nginx file found is audited (nothing says otherwise).
  */
-function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service }[] {
-  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service }>(found.map((f) => [f.path, { file: f }]));
+function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean }[] {
+  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const unknownDirs = new Set<string>();
   const placedOnce = new Set<string>();
@@ -247,7 +250,7 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
         deployed.add(abs);
         // Where nginx reads it: a template's rendered config, else where it lands.
         // The nginx image renders /etc/nginx/templates/*.template into conf.d/ (a mounted directory of them too).
-        const imageRender = service.image && /(^|\/)nginx$/.test(service.image.image) ? /^\/etc\/nginx\/templates\/(.+)\.template$/.exec(target) : null;
+        const imageRender = service.image && OFFICIAL_NGINX.test(service.image.image) ? /^\/etc\/nginx\/templates\/(.+)\.template$/.exec(target) : null;
         const to = rendered.get(target) ?? (imageRender ? `/etc/nginx/conf.d/${imageRender[1]}` : undefined);
         const placedAs = `/\0service:${service.name}${to ?? target}`;
         const renderedBy = to !== undefined ? service : undefined;
@@ -255,6 +258,8 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
         if (known) {
           known.by ??= service;
           known.placedAs ??= placedAs;
+          // Rendered by two services with their own environments: which values is not known.
+          if (renderedBy && known.renderedBy && known.renderedBy !== renderedBy) known.renderConflict = true;
           known.renderedBy ??= renderedBy;
         } else {
           const kind = classifyDeployed(abs, access);
@@ -287,7 +292,8 @@ function containerEnv(service: Service): (name: string) => string | undefined {
     if (SECRET_KEY_NAME.test(name)) return undefined;
     for (const env of service.env) {
       const e = env.byKey.get(name);
-      if (e) return e.unknown ? undefined : e.value;
+      // A value built from a credential (`${ADMIN_TOKEN}.example.com`) is not given either.
+      if (e) return e.unknown || e.secrets?.length ? undefined : e.value;
       if (env.wildcard) return undefined;
     }
     return undefined;
@@ -296,24 +302,35 @@ function containerEnv(service: Service): (name: string) => string | undefined {
 
 /** Which file of the tree the project's services place at an absolute container path: files, directories, rendered templates. */
 function containerFiles(services: Service[], access: FileAccess): (containerPath: string) => string | undefined {
+  // A container path two services fill from different files is ambiguous: not resolved here (the
+  // include is then looked up as before, by the tree's layout).
+  const AMBIGUOUS = '\0ambiguous';
   const files = new Map<string, string>();
-  const dirs: { target: string; source: string }[] = [];
+  const put = (target: string, source: string) => files.set(target, files.has(target) && files.get(target) !== source ? AMBIGUOUS : source);
+  const dirs = new Map<string, string>();
   for (const s of services) {
     for (const f of s.files) {
       if (f.pattern) continue;
-      if (access.stat(f.source).kind === 'dir') dirs.push({ target: f.target.endsWith('/') ? f.target : f.target + '/', source: f.source });
-      else if (!files.has(f.target)) files.set(f.target, f.source);
+      if (access.stat(f.source).kind === 'dir') {
+        const target = f.target.endsWith('/') ? f.target : f.target + '/';
+        dirs.set(target, dirs.has(target) && dirs.get(target) !== f.source ? AMBIGUOUS : f.source);
+      } else put(f.target, f.source);
     }
     for (const r of s.renders) {
       const from = files.get(r.from);
-      if (from && !files.has(r.to)) files.set(r.to, from);
+      if (from && from !== AMBIGUOUS) put(r.to, from);
     }
   }
+  // The deepest mount wins, as in the container (`./snippets:/etc/nginx/snippets` over `./nginx:/etc/nginx`).
+  const byDepth = [...dirs].sort((a, b) => b[0].length - a[0].length);
   return (p) => {
     const file = files.get(p);
-    if (file) return file;
+    if (file) return file === AMBIGUOUS ? undefined : file;
     if (p.split('/').includes('..')) return undefined;
-    for (const d of dirs) if (p.startsWith(d.target)) return path.join(d.source, ...p.slice(d.target.length).split('/'));
+    for (const [target, source] of byDepth) {
+      if (!p.startsWith(target)) continue;
+      return source === AMBIGUOUS ? undefined : path.join(source, ...p.slice(target.length).split('/'));
+    }
     return undefined;
   };
 }

@@ -147,8 +147,9 @@ describe('values, as Python computes them at import time', () => {
   it('__import__() of a plugin binds nothing here; django-split-settings include() makes the settings unknown, with a note', () => {
     const s = settings(['import sys', 'try:', '    __import__("plugins")', 'except Exception:', '    pass', 'PLUGIN = dir(sys.modules["json"])[0]', 'SESSION_COOKIE_SECURE = False'].join('\n'));
     expect(s.SESSION_COOKIE_SECURE).toBe('False');
-    // Writing through sys.modules is a change the evaluator does not follow.
+    // Writing through sys.modules (also through an alias) is a change the evaluator does not follow.
     expect(settings(['import sys', 'SESSION_COOKIE_SECURE = False', 'sys.modules[__name__].SESSION_COOKIE_SECURE = True'].join('\n')).SESSION_COOKIE_SECURE).toMatch(/^<unknown/);
+    expect(settings(['import sys', 'SESSION_COOKIE_SECURE = False', '_this = sys.modules[__name__]', '_this.SESSION_COOKIE_SECURE = True'].join('\n')).SESSION_COOKIE_SECURE).toMatch(/^<unknown/);
     const dir = project({
       'manage.py': MANAGE,
       'mysite/__init__.py': '',

@@ -184,4 +184,28 @@ describe('what the deployment descriptors place', () => {
     expect(r.findings.map((f) => f.ruleId)).toEqual(['redirect-to-http']);
     expect(JSON.stringify(r.findings)).not.toContain('s3cr3tV4lue99');
   });
+
+  it('a rendered value that is not one plain word is not put into an argument; the deepest mount wins; a path two services fill differently is not guessed', () => {
+    const spaced = audit({
+      paths: ['.'],
+      cwd: project({
+        'compose.yaml': 'services:\n  nginx:\n    image: nginx:1.27\n    ports: ["443:443"]\n    environment:\n      LISTEN: "443 ssl"\n    volumes: ["./templates:/etc/nginx/templates"]\n',
+        'templates/default.conf.template': 'server {\n    listen ${LISTEN};\n    add_header Strict-Transport-Security "max-age=63072000" always;\n}\n',
+      }),
+    });
+    expect(spaced.findings).toEqual([]);
+    const nested = (order: string[]) =>
+      audit({
+        paths: ['.'],
+        cwd: project({
+          'compose.yaml': `services:\n  nginx:\n    image: nginx:1.27\n    ports: ["443:443"]\n    volumes:\n${order.map((v) => `      - ${v}\n`).join('')}`,
+          'nginx/conf.d/site.conf': 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    include /etc/nginx/snippets/tls.conf;\n}\n',
+          'nginx/snippets/tls.conf': 'add_header Strict-Transport-Security "max-age=63072000" always;\n',
+          'prod-snippets/tls.conf': 'ssl_session_timeout 1d;\n',
+        }),
+      }).findings.map((f) => f.ruleId);
+    // ./prod-snippets hides nginx/snippets in the container, whatever the order of the lines.
+    expect(nested(['./nginx:/etc/nginx', './prod-snippets:/etc/nginx/snippets'])).toEqual(['hsts-missing']);
+    expect(nested(['./prod-snippets:/etc/nginx/snippets', './nginx:/etc/nginx'])).toEqual(['hsts-missing']);
+  });
 });

@@ -382,7 +382,7 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
     }
   }
   // The official nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at start (1.19+).
-  if (service.nginx && /(^|\/)nginx$/.test(image)) {
+  if (service.nginx && /^(?:docker\.io\/)?(?:library\/)?nginx$|^(?:docker\.io\/)?nginxinc\/nginx-unprivileged$/.test(image)) {
     for (const f of service.files) {
       const rendered = (t: string) => t.replace(/^\/etc\/nginx\/templates\//, '/etc/nginx/conf.d/').replace(/\.template$/, '');
       if (f.target.startsWith('/etc/nginx/templates/')) service.renders.push({ from: f.target, to: rendered(f.target), span: f.span });

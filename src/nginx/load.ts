@@ -330,17 +330,31 @@ export function maskPlaceholders(text: string): string {
 }
 
 /**
- * What envsubst leaves in arguments: `${VAR}` (and `$VAR`, which envsubst also replaces) of a
- * variable the container is known to have becomes its value; the argument keeps its offsets.
- * Others stay as written (unknown to the model). Linear in the arguments.
+ * What envsubst leaves in arguments: `${VAR}` of a variable the container is known to have
+ * becomes its value, when that value is one plain word (envsubst rewrites the text before nginx
+ * splits it: `443 ssl` would be two arguments) and the argument stays short; otherwise the
+ * argument stays as written (unknown to the model). A rendered argument keeps its position (the
+ * placeholder's), and positions inside it point at its start. Linear in the arguments.
  */
 function renderArgs(directives: NginxDirective[], env: (name: string) => string | undefined): void {
+  let budget = LIMITS.expandedValueChars * 16;
   const stack = [...directives];
   while (stack.length) {
     const d = stack.pop()!;
     for (const a of d.args) {
       if (!a.value.includes('${')) continue;
-      a.value = a.value.replace(/\$\{(\w+)\}/g, (m, name: string) => env(name) ?? m);
+      let plain = true;
+      const value = a.value.replace(/\$\{(\w+)\}/g, (m, name: string) => {
+        const v = env(name);
+        if (v === undefined || !/^[^\s;{}'"#\\]*$/.test(v)) {
+          plain = false;
+          return m;
+        }
+        return v;
+      });
+      if (!plain || value.length > LIMITS.expandedValueChars || (budget -= value.length) < 0) continue;
+      a.value = value;
+      a.rendered = true;
     }
     if (d.block) stack.push(...d.block);
   }

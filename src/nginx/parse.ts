@@ -16,6 +16,8 @@ export interface NginxArg {
   /** Offset just past the word, including a closing quote. */
   end: number;
   quote: '' | '"' | "'";
+  /** The value is a template's, rendered with the container's variables: positions inside it are not the file's. */
+  rendered?: boolean;
 }
 
 export interface NginxDirective {
@@ -433,6 +435,7 @@ function unescape(text: string, from: number, to: number): string {
  * can point at one token inside a quoted string (a cipher, a protocol).
  */
 export function offsetInArg(file: SourceFile, arg: NginxArg, index: number): number {
+  if (arg.rendered) return arg.start;
   let offset = arg.quote ? arg.start + 1 : arg.start;
   const text = file.text;
   for (let i = 0; i < index; i++) {

@@ -105,7 +105,10 @@ export interface EvalHost {
 }
 
 /** Calls through which a module rebinds its own names. */
-const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict__|sys\.modules\s*\[[^\]\n]*\]\s*\.\s*\w+\s*=(?!=)/;
+// `sys.modules[...]` reaches a module object that may be this one (also through an alias:
+// `_this = sys.modules[__name__]; _this.X = …`); only reading it through dir(), getattr() or
+// hasattr() is harmless.
+const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict__|(?<!\b(?:dir|getattr|hasattr)\s*\(\s*)sys\.modules\s*[[.]/;
 /** django-split-settings: `include('base.py', optional('local.py'))` runs other files in this module's namespace. */
 const SPLIT_SETTINGS_INCLUDE = /^\s*include\s*\(/;
 
