@@ -105,7 +105,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     const model: Deployment = {
       nginx: layer('nginx', () => {
         const placedAs = new Map(nginxFiles.filter((f) => f.placedAs).map((f) => [f.file.path, f.placedAs!]));
-        const renderedWith = new Map(nginxFiles.filter((f) => f.renderedBy && !f.renderConflict).map((f) => [f.file.path, containerEnv(f.renderedBy!)]));
+        const renderedWith = new Map(nginxFiles.filter((f) => f.renderedBy && !f.renderConflict).map((f) => [f.file.path, containerEnv(f.renderedBy!, f.renderOnly)]));
         const configs = loadNginx({ files: nginxFiles.map((f) => f.file), access, projectRoot: project.root, nginxPrefix, diagnostics, placedAs, placedAt: containerFiles(services, access), renderedWith });
         // A service that runs nginx but places no configuration (it comes some other way) gives its version to the project's nginx files.
         const nginxServices = services.filter((x) => x.nginx && !x.files.some((f) => f.target.startsWith('/etc/nginx/')));
@@ -210,8 +210,8 @@ function partition(files: DiscoveredFile[], root: string): { root: string; files
  * a file beside deployed ones that no service places is not deployed, and a note says so. With no
  * nginx service, every nginx file found is audited (nothing says otherwise).
  */
-function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean }[] {
-  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean }>(found.map((f) => [f.path, { file: f }]));
+function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: string, access: FileAccess, diagnostics: Diagnostics): { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean; renderOnly?: string[] }[] {
+  const out = new Map<string, { file: DiscoveredFile; by?: Service; placedAs?: string; renderedBy?: Service; renderConflict?: boolean; renderOnly?: string[] }>(found.map((f) => [f.path, { file: f }]));
   const sourceDirs = new Map<string, Service>();
   const unknownDirs = new Set<string>();
   const placedOnce = new Set<string>();
@@ -226,6 +226,7 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
   const nginxServices = services.filter((s) => s.nginx);
   for (const service of nginxServices) {
     const rendered = new Map(service.renders.map((r) => [r.from, r.to]));
+    const renderOnly = new Map(service.renders.filter((r) => r.only).map((r) => [r.from, r.only!]));
     for (const placed of service.files) {
       if (!placed.target.startsWith('/etc/nginx/') && !rendered.has(placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
       const stat = access.stat(placed.source);
@@ -254,6 +255,7 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
         const to = rendered.get(target) ?? (imageRender ? `/etc/nginx/conf.d/${imageRender[1]}` : undefined);
         const placedAs = `/\0service:${service.name}${to ?? target}`;
         const renderedBy = to !== undefined ? service : undefined;
+        const only = renderOnly.get(target);
         const known = out.get(abs);
         if (known) {
           known.by ??= service;
@@ -261,10 +263,11 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
           // Rendered by two services with their own environments: which values is not known.
           if (renderedBy && known.renderedBy && known.renderedBy !== renderedBy) known.renderConflict = true;
           known.renderedBy ??= renderedBy;
+          known.renderOnly ??= only;
         } else {
           const kind = classifyDeployed(abs, access);
           if (!kind) continue; // placed, but not an nginx configuration (gunicorn.conf.py)
-          out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs, renderedBy });
+          out.set(abs, { file: { path: abs, explicit: false, ...kind }, by: service, placedAs, renderedBy, renderOnly: only });
         }
         // Its directory holds what this service places: a sibling it does not place is not deployed.
         if (placed.source === abs) sourceDirs.set(path.dirname(abs), service);
@@ -287,9 +290,10 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
  * The variables a service's container is known to have (strongest source first); undefined when
  * not known. A credential's value is never given: a rule could quote the argument it lands in.
  */
-function containerEnv(service: Service): (name: string) => string | undefined {
+function containerEnv(service: Service, only?: string[]): (name: string) => string | undefined {
   return (name) => {
-    if (SECRET_KEY_NAME.test(name)) return undefined;
+    // `envsubst '${A}'` replaces only A: any other `${B}` stays as written (nginx then reads it as its own variable).
+    if (SECRET_KEY_NAME.test(name) || (only && !only.includes(name))) return undefined;
     for (const env of service.env) {
       const e = env.byKey.get(name);
       // A value built from a credential (`${ADMIN_TOKEN}.example.com`) is not given either.

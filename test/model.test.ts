@@ -208,4 +208,17 @@ describe('what the deployment descriptors place', () => {
     expect(nested(['./nginx:/etc/nginx', './prod-snippets:/etc/nginx/snippets'])).toEqual(['hsts-missing']);
     expect(nested(['./prod-snippets:/etc/nginx/snippets', './nginx:/etc/nginx'])).toEqual(['hsts-missing']);
   });
+
+  it("envsubst with a SHELL-FORMAT replaces only the variables it names", () => {
+    const ports = (format: string) =>
+      audit({
+        paths: ['.'],
+        cwd: project({
+          'Dockerfile': 'FROM nginx:1.27\nENV PORT=80 HOST=shop.example.com\nCOPY site.conf.tpl /etc/nginx/site.conf.tpl\nCMD ["/bin/sh", "-c", "envsubst ' + format + ' < /etc/nginx/site.conf.tpl > /etc/nginx/conf.d/default.conf && nginx -g \'daemon off;\'"]\n',
+          'site.conf.tpl': 'server {\n    listen ${PORT};\n    server_name ${HOST};\n    root /srv;\n}\n',
+        }),
+      }).model.nginx[0]!.servers[0]!.listens.map((l) => l.port);
+    expect(ports("'${PORT}'")).toEqual([80]);
+    expect(ports("'${HOST}'")).not.toEqual([80]);
+  });
 });

@@ -45,7 +45,7 @@ export interface Service {
   /** Files of the tree placed in the container (COPY/ADD, bind mounts). */
   files: ServiceFile[];
   /** Templates rendered into configs at start: envsubst in a command or entrypoint script, the nginx image's /etc/nginx/templates. */
-  renders: { from: string; to: string; span: Span }[];
+  renders: { from: string; to: string; span: Span; only?: string[] }[];
   command?: { text: string; span: Span };
   /** true: ports are published to the host or the cluster's edge; false: none (Compose without `ports`); undefined: not known. */
   published?: boolean;
@@ -94,15 +94,18 @@ export function installsNginx(command: string): boolean {
  * `envsubst [SHELL-FORMAT] < template > config` in a command or script: each `envsubst` is read
  * token by token up to a bounded distance, so the scan is linear in the text.
  */
-export function envsubstRenders(text: string): { from: string; to: string; at: number }[] {
-  const out: { from: string; to: string; at: number }[] = [];
+export function envsubstRenders(text: string): { from: string; to: string; at: number; only?: string[] }[] {
+  const out: { from: string; to: string; at: number; only?: string[] }[] = [];
   for (let i = text.indexOf('envsubst'); i !== -1; i = text.indexOf('envsubst', i + 8)) {
     const window = text.slice(i + 8, i + 8 + 1000);
     const stop = window.search(/[|;&\n]/);
     const piece = stop === -1 ? window : window.slice(0, stop);
     const from = /<\s*["']?([^\s"'<>]+)["']?/.exec(piece);
     const to = />\s*["']?([^\s"'<>]+)["']?/.exec(piece);
-    if (from && to) out.push({ from: from[1]!, to: to[1]!, at: i });
+    // `envsubst '${A} $B'`: only those variables are replaced (a SHELL-FORMAT before the `<`).
+    const format = /^\s+(['"])([^'"]*)\1/.exec(piece);
+    const only = format ? [...format[2]!.matchAll(/\$\{?(\w+)\}?/g)].map((m) => m[1]!) : undefined;
+    if (from && to) out.push({ from: from[1]!, to: to[1]!, at: i, ...(only ? { only } : {}) });
   }
   return out;
 }
@@ -402,7 +405,7 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   for (const s of scripts) {
     for (const r of envsubstRenders(s.text)) {
       const at = s.span.end > s.span.start ? s.span : { ...s.span, start: r.at, end: r.at + 8 };
-      service.renders.push({ from: r.from, to: r.to, span: at });
+      service.renders.push({ from: r.from, to: r.to, span: at, ...(r.only ? { only: r.only } : {}) });
     }
   }
 }
