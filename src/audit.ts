@@ -10,7 +10,7 @@ import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
-import { loadServices, type Service } from './deploy/load.js';
+import { loadServices, renderOf, type Service } from './deploy/load.js';
 import { SECRET_KEY_NAME } from './redact.js';
 import type { DiscoveredFile, Skipped } from './discover.js';
 import { classifyDeployed } from './discover.js';
@@ -158,9 +158,6 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   };
 }
 
-/** The official nginx image (and nginx-unprivileged, built from it): its entrypoint renders /etc/nginx/templates. */
-const OFFICIAL_NGINX = /^(?:docker\.io\/)?(?:library\/)?nginx$|^(?:docker\.io\/)?nginxinc\/nginx-unprivileged$/;
-
 /** Package versions of a project, each looked up once, on first use (start-up pays nothing for them). */
 function packageVersions(dirs: () => string[], access: FileAccess, diagnostics: Diagnostics): Deployment['packages'] {
   const python = new Map<PythonPackage, VersionInfo>();
@@ -225,10 +222,8 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
   };
   const nginxServices = services.filter((s) => s.nginx);
   for (const service of nginxServices) {
-    const rendered = new Map(service.renders.map((r) => [r.from, r.to]));
-    const renderOnly = new Map(service.renders.filter((r) => r.only).map((r) => [r.from, r.only!]));
     for (const placed of service.files) {
-      if (!placed.target.startsWith('/etc/nginx/') && !rendered.has(placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
+      if (!placed.target.startsWith('/etc/nginx/') && !renderOf(service, placed.target) && !/nginx|\.conf/.test(placed.target)) continue;
       const stat = access.stat(placed.source);
       const files: { abs: string; target: string }[] = [];
       if (placed.pattern) {
@@ -249,13 +244,11 @@ function deployedNginxFiles(found: DiscoveredFile[], services: Service[], cwd: s
       }
       for (const { abs, target } of files) {
         deployed.add(abs);
-        // Where nginx reads it: a template's rendered config, else where it lands.
-        // The nginx image renders /etc/nginx/templates/*.template into conf.d/ (a mounted directory of them too).
-        const imageRender = service.image && OFFICIAL_NGINX.test(service.image.image) ? /^\/etc\/nginx\/templates\/(.+)\.template$/.exec(target) : null;
-        const to = rendered.get(target) ?? (imageRender ? `/etc/nginx/conf.d/${imageRender[1]}` : undefined);
-        const placedAs = `/\0service:${service.name}${to ?? target}`;
-        const renderedBy = to !== undefined ? service : undefined;
-        const only = renderOnly.get(target);
+        // Where nginx reads it: a template's rendered config (of a mounted directory of them too), else where it lands.
+        const render = renderOf(service, target);
+        const placedAs = `/\0service:${service.name}${render?.to ?? target}`;
+        const renderedBy = render ? service : undefined;
+        const only = render?.only;
         const known = out.get(abs);
         if (known) {
           known.by ??= service;
@@ -318,11 +311,11 @@ function containerFiles(services: Service[], access: FileAccess): (containerPath
       if (access.stat(f.source).kind === 'dir') {
         const target = f.target.endsWith('/') ? f.target : f.target + '/';
         dirs.set(target, dirs.has(target) && dirs.get(target) !== f.source ? AMBIGUOUS : f.source);
-      } else put(f.target, f.source);
-    }
-    for (const r of s.renders) {
-      const from = files.get(r.from);
-      if (from && from !== AMBIGUOUS) put(r.to, from);
+      } else {
+        put(f.target, f.source);
+        const render = renderOf(s, f.target);
+        if (render) put(render.to, f.source);
+      }
     }
   }
   // The deepest mount wins, as in the container (`./snippets:/etc/nginx/snippets` over `./nginx:/etc/nginx`).
@@ -396,7 +389,7 @@ function isFile(p: string): boolean {
   }
 }
 
-function isDirectory(p: string): boolean {
+export function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {

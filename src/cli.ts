@@ -6,7 +6,7 @@
  * 3 the report could not be written (standard output closed or full).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { audit } from './audit.js';
+import { audit, isDirectory } from './audit.js';
 import { UsageError } from './discover.js';
 import { formatJson } from './report/json.js';
 import { formatStylish } from './report/stylish.js';
@@ -15,16 +15,7 @@ import { summarize } from './report/summary.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
-import { statSync } from 'node:fs';
 import path from 'node:path';
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export const EXIT_OUTPUT_FAILED = 3;
 

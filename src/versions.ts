@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { FileAccess } from './files.js';
-import { installsNginx, type Service } from './deploy/load.js';
+import { installsNginx, NGINX_IMAGES, type Service } from './deploy/load.js';
 
 export type Version = number[];
 
@@ -75,17 +75,17 @@ export function atLeast(info: VersionInfo, v: string): boolean | undefined {
 
 export function show(info: VersionInfo): string {
   const v = (x: Version) => x.join('.').replace(/\.0$/, '');
+  if (info.min[0] === 0 && info.max?.[0] === 999) return `${info.product} of an unknown version (${info.source})`;
+  if (info.assumed) return `${info.product} ${v(info.min)} (assumed: ${info.source})`;
   const wild = (x: Version) => (x[1] === 999 ? `${x[0]}.x` : x[2] === 999 ? `${x[0]}.${x[1]}.x` : v(x));
   let range: string;
   if (!info.max) range = `${v(info.min)} or later`;
   else if (compare(info.min, info.max) === 0) range = v(info.min);
   else if (info.max[2] === 999 && info.min[2] === 0 && (info.max[1] === 999 ? info.min[1] === 0 && info.min[0] === info.max[0] : info.min[1] === info.max[1] && info.min[0] === info.max[0])) range = wild(info.max);
   else range = `${v(info.min)} to ${wild(info.max)}`;
-  if (info.min[0] === 0 && info.max?.[0] === 999) return `${info.product} of an unknown version (${info.source})`;
-  return info.assumed ? `${info.product} ${v(info.min)} (assumed: ${info.source})` : `${info.product} ${range}, from ${info.source}`;
+  return `${info.product} ${range}, from ${info.source}`;
 }
 
-const NGINX_IMAGE = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
 /** nginx in each Debian and Ubuntu release's own archive. */
 const DISTRO_NGINX: Record<string, Version> = {
   buster: [1, 14, 2],
@@ -113,7 +113,7 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
     const written = image.span.file.text.slice(image.span.start, image.span.end);
     // A tag from a variable (`nginx:${NGINX_VERSION}`) or a digest says no version here.
     if (/\$/.test(ref) || (/@sha256:/.test(written) && !image.tag)) return unknownVersion('nginx', `${written} (${where}) does not say which version`);
-    if (NGINX_IMAGE.test(image.image)) {
+    if (NGINX_IMAGES.test(image.image)) {
       const tag = image.tag ?? 'latest';
       const v = parseVersion(tag);
       if (v) {

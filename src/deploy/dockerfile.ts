@@ -4,6 +4,7 @@
  * every argument with its offsets. Only what says what runs is modelled: `FROM`, `ENV`, `ARG`,
  * `WORKDIR`, `COPY`/`ADD`, `CMD`, `ENTRYPOINT`, `EXPOSE`, `RUN`.
  */
+import path from 'node:path';
 import type { SourceFile, Span } from '../source.js';
 
 export interface Word {
@@ -102,7 +103,7 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
       }
       case 'WORKDIR': {
         const dir = ins.words[0]?.text;
-        if (dir) stage.workdir = dir.startsWith('/') ? dir : joinPosix(stage.workdir, dir);
+        if (dir) stage.workdir = path.posix.resolve(stage.workdir, dir);
         break;
       }
       case 'COPY':
@@ -112,7 +113,7 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
         if (words.length < 2 || words.some((w) => w.text.startsWith('<<'))) break;
         const dest = words[words.length - 1]!;
         const isDir = dest.text.endsWith('/') || dest.text === '.' || words.length > 2;
-        const destPath = (dest.text.startsWith('/') ? joinPosix('/', dest.text) : joinPosix(stage.workdir, dest.text)) + (isDir ? '/' : '');
+        const destPath = path.posix.resolve(stage.workdir, dest.text) + (isDir ? '/' : '');
         stage.copies.push({ sources: words.slice(0, -1), dest: destPath, destSpan: span(dest.start, dest.end), from, span: span(ins.start, ins.end) });
         break;
       }
@@ -140,17 +141,6 @@ export function splitImage(ref: string): { image: string; tag?: string } {
   const colon = noDigest.lastIndexOf(':');
   if (colon > slash) return { image: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
   return { image: noDigest };
-}
-
-function joinPosix(dir: string, rel: string): string {
-  const parts = (dir + '/' + rel).split('/');
-  const out: string[] = [];
-  for (const p of parts) {
-    if (!p || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return '/' + out.join('/');
 }
 
 /**

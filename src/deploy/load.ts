@@ -75,7 +75,9 @@ export interface ServiceInput {
   access: FileAccess;
 }
 
-const APP_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|manage\.py\s+runserver)\b/;
+/** A WSGI/ASGI server for production, named in a command. */
+export const PRODUCTION_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve)\b/;
+const APP_SERVER = new RegExp(`${PRODUCTION_SERVER.source}|\\bmanage\\.py\\s+runserver\\b`);
 const EDGE_IMAGES = /(^|\/)(traefik|caddy|haproxy|envoy|nginx-proxy|nginx-proxy-manager|cloudflared|cloudflare-tunnel)$/;
 /**
  * Whether a shell command installs the nginx package (`apt-get install -y nginx-light`,
@@ -110,7 +112,26 @@ export function envsubstRenders(text: string): { from: string; to: string; at: n
   return out;
 }
 
-const NGINX_IMAGES = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
+export const NGINX_IMAGES = /(^|\/)(nginx|nginx-unprivileged|openresty)$/;
+/** The official nginx image (and nginx-unprivileged, built from it): its entrypoint renders /etc/nginx/templates. */
+const OFFICIAL_NGINX = /^(?:docker\.io\/)?(?:library\/)?nginx$|^(?:docker\.io\/)?nginxinc\/nginx-unprivileged$/;
+
+const rendersByTarget = new WeakMap<Service, Map<string, Service['renders'][number]>>();
+
+/**
+ * Where a file the service places at `target` is read once rendered at start, and which
+ * variables that rendering replaces (undefined: all it knows): an `envsubst < target > to` the
+ * service runs, or the official nginx image's `/etc/nginx/templates/*.template` (1.19+), which
+ * it renders into /etc/nginx/conf.d/. Undefined for a file used as it is.
+ */
+export function renderOf(service: Service, target: string): { to: string; only?: string[] } | undefined {
+  let byTarget = rendersByTarget.get(service);
+  if (!byTarget) rendersByTarget.set(service, (byTarget = new Map(service.renders.map((r) => [r.from, r]))));
+  const r = byTarget.get(target);
+  if (r) return { to: r.to, ...(r.only ? { only: r.only } : {}) };
+  const template = OFFICIAL_NGINX.test(service.image?.image ?? '') ? /^\/etc\/nginx\/templates\/(.+)\.template$/.exec(target) : null;
+  return template ? { to: `/etc/nginx/conf.d/${template[1]}` } : undefined;
+}
 
 export function loadServices(input: ServiceInput): Service[] {
   const { diagnostics, access } = input;
@@ -382,13 +403,6 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
         else if (!/docker\.sock$/.test(f.source)) texts.push(text(f.source, 'proxy configuration')?.text ?? '');
       }
       service.forwardedHeaders = unseen || texts.some((t) => /forwardedHeaders|forwardedheaders|trusted_proxies|trustedIPs|trustedips/i.test(t)) ? 'unknown' : 'replaces';
-    }
-  }
-  // The official nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at start (1.19+).
-  if (service.nginx && /^(?:docker\.io\/)?(?:library\/)?nginx$|^(?:docker\.io\/)?nginxinc\/nginx-unprivileged$/.test(image)) {
-    for (const f of service.files) {
-      const rendered = (t: string) => t.replace(/^\/etc\/nginx\/templates\//, '/etc/nginx/conf.d/').replace(/\.template$/, '');
-      if (f.target.startsWith('/etc/nginx/templates/')) service.renders.push({ from: f.target, to: rendered(f.target), span: f.span });
     }
   }
   // envsubst < template > config, in the command or in a script the image runs.

@@ -19,7 +19,7 @@ import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
-import type { Service } from '../deploy/load.js';
+import { PRODUCTION_SERVER, type Service } from '../deploy/load.js';
 import { atLeast, djangoVersionIn, packageVersionIn, show, type VersionInfo } from '../versions.js';
 
 export interface DjangoApp {
@@ -257,8 +257,11 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     const file = diagnostics.sourceFile(c.abs, text);
     // Each candidate its own map: an env file one of them loads is not another's nearest .env.
     // With a service that runs the app, its environment is the process's; the nearest .env only without one.
-    const environVersion = packageVersionIn('django-environ', dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs));
+    // Looked up only when read_env() loads a file with an inline comment in it.
+    let environ: VersionInfo | undefined;
+    const environVersion = () => (environ ??= packageVersionIn('django-environ', dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs)));
     const processEnv = envOf(c.module);
+    let djangoVersion: VersionInfo | undefined;
     // The nearest .env stays the last source: python-decouple and python-dotenv read it from the
     // files the image holds, and a git-ignored one is what the process gets where the audit runs.
     const runtime = new ProjectEnv(new Map(envByPath), baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
@@ -371,7 +374,10 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       envFiles: runtime.used(),
       root: c.root,
       ...server,
-      version: djangoVersionIn(dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs)),
+      // Looked up on first use (a rule comparing SECURE_PROXY_SSL_HEADER asks for it).
+      get version(): VersionInfo {
+        return (djangoVersion ??= djangoVersionIn(dirsUp(c.root, input.projectRoot), access, (abs) => diagnostics.display(abs)));
+      },
     });
   }
   return apps;
@@ -507,7 +513,7 @@ class ProjectEnv implements RuntimeEnv {
     /** The environment the process starts with (a service's), strongest first: it wins over files the code loads (dotenv and django-environ never override). */
     private readonly processEnv: EnvFile[] = [],
     /** django-environ's version: 0.11.x strips inline comments in read_env(), the others keep them. */
-    private readonly environVersion?: VersionInfo,
+    private readonly environVersion?: () => VersionInfo,
   ) {}
 
   /** Changes each time a file is loaded or a default set: what the settings read may change with it. */
@@ -624,7 +630,8 @@ class ProjectEnv implements RuntimeEnv {
         if (loader === 'django-environ' || loader === 'django-environ-comments') {
           const kept = environValue(env.file.text, entry);
           const stripped = environValue(env.file.text, entry, true);
-          const v011 = this.environVersion ? [atLeast(this.environVersion, '0.11.0'), atLeast(this.environVersion, '0.12.0')] : [false, true];
+          const environ = kept !== stripped ? this.environVersion?.() : undefined;
+          const v011 = environ ? [atLeast(environ, '0.11.0'), atLeast(environ, '0.12.0')] : [false, true];
           // 0.11.x strips inline comments; 0.12 and later only with read_env(parse_comments=True).
           const strips =
             loader === 'django-environ-comments'
@@ -632,7 +639,7 @@ class ProjectEnv implements RuntimeEnv {
               : v011[0] === true && v011[1] === false ? true : v011[0] === false || v011[1] === true ? false : undefined;
           if (kept !== stripped && strips === undefined) {
             this.usedFiles.add(env.file);
-            return { value: '', unknown: `${name} has an inline comment, which ${show(this.environVersion!)} may keep in the value (0.11.x strips it, other versions keep it)`, entry: { file: env.file, entry } };
+            return { value: '', unknown: `${name} has an inline comment, which ${show(environ!)} may keep in the value (0.11.x strips it, other versions keep it)`, entry: { file: env.file, entry } };
           }
           value = strips ? stripped : kept;
         } else value = expandValue(entry, lookup, LIMITS.expandedValueChars);
@@ -694,8 +701,7 @@ function lineSpans(text: string): { text: string; start: number }[] {
   return out;
 }
 
-const APP_COMMAND = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve|runserver)\b/;
-const PRODUCTION_SERVER = /\b(gunicorn|uwsgi|uvicorn|daphne|hypercorn|waitress-serve)\b/;
+const APP_COMMAND = new RegExp(`${PRODUCTION_SERVER.source}|\\brunserver\\b`);
 
 /** The services that run the Django app: those whose command is a WSGI/ASGI server, first; else the only app service. */
 function appServices(services: Service[]): Service[] {
