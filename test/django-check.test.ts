@@ -27,7 +27,7 @@ import {
   type DjangoRuntime,
   type DjangoVersion,
 } from './django/run-check.js';
-import { appLinks } from '../src/django/link.js';
+import { appChains, nginxOf } from '../src/chain/build.js';
 import { hstsIn } from '../src/nginx/hsts.js';
 import { publicPort80 } from '../src/nginx/facts.js';
 import type { Deployment } from '../src/types.js';
@@ -35,7 +35,10 @@ import type { Deployment } from '../src/types.js';
 /** What in the model explains that https-audit does not repeat a Django warning. */
 const EXPLAINED_BY: Record<string, (model: Deployment, findings: { ruleId: string }[]) => boolean> = {
   // nginx sends HSTS on every location that passes to the app.
-  'security.W004': (model) => appLinks(model).length > 0 && appLinks(model).filter((l) => l.server.tls).every((l) => hstsIn(l.scope) !== undefined),
+  'security.W004': (model) => {
+    const through = appChains(model).map(nginxOf).filter((h) => h !== undefined);
+    return through.length > 0 && through.filter((h) => h.server.tls).every((h) => hstsIn(h.scope) !== undefined);
+  },
   // nginx has public port-80 servers, and none serves content (http-serves-content is silent).
   'security.W008': (model, findings) =>
     model.nginx.some((c) => c.servers.some((s) => publicPort80(s).length > 0)) && !findings.some((f) => f.ruleId === 'http-serves-content'),

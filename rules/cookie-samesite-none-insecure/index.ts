@@ -1,5 +1,5 @@
-import { csrfCookieInUse, nginxSecuresCookie, sessionsInUse } from '../../src/django/facts.js';
-import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
+import { cookieFlagSetBy } from '../../src/chain/facts.js';
+import { aboutOf, csrfCookieInUse, sessionsInUse, setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
 
@@ -24,7 +24,7 @@ export const rule: Rule = {
         const secure = setting(app, c.secure);
         if (truthy(secure.val) !== false) continue;
         const nameVal = setting(app, c.name).val;
-        if (nginxSecuresCookie(model, nameVal.k === 'str' ? nameVal.v : c.def)) continue;
+        if (cookieFlagSetBy(model, app, nameVal.k === 'str' ? nameVal.v : c.def, 'secure')) continue;
         const { span, related, origin } = settingPlace(app, samesite);
         const securePlace = settingPlace(app, secure);
         report({

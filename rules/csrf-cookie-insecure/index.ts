@@ -1,5 +1,5 @@
 import { insecureCookie } from '../../src/django/cookies.js';
-import { csrfCookieInUse } from '../../src/django/facts.js';
+import { csrfCookieInUse } from '../../src/django/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** Django's CSRF cookie without Secure (Django's security.W016). */

@@ -1,7 +1,8 @@
-import { appLinks, schemeVerdict } from '../../src/django/link.js';
-import { djangoSendsHsts, unreadProxyInFront } from '../../src/django/facts.js';
+import { appChains, appChainsAt, chainsThrough, considered, djangoOf } from '../../src/chain/build.js';
+import { appFacesViewers } from '../../src/chain/facts.js';
+import { appSendsHsts, belief } from '../../src/chain/scheme.js';
+import type { Chain } from '../../src/chain/types.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
-import type { DjangoApp } from '../../src/django/load.js';
 import { hstsCoverage } from '../../src/nginx/hsts.js';
 import { describeScope, headSpan, serverLabel, type Scope, type Server } from '../../src/nginx/model.js';
 import { truthy } from '../../src/python/values.js';
@@ -42,9 +43,9 @@ export const rule: Rule = {
         });
       }
     }
-    // A Django app that no nginx configuration of the project puts online: Django is the only layer we see.
-    if (appLinks(model).length || unreadProxyInFront(model)) return;
-    for (const app of model.django) {
+    // A Django app that the viewer reaches directly: Django is the only layer that could send it.
+    for (const chain of appChains(model).filter(appFacesViewers)) {
+      const app = djangoOf(chain)!.app;
       const seconds = setting(app, 'SECURE_HSTS_SECONDS');
       if (truthy(seconds.val) !== false) continue; // set: hsts-max-age-short / security-middleware-missing judge it
       const { span, related, origin } = settingPlace(app, seconds);
@@ -63,29 +64,31 @@ export const rule: Rule = {
 
 /** The scope passes requests to the Django app, which sends HSTS there (or may: unknown is not a finding). */
 function appSendsHstsAt(model: Deployment, scope: Scope): boolean {
-  const link = appLinks(model).find((l) => l.scope === scope);
-  return !!link && model.django.length > 0 && model.django.every((app) => djangoSendsHsts(app, link) !== 'no');
+  const chains = appChainsAt(model, scope);
+  return chains.length > 0 && chains.every((c) => appSendsHsts(c) !== 'no');
 }
 
 /** Whether the Django app behind a server sends HSTS, and the words saying what was considered. */
 function appVerdict(model: Deployment, server: Server): { covered: boolean; considered: string; related?: Related[] } {
-  const links = appLinks(model).filter((l) => l.server === server);
-  if (!links.length || !model.django.length) return { covered: false, considered: 'nginx was considered; no Django app of the project is behind it' };
+  const chains = chainsThrough(model, server).filter((c) => djangoOf(c));
+  if (!chains.length) return { covered: false, considered: 'nginx was considered; no Django app of the project is behind it' };
   const reasons: string[] = [];
   const related: Related[] = [];
-  for (const app of model.django) {
-    const verdicts = links.map((l) => djangoSendsHsts(app, l));
-    if (verdicts.some((v) => v !== 'no')) return { covered: true, considered: '' };
-    reasons.push(whyNot(app, links[0]!));
+  const apps = [...new Set(chains.map((c) => djangoOf(c)!.app))];
+  for (const app of apps) {
+    const mine = chains.filter((c) => djangoOf(c)!.app === app);
+    if (mine.some((c) => appSendsHsts(c) !== 'no')) return { covered: true, considered: '' };
+    reasons.push(whyNot(mine[0]!));
     const s = setting(app, 'SECURE_HSTS_SECONDS');
     related.push({ span: settingPlace(app, s).span, message: `the Django settings behind this server${app.ambiguous ? ` (${app.module})` : ''}` });
   }
-  return { covered: false, considered: `nginx and the Django app behind it were considered: ${[...new Set(reasons)].join('; ')}`, related };
+  return { covered: false, considered: `${considered(chains[0]!)} were considered: ${[...new Set(reasons)].join('; ')}; https-audit chain shows the hops`, related };
 }
 
-function whyNot(app: DjangoApp, link: Parameters<typeof schemeVerdict>[1]): string {
+function whyNot(chain: Chain): string {
+  const app = djangoOf(chain)!.app;
   const seconds = setting(app, 'SECURE_HSTS_SECONDS');
   if (truthy(seconds.val) === false) return settingPlace(app, seconds).origin;
   if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) return 'SecurityMiddleware is not in MIDDLEWARE';
-  return `Django does not see https requests as secure (${schemeVerdict(app, link).why}), and sends HSTS only on requests it believes are https`;
+  return `Django does not see https requests as secure (${belief(chain).why}), and sends HSTS only on requests it believes are https`;
 }

@@ -1,4 +1,4 @@
-import { answersWithoutContent, behindTlsProxy, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
+import { answersWithoutContent, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
 import {
   headSpan,
   isCatchAllLocation,
@@ -6,15 +6,14 @@ import {
   serverLabel,
   tlsServerFor,
   unresolvedWithin,
-  chainOf,
-  ownDirectives,
   type NginxConfig,
   type Server,
 } from '../../src/nginx/model.js';
 import type { Deployment, Related, Rule } from '../../src/types.js';
 import type { Scope } from '../../src/nginx/model.js';
-import { appLinks, plainHttpSeenAsHttps } from '../../src/django/link.js';
-import { djangoRedirects, type Tri } from '../../src/django/facts.js';
+import { appChainsAt, chainsThrough, djangoOf } from '../../src/chain/build.js';
+import { appRedirectsPlain } from '../../src/chain/facts.js';
+import type { Chain, Tri } from '../../src/chain/types.js';
 import { setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 
@@ -26,14 +25,13 @@ export const rule: Rule = {
   summary: 'A port-80 server serves content over plain http instead of redirecting to https.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      // A container that publishes no port is reached only through the proxy in front of it
-      // (Traefik, another nginx, a load balancer), which decides whether viewers get http.
-      if (config.deployedBy?.published === false) continue;
       for (const server of config.servers) {
         const plain = publicPort80(server);
-        // Behind a proxy (it takes client addresses from one on the network): the proxy decides,
-        // not this server. A loopback `set_real_ip_from` says nothing about what faces viewers.
-        if (plain.length && trustsNetworkProxy(server)) continue;
+        // The first hop that speaks to viewers decides whether they get http: not this server when
+        // something stands in front of it (an edge proxy, a container that publishes no port, a
+        // proxy on the network whose addresses it trusts). A loopback `set_real_ip_from` says
+        // nothing about what faces viewers.
+        if (plain.length && !facesViewers(chainsThrough(model, server))) continue;
         // An include that could not be read in the server may hold its redirect. (One at the http
         // level cannot: nginx refuses return, rewrite and if there.)
         if (!plain.length || unresolvedWithin(server)) continue;
@@ -78,20 +76,23 @@ export const rule: Rule = {
  * app does not redirect.
  */
 function appRedirects(model: Deployment, scope: Scope): Tri {
-  const link = appLinks(model).find((l) => l.scope === scope);
-  if (!link || !model.django.length) return 'no';
-  // Django redirects only the requests it sees as http.
-  if (model.django.some((app) => plainHttpSeenAsHttps(app, link))) return 'no';
-  const verdicts = model.django.map(djangoRedirects);
-  if (verdicts.every((v) => v === 'yes')) return 'yes';
-  return verdicts.some((v) => v === 'no') ? 'no' : 'unknown';
+  return appRedirectsPlain(appChainsAt(model, scope));
 }
 
 function appNote(model: Deployment, scope: Scope | undefined): string {
-  if (!scope || !appLinks(model).some((l) => l.scope === scope) || !model.django.length) return '';
-  const app = model.django[0]!;
+  const chain = scope && appChainsAt(model, scope)[0];
+  if (!chain) return '';
+  const app = djangoOf(chain)!.app;
   const s = setting(app, 'SECURE_SSL_REDIRECT');
   return ` (the Django app behind it was considered: ${truthy(s.val) === false ? settingPlace(app, s).origin : 'SecurityMiddleware is not in MIDDLEWARE'}, so it does not redirect either)`;
+}
+
+/** nginx is the first hop of the chains through this server (nothing in front, or a proxy on the same host). */
+function facesViewers(chains: Chain[]): boolean {
+  return chains.every((c) => {
+    const first = c.hops[1]!;
+    return first.kind === 'nginx' || (first.kind === 'assumed-proxy' && !(first as { network?: boolean }).network);
+  });
 }
 
 function describe(args: string[]): string {
@@ -123,10 +124,4 @@ function counterpart(configs: NginxConfig[], config: NginxConfig, server: Server
     return { why: 'no https server could be matched to its server_name', unnamed: true };
   }
   return { why: `no https server exists for ${serverLabel(server)}, so the site is http-only` };
-}
-
-/** `set_real_ip_from` of a network address (not loopback or a unix socket) in force for the server. */
-function trustsNetworkProxy(server: Server): boolean {
-  if (behindTlsProxy(server) !== 'it trusts set_real_ip_from') return false;
-  return chainOf(server).some((scope) => ownDirectives(scope, 'set_real_ip_from').some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? '')));
 }

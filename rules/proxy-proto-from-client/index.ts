@@ -1,8 +1,10 @@
 import { behindTlsProxy } from '../../src/nginx/facts.js';
 import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
+import { chainsThrough } from '../../src/chain/build.js';
+import { arriving } from '../../src/chain/scheme.js';
 import type { Deployment, Rule } from '../../src/types.js';
-import type { NginxConfig } from '../../src/nginx/model.js';
+import type { Server } from '../../src/nginx/model.js';
 
 /** X-Forwarded-Proto (or a sibling) passed upstream from a value the client chose. */
 export const rule: Rule = {
@@ -12,7 +14,6 @@ export const rule: Rule = {
   summary: "The scheme header sent upstream (X-Forwarded-Proto, Forwarded…) is copied from the client's request.",
   check(model, { report }) {
     for (const config of model.nginx) {
-      const edge = onlyBehindOverwritingEdge(model, config);
       for (const { node, scope } of config.directives) {
         const { d } = node;
         const [nameArg, valueArg] = d.args;
@@ -30,8 +31,8 @@ export const rule: Rule = {
           ? `$${variable}, a header the client sends`
           : `$${variable}, which a map or set derives from a request header`;
         const proxy = scope.server ? behindTlsProxy(scope.server) : undefined;
-        // Reached only through an edge proxy that overwrites the header: the value is the proxy's.
-        if (edge && isClientVariable(variable)) continue;
+        // Reached only through hops that replace the header: the value is theirs, not the client's.
+        if (scope.server && isClientVariable(variable) && clientValueStopped(model, scope.server, variable)) continue;
         if (proxy) {
           report({
             span: argSpanOf(node, valueArg),
@@ -56,12 +57,18 @@ export const rule: Rule = {
 };
 
 /**
- * The configuration runs in a Compose service that publishes no port, in a project whose edge
- * proxy sets X-Forwarded-Proto itself, replacing what the client sent: Traefik (unless told to
- * trust forwarded headers) and Caddy do; HAProxy and nginx-proxy pass the client's on.
+ * Every chain through this server has a hop in front (an edge proxy such as Traefik or Caddy,
+ * by its documented default) that replaces the client's value of the copied header.
  */
-function onlyBehindOverwritingEdge(model: Deployment, config: NginxConfig): boolean {
-  if (config.deployedBy?.published !== false) return false;
-  const edges = model.services.filter((s) => s.role === 'edge-proxy' && s.published);
-  return edges.length > 0 && edges.every((s) => s.forwardedHeaders === 'replaces');
+function clientValueStopped(model: Deployment, server: Server, variable: string): boolean {
+  const m = /^http_(\w+)$/.exec(variable);
+  if (!m) return false;
+  const chains = chainsThrough(model, server);
+  return (
+    chains.length > 0 &&
+    chains.every((c) => {
+      const i = c.hops.findIndex((h) => h.kind === 'nginx');
+      return arriving(c, i, `HTTP_${m[1]!.toUpperCase()}`).forgeable === 'no';
+    })
+  );
 }

@@ -1,5 +1,5 @@
 import { insecureCookie } from '../../src/django/cookies.js';
-import { sessionsInUse } from '../../src/django/facts.js';
+import { sessionsInUse } from '../../src/django/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** Django's session cookie without Secure (Django's security.W012). */

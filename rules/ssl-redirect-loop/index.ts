@@ -1,13 +1,13 @@
-import { appLinks, metaSource, schemeVerdict } from '../../src/django/link.js';
-import { djangoRedirects } from '../../src/django/facts.js';
+import { appChains, considered, djangoOf, nginxOf } from '../../src/chain/build.js';
+import { djangoRedirects } from '../../src/chain/hops/app.js';
+import { arriving, belief } from '../../src/chain/scheme.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { serverLabel, spanOf } from '../../src/nginx/model.js';
-import { behindTlsProxy } from '../../src/nginx/facts.js';
 import type { Related, Rule } from '../../src/types.js';
 
 /**
- * SECURE_SSL_REDIRECT behind a TLS-terminating nginx through which Django cannot tell that a
- * request was https: every https request is redirected to https again, forever.
+ * SECURE_SSL_REDIRECT while the hops in front do not let Django tell that a request was https:
+ * every https request is redirected to https again, forever.
  */
 export const rule: Rule = {
   id: 'ssl-redirect-loop',
@@ -15,34 +15,41 @@ export const rule: Rule = {
   severity: 'error',
   summary: 'SECURE_SSL_REDIRECT is on, but behind nginx Django sees https requests as http and redirects them forever.',
   check(model, { report }) {
-    // https requests arrive at TLS servers, or at plain-http servers behind a TLS-terminating proxy.
-    const links = appLinks(model).filter((l) => l.server.tls || behindTlsProxy(l.server) !== undefined);
-    if (!links.length) return;
     for (const app of model.django) {
       if (djangoRedirects(app) !== 'yes') continue;
-      const looping = links.map((l) => ({ link: l, verdict: schemeVerdict(app, l) })).filter((x) => x.verdict.httpsSeen === 'no');
+      // https requests arrive through a hop that terminates TLS: an nginx server with a TLS
+      // listener, or a proxy in front of a plain-http one.
+      const chains = appChains(model).filter((c) => {
+        const nginx = nginxOf(c);
+        return djangoOf(c)!.app === app && nginx && (nginx.server.tls || c.hops.indexOf(nginx) > 1);
+      });
+      const looping = chains.map((c) => ({ chain: c, verdict: belief(c) })).filter((x) => x.verdict.httpsSeen === 'no');
       if (!looping.length) continue;
       const redirect = setting(app, 'SECURE_SSL_REDIRECT');
       const { span, related, origin } = settingPlace(app, redirect);
       const first = looping[0]!;
       const header = setting(app, 'SECURE_PROXY_SSL_HEADER');
-      const more: Related[] = looping.slice(0, 3).map(({ link }) => ({
-        span: spanOf(link.pass),
-        message: `https requests to ${serverLabel(link.server)} reach Django here`,
+      const more: Related[] = looping.slice(0, 3).map(({ chain }) => ({
+        span: spanOf(nginxOf(chain)!.pass!),
+        message: `https requests to ${serverLabel(nginxOf(chain)!.server)} reach Django here`,
       }));
       if (header.binding) more.push({ span: settingPlace(app, header).span, message: 'the header Django is told to trust' });
+      const nginx = nginxOf(first.chain)!;
+      const xfp = arriving(first.chain, first.chain.hops.indexOf(nginx) + 1, 'HTTP_X_FORWARDED_PROTO');
+      const nginxSendsScheme = xfp.set?.kind === 'connection' || (xfp.set?.kind === 'copies' && xfp.honest === 'viewer');
       report({
         span,
         about: aboutOf(app),
         related: [...related, ...more],
         message:
           `${origin}, but Django behind nginx sees https requests as plain http (${first.verdict.why}): ` +
-          `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop. ` +
-          (first.link.kind === 'uwsgi' && !header.binding
+          `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop ` +
+          `(${considered(first.chain)} were considered; see https-audit chain). ` +
+          (nginx.passKind === 'uwsgi' && !header.binding
             ? 'Add include uwsgi_params; (it sends HTTPS $https, which uWSGI turns into the request scheme) to the location.'
             : header.binding
             ? 'Make nginx set the header Django reads: proxy_set_header X-Forwarded-Proto $scheme; (uwsgi_param HTTP_X_FORWARDED_PROTO $scheme; for uwsgi_pass).'
-            : metaSource(first.link, 'HTTP_X_FORWARDED_PROTO').kind === 'scheme'
+            : nginxSendsScheme
               ? 'nginx already sends X-Forwarded-Proto $scheme: add SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https").'
               : 'Add proxy_set_header X-Forwarded-Proto $scheme; in nginx and SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") in the settings.'),
       });

@@ -1,10 +1,11 @@
 /**
  * The shared check of session-cookie-insecure and csrf-cookie-insecure: a cookie Django sets
- * without `Secure`, unless nginx adds the flag on every location that reaches the app.
+ * without `Secure`, unless a hop in front (nginx's proxy_cookie_flags) adds the flag on every
+ * chain that reaches the app.
  */
 import type { Deployment, Report } from '../types.js';
-import { appLinks } from './link.js';
-import { nginxSecuresCookie, type Tri } from './facts.js';
+import { chainsOfApp, behindProjectProxy, cookieFlagSetBy } from '../chain/facts.js';
+import type { Tri } from '../chain/types.js';
 import type { DjangoApp } from './load.js';
 import { aboutOf, setting, settingPlace } from './model.js';
 import { truthy } from '../python/values.js';
@@ -19,10 +20,9 @@ export function insecureCookie(
   if (truthy(s.val) !== false) return undefined;
   const nameVal = setting(app, opts.nameSetting).val;
   const cookie = nameVal.k === 'str' ? nameVal.v : opts.defaultName;
-  if (nginxSecuresCookie(model, cookie)) return undefined;
+  if (cookieFlagSetBy(model, app, cookie, 'secure')) return undefined;
   const { span, related, origin } = settingPlace(app, s);
-  const links = appLinks(model);
-  const layer = links.length
+  const layer = chainsOfApp(model, app).some(behindProjectProxy)
     ? ` nginx was considered: no proxy_cookie_flags ${cookie} secure covers every location that reaches the app.`
     : '';
   return {

@@ -7,6 +7,7 @@ import type { SourceFile, Span } from '../source.js';
 import { INCOMPLETE, type Binding } from '../python/evaluate.js';
 import { pyRepr, truthy, type EnvUse, type Val } from '../python/values.js';
 import type { DjangoApp } from './load.js';
+import type { Tri } from '../chain/types.js';
 
 /** Django 3.2's global_settings defaults for the settings the rules read. */
 export const DEFAULTS: Record<string, Val> = {
@@ -124,4 +125,22 @@ export function fileHead(file: SourceFile): Span {
   const nl = file.text.indexOf('\n');
   const end = (nl === -1 ? file.text.length : nl) || Math.min(1, file.text.length);
   return { file, start: 0, end: file.text[end - 1] === '\r' ? end - 1 : end };
+}
+
+/** The session framework is in use (Django's W010–W012 condition: the app or the middleware). */
+export function sessionsInUse(app: DjangoApp): Tri {
+  const inApps = listHas(app, 'INSTALLED_APPS', (s) => s === 'django.contrib.sessions' || s.startsWith('django.contrib.sessions.'));
+  const inMiddleware = hasMiddleware(app, SESSION_MIDDLEWARE);
+  if (inApps === true || inMiddleware === true) return 'yes';
+  if (inApps === undefined || inMiddleware === undefined) return 'unknown';
+  return 'no';
+}
+
+/** The CSRF cookie is in use (W016's condition: the middleware, and CSRF_USE_SESSIONS off). */
+export function csrfCookieInUse(app: DjangoApp): Tri {
+  const mw = hasMiddleware(app, CSRF_MIDDLEWARE);
+  const useSessions = truthy(setting(app, 'CSRF_USE_SESSIONS').val);
+  if (mw === false || useSessions === true) return 'no';
+  if (mw === undefined || useSessions === undefined) return 'unknown';
+  return 'yes';
 }

@@ -1,0 +1,69 @@
+/**
+ * Questions rules ask of the chain as a whole: which hop adds a cookie flag, which hops send
+ * Strict-Transport-Security on the way back, whether the app redirects the plain-http requests
+ * that reach it, whether a hop nobody reads stands in front.
+ */
+import type { DjangoApp } from '../django/load.js';
+import type { Deployment } from '../types.js';
+import { appChains, djangoOf } from './build.js';
+import { appSendsHsts, plainSeenAsHttps } from './scheme.js';
+import type { Chain, Hop, Tri } from './types.js';
+
+/** The chains that end at this app. */
+export function chainsOfApp(model: Deployment, app: DjangoApp): Chain[] {
+  return appChains(model).filter((c) => djangoOf(c)!.app === app);
+}
+
+/** The app's chains pass through a reverse proxy of the project (not straight from the viewer or an edge). */
+export function behindProjectProxy(chain: Chain): boolean {
+  return chain.hops.some((h) => h.kind === 'nginx');
+}
+
+/**
+ * A hop in front of the app adds the flag to this cookie on every chain that reaches it: the
+ * hops that do, or undefined when some chain has none (or the app has no chain through a proxy).
+ */
+export function cookieFlagSetBy(model: Deployment, app: DjangoApp, cookie: string, flag: 'secure' | 'httponly'): Hop[] | undefined {
+  const chains = chainsOfApp(model, app).filter(behindProjectProxy);
+  if (!chains.length) return undefined;
+  const by: Hop[] = [];
+  for (const chain of chains) {
+    const hop = chain.hops.find((h) => h.kind !== 'django' && h.cookieFlag(cookie, flag) === 'yes');
+    if (!hop) return undefined;
+    by.push(hop);
+  }
+  return by;
+}
+
+/**
+ * Hops that add Strict-Transport-Security to responses the app already gives one, with no hop
+ * between them dropping the app's: browsers get two headers.
+ */
+export function duplicateHsts(chain: Chain): Hop[] {
+  if (appSendsHsts(chain) !== 'yes') return [];
+  const out: Hop[] = [];
+  // Walk back from the app towards the viewer: the app's header travels until a hop drops it.
+  for (let i = chain.hops.length - 2; i > 0; i--) {
+    const hop = chain.hops[i]!;
+    if (hop.hsts.drops === 'yes') break;
+    if (hop.hsts.adds === 'yes') out.push(hop);
+  }
+  return out;
+}
+
+/**
+ * The app at the end of the chain redirects the plain-http requests that reach it
+ * (SECURE_SSL_REDIRECT with the SecurityMiddleware, for requests it sees as http).
+ */
+export function appRedirectsPlain(chains: Chain[]): Tri {
+  if (!chains.length) return 'no';
+  if (chains.some(plainSeenAsHttps)) return 'no';
+  const verdicts = chains.map((c) => djangoOf(c)!.redirectsPlain);
+  if (verdicts.every((v) => v === 'yes')) return 'yes';
+  return verdicts.some((v) => v === 'no') ? 'no' : 'unknown';
+}
+
+/** The first hop the viewer reaches is the app server: nothing of the project in front (and no hop not read). */
+export function appFacesViewers(chain: Chain): boolean {
+  return chain.hops[1]?.kind === 'app-server';
+}

@@ -1,0 +1,124 @@
+/**
+ * The app server (gunicorn, uvicorn, uWSGI…) and the Django app as hops.
+ *
+ * How the scheme reaches Django (Django 3.2 django/http/request.py `HttpRequest.scheme`): with
+ * SECURE_PROXY_SSL_HEADER = (KEY, VALUE), when META has KEY the scheme is https exactly when the
+ * value equals VALUE; when META lacks KEY, and without the setting, it is the app server's
+ * `wsgi.url_scheme`. The app server sets that from:
+ * - uWSGI behind `uwsgi_pass`: the HTTPS variable (Debian's uwsgi_params: `uwsgi_param HTTPS $https if_not_empty`);
+ * - gunicorn behind `proxy_pass`: X-Forwarded-Proto, but only from peers in forwarded_allow_ips
+ *   (default 127.0.0.1, and ::1 from 23.0; unix-socket peers are always trusted), so a proxy on
+ *   another host (another container) is ignored unless FORWARDED_ALLOW_IPS says otherwise;
+ * - uvicorn: the same from 127.0.0.1 only (not unix sockets); daphne and waitress: not by default.
+ * (test/django/FACTS.md has the source lines.)
+ */
+import type { DjangoApp } from '../../django/load.js';
+import { hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../django/model.js';
+import { pyRepr, truthy } from '../../python/values.js';
+import { fileHead } from '../../django/model.js';
+import type { Hop, Sets, Tri } from '../types.js';
+import { upstreamAddresses, upstreamIsLocal, type NginxHop } from './nginx.js';
+
+export interface AppServerHop extends Hop {
+  kind: 'app-server';
+  server?: DjangoApp['appServer'];
+  /** It takes the scheme from X-Forwarded-Proto sent by the previous hop (forwarded_allow_ips). */
+  trustsForwarded: Tri;
+  /** forwarded_allow_ips is '*'. */
+  allowsAll: boolean;
+  uwsgi: boolean;
+}
+
+export interface DjangoHop extends Hop {
+  kind: 'django';
+  app: DjangoApp;
+}
+
+const SERVER_NAMES: Record<string, string> = { gunicorn: 'gunicorn', uvicorn: 'uvicorn', uwsgi: 'uWSGI', daphne: 'daphne', waitress: 'waitress', runserver: 'runserver' };
+
+/** The app server that runs the app, as seen from the hop before it (an nginx location, or the viewer). */
+export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
+  const uwsgi = before?.passKind === 'uwsgi' || (!before && app.appServer === 'uwsgi');
+  const server = uwsgi ? 'uwsgi' : app.appServer;
+  const trustsForwarded: Tri = uwsgi ? 'no' : trusts(app, before);
+  const hop: AppServerHop = {
+    kind: 'app-server',
+    name: server ? SERVER_NAMES[server]! : 'the app server',
+    detail: server ? `${SERVER_NAMES[server]}${app.forwardedAllowAll ? ' (forwarded_allow_ips *)' : ''}` : 'not shown by the project',
+    known: server !== undefined,
+    server,
+    uwsgi,
+    trustsForwarded,
+    allowsAll: app.forwardedAllowAll,
+    trusts: uwsgi ? 'the HTTPS parameter' : trustsForwarded === 'yes' ? 'X-Forwarded-Proto from this peer' : trustsForwarded === 'no' ? 'its own connection (not X-Forwarded-Proto from this peer)' : 'not known',
+    accepts: { http: 'yes', https: 'no' },
+    speaks: 'http',
+    redirectsPlain: 'no',
+    sets: (key): Sets =>
+      key !== 'wsgi.url_scheme'
+        ? { kind: 'passes' }
+        : uwsgi
+          ? { kind: 'copies', value: 'HTTPS', key: 'HTTPS' }
+          : trustsForwarded === 'yes'
+            ? { kind: 'copies', value: 'X-Forwarded-Proto', key: 'HTTP_X_FORWARDED_PROTO' }
+            : trustsForwarded === 'no'
+              ? { kind: 'connection', value: 'the connection' }
+              : { kind: 'assumed', honest: 'unknown', clientSurvives: 'no', why: 'it depends on the WSGI server, which the project does not show' },
+    hsts: { adds: 'no', drops: 'no' },
+    cookieFlag: () => 'no',
+  };
+  return hop;
+}
+
+/**
+ * gunicorn and uvicorn trust X-Forwarded-Proto from 127.0.0.1/::1 and unix sockets by default;
+ * no server trusts it from another host unless told to (FORWARDED_ALLOW_IPS, --forwarded-allow-ips).
+ */
+function trusts(app: DjangoApp, before: NginxHop | undefined): Tri {
+  if (app.forwardedAllowAll) return 'yes';
+  if (!before) return 'no';
+  if (!upstreamIsLocal(before)) return 'no';
+  if (app.appServer === 'gunicorn') return 'yes';
+  // uvicorn trusts 127.0.0.1 only: a unix-socket peer has no address in its allow list.
+  if (app.appServer === 'uvicorn') return upstreamAddresses(before).some((a) => /^unix:/i.test(a)) ? 'no' : 'yes';
+  return app.appServer ? 'no' : 'unknown';
+}
+
+export function djangoHop(app: DjangoApp): DjangoHop {
+  const header = setting(app, 'SECURE_PROXY_SSL_HEADER');
+  const redirect = djangoRedirects(app);
+  return {
+    kind: 'django',
+    name: 'Django',
+    app,
+    at: fileHead(app.file),
+    detail: `${app.module} (${app.file.display})${app.ambiguous ? ', one of several candidate settings modules' : ''}`,
+    known: true,
+    trusts: header.val.k === 'none' ? "the app server's scheme (SECURE_PROXY_SSL_HEADER is not set)" : `SECURE_PROXY_SSL_HEADER = ${pyRepr(header.val)}`,
+    accepts: { http: 'yes', https: 'no' },
+    speaks: 'unknown',
+    redirectsPlain: redirect,
+    redirectAt: redirect === 'yes' ? settingPlace(app, setting(app, 'SECURE_SSL_REDIRECT')).span : undefined,
+    sets: () => ({ kind: 'passes' }),
+    hsts: { adds: djangoHstsConfigured(app), drops: 'no' },
+    cookieFlag: () => 'no',
+  };
+}
+
+/** SECURE_HSTS_SECONDS truthy and the SecurityMiddleware installed (sent on the requests Django sees as https). */
+export function djangoHstsConfigured(app: DjangoApp): Tri {
+  const seconds = truthy(setting(app, 'SECURE_HSTS_SECONDS').val);
+  const middleware = hasMiddleware(app, SECURITY_MIDDLEWARE);
+  if (seconds === false || middleware === false) return 'no';
+  if (seconds === undefined || middleware === undefined) return 'unknown';
+  return 'yes';
+}
+
+/** Django redirects plain-http requests to https (SECURE_SSL_REDIRECT with the SecurityMiddleware). */
+export function djangoRedirects(app: DjangoApp): Tri {
+  const redirect = truthy(setting(app, 'SECURE_SSL_REDIRECT').val);
+  const middleware = hasMiddleware(app, SECURITY_MIDDLEWARE);
+  if (redirect === false || middleware === false) return 'no';
+  if (redirect === undefined || middleware === undefined) return 'unknown';
+  return 'yes';
+}

@@ -1,0 +1,180 @@
+/**
+ * nginx as a hop: a server block and the location that handles the chain's requests. What it
+ * accepts (its listeners), where it passes (`proxy_pass`, `uwsgi_pass`), how it sets each request
+ * value for the next hop (`proxy_set_header`, `uwsgi_param`), the HSTS it adds or hides and the
+ * cookie flags it rewrites.
+ */
+import { hstsIn } from '../../nginx/hsts.js';
+import { isExternalTlsUpstream, redirectsToHttps, targetHost } from '../../nginx/facts.js';
+import {
+  describeScope,
+  headSpan,
+  inheritedArray,
+  isLoopbackHost,
+  serverLabel,
+  spanOf,
+  valueIsClientControlled,
+  type NginxConfig,
+  type Scope,
+  type Server,
+} from '../../nginx/model.js';
+import type { ExpandedNode } from '../../nginx/include.js';
+import { untrustedRegExp } from '../../regex.js';
+import type { Hop, Sets, Tri } from '../types.js';
+
+export interface NginxHop extends Hop {
+  kind: 'nginx';
+  config: NginxConfig;
+  server: Server;
+  /** The location (or the server) whose handler passes the chain's requests on. */
+  scope: Scope;
+  /** The proxy_pass / uwsgi_pass directive, when it passes to an app of the project. */
+  pass?: ExpandedNode;
+  passKind?: 'proxy' | 'uwsgi';
+}
+
+/** Upstream names that are a JavaScript front end or another service, not a Python app. */
+const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|svelte|client|ui|web-?ui|grafana|kibana|minio|s3|php|fpm|wordpress|static|cdn|storage|events|socketio|realtime|prometheus|flower|pgadmin|adminer|mailhog|mailpit|metabase|portainer|keycloak|jaeger|n8n|rabbitmq|redis)([-_.\d]|$)/i;
+
+/**
+ * The scopes of a server that pass requests to the project's Python app: every uwsgi_pass, and a
+ * proxy_pass to an address of the deployment (loopback, a unix socket, an upstream, a container
+ * name) whose name is not another kind of service.
+ */
+export function appScopes(config: NginxConfig, server: Server): Scope[] {
+  const out: Scope[] = [];
+  for (const scope of [server, ...descendants(server)]) {
+    const h = scope.handler;
+    if (!h?.node || (h.kind !== 'proxy' && h.kind !== 'uwsgi') || h.node !== ownPass(scope)) continue;
+    if (h.kind === 'proxy' && !isAppTarget(config, h.target ?? '')) continue;
+    out.push(scope);
+  }
+  return out;
+}
+
+function ownPass(scope: Scope): ExpandedNode | undefined {
+  return scope.own.find((n) => n.d.name === 'proxy_pass' || n.d.name === 'uwsgi_pass');
+}
+
+function descendants(scope: Scope): Scope[] {
+  return scope.children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+function isAppTarget(config: NginxConfig, target: string): boolean {
+  const host = targetHost(target).toLowerCase();
+  if (NOT_DJANGO.test(host)) return false;
+  return !isExternalTlsUpstream(config, target);
+}
+
+export function nginxHop(config: NginxConfig, server: Server, scope: Scope): NginxHop {
+  const h = scope.handler;
+  const passes = scope !== server || (h?.kind === 'proxy' || h?.kind === 'uwsgi') ? h : undefined;
+  const pass = passes && (passes.kind === 'proxy' || passes.kind === 'uwsgi') ? passes.node : undefined;
+  const passKind = pass ? (passes!.kind as 'proxy' | 'uwsgi') : undefined;
+  const file = server.node!.d.file;
+  const where = `${file.display}:${file.position(server.node!.d.start).line}`;
+  const hop: NginxHop = {
+    kind: 'nginx',
+    name: 'nginx',
+    at: headSpan(scope.node ?? server.node!),
+    detail: `server ${serverLabel(server)} (${where})${scope !== server ? `, ${describeScope(scope)}` : ''}` + (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : ''),
+    known: true,
+    config,
+    server,
+    scope,
+    pass,
+    passKind,
+    accepts: { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' },
+    speaks: !pass ? 'unknown' : passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(pass.d.args[0]?.value ?? '') ? 'https' : 'http',
+    redirectsPlain: redirectsToHttps(server) || (scope !== server && redirectsToHttps(scope)) ? 'yes' : 'no',
+    sets: (key) => nginxSets(hop, key),
+    hsts: hstsOf(scope, passKind),
+    cookieFlag: (cookie, flag) => cookieFlag(scope, passKind, cookie, flag),
+    tls: server.tls ? { terminates: 'yes', at: headSpan(server.node!) } : { terminates: 'no' },
+  };
+  return hop;
+}
+
+/** `HTTP_X_FORWARDED_PROTO` is the request header `X-Forwarded-Proto`. */
+export function headerOfKey(key: string): string | undefined {
+  if (!key.startsWith('HTTP_')) return undefined;
+  return key
+    .slice(5)
+    .split('_')
+    .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+    .join('-');
+}
+
+/** How nginx sets a request value for the app: `proxy_set_header` for a header, `uwsgi_param` for uWSGI. */
+function nginxSets(hop: NginxHop, key: string): Sets {
+  const header = headerOfKey(key);
+  let node: ExpandedNode | undefined;
+  if (hop.passKind === 'proxy') {
+    if (!header) return { kind: 'passes' };
+    const nodes = inheritedArray(hop.scope, 'proxy_set_header').nodes.filter((n) => n.d.args[0]?.value.toLowerCase() === header.toLowerCase());
+    node = nodes[nodes.length - 1];
+  } else if (hop.passKind === 'uwsgi') {
+    // uwsgi_param HTTP_X_FORWARDED_PROTO …; an HTTP_* param hides the client's header of that name.
+    // uWSGI takes the scheme from HTTPS or UWSGI_SCHEME, whichever nginx sends.
+    const names = key === 'HTTPS' ? ['HTTPS', 'UWSGI_SCHEME'] : [key];
+    const nodes = inheritedArray(hop.scope, 'uwsgi_param').nodes.filter((n) => names.includes(n.d.args[0]?.value ?? ''));
+    node = key === 'HTTPS' ? nodes[0] : nodes[nodes.length - 1];
+  } else return { kind: 'passes' };
+  if (!node) return { kind: 'passes' };
+  const value = node.d.args[1]?.value ?? '';
+  const at = spanOf(node);
+  if (value === '') return { kind: 'removes', at };
+  const variable = valueIsClientControlled(hop.config, value, hop.scope);
+  if (variable) {
+    const copied = /^\$\{?http_(\w+?)\}?$/i.exec(value);
+    if (copied) return { kind: 'copies', at, value, key: `HTTP_${copied[1]!.toUpperCase()}` };
+    return { kind: 'derived', at, value, variable };
+  }
+  if (/\$scheme|\$https/.test(value)) return { kind: 'connection', at, value };
+  if (!value.includes('$')) return { kind: 'constant', at, value };
+  return { kind: 'other', at, value };
+}
+
+function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hsts'] {
+  const entry = scope.server?.tls ? hstsIn(scope) : undefined;
+  // proxy_hide_header / uwsgi_hide_header drops the app's header before nginx adds its own.
+  const hide = passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.args[0]?.value ?? '')) : undefined;
+  return {
+    adds: entry ? 'yes' : 'no',
+    at: entry ? spanOf(entry.node) : undefined,
+    drops: hide ? 'yes' : 'no',
+    dropAt: hide ? spanOf(hide) : undefined,
+  };
+}
+
+/**
+ * nginx adds the flag to this cookie (`proxy_cookie_flags name secure`, `~` regexes, or the
+ * `proxy_cookie_path / "/; secure"` idiom). uwsgi_pass has no such directive.
+ */
+function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cookie: string, flag: string): Tri {
+  if (passKind !== 'proxy') return passKind === 'uwsgi' ? 'no' : 'unknown';
+  const flags = inheritedArray(scope, 'proxy_cookie_flags').nodes.some((n) => {
+    const [name, ...rest] = n.d.args.map((a) => a.value);
+    if (!name || !rest.some((f) => f.toLowerCase() === flag)) return false;
+    if (name.startsWith('~')) return untrustedRegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '')?.test(cookie) ?? false;
+    return name === cookie;
+  });
+  const pathHack = inheritedArray(scope, 'proxy_cookie_path').nodes.some((n) => new RegExp(`;\\s*${flag}`, 'i').test(n.d.args[1]?.value ?? ''));
+  return flags || pathHack ? 'yes' : 'no';
+}
+
+/** The addresses a pass directive reaches: its own, or the servers of the upstream block it names. */
+export function upstreamAddresses(hop: NginxHop): string[] {
+  const target = hop.pass?.d.args[0]?.value ?? '';
+  const host = targetHost(target).toLowerCase();
+  if (!hop.config.upstreams.has(host)) return [target.replace(/^https?:\/\//i, '')];
+  const block = hop.config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host);
+  return (block?.node.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.args[0]?.value ?? '');
+}
+
+/** The upstream is reached over loopback or a unix socket (gunicorn trusts such peers by default). */
+export function upstreamIsLocal(hop: NginxHop): boolean {
+  const addresses = upstreamAddresses(hop);
+  // `unix:/run/app.sock`, or a host (port and path dropped) on the loopback interface.
+  return addresses.length > 0 && addresses.every((a) => /^unix:/i.test(a) || isLoopbackHost(a.replace(/[/?#].*$/, '').replace(/:\d+$/, '')));
+}
