@@ -28,7 +28,7 @@ export interface AuditOptions {
   rules?: readonly Rule[];
 }
 
-export function audit(options: AuditOptions): AuditResult & { model: Deployment } {
+export function audit(options: AuditOptions): AuditResult & { model: Deployment; projects: { model: Deployment; root?: string }[] } {
   const cwd = realpath(path.resolve(options.cwd ?? process.cwd()));
   const paths = options.paths.length ? options.paths : ['.'];
   const nginxPrefix = options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined;
@@ -93,8 +93,10 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
   // Several projects side by side (two Compose projects, two Django trees) are several
   // deployments: each is modelled and checked on its own, so nothing links across them.
   const models: Deployment[] = [];
+  const projects: { model: Deployment; root?: string }[] = [];
   const findings: Finding[] = [];
-  for (const project of partition(discovered.files, projectRoot)) {
+  const parts = partition(discovered.files, projectRoot);
+  for (const project of parts) {
     const ofKind = (kind: string) => project.files.filter((f) => f.kind === kind).map((f) => f.path);
     const found = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
     const env = [...found, ...chosenEnv.filter((c) => !found.some((f) => f.file === c.file))];
@@ -124,6 +126,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
       packages: packageVersions(() => [...new Set([...model.django.map((d) => d.root), project.root])], access, diagnostics),
     };
     models.push(model);
+    projects.push({ model, root: parts.length > 1 ? diagnostics.display(project.root) : undefined });
     for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
   }
   const model: Deployment = {
@@ -155,6 +158,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment 
     files,
     failures,
     model,
+    projects,
   };
 }
 

@@ -43,9 +43,12 @@ export interface Io {
 
 /** The CLI; `cwd` is where paths are relative to (the fuzz harness runs it in-process on generated projects). */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, cwd = process.cwd()): Promise<number> {
+  // `https-audit chain [paths]`: the request chains, not the findings (a directory named
+  // `chain` is audited as `./chain`).
+  if (argv[0] === 'chain') return chainCommand(argv.slice(1), io, cwd);
   const program = new Command()
     .name('https-audit')
-    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.")
+    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.")
     .version(VERSION, '-v, --version')
     .argument('[paths...]', 'files and directories to audit', ['.'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json']).default('stylish'))
@@ -131,4 +134,50 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
 /** Text of several lines (a stack trace), each made safe for the terminal. */
 function printableLines(text: string): string {
   return text.split('\n').map(printable).join('\n');
+}
+
+/** `https-audit chain [paths] [--format text|json]`: exit 0, or 2 for a usage or internal error. */
+async function chainCommand(argv: string[], io: Io, cwd: string): Promise<number> {
+  const program = new Command()
+    .name('https-audit chain')
+    .description('Shows, for each site, the hops a request takes from the viewer to the app: the scheme of each leg, the header that carries the viewer\'s scheme and who sets it, where HSTS and the redirect come from, and where https is lost or trust breaks.')
+    .argument('[paths...]', 'files and directories to audit', ['.'])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--nginx-prefix <dir>', "directory that relative nginx includes resolve against (default: the main nginx.conf's)")
+    .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--color', 'force coloured output')
+    .option('--no-color', 'never colour the output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '')) + '\n') });
+  let options: { format: 'text' | 'json'; nginxPrefix?: string; appEnv: string[]; color?: boolean };
+  let paths: string[];
+  try {
+    program.parse(argv, { from: 'user' });
+    paths = program.args.length ? program.args : ['.'];
+    options = program.opts();
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    io.stderr.write(`https-audit: ${printable((e as Error).message)}\n`);
+    return 2;
+  }
+  try {
+    const { chainViews, formatChainJson, formatChainText } = await import('./chain/view.js');
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.appEnv, cwd, rules: [] });
+    const views = chainViews(result.projects.map((p) => ({ model: p.model, project: p.root })));
+    if (options.format === 'json') io.stdout.write(formatChainJson(views));
+    else {
+      const level = colorLevel(options.color, io.stdout);
+      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
+      io.stdout.write(formatChainText(views, chalk ? { bold: chalk.bold, dim: chalk.dim, red: chalk.red, yellow: chalk.yellow, green: chalk.green } : undefined));
+    }
+    for (const e of result.errors) io.stderr.write(`https-audit: ${printable(e.file)}:${e.line}:${e.column}: ${printable(redact(e.message))}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`https-audit: ${printable(e.message)}\n`);
+      return 2;
+    }
+    io.stderr.write(`https-audit: internal error: ${printable(redact((e as Error)?.message ?? String(e)))}\n`);
+    return 2;
+  }
 }

@@ -108,9 +108,8 @@ function build(model: Deployment): Chain[] {
           });
         }
       }
-      if (!scopes.includes(server)) {
-        out.push({ site, paths: scopes.length ? 'other locations' : '/', hops: [viewerHop(), ...front, nginxHop(config, server, server)], assumptions });
-      }
+      // A server that does not reach the app is a chain of its own (static files, another service).
+      if (!scopes.length) out.push({ site, paths: '/', hops: [viewerHop(), ...front, nginxHop(config, server, server)], assumptions });
     }
   }
   if (!linked) {

@@ -44,7 +44,7 @@ export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
   const hop: AppServerHop = {
     kind: 'app-server',
     name: server ? SERVER_NAMES[server]! : 'the app server',
-    detail: server ? `${SERVER_NAMES[server]}${app.forwardedAllowAll ? ' (forwarded_allow_ips *)' : ''}` : 'not shown by the project',
+    detail: server ? `runs ${app.module}${app.forwardedAllowAll ? ', forwarded_allow_ips *' : ''}` : `not shown by the project (no command, Procfile or config names one)`,
     known: server !== undefined,
     server,
     uwsgi,

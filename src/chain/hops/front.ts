@@ -58,7 +58,7 @@ export function edgeHop(services: Service[], assumed?: string): Hop & { services
     kind: 'edge',
     name: names.join(' or '),
     at: services[0]!.publishedAt ?? services[0]!.span,
-    detail: services.map((s) => `${s.source} service ${s.name}${s.image ? ` (${s.image.image}${s.image.tag ? `:${s.image.tag}` : ''})` : ''}`).join(', ') + ', not read',
+    detail: services.map((s) => `${s.source} service ${s.name}${s.image ? ` (${s.image.image}${s.image.tag ? `:${s.image.tag}` : ''})` : ''}`).join(', '),
     known: false,
     assumed,
     services,

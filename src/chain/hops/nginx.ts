@@ -77,7 +77,10 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
     kind: 'nginx',
     name: 'nginx',
     at: headSpan(scope.node ?? server.node!),
-    detail: `server ${serverLabel(server)} (${where})${scope !== server ? `, ${describeScope(scope)}` : ''}` + (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : ''),
+    detail:
+      `server ${serverLabel(server)} (${where}), listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
+      `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
+      (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : ''),
     known: true,
     config,
     server,
