@@ -18,10 +18,11 @@ export const rule: Rule = {
     for (const app of model.django) {
       if (djangoRedirects(app) !== 'yes') continue;
       // https requests arrive through a hop that terminates TLS: an nginx server with a TLS
-      // listener, or a proxy in front of a plain-http one.
+      // listener, or a TLS-terminating proxy its configuration shows in front of it. (An edge
+      // proxy or a hop that is not read may or may not end TLS: no loop is claimed on it.)
       const chains = appChains(model).filter((c) => {
         const nginx = nginxOf(c);
-        return djangoOf(c)!.app === app && nginx && (nginx.server.tls || c.hops.indexOf(nginx) > 1);
+        return djangoOf(c)!.app === app && nginx && (nginx.server.tls || c.hops[c.hops.indexOf(nginx) - 1]?.kind === 'assumed-proxy');
       });
       const looping = chains.map((c) => ({ chain: c, verdict: belief(c) })).filter((x) => x.verdict.httpsSeen === 'no');
       if (!looping.length) continue;

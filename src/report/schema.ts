@@ -44,3 +44,48 @@ export const ReportSchema = z.strictObject({
 });
 
 export type JsonReport = z.infer<typeof ReportSchema>;
+
+/** `https-audit chain --format json` (src/chain/view.ts documents each field). */
+const tri = z.enum(['yes', 'no', 'unknown']);
+const speaks = z.enum(['http', 'https', 'viewer', 'unknown']);
+const loc = z.strictObject(position);
+export const ChainReportSchema = z.strictObject({
+  version: z.literal(1),
+  chains: z.array(
+    z.strictObject({
+      project: z.optional(z.string()),
+      site: z.string(),
+      paths: z.string(),
+      hops: z
+        .array(
+          z.strictObject({
+            kind: z.enum(['viewer', 'edge', 'assumed-proxy', 'unknown', 'nginx', 'app-server', 'django']),
+            name: z.string().min(1),
+            detail: z.string(),
+            known: z.boolean(),
+            assumed: z.optional(z.string()),
+            at: z.optional(loc),
+            accepts: z.strictObject({ http: tri, https: tri }),
+            speaks,
+            redirectsPlain: tri,
+            redirectAt: z.optional(loc),
+            hsts: z.strictObject({ adds: tri, drops: tri, at: z.optional(loc) }),
+            tls: z.optional(z.strictObject({ terminates: tri })),
+            trusts: z.optional(z.string()),
+          }),
+        )
+        .min(2),
+      legs: z.array(
+        z.strictObject({
+          from: z.number().int().nonnegative(),
+          to: z.number().int().positive(),
+          scheme: speaks,
+          header: z.optional(z.strictObject({ name: z.string(), set: z.string(), value: z.optional(z.string()), by: z.string(), at: z.optional(loc) })),
+        }),
+      ),
+      app: z.optional(z.strictObject({ httpsSeen: tri, spoofable: z.boolean(), why: z.string().min(1), header: z.nullable(z.string()) })),
+      breaks: z.array(z.strictObject({ hop: z.number().int().nonnegative(), what: z.string().min(1) })),
+      assumptions: z.array(z.string()),
+    }),
+  ),
+});
