@@ -1,2 +1,0 @@
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
-SECURE_SSL_REDIRECT = True  # expect: ssl-redirect-loop
