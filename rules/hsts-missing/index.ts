@@ -1,4 +1,4 @@
-import { appChains, appChainsAt, chainsThrough, considered, djangoOf } from '../../src/chain/build.js';
+import { appChains, appChainsAt, appChainsThrough, considered, djangoOf } from '../../src/chain/build.js';
 import { appFacesViewers } from '../../src/chain/facts.js';
 import { appSendsHsts, belief } from '../../src/chain/scheme.js';
 import type { Chain } from '../../src/chain/types.js';
@@ -70,7 +70,7 @@ function appSendsHstsAt(model: Deployment, scope: Scope): boolean {
 
 /** Whether the Django app behind a server sends HSTS, and the words saying what was considered. */
 function appVerdict(model: Deployment, server: Server): { covered: boolean; considered: string; related?: Related[] } {
-  const chains = chainsThrough(model, server).filter((c) => djangoOf(c));
+  const chains = appChainsThrough(model, server);
   if (!chains.length) return { covered: false, considered: 'nginx was considered; no Django app of the project is behind it' };
   const reasons: string[] = [];
   const related: Related[] = [];

@@ -11,9 +11,9 @@ import {
 } from '../../src/nginx/model.js';
 import type { Deployment, Related, Rule } from '../../src/types.js';
 import type { Scope } from '../../src/nginx/model.js';
-import { appChainsAt, chainsThrough, djangoOf } from '../../src/chain/build.js';
+import { appChainsAt, djangoOf, inFrontOf } from '../../src/chain/build.js';
 import { appRedirectsPlain } from '../../src/chain/facts.js';
-import type { Chain, Tri } from '../../src/chain/types.js';
+import type { Hop, Tri } from '../../src/chain/types.js';
 import { setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 
@@ -31,7 +31,7 @@ export const rule: Rule = {
         // something stands in front of it (an edge proxy, a container that publishes no port, a
         // proxy on the network whose addresses it trusts). A loopback `set_real_ip_from` says
         // nothing about what faces viewers.
-        if (plain.length && !facesViewers(chainsThrough(model, server))) continue;
+        if (plain.length && !facesViewers(inFrontOf(model, server))) continue;
         // An include that could not be read in the server may hold its redirect. (One at the http
         // level cannot: nginx refuses return, rewrite and if there.)
         if (!plain.length || unresolvedWithin(server)) continue;
@@ -88,11 +88,8 @@ function appNote(model: Deployment, scope: Scope | undefined): string {
 }
 
 /** nginx is the first hop of the chains through this server (nothing in front, or a proxy on the same host). */
-function facesViewers(chains: Chain[]): boolean {
-  return chains.every((c) => {
-    const first = c.hops[1]!;
-    return first.kind === 'nginx' || (first.kind === 'assumed-proxy' && !(first as { network?: boolean }).network);
-  });
+function facesViewers(front: Hop[]): boolean {
+  return front.every((h) => h.kind === 'assumed-proxy' && !(h as { network?: boolean }).network);
 }
 
 function describe(args: string[]): string {

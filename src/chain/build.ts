@@ -12,47 +12,165 @@ import type { Deployment } from '../types.js';
 import { assumedProxyHop, edgeHop, edgeName, unknownHop, viewerHop } from './hops/front.js';
 import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
 import { appServerHop, djangoHop, type DjangoHop } from './hops/app.js';
+import type { DjangoApp } from '../django/load.js';
 import type { Chain, Hop } from './types.js';
 
+/**
+ * Chains are built on demand and kept per model: a server's chains when a rule asks about that
+ * server, the app's chains when a rule asks about the app (only the servers that pass to it are
+ * built), every chain for the view. Each chain is built once, so all of them agree.
+ */
 interface Built {
-  all: Chain[];
-  app: Chain[];
+  edges: Deployment['services'];
   byServer: Map<Server, Chain[]>;
-  appByScope: Map<Scope, Chain[]>;
+  app?: Chain[];
+  appByScope?: Map<Scope, Chain[]>;
+  all?: Chain[];
+  django: Map<DjangoApp, DjangoHop>;
+  configOf?: Map<Server, NginxConfig>;
+  appByServer?: Map<Server, Chain[]>;
+  front: Map<Server, Hop[]>;
 }
 
 const cache = new WeakMap<Deployment, Built>();
 
-function built(model: Deployment): Built {
+function state(model: Deployment): Built {
   let b = cache.get(model);
-  if (!b) {
-    const all = build(model);
-    const byServer = new Map<Server, Chain[]>();
-    const appByScope = new Map<Scope, Chain[]>();
-    const add = <K>(map: Map<K, Chain[]>, key: K, c: Chain) => {
-      const list = map.get(key);
-      if (list) list.push(c);
-      else map.set(key, [c]);
-    };
-    for (const c of all) {
-      const nginx = nginxOf(c);
-      if (!nginx) continue;
-      add(byServer, nginx.server, c);
-      if (djangoOf(c)) add(appByScope, nginx.scope, c);
-    }
-    cache.set(model, (b = { all, app: all.filter((c) => djangoOf(c) !== undefined), byServer, appByScope }));
-  }
+  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map() }));
   return b;
 }
 
-/** Every chain of the deployment, built once per model. */
+/** Every chain of the deployment. */
 export function chainsOf(model: Deployment): Chain[] {
-  return built(model).all;
+  const b = state(model);
+  if (!b.all) {
+    const all: Chain[] = [];
+    for (const config of model.nginx) for (const server of config.servers) all.push(...serverChains(model, config, server));
+    all.push(...appChains(model).filter((c) => !nginxOf(c)));
+    b.all = all;
+  }
+  return b.all;
 }
 
 /** Chains that end at a Django app. */
 export function appChains(model: Deployment): Chain[] {
-  return built(model).app;
+  const b = state(model);
+  if (!b.app) {
+    const app: Chain[] = [];
+    const byScope = new Map<Scope, Chain[]>();
+    const byServer = new Map<Server, Chain[]>();
+    if (model.django.length) {
+      for (const config of model.nginx) {
+        for (const server of config.servers) {
+          if (!server.node || !scopesOf(config, server).length) continue;
+          byServer.set(server, serverChains(model, config, server));
+          for (const c of serverChains(model, config, server)) {
+            app.push(c);
+            const scope = nginxOf(c)!.scope;
+            const list = byScope.get(scope);
+            if (list) list.push(c);
+            else byScope.set(scope, [c]);
+          }
+        }
+      }
+      // No nginx configuration of the project puts the app online: the app server faces
+      // whatever the project publishes (an edge proxy it does not read, or the viewer).
+      if (!app.length) {
+        for (const a of model.django) {
+          const front: Hop[] = b.edges.length ? [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)] : [];
+          app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions: front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`) });
+        }
+      }
+    }
+    b.app = app;
+    b.appByScope = byScope;
+    b.appByServer = byServer;
+  }
+  return b.app;
+}
+
+const appScopeCache = new WeakMap<Server, Scope[]>();
+function scopesOf(config: NginxConfig, server: Server): Scope[] {
+  let scopes = appScopeCache.get(server);
+  if (!scopes) appScopeCache.set(server, (scopes = appScopes(config, server)));
+  return scopes;
+}
+
+function djangoHopOf(b: Built, app: DjangoApp): DjangoHop {
+  let hop = b.django.get(app);
+  if (!hop) b.django.set(app, (hop = djangoHop(app)));
+  return hop;
+}
+
+/** The chains through one nginx server: one per location that passes to the app and settings module, or the server's own. */
+function serverChains(model: Deployment, config: NginxConfig, server: Server): Chain[] {
+  const b = state(model);
+  let out = b.byServer.get(server);
+  if (out) return out;
+  out = [];
+  b.byServer.set(server, out);
+  if (!server.node) return out;
+  const front = frontOfServer(b, config, server);
+  const site = serverLabel(server);
+  const assumptions = front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
+  const scopes = model.django.length ? scopesOf(config, server) : [];
+  for (const scope of scopes) {
+    const nginx = nginxHop(config, server, scope);
+    for (const app of model.django) {
+      out.push({
+        site,
+        paths: scope === server ? '/' : scope.node!.d.args.map((a) => a.value).join(' '),
+        hops: [viewerHop(), ...front, nginx, appServerHop(app, nginx), djangoHopOf(b, app)],
+        assumptions: model.django.length > 1 ? [...assumptions, `the settings module is ${app.module} (one of ${model.django.length} candidates)`] : assumptions,
+      });
+    }
+  }
+  // A server that does not reach the app is a chain of its own (static files, another service).
+  if (!scopes.length) out.push({ site, paths: '/', hops: [viewerHop(), ...front, nginxHop(config, server, server)], assumptions });
+  return out;
+}
+
+/** The chains through an nginx server. */
+export function chainsThrough(model: Deployment, server: Server): Chain[] {
+  const config = configOf(model, server);
+  return config ? serverChains(model, config, server) : [];
+}
+
+/** The chains to the app through this nginx server. */
+export function appChainsThrough(model: Deployment, server: Server): Chain[] {
+  appChains(model);
+  return state(model).appByServer!.get(server) ?? [];
+}
+
+/**
+ * The hops between the viewer and an nginx server (empty: the viewer reaches it directly), as
+ * its chains have them; without building the chains.
+ */
+export function inFrontOf(model: Deployment, server: Server): Hop[] {
+  const b = state(model);
+  const config = configOf(model, server);
+  return config ? frontOfServer(b, config, server) : [];
+}
+
+function frontOfServer(b: Built, config: NginxConfig, server: Server): Hop[] {
+  let front = b.front.get(server);
+  if (!front) b.front.set(server, (front = frontOf(config, server, b.edges)));
+  return front;
+}
+
+function configOf(model: Deployment, server: Server): NginxConfig | undefined {
+  const b = state(model);
+  if (!b.configOf) {
+    b.configOf = new Map();
+    for (const c of model.nginx) for (const s of c.servers) b.configOf.set(s, c);
+  }
+  return b.configOf.get(server);
+}
+
+/** The chains to the app through this nginx location (or server). */
+export function appChainsAt(model: Deployment, scope: Scope): Chain[] {
+  appChains(model);
+  return state(model).appByScope!.get(scope) ?? [];
 }
 
 export function djangoOf(chain: Chain): DjangoHop | undefined {
@@ -64,16 +182,6 @@ export function nginxOf(chain: Chain): NginxHop | undefined {
   return chain.hops.find((h): h is NginxHop => h.kind === 'nginx');
 }
 
-/** The chains through an nginx location (app chains), or every chain of the server. */
-export function chainsThrough(model: Deployment, server: Server): Chain[] {
-  return built(model).byServer.get(server) ?? [];
-}
-
-/** The chains to the app through this nginx location (or server). */
-export function appChainsAt(model: Deployment, scope: Scope): Chain[] {
-  return built(model).appByScope.get(scope) ?? [];
-}
-
 /** The first hop after the viewer. */
 export function viewerFacing(chain: Chain): Hop | undefined {
   return chain.hops[1];
@@ -83,44 +191,6 @@ export function viewerFacing(chain: Chain): Hop | undefined {
 export function considered(chain: Chain): string {
   const names = [...new Set(chain.hops.slice(1).filter((h) => h.known || h.kind === 'edge').map((h) => h.name))];
   return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
-function build(model: Deployment): Chain[] {
-  const out: Chain[] = [];
-  const edges = model.services.filter((s) => s.role === 'edge-proxy' && s.published === true);
-  let linked = false;
-  for (const config of model.nginx) {
-    for (const server of config.servers) {
-      if (!server.node) continue;
-      const front = frontOf(config, server, edges);
-      const site = serverLabel(server);
-      const assumptions = front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
-      const scopes = model.django.length ? appScopes(config, server) : [];
-      for (const scope of scopes) {
-        const nginx = nginxHop(config, server, scope);
-        for (const app of model.django) {
-          linked = true;
-          out.push({
-            site,
-            paths: scope === server ? '/' : scope.node!.d.args.map((a) => a.value).join(' '),
-            hops: [viewerHop(), ...front, nginx, appServerHop(app, nginx), djangoHop(app)],
-            assumptions: model.django.length > 1 ? [...assumptions, `the settings module is ${app.module} (one of ${model.django.length} candidates)`] : assumptions,
-          });
-        }
-      }
-      // A server that does not reach the app is a chain of its own (static files, another service).
-      if (!scopes.length) out.push({ site, paths: '/', hops: [viewerHop(), ...front, nginxHop(config, server, server)], assumptions });
-    }
-  }
-  if (!linked) {
-    // No nginx configuration of the project puts the app online: the app server faces whatever
-    // the project publishes (an edge proxy it does not read, or the viewer).
-    for (const app of model.django) {
-      const front: Hop[] = edges.length ? [edgeHop(edges, edges.length === 1 ? `the only published edge proxy of the project (${edgeName(edges[0]!)})` : undefined)] : [];
-      out.push({ site: app.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(app), djangoHop(app)], assumptions: front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`) });
-    }
-  }
-  return out;
 }
 
 /** What stands between the viewer and an nginx server. */

@@ -189,12 +189,12 @@ const proxyVerdicts = new WeakMap<Server, string | undefined>();
 
 function tlsProxySign(server: Server): string | undefined {
   if (server.tls) return undefined;
-  const scopes = [server, ...descendants(server)];
-  for (const scope of scopes) {
-    for (const n of ownDirectives(scope, 'if')) {
-      const v = ifVariable(n.d.args.map((a) => a.value));
-      if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
-    }
+  // The `if` blocks are the scopes of kind 'if' (no per-scope directive index is built for this).
+  for (const scope of descendants(server)) {
+    if (scope.kind !== 'if') continue;
+    const n = scope.node!;
+    const v = ifVariable(n.d.args.map((a) => a.value));
+    if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
   }
   if (chainOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) return 'it trusts set_real_ip_from';
   if (!publicPort80(server).length) {

@@ -71,16 +71,28 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
   const passes = scope !== server || (h?.kind === 'proxy' || h?.kind === 'uwsgi') ? h : undefined;
   const pass = passes && (passes.kind === 'proxy' || passes.kind === 'uwsgi') ? passes.node : undefined;
   const passKind = pass ? (passes!.kind as 'proxy' | 'uwsgi') : undefined;
-  const file = server.node!.d.file;
-  const where = `${file.display}:${file.position(server.node!.d.start).line}`;
+  // What only the view and some findings read is computed on first use: a 27k-line
+  // configuration has thousands of servers whose chains most rules never look at.
+  let detail: string | undefined;
+  let hsts: Hop['hsts'] | undefined;
+  let redirects: Tri | undefined;
   const hop: NginxHop = {
     kind: 'nginx',
     name: 'nginx',
-    at: headSpan(scope.node ?? server.node!),
-    detail:
-      `server ${serverLabel(server)} (${where}), listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
-      `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
-      (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : ''),
+    get at() {
+      return headSpan(scope.node ?? server.node!);
+    },
+    get detail() {
+      if (detail === undefined) {
+        const file = server.node!.d.file;
+        detail =
+          `server ${serverLabel(server)} (${file.display}:${file.position(server.node!.d.start).line}), ` +
+          `listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
+          `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
+          (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : '');
+      }
+      return detail;
+    },
     known: true,
     config,
     server,
@@ -89,11 +101,17 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
     passKind,
     accepts: { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' },
     speaks: !pass ? 'unknown' : passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(pass.d.args[0]?.value ?? '') ? 'https' : 'http',
-    redirectsPlain: redirectsToHttps(server) || (scope !== server && redirectsToHttps(scope)) ? 'yes' : 'no',
+    get redirectsPlain() {
+      return (redirects ??= redirectsToHttps(server) || (scope !== server && redirectsToHttps(scope)) ? 'yes' : 'no');
+    },
     sets: (key) => nginxSets(hop, key),
-    hsts: hstsOf(scope, passKind),
+    get hsts() {
+      return (hsts ??= hstsOf(scope, passKind));
+    },
     cookieFlag: (cookie, flag) => cookieFlag(scope, passKind, cookie, flag),
-    tls: server.tls ? { terminates: 'yes', at: headSpan(server.node!) } : { terminates: 'no' },
+    get tls() {
+      return server.tls ? { terminates: 'yes' as const, at: headSpan(server.node!) } : { terminates: 'no' as const };
+    },
   };
   return hop;
 }
