@@ -1,7 +1,7 @@
 import { behindTlsProxy } from '../../src/nginx/facts.js';
 import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
-import { chainsThrough } from '../../src/chain/build.js';
+import { chainsThrough, inFrontOf } from '../../src/chain/build.js';
 import { arriving } from '../../src/chain/scheme.js';
 import type { Deployment, Rule } from '../../src/types.js';
 import type { Server } from '../../src/nginx/model.js';
@@ -62,7 +62,8 @@ export const rule: Rule = {
  */
 function clientValueStopped(model: Deployment, server: Server, variable: string): boolean {
   const m = /^http_(\w+)$/.exec(variable);
-  if (!m) return false;
+  // Only an edge proxy's documented default can replace it; the viewer and a hop not read do not.
+  if (!m || !inFrontOf(model, server).some((h) => h.kind === 'edge')) return false;
   const chains = chainsThrough(model, server);
   return (
     chains.length > 0 &&

@@ -40,6 +40,8 @@ export function cookieFlagSetBy(model: Deployment, app: DjangoApp, cookie: strin
  * between them dropping the app's: browsers get two headers.
  */
 export function duplicateHsts(chain: Chain): Hop[] {
+  // Cheapest question first: most chains have no hop adding the header.
+  if (!chain.hops.some((h) => h.kind !== 'django' && h.hsts.adds === 'yes')) return [];
   if (appSendsHsts(chain) !== 'yes') return [];
   const out: Hop[] = [];
   // Walk back from the app towards the viewer: the app's header travels until a hop drops it.

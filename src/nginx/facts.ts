@@ -3,7 +3,7 @@
  * where a redirect goes, whether a location serves content. Shared here so that rules agree.
  */
 import type { ExpandedNode } from './include.js';
-import { chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type NginxConfig, type Scope, type Server } from './model.js';
+import { ancestorsOf, chainOf, isLoopbackHost, ownDirectives, regexMatchesEverything, type Listen, type NginxConfig, type Scope, type Server } from './model.js';
 import type { NginxArg } from './parse.js';
 import { untrustedRegExp } from '../regex.js';
 
@@ -190,13 +190,18 @@ const proxyVerdicts = new WeakMap<Server, string | undefined>();
 function tlsProxySign(server: Server): string | undefined {
   if (server.tls) return undefined;
   // The `if` blocks are the scopes of kind 'if' (no per-scope directive index is built for this).
-  for (const scope of descendants(server)) {
+  const stack: Scope[] = [...server.children];
+  for (let scope = stack.pop(); scope; scope = stack.pop()) {
+    for (const c of scope.children) stack.push(c);
     if (scope.kind !== 'if') continue;
     const n = scope.node!;
     const v = ifVariable(n.d.args.map((a) => a.value));
     if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
   }
-  if (chainOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) return 'it trusts set_real_ip_from';
+  // The server's own directives are scanned, not indexed (most servers are asked nothing else by name).
+  if (server.own.some((n) => n.d.name === 'set_real_ip_from') || ancestorsOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) {
+    return 'it trusts set_real_ip_from';
+  }
   if (!publicPort80(server).length) {
     return 'it listens only on a loopback address, a socket or a port other than 80';
   }
@@ -206,10 +211,6 @@ function tlsProxySign(server: Server): string | undefined {
 /** Plain-http listeners on port 80 that the network reaches (nginx's default when there is no listen). */
 export function publicPort80(server: Server): Listen[] {
   return server.listens.filter((l) => !l.ssl && !l.quic && !l.internal && l.port === 80);
-}
-
-function descendants(scope: Scope): Scope[] {
-  return scope.children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 /** The scope answers with a fixed status or redirect of its own instead of content. */
