@@ -10,7 +10,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { audit } from '../src/audit.js';
 import { ChainReportSchema } from '../src/report/schema.js';
-import { project, ROOT } from './helpers.js';
+import { auditFiles, project, ROOT } from './helpers.js';
+import { nginxOf } from '../src/chain/build.js';
+import { redirectLoops } from '../src/chain/facts.js';
+import { viewerHop } from '../src/chain/hops/front.js';
+import { nginxHop } from '../src/chain/hops/nginx.js';
+import type { Chain, Hop } from '../src/chain/types.js';
 
 const BIN = path.join(ROOT, 'bin/https-audit.js');
 
@@ -175,5 +180,54 @@ describe('an unknown hop in front', () => {
     expect(findings(s, 'published')).toContain('proxy-ssl-header-spoofable mysite/settings.py:48');
     expect(findings(s, 'unpublished')).not.toContain('proxy-ssl-header-spoofable mysite/settings.py:48');
     expect(findings(s, 'edge-not-read')).not.toContain('proxy-ssl-header-spoofable mysite/settings.py:48');
+  });
+});
+
+describe('a hop kind is a fact provider, not a new pair', () => {
+  // A CDN hop as issue 10 will add: it ends TLS for viewers and speaks http to the origin. The
+  // loop check and the scheme walk apply to it unchanged.
+  function cdn(speaks: Hop['speaks'], setsProto: 'connection' | 'passes'): Hop {
+    return {
+      kind: 'edge',
+      name: 'CloudFront',
+      detail: 'a test hop',
+      known: true,
+      accepts: { http: 'yes', https: 'yes' },
+      speaks,
+      redirectsPlain: 'no',
+      sets: (key) => (key === 'HTTP_X_FORWARDED_PROTO' && setsProto === 'connection' ? { kind: 'connection', value: '(viewer protocol)' } : { kind: 'passes' }),
+      hsts: { adds: 'no', drops: 'no' },
+      cookieFlag: () => 'no',
+      tls: { terminates: 'yes' },
+    };
+  }
+  function originChain(nginxConf: string, front: Hop): Chain {
+    const r = auditFiles({ 'nginx.conf': nginxConf });
+    const config = r.model.nginx[0]!;
+    const server = config.servers[0]!;
+    return { site: 'www.example.com', paths: '/', hops: [viewerHop(), front, nginxHop(config, server, server)], assumptions: [] };
+  }
+  const redirecting = 'events {}\nhttp {\n  server {\n    listen 80;\n    server_name www.example.com;\n    return 301 https://$host$request_uri;\n  }\n}\n';
+
+  it('a CDN that speaks http to an origin that redirects everything to https: a loop at the origin', () => {
+    const loops = redirectLoops(originChain(redirecting, cdn('http', 'passes')));
+    expect(loops.map((l) => l.hop)).toEqual([2]);
+    expect(loops[0]!.why).toContain('CloudFront speaks plain http to nginx');
+  });
+
+  it('the same CDN speaking https to the origin: no loop', () => {
+    expect(redirectLoops(originChain(redirecting, cdn('https', 'passes')))).toEqual([]);
+  });
+
+  it('a redirect on the CDN header, which carries the viewer scheme: no loop claimed', () => {
+    const onHeader = redirecting.replace('return 301', 'if ($http_x_forwarded_proto != "https") { return 301').replace('$request_uri;', '$request_uri; }');
+    const chain = originChain(onHeader, cdn('http', 'connection'));
+    expect(nginxOf(chain)!.redirect?.on).toBe('header');
+    expect(redirectLoops(chain)).toEqual([]);
+  });
+
+  it('nginx redirect facts: status, target, same host', () => {
+    const chain = originChain(redirecting, cdn('http', 'passes'));
+    expect(nginxOf(chain)!.redirect).toMatchObject({ code: '301', target: 'https://$host$request_uri', sameHost: 'yes', on: 'always' });
   });
 });

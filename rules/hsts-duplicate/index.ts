@@ -27,7 +27,7 @@ export const rule: Rule = {
           message:
             `this Strict-Transport-Security header is added to responses that Django's SecurityMiddleware already gives one ` +
             `(SECURE_HSTS_SECONDS in ${app.file.display}): browsers get two headers, which the HSTS preload list and Mozilla Observatory reject as invalid ` +
-            `(${considered(chain)} were considered; see https-audit chain). ` +
+            `(${considered(chain)}; see https-audit chain). ` +
             `Keep one: remove SECURE_HSTS_SECONDS, or add "${hide} Strict-Transport-Security;" here.`,
         });
       }

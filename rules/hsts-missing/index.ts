@@ -82,7 +82,7 @@ function appVerdict(model: Deployment, server: Server): { covered: boolean; cons
     const s = setting(app, 'SECURE_HSTS_SECONDS');
     related.push({ span: settingPlace(app, s).span, message: `the Django settings behind this server${app.ambiguous ? ` (${app.module})` : ''}` });
   }
-  return { covered: false, considered: `${considered(chains[0]!)} were considered: ${[...new Set(reasons)].join('; ')}; https-audit chain shows the hops`, related };
+  return { covered: false, considered: `${considered(chains[0]!)}: ${[...new Set(reasons)].join('; ')}; https-audit chain shows the hops`, related };
 }
 
 function whyNot(chain: Chain): string {

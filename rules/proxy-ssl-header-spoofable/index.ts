@@ -40,7 +40,7 @@ export const rule: Rule = {
         message:
           `Django trusts ${name} to say the request was https, but ${first.verdict.why} (${where.file.display}:${where.file.position(where.start).line}): ` +
           `anyone can send "${name}: https" over plain http, and Django then treats the request as secure (request.is_secure() is True, ` +
-          `SECURE_SSL_REDIRECT lets it through, absolute URLs say https; ${considered(first.chain)} were considered, see https-audit chain). ` +
+          `SECURE_SSL_REDIRECT lets it through, absolute URLs say https; ${considered(first.chain)}, see https-audit chain). ` +
           (copied
             ? `Set it from the connection in nginx: proxy_set_header ${name} $scheme;`
             : `Make nginx set it on every location that reaches the app: proxy_set_header ${name} $scheme; (uwsgi_param ${key.v} $scheme; for uwsgi_pass).`),

@@ -1,5 +1,6 @@
 import { appChains, considered, djangoOf, nginxOf } from '../../src/chain/build.js';
 import { djangoRedirects } from '../../src/chain/hops/app.js';
+import { redirectLoops } from '../../src/chain/facts.js';
 import { arriving, belief } from '../../src/chain/scheme.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { serverLabel, spanOf } from '../../src/nginx/model.js';
@@ -17,14 +18,12 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const app of model.django) {
       if (djangoRedirects(app) !== 'yes') continue;
-      // https requests arrive through a hop that terminates TLS: an nginx server with a TLS
-      // listener, or a TLS-terminating proxy its configuration shows in front of it. (An edge
-      // proxy or a hop that is not read may or may not end TLS: no loop is claimed on it.)
-      const chains = appChains(model).filter((c) => {
-        const nginx = nginxOf(c);
-        return djangoOf(c)!.app === app && nginx && (nginx.server.tls || c.hops[c.hops.indexOf(nginx) - 1]?.kind === 'assumed-proxy');
-      });
-      const looping = chains.map((c) => ({ chain: c, verdict: belief(c) })).filter((x) => x.verdict.httpsSeen === 'no');
+      // The chain's redirect loops at the app: https viewers' requests arrive (a hop before it ends
+      // TLS: nginx's TLS listener, or a TLS proxy nginx's configuration shows; an edge proxy or a
+      // hop that is not read may or may not) and Django sees them as http.
+      const looping = appChains(model)
+        .filter((c) => djangoOf(c)!.app === app && nginxOf(c) && redirectLoops(c).some((l) => c.hops[l.hop]!.kind === 'django'))
+        .map((c) => ({ chain: c, verdict: belief(c) }));
       if (!looping.length) continue;
       const redirect = setting(app, 'SECURE_SSL_REDIRECT');
       const { span, related, origin } = settingPlace(app, redirect);
@@ -45,7 +44,7 @@ export const rule: Rule = {
         message:
           `${origin}, but Django behind nginx sees https requests as plain http (${first.verdict.why}): ` +
           `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop ` +
-          `(${considered(first.chain)} were considered; see https-audit chain). ` +
+          `(${considered(first.chain)}; see https-audit chain). ` +
           (nginx.passKind === 'uwsgi' && !header.binding
             ? 'Add include uwsgi_params; (it sends HTTPS $https, which uWSGI turns into the request scheme) to the location.'
             : header.binding

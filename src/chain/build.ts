@@ -187,10 +187,14 @@ export function viewerFacing(chain: Chain): Hop | undefined {
   return chain.hops[1];
 }
 
-/** Hop names in order, for "nginx and Django were considered". */
+/**
+ * "nginx, gunicorn and Django were considered", with what linking them assumed: the words a
+ * cross-layer finding gives for the hops it rests on.
+ */
 export function considered(chain: Chain): string {
   const names = [...new Set(chain.hops.slice(1).filter((h) => h.known || h.kind === 'edge').map((h) => h.name))];
-  return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const list = names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `${list} ${names.length > 1 ? 'were' : 'was'} considered${chain.assumptions.length ? ` (assumed: ${chain.assumptions.join('; ')})` : ''}`;
 }
 
 /** What stands between the viewer and an nginx server. */

@@ -6,7 +6,7 @@
 import type { DjangoApp } from '../django/load.js';
 import type { Deployment } from '../types.js';
 import { appChains, djangoOf } from './build.js';
-import { appSendsHsts, plainSeenAsHttps } from './scheme.js';
+import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
 
 /** The chains that end at this app. */
@@ -68,4 +68,42 @@ export function appRedirectsPlain(chains: Chain[]): Tri {
 /** The first hop the viewer reaches is the app server: nothing of the project in front (and no hop not read). */
 export function appFacesViewers(chain: Chain): boolean {
   return chain.hops[1]?.kind === 'app-server';
+}
+
+/** A redirect loop: hop `hop` redirects https viewers' requests that the hop before it sends over http. */
+export interface Loop {
+  hop: number;
+  why: string;
+}
+
+/**
+ * Redirect loops between any two hops: a hop that redirects plain-http requests to https while
+ * the requests of https viewers reach it as plain http. https viewers reach it when a hop before
+ * it ends TLS (a TLS listener, or a TLS proxy a configuration shows); they reach it as plain http
+ * when the app believes so (a redirect on the app's belief), or when the known hop just before it
+ * speaks http to it (a redirect on the connection, or on everything it receives). A redirect on a
+ * scheme header is judged by what that header carries, not here; a hop that is not read decides
+ * nothing.
+ */
+export function redirectLoops(chain: Chain): Loop[] {
+  const out: Loop[] = [];
+  for (let i = 2; i < chain.hops.length; i++) {
+    const hop = chain.hops[i]!;
+    const r = hop.redirectsPlain === 'yes' ? hop.redirect : undefined;
+    if (!r) continue;
+    if (!chain.hops.slice(1, i).some((h) => h.tls?.terminates === 'yes' || h.kind === 'assumed-proxy')) continue;
+    if (r.on === 'belief') {
+      const b = belief(chain);
+      if (b.httpsSeen === 'no') out.push({ hop: i, why: b.seenWhy ?? b.why });
+      continue;
+    }
+    const before = chain.hops[i - 1]!;
+    if ((r.on === 'always' || r.on === 'connection') && before.known && before.speaks === 'http') {
+      out.push({
+        hop: i,
+        why: `${before.name} speaks plain http to ${hop.name}, also for https viewers, and ${hop.name} redirects ${r.on === 'always' ? 'every request it receives' : 'the requests that arrive over http'} to https`,
+      });
+    }
+  }
+  return out;
 }

@@ -97,6 +97,8 @@ export interface Belief {
   spoofable: boolean;
   /** Plain words for the finding. */
   why: string;
+  /** When `why` is about spoofing: why honest https requests are (not) seen as https. */
+  seenWhy?: string;
   /** The setting that decided it (a proxy_set_header), or the hop that failed to set it. */
   at?: Span;
   origin?: Origin;
@@ -130,7 +132,9 @@ function computeBelief(chain: Chain): Belief {
     if (origin.forgeable === 'yes') {
       // Browsers send no such header, so honest https requests arrive without it and Django
       // falls back to the app server's scheme (or what a hop not read sets, unknown).
-      const seen = origin.honest === 'absent' ? wsgiScheme(chain).httpsSeen : 'unknown';
+      const fallback = origin.honest === 'absent' ? wsgiScheme(chain) : undefined;
+      const seen = fallback ? fallback.httpsSeen : 'unknown';
+      const seenWhy = fallback ? `honest requests carry no ${name}, so Django takes the app server's scheme: ${fallback.why}` : undefined;
       const through = origin.passedBy.filter((h) => !h.known).map((h) => h.name);
       const via = through.length ? ` (${through.join(' and ')} ${through.length > 1 ? 'pass' : 'passes'} the client's value on)` : '';
       if (origin.hop?.kind === 'nginx' && (origin.set?.kind === 'derived' || origin.set?.kind === 'copies')) {
@@ -139,6 +143,7 @@ function computeBelief(chain: Chain): Belief {
           spoofable: true,
           at,
           origin,
+          seenWhy,
           why: /,/.test(value)
             ? `${setter} appends to the client's own ${name} (${value}): ` +
               (atLeast(app.version, '4.1') === false
@@ -152,6 +157,7 @@ function computeBelief(chain: Chain): Belief {
         httpsSeen: seen,
         spoofable: true,
         origin,
+        seenWhy,
         why: `${passers.join(' and ') || 'nothing in front'} ${passers.length > 1 ? 'do' : 'does'} not set ${name}, so Django reads whatever ${name} the client sends${via}`,
       };
     }

@@ -55,15 +55,27 @@ export interface Hop {
   speaks: 'http' | 'https' | 'viewer' | 'unknown';
   /** It redirects plain-http requests to https (for the requests this chain carries). */
   redirectsPlain: Tri;
-  redirectAt?: Span;
+  /** Where it sends them: the status, the target as written, whether it keeps the host. */
+  redirect?: {
+    code?: string;
+    target?: string;
+    sameHost: Tri;
+    at?: Span;
+    /**
+     * What makes a request "plain" for it: `always` (it redirects everything it receives),
+     * `connection` (the scheme of its own connection), `header` (a scheme header from the hop
+     * in front), `belief` (the app's idea of the scheme: `belief()`).
+     */
+    on: 'always' | 'connection' | 'header' | 'belief';
+  };
   /** How it sets a request value for the next hop. */
   sets(key: string): Sets;
   /** Strict-Transport-Security on the responses it sends back: added, or dropped from the next hop's. */
-  hsts: { adds: Tri; at?: Span; drops: Tri; dropAt?: Span };
+  hsts: { adds: Tri; at?: Span; value?: string; always?: Tri; drops: Tri; dropAt?: Span };
   /** It adds `flag` (secure, httponly) to the cookie on responses coming back. */
   cookieFlag(cookie: string, flag: 'secure' | 'httponly'): Tri;
   /** Its TLS listener, where it terminates TLS (the view; tls rules read nginx directly). */
-  tls?: { terminates: Tri; protocols?: string; at?: Span };
+  tls?: { terminates: Tri; protocols?: string; ciphers?: string; at?: Span };
   /** What it trusts to decide the scheme (the view): Django's header, the app server's peers. */
   trusts?: string;
 }

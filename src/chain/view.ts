@@ -9,10 +9,10 @@
  *       project?: string,             // the project directory, when the tree holds several
  *       site: string, paths: string,  // server_name(s) or settings module; the locations covered
  *       hops: [ { kind, name, detail, known, assumed?, at?: {file,line,column},
- *                 accepts: {http,https}, speaks, redirectsPlain, redirectAt?, hsts: {adds,drops,at?},
- *                 tls?: {terminates}, trusts? } ],
+ *                 accepts: {http,https}, speaks, redirectsPlain, redirect?: {code?,target?,sameHost,at?},
+ *                 hsts: {adds,drops,at?,value?,always?}, tls?: {terminates,protocols?,ciphers?}, trusts? } ],
  *       legs: [ { from, to, scheme, header?: { name, set, value?, by, at? } } ],
- *       app?: { httpsSeen, spoofable, why, header: string|null },
+ *       app?: { httpsSeen, spoofable, why, seenWhy?, header: string|null },
  *       breaks: [ { hop, what } ],    // the hop index where https is lost or trust breaks
  *       assumptions: string[] } ] }
  * Tri-state facts are "yes" | "no" | "unknown"; `speaks` is "http" | "https" | "viewer" (the
@@ -26,6 +26,7 @@ import type { Deployment } from '../types.js';
 import { chainsOf, djangoOf } from './build.js';
 import { headerOfKey } from './hops/nginx.js';
 import { arriving, belief, type Origin } from './scheme.js';
+import { redirectLoops } from './facts.js';
 import type { Chain, Hop, Tri } from './types.js';
 
 export interface Loc {
@@ -48,15 +49,20 @@ export interface ChainView {
     accepts: { http: Tri; https: Tri };
     speaks: Hop['speaks'];
     redirectsPlain: Tri;
-    redirectAt?: Loc;
-    hsts: { adds: Tri; drops: Tri; at?: Loc };
-    tls?: { terminates: Tri };
+    redirect?: { code?: string; target?: string; sameHost: Tri; at?: Loc };
+    hsts: { adds: Tri; drops: Tri; at?: Loc; value?: string; always?: Tri };
+    tls?: { terminates: Tri; protocols?: string; ciphers?: string };
     trusts?: string;
   }[];
   legs: { from: number; to: number; scheme: Hop['speaks']; header?: { name: string; set: string; value?: string; by: string; at?: Loc } }[];
-  app?: { httpsSeen: Tri; spoofable: boolean; why: string; header: string | null };
+  app?: { httpsSeen: Tri; spoofable: boolean; why: string; seenWhy?: string; header: string | null };
   breaks: { hop: number; what: string }[];
   assumptions: string[];
+}
+
+/** Without the fields that are undefined (the JSON has no nulls for absent facts). */
+function strip<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function loc(span: Span | undefined): Loc | undefined {
@@ -118,12 +124,15 @@ export function viewOf(chain: Chain, project?: string): ChainView {
   if (django) {
     const b = belief(chain);
     const header = setting(django.app, 'SECURE_PROXY_SSL_HEADER').val;
-    app = { httpsSeen: b.httpsSeen, spoofable: b.spoofable, why: b.why, header: header.k === 'none' ? null : headerOfKey(key) ?? key };
+    app = { httpsSeen: b.httpsSeen, spoofable: b.spoofable, why: b.why, ...(b.seenWhy ? { seenWhy: b.seenWhy } : {}), header: header.k === 'none' ? null : headerOfKey(key) ?? key };
     if (b.spoofable) {
       const at = b.origin?.hop ? chain.hops.indexOf(b.origin.hop) : chain.hops.length - 1;
       breaks.push({ hop: at < 0 ? chain.hops.length - 1 : at, what: `trust breaks: ${b.why}; a client can make plain http look like https` });
     }
-    if (b.httpsSeen === 'no') breaks.push({ hop: chain.hops.length - 1, what: `https is lost: Django sees https requests as http (${b.why})` + (django.redirectsPlain === 'yes' ? ', and SECURE_SSL_REDIRECT redirects them again: a loop' : '') });
+    if (b.httpsSeen === 'no') breaks.push({ hop: chain.hops.length - 1, what: `https is lost: Django sees https requests as http (${b.seenWhy ?? b.why})` + (django.redirectsPlain === 'yes' ? ', and SECURE_SSL_REDIRECT redirects them again: a loop' : '') });
+  }
+  for (const l of redirectLoops(chain)) {
+    if (chain.hops[l.hop]!.kind !== 'django') breaks.push({ hop: l.hop, what: `redirect loop: ${l.why}` });
   }
   const first = chain.hops[1];
   if (first && first.known && first.accepts.http === 'yes' && chain.hops.every((h) => h.redirectsPlain === 'no')) {
@@ -146,9 +155,9 @@ export function viewOf(chain: Chain, project?: string): ChainView {
       accepts: h.accepts,
       speaks: h.speaks,
       redirectsPlain: h.redirectsPlain,
-      ...(h.redirectAt ? { redirectAt: loc(h.redirectAt) } : {}),
-      hsts: { adds: h.hsts.adds, drops: h.hsts.drops, ...(h.hsts.at ? { at: loc(h.hsts.at) } : {}) },
-      ...(h.tls ? { tls: { terminates: h.tls.terminates } } : {}),
+      ...(h.redirect ? { redirect: strip({ ...h.redirect, at: loc(h.redirect.at) }) } : {}),
+      hsts: strip({ adds: h.hsts.adds, drops: h.hsts.drops, at: loc(h.hsts.at), value: h.hsts.value, always: h.hsts.always }),
+      ...(h.tls ? { tls: strip({ terminates: h.tls.terminates, protocols: h.tls.protocols, ciphers: h.tls.ciphers }) } : {}),
       ...(h.trusts ? { trusts: h.trusts } : {}),
     })),
     legs,
@@ -192,9 +201,15 @@ export function formatChainText(unsafe: ChainView[], paint: Palette = PLAIN): st
       out.push(`  ${paint.bold(h.name)}${mark}  ${paint.dim(h.detail)}`);
       const facts: string[] = [];
       if (h.kind !== 'viewer') {
-        if (h.tls?.terminates === 'yes') facts.push('TLS ends here');
-        if (h.redirectsPlain !== 'no') facts.push(`redirects plain http: ${h.redirectsPlain}${at(h.redirectAt)}`);
-        if (h.hsts.adds !== 'no') facts.push(`HSTS: ${h.kind === 'django' ? (h.hsts.adds === 'yes' ? 'on requests it sees as https' : h.hsts.adds) : h.hsts.adds}${at(h.hsts.at)}`);
+        if (h.tls?.terminates === 'yes') facts.push(`TLS ends here: ${h.tls.protocols ?? ''}${h.tls.ciphers ? `, ciphers ${h.tls.ciphers}` : ''}`);
+        if (h.redirect) {
+          const r = h.redirect;
+          facts.push(`redirects plain http: ${r.code ?? ''} ${r.target ?? ''}${r.sameHost === 'no' ? ' (another host)' : ''}${at(r.at)}`.replace(/  +/g, ' '));
+        } else if (h.redirectsPlain !== 'no') facts.push(`redirects plain http: ${h.redirectsPlain}`);
+        if (h.hsts.adds !== 'no') {
+          const what = h.kind === 'django' ? (h.hsts.adds === 'yes' ? 'on requests it sees as https' : h.hsts.adds) : h.hsts.value ? `"${h.hsts.value}"${h.hsts.always === 'yes' ? ' always' : ' (not always: 2xx and 3xx only)'}` : h.hsts.adds;
+          facts.push(`HSTS: ${what}${at(h.hsts.at)}`);
+        }
         if (h.hsts.drops === 'yes') facts.push("drops the app's HSTS");
         if (h.trusts) facts.push(`trusts ${h.trusts}`);
       }
@@ -214,7 +229,7 @@ export function formatChainText(unsafe: ChainView[], paint: Palette = PLAIN): st
     if (v.app && v.app.httpsSeen !== 'no') {
       // 'no' is a break, shown at the hop.
       const seen = v.app.httpsSeen === 'yes' ? paint.green('yes') : paint.yellow('unknown');
-      out.push(`  Django sees https requests as https: ${seen} (${v.app.why})`);
+      out.push(`  Django sees https requests as https: ${seen} (${v.app.seenWhy ?? v.app.why})`);
     }
     for (const a of v.assumptions) out.push(paint.dim(`  assumed: ${a}`));
     out.push('');

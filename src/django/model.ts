@@ -21,6 +21,7 @@ export const DEFAULTS: Record<string, Val> = {
   SECURE_HSTS_INCLUDE_SUBDOMAINS: { k: 'bool', v: false },
   SECURE_HSTS_PRELOAD: { k: 'bool', v: false },
   SECURE_SSL_REDIRECT: { k: 'bool', v: false },
+  SECURE_SSL_HOST: { k: 'none' },
   SECURE_PROXY_SSL_HEADER: { k: 'none' },
   MIDDLEWARE: { k: 'list', items: [] },
   INSTALLED_APPS: { k: 'list', items: [] },

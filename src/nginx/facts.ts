@@ -156,11 +156,26 @@ function ifVariable(args: string[]): string | undefined {
  * or an `if` on the scheme that does one of those.
  */
 export function redirectsToHttps(scope: Scope): boolean {
-  return scope.own.some(
-    (node) =>
-      isHttpsRedirect(node) ||
-      (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.args.map((a) => a.value))),
-  );
+  return httpsRedirectIn(scope) !== undefined;
+}
+
+/**
+ * The directive that redirects every plain-http request reaching this scope to https (see
+ * redirectsToHttps), and what decides that a request is plain: `always` (an unconditional
+ * redirect), `connection` (an `if` on $scheme, $https, $server_port), `header` (an `if` on a
+ * scheme header a proxy in front sets).
+ */
+export function httpsRedirectIn(scope: Scope): { node: ExpandedNode; on: 'always' | 'connection' | 'header' } | undefined {
+  for (const node of scope.own) {
+    if (isHttpsRedirect(node)) return { node, on: 'always' };
+    const args = node.d.name === 'if' ? node.d.args.map((a) => a.value) : undefined;
+    if (args && holdsForPlainHttp(args)) {
+      const inner = node.children?.find(isHttpsRedirect);
+      const v = ifVariable(args);
+      if (inner) return { node: inner, on: v && PROXY_SCHEME_VARIABLES.has(v) ? 'header' : 'connection' };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -87,6 +87,8 @@ function trusts(app: DjangoApp, before: NginxHop | undefined): Tri {
 export function djangoHop(app: DjangoApp): DjangoHop {
   const header = setting(app, 'SECURE_PROXY_SSL_HEADER');
   const redirect = djangoRedirects(app);
+  const host = setting(app, 'SECURE_SSL_HOST').val;
+  const sslHost = host.k === 'str' && host.v ? host.v : undefined;
   return {
     kind: 'django',
     name: 'Django',
@@ -98,7 +100,8 @@ export function djangoHop(app: DjangoApp): DjangoHop {
     accepts: { http: 'yes', https: 'no' },
     speaks: 'unknown',
     redirectsPlain: redirect,
-    redirectAt: redirect === 'yes' ? settingPlace(app, setting(app, 'SECURE_SSL_REDIRECT')).span : undefined,
+    // SecurityMiddleware: HttpResponsePermanentRedirect to https://(SECURE_SSL_HOST or the request's host).
+    redirect: redirect === 'yes' ? { code: '301', target: sslHost ? `https://${sslHost}…` : 'https://<the request host>…', sameHost: sslHost ? 'no' : host.k === 'none' || host.k === 'str' ? 'yes' : 'unknown', on: 'belief', at: settingPlace(app, setting(app, 'SECURE_SSL_REDIRECT')).span } : undefined,
     sets: () => ({ kind: 'passes' }),
     hsts: { adds: djangoHstsConfigured(app), drops: 'no' },
     cookieFlag: () => 'no',

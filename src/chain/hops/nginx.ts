@@ -5,11 +5,16 @@
  * cookie flags it rewrites.
  */
 import { hstsIn } from '../../nginx/hsts.js';
-import { isExternalTlsUpstream, redirectsToHttps, targetHost } from '../../nginx/facts.js';
+import { httpsRedirectIn, isExternalTlsUpstream, redirectOf, targetHost } from '../../nginx/facts.js';
+import { atLeast, show } from '../../versions.js';
 import {
+  chainOf,
   describeScope,
   headSpan,
   inheritedArray,
+  inheritedDirective,
+  ownDirectives,
+  tlsDefaultServer,
   isLoopbackHost,
   serverLabel,
   spanOf,
@@ -102,7 +107,11 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
     accepts: { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' },
     speaks: !pass ? 'unknown' : passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(pass.d.args[0]?.value ?? '') ? 'https' : 'http',
     get redirectsPlain() {
-      return (redirects ??= redirectsToHttps(server) || (scope !== server && redirectsToHttps(scope)) ? 'yes' : 'no');
+      return (redirects ??= redirectNode() ? 'yes' : 'no');
+    },
+    get redirect() {
+      const r = redirectNode();
+      return r ? { ...redirectFacts(server, r.node), on: r.on } : undefined;
     },
     sets: (key) => nginxSets(hop, key),
     get hsts() {
@@ -110,10 +119,58 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
     },
     cookieFlag: (cookie, flag) => cookieFlag(scope, passKind, cookie, flag),
     get tls() {
-      return server.tls ? { terminates: 'yes' as const, at: headSpan(server.node!) } : { terminates: 'no' as const };
+      return server.tls ? { terminates: 'yes' as const, at: headSpan(server.node!), ...tlsFloor(config, server) } : { terminates: 'no' as const };
+    },
+    get trusts() {
+      return realIp(server);
     },
   };
+  let redirecting: ReturnType<typeof httpsRedirectIn> | null | undefined;
+  function redirectNode() {
+    if (redirecting === undefined) redirecting = httpsRedirectIn(server) ?? (scope !== server ? httpsRedirectIn(scope) : undefined) ?? null;
+    return redirecting ?? undefined;
+  }
   return hop;
+}
+
+/** The status and target of a redirect, and whether it keeps the host the viewer asked for. */
+function redirectFacts(server: Server, node: ExpandedNode): Omit<NonNullable<Hop['redirect']>, 'on'> {
+  const r = redirectOf(node)!;
+  const args = node.d.args.map((a) => a.value);
+  const code = node.d.name === 'return' ? (args.length === 2 ? args[0] : '302') : node.d.name === 'rewrite' ? (args[2] === 'permanent' ? '301' : '302') : undefined;
+  const host = targetHost(r.target).toLowerCase();
+  // `$host$request_uri`: the host part is $host, followed by the path variables.
+  const sameHost: Tri = /^\$(\{(host|http_host|server_name)\}|(host|http_host|server_name)(?!\w))(\$|$)/.test(host)
+    ? 'yes'
+    : host.includes('$')
+      ? 'unknown'
+      : server.names.length === 1 && server.names[0]!.toLowerCase() === host
+        ? 'yes'
+        : 'no';
+  return { code, target: r.target, sameHost, at: spanOf(node) };
+}
+
+/**
+ * The TLS versions and ciphers this server's handshakes use. Before nginx 1.29.2 a socket shared
+ * by several servers takes the default server's ssl_protocols (domain-facts.md).
+ */
+function tlsFloor(config: NginxConfig, server: Server): { protocols: string; ciphers?: string } {
+  const perServer = atLeast(config.version, '1.29.2');
+  const owner = perServer === true ? server : tlsDefaultServer(config, server);
+  const of = (s: Server) => inheritedDirective(s, 'ssl_protocols')?.d.args.map((a) => a.value).join(' ');
+  const own = of(owner);
+  let protocols = own ?? `not set: the default of ${show(config.version)}`;
+  if (perServer === undefined && owner !== server && of(server) !== own) protocols += ` (the default server's; ${of(server) ?? 'not set'} from nginx 1.29.2)`;
+  const ciphers = inheritedDirective(owner, 'ssl_ciphers')?.d.args.map((a) => a.value).join(' ');
+  return { protocols, ...(ciphers ? { ciphers } : {}) };
+}
+
+/** nginx's real_ip: the client address it takes from a proxy it trusts. */
+function realIp(server: Server): string | undefined {
+  const from = chainOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from')).map((n) => n.d.args[0]?.value ?? '');
+  if (!from.length) return undefined;
+  const header = inheritedDirective(server, 'real_ip_header')?.d.args[0]?.value ?? 'X-Real-IP';
+  return `client addresses from ${header} sent by ${from.slice(0, 3).join(', ')}${from.length > 3 ? ', …' : ''} (set_real_ip_from)`;
 }
 
 /** `HTTP_X_FORWARDED_PROTO` is the request header `X-Forwarded-Proto`. */
@@ -163,6 +220,7 @@ function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hst
   return {
     adds: entry ? 'yes' : 'no',
     at: entry ? spanOf(entry.node) : undefined,
+    ...(entry ? { value: entry.value, always: entry.always ? ('yes' as const) : ('no' as const) } : {}),
     drops: hide ? 'yes' : 'no',
     dropAt: hide ? spanOf(hide) : undefined,
   };
