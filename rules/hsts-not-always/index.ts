@@ -1,4 +1,5 @@
-import { isHstsHeader, isPublicPlainHttpServer } from '../../src/nginx/facts.js';
+import { isHstsHeader } from '../../src/nginx/facts.js';
+import { isPublicPlainHttpServer } from '../../src/chain/facts.js';
 import { headerEntry, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
@@ -14,7 +15,7 @@ export const rule: Rule = {
         if (node.d.name !== 'add_header') continue;
         const entry = headerEntry(node);
         if (!isHstsHeader(entry.name) || entry.always) continue;
-        if (scope.server && isPublicPlainHttpServer(scope.server)) continue; // hsts-on-plain-http covers it
+        if (scope.server && isPublicPlainHttpServer(model, scope.server)) continue; // hsts-on-plain-http covers it
         report({
           span: spanOf(node),
           message:

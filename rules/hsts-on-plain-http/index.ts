@@ -1,4 +1,5 @@
-import { isHstsHeader, isPublicPlainHttpServer } from '../../src/nginx/facts.js';
+import { isHstsHeader } from '../../src/nginx/facts.js';
+import { isPublicPlainHttpServer } from '../../src/chain/facts.js';
 import { headerEntry, serverLabel, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
@@ -12,7 +13,7 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const { node, scope } of config.directives) {
         const server = scope.server;
-        if (node.d.name !== 'add_header' || !server || !isPublicPlainHttpServer(server)) continue;
+        if (node.d.name !== 'add_header' || !server || !isPublicPlainHttpServer(model, server)) continue;
         if (!isHstsHeader(headerEntry(node).name)) continue;
         report({
           span: spanOf(node),

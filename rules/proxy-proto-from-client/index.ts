@@ -1,10 +1,7 @@
-import { behindTlsProxy } from '../../src/nginx/facts.js';
 import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
-import { chainsThrough, inFrontOf } from '../../src/chain/build.js';
-import { arriving } from '../../src/chain/scheme.js';
-import type { Deployment, Rule } from '../../src/types.js';
-import type { Server } from '../../src/nginx/model.js';
+import { arrivingAt, inFrontOf } from '../../src/chain/build.js';
+import type { Rule } from '../../src/types.js';
 
 /** X-Forwarded-Proto (or a sibling) passed upstream from a value the client chose. */
 export const rule: Rule = {
@@ -30,15 +27,19 @@ export const rule: Rule = {
         const source = isClientVariable(variable)
           ? `$${variable}, a header the client sends`
           : `$${variable}, which a map or set derives from a request header`;
-        const proxy = scope.server ? behindTlsProxy(scope.server) : undefined;
-        // Reached only through hops that replace the header: the value is theirs, not the client's.
-        if (scope.server && isClientVariable(variable) && clientValueStopped(model, scope.server, variable)) continue;
-        if (proxy) {
+        // What the hops in front do with the client's header: replace it (the value is theirs),
+        // let it through, or unknown (a proxy not read: only a warning).
+        const front = scope.server ? inFrontOf(model, scope.server) : [];
+        const copied = /^http_(\w+)$/.exec(variable);
+        const reaches = !front.length ? 'yes' : copied && scope.server ? arrivingAt(model, scope.server, `HTTP_${copied[1]!.toUpperCase()}`).forgeable : 'unknown';
+        if (reaches === 'no') continue;
+        if (reaches === 'unknown') {
+          const hop = front[front.length - 1]!;
           report({
             span: argSpanOf(node, valueArg),
             severity: 'warning',
             message:
-              `${nameArg.value} is copied from ${source}. This server looks like it sits behind a TLS-terminating proxy (${proxy}), ` +
+              `${nameArg.value} is copied from ${source}. This server ${hop.kind === 'assumed-proxy' ? `looks like it sits behind a TLS-terminating proxy (${hop.assumed})` : `sits behind ${hop.name} (${hop.assumed ?? hop.detail})`}, ` +
               'whose header this passes on: that is only safe if nginx cannot be reached except through that proxy, and the proxy ' +
               'overwrites the header rather than appending to it. Otherwise anyone can send "https" over plain http.',
           });
@@ -55,21 +56,3 @@ export const rule: Rule = {
     }
   },
 };
-
-/**
- * Every chain through this server has a hop in front (an edge proxy such as Traefik or Caddy,
- * by its documented default) that replaces the client's value of the copied header.
- */
-function clientValueStopped(model: Deployment, server: Server, variable: string): boolean {
-  const m = /^http_(\w+)$/.exec(variable);
-  // Only an edge proxy's documented default can replace it; the viewer and a hop not read do not.
-  if (!m || !inFrontOf(model, server).some((h) => h.kind === 'edge')) return false;
-  const chains = chainsThrough(model, server);
-  return (
-    chains.length > 0 &&
-    chains.every((c) => {
-      const i = c.hops.findIndex((h) => h.kind === 'nginx');
-      return arriving(c, i, `HTTP_${m[1]!.toUpperCase()}`).forgeable === 'no';
-    })
-  );
-}

@@ -1,4 +1,5 @@
-import { behindTlsProxy, isExternalTlsUpstream } from '../../src/nginx/facts.js';
+import { arrivingAt } from '../../src/chain/build.js';
+import { isExternalTlsUpstream } from '../../src/nginx/facts.js';
 import { describeScope, inheritedArray, ownDirectives, spanOf, type Scope } from '../../src/nginx/model.js';
 import { carriesScheme } from '../../src/nginx/proxy.js';
 import type { Rule } from '../../src/types.js';
@@ -13,8 +14,9 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const { node, scope } of config.directives) {
         if (node.d.name !== 'proxy_pass' || scope.incomplete || !scope.server) continue;
-        // Behind a TLS-terminating proxy, the header that passes through unchanged is that proxy's.
-        if (behindTlsProxy(scope.server)) continue;
+        // The header that passes through unchanged is what reaches nginx: the client's only when
+        // nothing in front replaces it (behind a TLS proxy or a hop not read: unknown, no finding).
+        if (arrivingAt(model, scope.server, 'HTTP_X_FORWARDED_PROTO').forgeable !== 'yes') continue;
         if (isExternalTlsUpstream(config, node.d.args[0]?.value ?? '')) continue;
         const inForce = inheritedArray(scope, 'proxy_set_header');
         if (inForce.nodes.some((n) => carriesScheme(n.d.args[0]?.value ?? '', n.d.args[1]?.value ?? ''))) continue;

@@ -14,6 +14,7 @@ import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
 import { appServerHop, djangoHop, type DjangoHop } from './hops/app.js';
 import type { DjangoApp } from '../django/load.js';
 import type { Chain, Hop } from './types.js';
+import { arriving, type Origin } from './scheme.js';
 
 /**
  * Chains are built on demand and kept per model: a server's chains when a rule asks about that
@@ -165,6 +166,12 @@ function configOf(model: Deployment, server: Server): NginxConfig | undefined {
     for (const c of model.nginx) for (const s of c.servers) b.configOf.set(s, c);
   }
   return b.configOf.get(server);
+}
+
+/** A request value as it reaches this nginx server through the hops in front of it (see scheme.ts). */
+export function arrivingAt(model: Deployment, server: Server, key: string): Origin {
+  const front = inFrontOf(model, server);
+  return arriving({ site: '', paths: '', hops: [viewerHop(), ...front], assumptions: [] }, front.length + 1, key);
 }
 
 /** The chains to the app through this nginx location (or server). */

@@ -5,7 +5,8 @@
  */
 import type { DjangoApp } from '../django/load.js';
 import type { Deployment } from '../types.js';
-import { appChains, djangoOf } from './build.js';
+import { appChains, djangoOf, inFrontOf } from './build.js';
+import type { Server } from '../nginx/model.js';
 import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
 
@@ -106,4 +107,13 @@ export function redirectLoops(chain: Chain): Loop[] {
     }
   }
   return out;
+}
+
+/**
+ * A server browsers reach directly over plain http: no TLS listener, and nothing in front of it
+ * in its chains (no TLS proxy its configuration shows, no edge proxy, no unknown hop), through
+ * which what it sends would reach browsers over https.
+ */
+export function isPublicPlainHttpServer(model: Deployment, server: Server): boolean {
+  return !server.tls && inFrontOf(model, server).length === 0;
 }

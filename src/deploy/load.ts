@@ -58,7 +58,8 @@ export interface Service {
   role: ServiceRole;
   /**
    * An edge proxy's handling of the client's X-Forwarded-* headers: `replaces` (Traefik and Caddy
-   * by default), `passes` (HAProxy, nginx-proxy), `unknown` (a configuration that may trust them).
+   * by default), `passes` (nginx-proxy's template), `unknown` (a configuration that may trust
+   * them, or one that is not read: HAProxy, Envoy, nginx-proxy-manager, cloudflared).
    */
   forwardedHeaders?: 'replaces' | 'passes' | 'unknown';
   /** It runs nginx: an nginx image, an image that installs the nginx package, or nginx as the command (also in an app's image, beside gunicorn). */
@@ -392,7 +393,11 @@ function finish(service: Service, access: FileAccess, text: (abs: string, what: 
   else if (service.nginx) service.role = 'nginx';
   else if (EDGE_IMAGES.test(image)) service.role = 'edge-proxy';
   if (service.role === 'edge-proxy') {
-    if (!/(^|\/)(traefik|caddy)$/.test(image)) service.forwardedHeaders = 'passes';
+    // nginx-proxy's template passes a client's X-Forwarded-Proto on (`map $http_x_forwarded_proto
+    // $proxy_x_forwarded_proto { default $http_x_forwarded_proto; '' $scheme; }`). HAProxy, Envoy,
+    // nginx-proxy-manager and cloudflared do what their configuration says, which is not read.
+    if (/(^|\/)nginx-proxy$/.test(image)) service.forwardedHeaders = 'passes';
+    else if (!/(^|\/)(traefik|caddy)$/.test(image)) service.forwardedHeaders = 'unknown';
     else {
       // Traefik's forwardedHeaders.insecure / trustedIPs and Caddy's trusted_proxies make them pass
       // the client's headers on; a configuration mounted as a directory may say so unseen.

@@ -264,15 +264,6 @@ export function contentLocations(scope: Scope): Scope[] {
   return out;
 }
 
-/**
- * A server browsers reach directly over plain http: no TLS listener, a public port 80, and no
- * sign of a TLS-terminating proxy in front (see behindTlsProxy), through which what it sends
- * would reach browsers over https.
- */
-export function isPublicPlainHttpServer(server: Server): boolean {
-  return !server.tls && behindTlsProxy(server) === undefined;
-}
-
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
 export function hstsViaHeadersMore(scope: Scope): boolean {
   const mentions = (s: Scope) =>

@@ -34,7 +34,7 @@ function edgeSets(service: Service): Sets {
     case 'passes':
       return { kind: 'assumed', honest: 'unknown', clientSurvives: 'yes', why: `${edgeName(service)} passes the client's X-Forwarded-* headers on` };
     default:
-      return { kind: 'assumed', honest: 'unknown', clientSurvives: 'unknown', why: `${edgeName(service)}'s configuration may trust the client's X-Forwarded-* headers` };
+      return { kind: 'assumed', honest: 'unknown', clientSurvives: 'unknown', why: `what ${edgeName(service)} does with the client's X-Forwarded-* headers is in its configuration, which is not read` };
   }
 }
 
