@@ -63,7 +63,7 @@ export function appChains(model: Deployment): Chain[] {
     if (model.django.length) {
       for (const config of model.nginx) {
         for (const server of config.servers) {
-          if (!server.node || !scopesOf(config, server).length) continue;
+          if (!server.node || !scopesOf(config, server, model.services).length) continue;
           byServer.set(server, serverChains(model, config, server));
           for (const c of serverChains(model, config, server)) {
             app.push(c);
@@ -77,8 +77,15 @@ export function appChains(model: Deployment): Chain[] {
       // No nginx configuration of the project puts the app online: the app server faces
       // whatever the project publishes (an edge proxy it does not read, or the viewer).
       if (!app.length) {
+        // The app's services publish no port: something the files do not show reaches them.
+        const services = model.services.filter((x) => x.role === 'app');
+        const hidden = services.length > 0 && services.every((x) => x.published === false);
         for (const a of model.django) {
-          const front: Hop[] = b.edges.length ? [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)] : [];
+          const front: Hop[] = b.edges.length
+            ? [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)]
+            : hidden
+              ? [unknownHop(`${services.map((x) => `service ${x.name}`).join(', ')} ${services.length > 1 ? 'publish' : 'publishes'} no port and no nginx configuration of the project passes to it: what reaches the app is not in the files`, services[0]!.publishedAt ?? services[0]!.span)]
+              : [];
           app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions: front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`) });
         }
       }
@@ -91,9 +98,9 @@ export function appChains(model: Deployment): Chain[] {
 }
 
 const appScopeCache = new WeakMap<Server, Scope[]>();
-function scopesOf(config: NginxConfig, server: Server): Scope[] {
+function scopesOf(config: NginxConfig, server: Server, services: Deployment['services']): Scope[] {
   let scopes = appScopeCache.get(server);
-  if (!scopes) appScopeCache.set(server, (scopes = appScopes(config, server)));
+  if (!scopes) appScopeCache.set(server, (scopes = appScopes(config, server, services)));
   return scopes;
 }
 
@@ -114,7 +121,7 @@ function serverChains(model: Deployment, config: NginxConfig, server: Server): C
   const front = frontOfServer(b, config, server);
   const site = serverLabel(server);
   const assumptions = front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
-  const scopes = model.django.length ? scopesOf(config, server) : [];
+  const scopes = model.django.length ? scopesOf(config, server, model.services) : [];
   for (const scope of scopes) {
     const nginx = nginxHop(config, server, scope);
     for (const app of model.django) {

@@ -20,7 +20,7 @@ import { checkPythonLimits } from '../../src/python/limits.js';
 import { evaluateModule, type Namespace } from '../../src/python/evaluate.js';
 import { parsePython } from '../../src/python/parse.js';
 import { redact } from '../../src/redact.js';
-import { ReportSchema } from '../../src/report/schema.js';
+import { ChainReportSchema, ReportSchema } from '../../src/report/schema.js';
 import { SourceFile } from '../../src/source.js';
 import { parseDockerfile } from '../../src/deploy/dockerfile.js';
 import { parseYamlDocuments, YamlRefused } from '../../src/deploy/yaml.js';
@@ -337,6 +337,25 @@ export async function fuzzProject(files: Record<string, string>, dir: string): P
         const end = item as { endLine?: number; endColumn?: number };
         if (end.endLine !== undefined && end.endColumn !== undefined && (end.endLine < item.line || (end.endLine === item.line && end.endColumn < item.column))) return `json: ${item.file}:${item.line}:${item.column} ends before it starts`;
       }
+    }
+  }
+  // The chain view of the same project: no crash, exit 0, nothing but located errors on stderr,
+  // no secret, nothing a terminal would act on, JSON in its contract.
+  for (const format of ['json', 'text'] as const) {
+    let stdout = '';
+    let stderr = '';
+    const t0 = performance.now();
+    const code = await main(['chain', '.', '--format', format], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, dir);
+    const ms = performance.now() - t0;
+    if (ms > SLOW_MS * 2) return `chain ${format}: took ${ms.toFixed(0)} ms`;
+    if (code !== 0) return `chain ${format}: exit ${code}: ${stderr.slice(0, 300)}`;
+    const unlocated = stderr.split('\n').find((l) => l && !/^https-audit: [^\n]+:\d+:\d+: /.test(l));
+    if (unlocated) return `chain ${format}: stderr: ${unlocated.slice(0, 300)}`;
+    if ((stdout + stderr).includes(PLANTED)) return `chain ${format}: the planted secret is printed: ${lineWith(stdout + stderr, PLANTED)}`;
+    if (format === 'text' && SAFE_STYLISH.test(stdout)) return `chain text: a control character reaches the terminal: ${JSON.stringify(lineWith(stdout, SAFE_STYLISH))}`;
+    if (format === 'json') {
+      const report = ChainReportSchema.safeParse(JSON.parse(stdout));
+      if (!report.success) return `chain json: breaks the contract: ${report.error.message.slice(0, 300)}`;
     }
   }
   return undefined;

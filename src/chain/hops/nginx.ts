@@ -26,6 +26,7 @@ import {
 import type { ExpandedNode } from '../../nginx/include.js';
 import { untrustedRegExp } from '../../regex.js';
 import type { Hop, Sets, Tri } from '../types.js';
+import type { Service } from '../../deploy/load.js';
 
 export interface NginxHop extends Hop {
   kind: 'nginx';
@@ -46,15 +47,38 @@ const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|sv
  * proxy_pass to an address of the deployment (loopback, a unix socket, an upstream, a container
  * name) whose name is not another kind of service.
  */
-export function appScopes(config: NginxConfig, server: Server): Scope[] {
+export function appScopes(config: NginxConfig, server: Server, services: Service[] = []): Scope[] {
   const out: Scope[] = [];
   for (const scope of [server, ...descendants(server)]) {
     const h = scope.handler;
     if (!h?.node || (h.kind !== 'proxy' && h.kind !== 'uwsgi') || h.node !== ownPass(scope)) continue;
     if (h.kind === 'proxy' && !isAppTarget(config, h.target ?? '')) continue;
+    if (passesToOtherService(config, h.target ?? '', services)) continue;
     out.push(scope);
   }
   return out;
+}
+
+/**
+ * The pass reaches a service of the deployment (by its Compose or Kubernetes name) that is
+ * proven not to be the Python app: another nginx, an edge proxy, or an image of another kind.
+ * A service whose role is not known stays a candidate.
+ */
+function passesToOtherService(config: NginxConfig, target: string, services: Service[]): boolean {
+  if (!services.length) return false;
+  const host = targetHost(target).toLowerCase() || target.replace(/:\d+$/, '').toLowerCase();
+  const hosts = config.upstreams.has(host)
+    ? (config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host)?.node.children ?? [])
+        .filter((c) => c.d.name === 'server')
+        .map((c) => (c.d.args[0]?.value ?? '').replace(/:\d+$/, '').toLowerCase())
+    : [host];
+  if (!hosts.length) return false;
+  return hosts.every((h) => {
+    const service = services.find((s) => s.name.toLowerCase() === h || s.name.toLowerCase().endsWith(`/${h}`));
+    if (!service) return false;
+    if (service.role === 'app') return false;
+    return service.role === 'nginx' || service.role === 'edge-proxy' || NOT_DJANGO.test(service.image?.image.split('/').pop() ?? '');
+  });
 }
 
 function ownPass(scope: Scope): ExpandedNode | undefined {
