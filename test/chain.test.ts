@@ -13,6 +13,7 @@ import { ChainReportSchema } from '../src/report/schema.js';
 import { auditFiles, project, ROOT } from './helpers.js';
 import { nginxOf } from '../src/chain/build.js';
 import { redirectLoops } from '../src/chain/facts.js';
+import { chainViews } from '../src/chain/view.js';
 import { viewerHop } from '../src/chain/hops/front.js';
 import { nginxHop } from '../src/chain/hops/nginx.js';
 import type { Chain, Hop } from '../src/chain/types.js';
@@ -229,5 +230,28 @@ describe('a hop kind is a fact provider, not a new pair', () => {
   it('nginx redirect facts: status, target, same host', () => {
     const chain = originChain(redirecting, cdn('http', 'passes'));
     expect(nginxOf(chain)!.redirect).toMatchObject({ code: '301', target: 'https://$host$request_uri', sameHost: 'yes', on: 'always' });
+  });
+});
+
+describe('the view marks where https is lost on the way back', () => {
+  it("a hop that hides Django's HSTS with none nearer the viewer adding it", () => {
+    const base = path.join(ROOT, 'test/case-bases/django');
+    const read = (p: string) => readFileSync(path.join(base, p), 'utf8');
+    const r = auditFiles({
+      'manage.py': read('manage.py'),
+      'mysite/wsgi.py': read('mysite/wsgi.py'),
+      'mysite/settings.py': read('mysite/settings.py') + 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
+      'Procfile': 'web: gunicorn mysite.wsgi -b 127.0.0.1:8000\n',
+      'nginx.conf':
+        'events {}\nhttp {\n  server {\n    listen 443 ssl;\n    server_name www.acme-shop.com;\n    ssl_protocols TLSv1.2 TLSv1.3;\n' +
+        '    location / {\n      proxy_pass http://127.0.0.1:8000;\n      proxy_set_header X-Forwarded-Proto $scheme;\n      proxy_hide_header Strict-Transport-Security;\n    }\n  }\n}\n',
+    });
+    const views = chainViews([{ model: r.model }]);
+    expect(views).toHaveLength(1);
+    const v = views[0]!;
+    expect(v.app).toMatchObject({ httpsSeen: 'yes', spoofable: false });
+    expect(v.breaks).toEqual([{ hop: 1, what: "Django's Strict-Transport-Security is dropped here, and no hop nearer the viewer adds one" }]);
+    const missing = r.findings.find((f) => f.ruleId === 'hsts-missing')!;
+    expect(missing.message).toContain('Django sends it, but nginx drops it (nginx.conf:10: proxy_hide_header Strict-Transport-Security;)');
   });
 });

@@ -1,5 +1,5 @@
-import { appChains, appChainsAt, appChainsThrough, considered, djangoOf } from '../../src/chain/build.js';
-import { appFacesViewers } from '../../src/chain/facts.js';
+import { appChains, appChainsAt, appChainsThrough, considered, djangoOf, inFrontOf } from '../../src/chain/build.js';
+import { appFacesViewers, viewerGetsHsts } from '../../src/chain/facts.js';
 import { appSendsHsts, belief } from '../../src/chain/scheme.js';
 import type { Chain } from '../../src/chain/types.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
@@ -16,6 +16,9 @@ export const rule: Rule = {
   summary: 'An https site, or a location in it, gets no Strict-Transport-Security header from any layer (nginx or Django).',
   check(model, { report }) {
     for (const { server, missingEverywhere, gaps, covered } of hstsCoverage(model)) {
+      // A hop in front that is not read (an edge proxy, whatever reaches a container that
+      // publishes no port) may add the header: no finding rests on it.
+      if (inFrontOf(model, server).some((h) => h.hsts.adds !== 'no')) continue;
       if (missingEverywhere) {
         const app = appVerdict(model, server);
         if (app.covered) continue; // Django sends it for the requests it answers
@@ -65,7 +68,7 @@ export const rule: Rule = {
 /** The scope passes requests to the Django app, which sends HSTS there (or may: unknown is not a finding). */
 function appSendsHstsAt(model: Deployment, scope: Scope): boolean {
   const chains = appChainsAt(model, scope);
-  return chains.length > 0 && chains.every((c) => appSendsHsts(c) !== 'no');
+  return chains.length > 0 && chains.every((c) => viewerGetsHsts(c) !== 'no');
 }
 
 /** Whether the Django app behind a server sends HSTS, and the words saying what was considered. */
@@ -77,7 +80,7 @@ function appVerdict(model: Deployment, server: Server): { covered: boolean; cons
   const apps = [...new Set(chains.map((c) => djangoOf(c)!.app))];
   for (const app of apps) {
     const mine = chains.filter((c) => djangoOf(c)!.app === app);
-    if (mine.some((c) => appSendsHsts(c) !== 'no')) return { covered: true, considered: '' };
+    if (mine.some((c) => viewerGetsHsts(c) !== 'no')) return { covered: true, considered: '' };
     reasons.push(whyNot(mine[0]!));
     const s = setting(app, 'SECURE_HSTS_SECONDS');
     related.push({ span: settingPlace(app, s).span, message: `the Django settings behind this server${app.ambiguous ? ` (${app.module})` : ''}` });
@@ -90,5 +93,10 @@ function whyNot(chain: Chain): string {
   const seconds = setting(app, 'SECURE_HSTS_SECONDS');
   if (truthy(seconds.val) === false) return settingPlace(app, seconds).origin;
   if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) return 'SecurityMiddleware is not in MIDDLEWARE';
+  const dropper = appSendsHsts(chain) === 'yes' ? chain.hops.find((h) => h.hsts.drops === 'yes') : undefined;
+  if (dropper?.hsts.dropAt) {
+    const at = dropper.hsts.dropAt;
+    return `Django sends it, but ${dropper.name} drops it (${at.file.display}:${at.file.position(at.start).line}: ${at.file.text.slice(at.start, at.end)})`;
+  }
   return `Django does not see https requests as secure (${belief(chain).why}), and sends HSTS only on requests it believes are https`;
 }

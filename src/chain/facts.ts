@@ -117,3 +117,24 @@ export function redirectLoops(chain: Chain): Loop[] {
 export function isPublicPlainHttpServer(model: Deployment, server: Server): boolean {
   return !server.tls && inFrontOf(model, server).length === 0;
 }
+
+/**
+ * Strict-Transport-Security reaches the viewer on the responses of this chain: walked from the
+ * app back to the viewer, the app's header (on requests it sees as https) survives until a hop
+ * drops it (proxy_hide_header), and any hop may add its own. A hop not read makes it unknown.
+ */
+export function viewerGetsHsts(chain: Chain): Tri {
+  let state: Tri = 'no';
+  for (let i = chain.hops.length - 1; i >= 1; i--) {
+    const h = chain.hops[i]!;
+    if (h.kind === 'django') {
+      state = appSendsHsts(chain);
+      continue;
+    }
+    if (h.hsts.drops === 'yes') state = 'no';
+    else if (h.hsts.drops === 'unknown' && state === 'yes') state = 'unknown';
+    if (h.hsts.adds === 'yes') state = 'yes';
+    else if (h.hsts.adds === 'unknown' && state === 'no') state = 'unknown';
+  }
+  return state;
+}

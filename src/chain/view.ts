@@ -25,7 +25,7 @@ import { setting } from '../django/model.js';
 import type { Deployment } from '../types.js';
 import { chainsOf, djangoOf } from './build.js';
 import { headerOfKey } from './hops/nginx.js';
-import { arriving, belief, type Origin } from './scheme.js';
+import { appSendsHsts, arriving, belief, type Origin } from './scheme.js';
 import { redirectLoops } from './facts.js';
 import type { Chain, Hop, Tri } from './types.js';
 
@@ -138,8 +138,17 @@ export function viewOf(chain: Chain, project?: string): ChainView {
   if (first && first.known && first.accepts.http === 'yes' && chain.hops.every((h) => h.redirectsPlain === 'no')) {
     breaks.push({ hop: 1, what: 'plain http is served: no hop redirects it to https' });
   }
-  if (first && first.known && first.accepts.https === 'yes' && chain.hops.every((h) => h.hsts.adds === 'no')) {
+  // HSTS on the way back: what each hop adds (the app only on requests it sees as https), and a
+  // hop that drops the app's header with nothing nearer the viewer adding one.
+  const adds = chain.hops.map((h) => (h.kind === 'django' ? appSendsHsts(chain) : h.hsts.adds));
+  if (first && first.known && first.accepts.https === 'yes' && adds.every((a) => a === 'no')) {
     breaks.push({ hop: 1, what: 'no hop sends Strict-Transport-Security' });
+  }
+  if (django && adds[adds.length - 1] === 'yes') {
+    const drop = chain.hops.findIndex((h) => h.hsts.drops === 'yes');
+    if (drop > 0 && adds.slice(1, drop).every((a) => a === 'no') && chain.hops[drop]!.hsts.adds === 'no') {
+      breaks.push({ hop: drop, what: "Django's Strict-Transport-Security is dropped here, and no hop nearer the viewer adds one" });
+    }
   }
   return {
     ...(project ? { project } : {}),
