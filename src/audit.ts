@@ -114,7 +114,11 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
         const byPath = new Map(nginxFiles.filter((f) => f.by).map((f) => [f.file.path, f.by!]));
         for (const c of configs) {
           const by = c.files.map((x) => byPath.get(x.path)).find((x) => x);
-          if (by) c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
+          if (by) {
+            c.deployedBy = { service: by.name, published: by.published, span: by.publishedAt ?? by.span };
+            // Compose maps host ports to container ports: which listeners viewers reach, on which port.
+            if (by.source === 'compose' && by.published) c.deployedBy.ports = by.ports.map((p) => ({ host: p.host, container: p.container }));
+          }
           // The service that runs it, else the project's only nginx service that places no configuration.
           c.version = nginxVersionOf(by ?? (nginxServices.length === 1 ? nginxServices[0] : undefined));
         }

@@ -1,5 +1,5 @@
 import { cookieFlagSetBy } from '../../src/chain/facts.js';
-import { aboutOf, csrfCookieInUse, sessionsInUse, setting, settingPlace } from '../../src/django/model.js';
+import { aboutOf, cookiePath, csrfCookieInUse, sessionsInUse, setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
 
@@ -24,7 +24,7 @@ export const rule: Rule = {
         const secure = setting(app, c.secure);
         if (truthy(secure.val) !== false) continue;
         const nameVal = setting(app, c.name).val;
-        if (cookieFlagSetBy(model, app, nameVal.k === 'str' ? nameVal.v : c.def, 'secure')) continue;
+        if (cookieFlagSetBy(model, app, nameVal.k === 'str' ? nameVal.v : c.def, 'secure', cookiePath(app, c.secure.replace('_SECURE', '_PATH')))) continue;
         const { span, related, origin } = settingPlace(app, samesite);
         const securePlace = settingPlace(app, secure);
         report({

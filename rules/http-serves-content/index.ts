@@ -1,4 +1,4 @@
-import { answersWithoutContent, contentLocations, publicPort80, redirectsToHttps } from '../../src/nginx/facts.js';
+import { answersWithoutContent, contentLocations, redirectsToHttps } from '../../src/nginx/facts.js';
 import {
   headSpan,
   isCatchAllLocation,
@@ -6,12 +6,13 @@ import {
   serverLabel,
   tlsServerFor,
   unresolvedWithin,
+  type Listen,
   type NginxConfig,
   type Server,
 } from '../../src/nginx/model.js';
 import type { Deployment, Related, Rule } from '../../src/types.js';
 import type { Scope } from '../../src/nginx/model.js';
-import { appChainsAt, djangoOf, inFrontOf } from '../../src/chain/build.js';
+import { appChainsAt, djangoOf, inFrontOf, viewerListens } from '../../src/chain/build.js';
 import { appRedirectsPlain } from '../../src/chain/facts.js';
 import type { Hop, Tri } from '../../src/chain/types.js';
 import { setting, settingPlace } from '../../src/django/model.js';
@@ -26,7 +27,14 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const config of model.nginx) {
       for (const server of config.servers) {
-        const plain = publicPort80(server);
+        // The plain-http listeners viewers reach (by Compose's published ports when it says).
+        const reached = viewerListens(config, server);
+        if (!reached) continue;
+        const plain = reached.map((r) => r.listen);
+        const port = (l: Listen) => {
+          const host = reached.find((r) => r.listen === l)!.port;
+          return String(l.port) === host ? `port ${host}` : `port ${host} (published to the container's ${l.port})`;
+        };
         // The first hop that speaks to viewers decides whether they get http: not this server when
         // something stands in front of it (an edge proxy, a container that publishes no port, a
         // proxy on the network whose addresses it trusts). A loopback `set_real_ip_from` says
@@ -46,7 +54,7 @@ export const rule: Rule = {
           report({
             span: headSpan(listen.node),
             message:
-              `${serverLabel(server)} is served over plain http on port 80${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
+              `${serverLabel(server)} is served over plain http on ${port(listen)}${listen.implicit ? ' (no listen: nginx defaults to port 80)' : ''} ` +
               `without a redirect to https; ${why}${appNote(model, catchAll)}. ` +
               (related || server.tls || unnamed
                 ? 'Redirect instead: return 301 https://$host$request_uri;'
@@ -55,13 +63,20 @@ export const rule: Rule = {
           });
           continue;
         }
+        // What the rest of the server does: redirects, or hands to Django, whose redirect may be unknown.
+        const rest =
+          redirectsToHttps(catchAll!) || answersWithoutContent(catchAll!)
+            ? `while the rest of ${serverLabel(server)} redirects to https`
+            : appRedirects(model, catchAll!) === 'yes'
+              ? `while Django redirects the rest of ${serverLabel(server)} to https`
+              : `while the rest of ${serverLabel(server)} goes to Django, whose redirect could not be worked out`;
         for (const location of contentLocations(server)) {
           if (appRedirects(model, location) !== 'no') continue; // Django redirects what it answers
           report({
             span: headSpan(location.node!),
             message:
-              `${describe(location.node!.d.args.map((a) => a.value))} serves content over plain http on port 80 ` +
-              `while the rest of ${serverLabel(server)} redirects to https; ${why}${appNote(model, location)}.`,
+              `${describe(location.node!.d.args.map((a) => a.value))} serves content over plain http on ${port(plain[0]!)} ` +
+              `${rest}; ${why}${appNote(model, location)}.`,
             related,
           });
         }

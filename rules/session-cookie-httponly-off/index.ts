@@ -1,6 +1,6 @@
 import { cookieFlagSetBy } from '../../src/chain/facts.js';
 import { sessionsInUse } from '../../src/django/model.js';
-import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
+import { aboutOf, cookiePath, setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 import type { Rule } from '../../src/types.js';
 
@@ -16,7 +16,7 @@ export const rule: Rule = {
       const s = setting(app, 'SESSION_COOKIE_HTTPONLY');
       if (!s.set || truthy(s.val) !== false) continue;
       const name = setting(app, 'SESSION_COOKIE_NAME').val;
-      if (cookieFlagSetBy(model, app, name.k === 'str' ? name.v : 'sessionid', 'httponly')) continue; // nginx adds HttpOnly
+      if (cookieFlagSetBy(model, app, name.k === 'str' ? name.v : 'sessionid', 'httponly', cookiePath(app, 'SESSION_COOKIE_PATH'))) continue; // nginx adds HttpOnly
       const { span, related, origin } = settingPlace(app, s);
       report({
         span,

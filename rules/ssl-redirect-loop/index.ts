@@ -46,7 +46,7 @@ export const rule: Rule = {
           `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop ` +
           `(${considered(first.chain)}; see https-audit chain). ` +
           (nginx.passKind === 'uwsgi' && !header.binding
-            ? 'Add include uwsgi_params; (it sends HTTPS $https, which uWSGI turns into the request scheme) to the location.'
+            ? 'Make nginx send uWSGI the scheme: uwsgi_param HTTPS $https if_not_empty; in the location (Debian\'s and nginx\'s uwsgi_params file has this line: include uwsgi_params; when the file in use has it).'
             : header.binding
             ? 'Make nginx set the header Django reads: proxy_set_header X-Forwarded-Proto $scheme; (uwsgi_param HTTP_X_FORWARDED_PROTO $scheme; for uwsgi_pass).'
             : nginxSendsScheme

@@ -6,8 +6,8 @@
  * configuration (a redirect on X-Forwarded-Proto, set_real_ip_from, no public port 80) puts an
  * assumed TLS-terminating proxy in front of it.
  */
-import { behindTlsProxy } from '../nginx/facts.js';
-import { chainOf, ownDirectives, serverLabel, spanOf, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
+import { behindTlsProxy, publicPort80 } from '../nginx/facts.js';
+import { chainOf, ownDirectives, serverLabel, spanOf, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
 import type { Deployment } from '../types.js';
 import { assumedProxyHop, edgeHop, edgeName, unknownHop, viewerHop } from './hops/front.js';
 import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
@@ -211,6 +211,25 @@ export function considered(chain: Chain): string {
   return `${list} ${names.length > 1 ? 'were' : 'was'} considered${chain.assumptions.length ? ` (assumed: ${chain.assumptions.join('; ')})` : ''}`;
 }
 
+/**
+ * The plain-http listeners of a server that viewers reach, with the port they use: by Compose's
+ * published ports when the configuration runs in a Compose service that publishes some (a
+ * listener whose port is not published is reached only from the container network), else the
+ * public port-80 listeners. Undefined when a published port is not a plain number.
+ */
+export function viewerListens(config: NginxConfig, server: Server): { listen: Listen; port: string }[] | undefined {
+  const ports = config.deployedBy?.ports;
+  if (!ports?.length) return publicPort80(server).map((listen) => ({ listen, port: '80' }));
+  if (ports.some((p) => !/^\d+$/.test(p.container))) return undefined;
+  const out: { listen: Listen; port: string }[] = [];
+  for (const listen of server.listens) {
+    if (listen.ssl || listen.quic || listen.internal) continue;
+    const published = ports.find((p) => Number(p.container) === listen.port);
+    if (published) out.push({ listen, port: published.host ?? 'a port the host picks' });
+  }
+  return out;
+}
+
 /** What stands between the viewer and an nginx server. */
 function frontOf(config: NginxConfig, server: Server, edges: Deployment['services']): Hop[] {
   if (config.deployedBy?.published === false) {
@@ -219,6 +238,8 @@ function frontOf(config: NginxConfig, server: Server, edges: Deployment['service
   }
   const sign = behindTlsProxy(server);
   if (!sign) return [];
+  // "No public port 80" says nothing when Compose publishes the port it listens on (80:8080).
+  if (sign.startsWith('it listens only') && viewerListens(config, server)?.length) return [];
   // A proxy on the network (not on this host) handles the viewers' connections.
   const network = chainOf(server).some((scope) => ownDirectives(scope, 'set_real_ip_from').some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? '')));
   const evidence = chainOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))[0];

@@ -24,12 +24,12 @@ export function behindProjectProxy(chain: Chain): boolean {
  * A hop in front of the app adds the flag to this cookie on every chain that reaches it: the
  * hops that do, or undefined when some chain has none (or the app has no chain through a proxy).
  */
-export function cookieFlagSetBy(model: Deployment, app: DjangoApp, cookie: string, flag: 'secure' | 'httponly'): Hop[] | undefined {
+export function cookieFlagSetBy(model: Deployment, app: DjangoApp, cookie: string, flag: 'secure' | 'httponly', path = '/'): Hop[] | undefined {
   const chains = chainsOfApp(model, app).filter(behindProjectProxy);
   if (!chains.length) return undefined;
   const by: Hop[] = [];
   for (const chain of chains) {
-    const hop = chain.hops.find((h) => h.kind !== 'django' && h.cookieFlag(cookie, flag) === 'yes');
+    const hop = chain.hops.find((h) => h.kind !== 'django' && h.cookieFlag(cookie, flag, path) === 'yes');
     if (!hop) return undefined;
     by.push(hop);
   }

@@ -9,7 +9,7 @@ import { atLeast, show } from '../versions.js';
 import { pyRepr } from '../python/values.js';
 import { setting } from '../django/model.js';
 import type { Span } from '../source.js';
-import type { AppServerHop, DjangoHop } from './hops/app.js';
+import { UWSGI_SCHEME_KEY, type AppServerHop, type DjangoHop } from './hops/app.js';
 import { headerOfKey } from './hops/nginx.js';
 import type { Chain, Hop, Sets, Tri } from './types.js';
 
@@ -162,27 +162,32 @@ function computeBelief(chain: Chain): Belief {
       };
     }
     switch (origin.honest) {
-      case 'http':
+      case 'http': {
+        const plain = connectionValue(value, 'http');
         return {
           httpsSeen: 'no',
           spoofable: false,
           at,
           origin,
-          why: `${setter} sets ${name} from ${value}, which is always "http" here: ${setter} receives plain http from ${origin.leg?.name ?? 'the hop in front'}${origin.leg?.assumed ? ` (${origin.leg.assumed})` : ''}`,
+          why: `${setter} sets ${name} from ${value}, which is always ${JSON.stringify(plain ?? 'http')} here: ${setter} receives plain http from ${origin.leg?.name ?? 'the hop in front'}${origin.leg?.assumed ? ` (${origin.leg.assumed})` : ''}`,
         };
-      case 'viewer':
-        if (value === '$scheme' && expected.v !== 'https') {
-          return { httpsSeen: 'no', spoofable: false, at, origin, why: `${setter} sets ${name} to "https" from $scheme, never to ${pyRepr(expected)}` };
+      }
+      case 'viewer': {
+        // $scheme is "https" and $https is "on" for an https connection.
+        // A proxy not read (or the hop it is copied from) is taken to send the header's usual word.
+        const sent = origin.set?.kind === 'connection' ? connectionValue(value, 'https') : /SSL/.test(key.v) ? 'on' : 'https';
+        const seen = sent === undefined ? undefined : headerMatches(app, sent, expected.v);
+        if (seen === false) {
+          return { httpsSeen: 'no', spoofable: false, at, origin, why: `${setter} sets ${name} to ${JSON.stringify(sent)} from ${value} for https requests, never to ${pyRepr(expected)}` };
         }
-        return { httpsSeen: 'yes', spoofable: false, at, origin, why: `${setter} sets ${name} from ${value}` };
+        return { httpsSeen: seen === undefined ? 'unknown' : 'yes', spoofable: false, at, origin, why: `${setter} sets ${name} from ${value}` };
+      }
       case 'constant': {
-        // Django 4.1 and later compare the part before the first comma, stripped; 4.0 and
-        // earlier the whole value (domain-facts.md; checked against each version in test/django).
         const v = origin.value!;
         const whole = v === expected.v;
         const first = v.split(',')[0]!.trim() === expected.v;
         const v41 = atLeast(app.version, '4.1');
-        const seen = whole === first ? whole : v41 === undefined ? undefined : v41 ? first : whole;
+        const seen = headerMatches(app, v, expected.v);
         return {
           httpsSeen: seen === undefined ? 'unknown' : seen ? 'yes' : 'no',
           spoofable: false,
@@ -212,6 +217,25 @@ function computeBelief(chain: Chain): Belief {
   return wsgiScheme(chain);
 }
 
+/**
+ * Django compares the header with the expected value: 4.1 and later the part before the first
+ * comma, stripped; 4.0 and earlier the whole value (domain-facts.md; checked against each
+ * version in test/django). Undefined when the version decides and is not known.
+ */
+function headerMatches(app: DjangoHop['app'], value: string, expected: string): boolean | undefined {
+  const whole = value === expected;
+  const first = value.split(',')[0]!.trim() === expected;
+  if (whole === first) return whole;
+  const v41 = atLeast(app.version, '4.1');
+  return v41 === undefined ? undefined : v41 ? first : whole;
+}
+
+/** The value nginx sends for a connection of this scheme: `$scheme`, `$https` in a text; undefined when other variables decide. */
+function connectionValue(value: string, scheme: 'http' | 'https'): string | undefined {
+  const v = value.replace(/\$\{?scheme\}?(?!\w)/g, scheme).replace(/\$\{?https\}?(?!\w)/g, scheme === 'https' ? 'on' : '');
+  return v.includes('$') ? undefined : v;
+}
+
 /** `wsgi.url_scheme` for requests from https viewers, without SECURE_PROXY_SSL_HEADER. */
 export function wsgiScheme(chain: Chain): Belief {
   const ai = indexOf(chain, 'app-server');
@@ -219,7 +243,7 @@ export function wsgiScheme(chain: Chain): Belief {
   const before = chain.hops[ai - 1]!;
   let seen: Tri;
   if (server.uwsgi) {
-    const https = arriving(chain, ai, 'HTTPS');
+    const https = arriving(chain, ai, UWSGI_SCHEME_KEY);
     seen =
       https.honest === 'viewer'
         ? 'yes'
@@ -267,11 +291,11 @@ export function wsgiScheme(chain: Chain): Belief {
       seen === 'yes'
         ? `${server.name} takes the scheme from X-Forwarded-Proto sent by a ${server.allowsAll ? 'trusted' : 'local'} proxy`
         : seen === 'no'
-          ? trust === 'no' && xfpCarries
-            ? `${before.name} sends X-Forwarded-Proto, but SECURE_PROXY_SSL_HEADER is not set, and the app server ignores the header from ${pass ?? before.name}: gunicorn and uvicorn trust it only from 127.0.0.1 (forwarded_allow_ips)`
-            : xfp.honest === 'http'
-              ? `${xfp.hop?.name ?? before.name} sends X-Forwarded-Proto from its own connection, which is plain http from ${xfp.leg?.name ?? 'the hop in front'}, and SECURE_PROXY_SSL_HEADER is not set`
-              : `${before.name} sends no X-Forwarded-Proto and SECURE_PROXY_SSL_HEADER is not set`
+          ? xfp.honest === 'http'
+            ? `${xfp.hop?.name ?? before.name} sends X-Forwarded-Proto from its own connection, which is plain http from ${xfp.leg?.name ?? 'the hop in front'}, and SECURE_PROXY_SSL_HEADER is not set`
+            : xfp.honest === 'absent'
+              ? `${before.name} sends no X-Forwarded-Proto and SECURE_PROXY_SSL_HEADER is not set`
+              : `${xfpCarries ? `${xfp.hop?.name ?? before.name} sends X-Forwarded-Proto` : `whatever X-Forwarded-Proto ${xfp.hop?.name ?? before.name} passes on`}, but SECURE_PROXY_SSL_HEADER is not set, and the app server ignores the header from ${pass ?? before.name}: gunicorn and uvicorn trust it only from 127.0.0.1 (forwarded_allow_ips)`
           : 'it depends on the WSGI server, which the project does not show',
   };
 }

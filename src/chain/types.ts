@@ -72,8 +72,8 @@ export interface Hop {
   sets(key: string): Sets;
   /** Strict-Transport-Security on the responses it sends back: added, or dropped from the next hop's. */
   hsts: { adds: Tri; at?: Span; value?: string; always?: Tri; drops: Tri; dropAt?: Span };
-  /** It adds `flag` (secure, httponly) to the cookie on responses coming back. */
-  cookieFlag(cookie: string, flag: 'secure' | 'httponly'): Tri;
+  /** It adds `flag` (secure, httponly) to the cookie (of that path, default `/`) on responses coming back. */
+  cookieFlag(cookie: string, flag: 'secure' | 'httponly', path?: string): Tri;
   /** Its TLS listener, where it terminates TLS (the view; tls rules read nginx directly). */
   tls?: { terminates: Tri; protocols?: string; ciphers?: string; at?: Span };
   /** What it trusts to decide the scheme (the view): Django's header, the app server's peers. */

@@ -129,7 +129,9 @@ export function viewOf(chain: Chain, project?: string): ChainView {
       const at = b.origin?.hop ? chain.hops.indexOf(b.origin.hop) : chain.hops.length - 1;
       breaks.push({ hop: at < 0 ? chain.hops.length - 1 : at, what: `trust breaks: ${b.why}; a client can make plain http look like https` });
     }
-    if (b.httpsSeen === 'no') breaks.push({ hop: chain.hops.length - 1, what: `https is lost: Django sees https requests as http (${b.seenWhy ?? b.why})` + (django.redirectsPlain === 'yes' ? ', and SECURE_SSL_REDIRECT redirects them again: a loop' : '') });
+    // Only where https viewers reach the app (a hop before it ends TLS); an http-only chain loses nothing.
+    const httpsArrives = chain.hops.some((h) => h.tls?.terminates === 'yes' || h.kind === 'assumed-proxy');
+    if (b.httpsSeen === 'no' && httpsArrives) breaks.push({ hop: chain.hops.length - 1, what: `https is lost: Django sees https requests as http (${b.seenWhy ?? b.why})` + (django.redirectsPlain === 'yes' ? ', and SECURE_SSL_REDIRECT redirects them again: a loop' : '') });
   }
   for (const l of redirectLoops(chain)) {
     if (chain.hops[l.hop]!.kind !== 'django') breaks.push({ hop: l.hop, what: `redirect loop: ${l.why}` });

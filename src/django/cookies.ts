@@ -7,7 +7,7 @@ import type { Deployment, Report } from '../types.js';
 import { chainsOfApp, behindProjectProxy, cookieFlagSetBy } from '../chain/facts.js';
 import type { Tri } from '../chain/types.js';
 import type { DjangoApp } from './load.js';
-import { aboutOf, setting, settingPlace } from './model.js';
+import { aboutOf, cookiePath, setting, settingPlace } from './model.js';
 import { truthy } from '../python/values.js';
 
 export function insecureCookie(
@@ -20,7 +20,7 @@ export function insecureCookie(
   if (truthy(s.val) !== false) return undefined;
   const nameVal = setting(app, opts.nameSetting).val;
   const cookie = nameVal.k === 'str' ? nameVal.v : opts.defaultName;
-  if (cookieFlagSetBy(model, app, cookie, 'secure')) return undefined;
+  if (cookieFlagSetBy(model, app, cookie, 'secure', cookiePath(app, opts.secureSetting.replace('_SECURE', '_PATH')))) return undefined;
   const { span, related, origin } = settingPlace(app, s);
   const layer = chainsOfApp(model, app).some(behindProjectProxy)
     ? ` nginx was considered: no proxy_cookie_flags ${cookie} secure covers every location that reaches the app.`

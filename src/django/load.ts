@@ -43,6 +43,11 @@ export interface DjangoApp {
   appServer?: 'gunicorn' | 'uvicorn' | 'uwsgi' | 'daphne' | 'waitress' | 'runserver';
   /** FORWARDED_ALLOW_IPS / --forwarded-allow-ips='*': the app server trusts scheme headers from any peer. */
   forwardedAllowAll: boolean;
+  /**
+   * Why the peers the app server trusts are not known: a forwarded_allow_ips of addresses (which
+   * container addresses match is not known), a configuration file or start script not read.
+   */
+  forwardedTrustUnknown?: string;
   /** The Django version the project pins, or the current LTS assumed. */
   version: VersionInfo;
 }
@@ -222,7 +227,9 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   }
 
   const ambiguous = chosen.length > 1;
-  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, [...(webDeployment?.env ?? []), ...input.env], isFile, webDeployment?.command?.text);
+  // A service built from the project that starts through a script: the app server's options may be in it.
+  const script = (input.services ?? []).find((x) => (x.build || !x.image) && x.role !== 'nginx' && x.role !== 'edge-proxy' && /(^|[\s/])[\w.-]+\.sh\b/.test(x.command?.text ?? ''));
+  const server = appServerOf([...new Set([input.projectRoot, ...chosen.map((c) => c.root)])], input.procfiles, read, [...(webDeployment?.env ?? []), ...input.env], isFile, webDeployment?.command?.text ?? script?.command?.text);
   const envByPath = new Map(input.env.map((e) => [e.file.path, e]));
   const apps: DjangoApp[] = [];
   // Shared by every candidate module: a file is parsed once, and a module imported with the same
@@ -391,27 +398,45 @@ function pythonText(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? '\n' + text.slice(1) : text;
 }
 
-const SERVER_FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'Pipfile', 'pyproject.toml', 'Dockerfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml', 'docker-compose.prod.yml', 'docker-compose.production.yml', 'uwsgi.ini', 'app.yaml'];
+const SERVER_FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'Pipfile', 'pyproject.toml', 'Dockerfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml', 'docker-compose.prod.yml', 'docker-compose.production.yml', 'uwsgi.ini', 'app.yaml', 'gunicorn.conf.py'];
 
 /** The app server the project names, and whether it is told to trust any proxy. */
-function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[], isFile: (p: string) => boolean, command?: string): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll'> {
+function appServerOf(roots: string[], procfiles: string[], read: (abs: string) => string | undefined, env: EnvFile[], isFile: (p: string) => boolean, command?: string): Pick<DjangoApp, 'appServer' | 'forwardedAllowAll' | 'forwardedTrustUnknown'> {
   // The command of the service that runs the app decides first, like a Procfile's.
   const texts = [...(command ? [command] : []), ...[...procfiles, ...roots.flatMap((r) => SERVER_FILES.map((f) => path.join(r, f)))].map((f) => (isFile(f) ? read(f) ?? '' : ''))];
   const decisive = texts.slice(0, procfiles.length + (command ? 1 : 0)).join('\n');
+  // gunicorn -c FILE / --config FILE: read it when it is in the tree, else what it sets is not known.
+  let unread: string | undefined;
+  for (const m of decisive.matchAll(/\bgunicorn\b[^\n]*?(?:\s-c\s*|\s--config[= ])['"]?([^\s'"]+)/g)) {
+    const file = m[1]!.replace(/^python:/, '');
+    const found = roots.map((r) => path.join(r, file)).find(isFile);
+    if (found) texts.push(read(found) ?? '');
+    else unread ??= `gunicorn reads its configuration from ${file}, which is not in the project`;
+  }
   const all = texts.join('\n');
   const forwardedAllowAll =
     /forwarded[-_]allow[-_]ips\s*[= ]\s*['"]?\*/i.test(all) ||
     env.some((e) => !e.template && e.byKey.get('FORWARDED_ALLOW_IPS')?.value.trim() === '*');
+  // Addresses (gunicorn 24.1 accepts networks too): which container addresses match is not known.
+  const addresses = /forwarded[-_]allow[-_]ips\s*[= ]\s*['"]?([^'"\s*][^'"\s]*)/i.exec(all)?.[1] ?? env.find((e) => !e.template && e.byKey.get('FORWARDED_ALLOW_IPS'))?.byKey.get('FORWARDED_ALLOW_IPS')?.value.trim();
+  let forwardedTrustUnknown = unread;
+  if (!forwardedAllowAll && addresses && addresses !== '*') forwardedTrustUnknown ??= `forwarded_allow_ips is ${addresses}: which peers that matches is not known`;
+  if (env.some((e) => !e.template && e.byKey.has('GUNICORN_CMD_ARGS'))) forwardedTrustUnknown ??= 'GUNICORN_CMD_ARGS adds options that are not read';
+  const result = (appServer?: DjangoApp['appServer']) => ({ appServer, forwardedAllowAll, ...(forwardedTrustUnknown ? { forwardedTrustUnknown } : {}) });
   // The Procfile or container command decides; requirements only say what is installed.
   for (const source of [decisive, all]) {
     // gunicorn with uvicorn's worker applies uvicorn's proxy-header rules (FACTS.md, g).
-    if (/uvicorn\.workers\.Uvicorn/.test(source)) return { appServer: 'uvicorn', forwardedAllowAll };
+    if (/uvicorn\.workers\.Uvicorn/.test(source)) return result('uvicorn');
     for (const server of ['gunicorn', 'uvicorn', 'uwsgi', 'daphne', 'waitress'] as const) {
-      if (new RegExp(`\\b${server}\\b`, 'i').test(source)) return { appServer: server, forwardedAllowAll };
+      if (new RegExp(`\\b${server}\\b`, 'i').test(source)) {
+        // A start script that the command runs, not the server itself: its options are not read.
+        if (source === all && decisive.trim() && /(^|\s|\/)[\w.-]+\.sh\b|\b(sh|bash)\s+-c\b/.test(decisive)) forwardedTrustUnknown ??= 'the app server is started by a script that is not read';
+        return result(server);
+      }
     }
-    if (/manage\.py\s+runserver/.test(source)) return { appServer: 'runserver', forwardedAllowAll };
+    if (/manage\.py\s+runserver/.test(source)) return result('runserver');
   }
-  return { forwardedAllowAll };
+  return result();
 }
 
 const OUTSIDE = '\0outside';

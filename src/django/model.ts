@@ -15,6 +15,8 @@ export const DEFAULTS: Record<string, Val> = {
   CSRF_COOKIE_SECURE: { k: 'bool', v: false },
   SESSION_COOKIE_HTTPONLY: { k: 'bool', v: true },
   SESSION_COOKIE_SAMESITE: { k: 'str', v: 'Lax' },
+  SESSION_COOKIE_PATH: { k: 'str', v: '/' },
+  CSRF_COOKIE_PATH: { k: 'str', v: '/' },
   CSRF_COOKIE_SAMESITE: { k: 'str', v: 'Lax' },
   CSRF_USE_SESSIONS: { k: 'bool', v: false },
   SECURE_HSTS_SECONDS: { k: 'num', v: 0 },
@@ -144,4 +146,10 @@ export function csrfCookieInUse(app: DjangoApp): Tri {
   if (mw === false || useSessions === true) return 'no';
   if (mw === undefined || useSessions === undefined) return 'unknown';
   return 'yes';
+}
+
+/** The path of a cookie Django sets (SESSION_COOKIE_PATH, CSRF_COOKIE_PATH), '/' when not a known string. */
+export function cookiePath(app: DjangoApp, settingName: string): string {
+  const v = setting(app, settingName).val;
+  return v.k === 'str' ? v.v : '/';
 }

@@ -119,7 +119,13 @@ export interface NginxConfig {
    * The service that runs this configuration, when a descriptor says so (a Compose service that
    * copies or mounts it): `published` false when it publishes no port (only other containers reach it).
    */
-  deployedBy?: { service: string; published?: boolean; span: Span };
+  deployedBy?: {
+    service: string;
+    published?: boolean;
+    span: Span;
+    /** Compose's published ports (host side unknown when the host picks one), when it publishes some. */
+    ports?: { host?: string; container: string }[];
+  };
   /** The nginx version that runs it: pinned by an image or a distribution, or the current line assumed. */
   version: VersionInfo;
 }

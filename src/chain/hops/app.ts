@@ -19,6 +19,9 @@ import { fileHead } from '../../django/model.js';
 import type { Hop, Sets, Tri } from '../types.js';
 import { upstreamAddresses, upstreamIsLocal, type NginxHop } from './nginx.js';
 
+/** The pseudo key of what uWSGI takes the scheme from: UWSGI_SCHEME, else HTTPS (on/1). */
+export const UWSGI_SCHEME_KEY = 'UWSGI_SCHEME|HTTPS';
+
 export interface AppServerHop extends Hop {
   kind: 'app-server';
   server?: DjangoApp['appServer'];
@@ -50,7 +53,13 @@ export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
     uwsgi,
     trustsForwarded,
     allowsAll: app.forwardedAllowAll,
-    trusts: uwsgi ? 'the HTTPS parameter' : trustsForwarded === 'yes' ? 'X-Forwarded-Proto from this peer' : trustsForwarded === 'no' ? 'its own connection (not X-Forwarded-Proto from this peer)' : 'not known',
+    trusts: uwsgi
+      ? 'the scheme nginx sends (UWSGI_SCHEME, or HTTPS)'
+      : trustsForwarded === 'yes'
+        ? 'X-Forwarded-Proto from this peer'
+        : trustsForwarded === 'no'
+          ? 'its own connection (not X-Forwarded-Proto from this peer)'
+          : `X-Forwarded-Proto from this peer, or not: not known${app.forwardedTrustUnknown ? ` (${app.forwardedTrustUnknown})` : ''}`,
     accepts: { http: 'yes', https: 'no' },
     speaks: 'http',
     redirectsPlain: 'no',
@@ -58,7 +67,7 @@ export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
       key !== 'wsgi.url_scheme'
         ? { kind: 'passes' }
         : uwsgi
-          ? { kind: 'copies', value: 'HTTPS', key: 'HTTPS' }
+          ? { kind: 'copies', value: 'UWSGI_SCHEME or HTTPS', key: UWSGI_SCHEME_KEY }
           : trustsForwarded === 'yes'
             ? { kind: 'copies', value: 'X-Forwarded-Proto', key: 'HTTP_X_FORWARDED_PROTO' }
             : trustsForwarded === 'no'
@@ -76,7 +85,10 @@ export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
  */
 function trusts(app: DjangoApp, before: NginxHop | undefined): Tri {
   if (app.forwardedAllowAll) return 'yes';
+  if (app.forwardedTrustUnknown) return 'unknown';
   if (!before) return 'no';
+  // `proxy_pass $backend`: where it goes is decided per request.
+  if (/\$/.test(before.pass?.d.args[0]?.value ?? '')) return 'unknown';
   if (!upstreamIsLocal(before)) return 'no';
   if (app.appServer === 'gunicorn') return 'yes';
   // uvicorn trusts 127.0.0.1 only: a unix-socket peer has no address in its allow list.

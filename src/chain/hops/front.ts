@@ -10,6 +10,11 @@ import type { Hop, Sets, Tri } from '../types.js';
 
 const UNKNOWN_HSTS: Hop['hsts'] = { adds: 'unknown', drops: 'unknown' };
 
+/** `HTTP_X_FORWARDED_PROTO` as the header's name. */
+function headerName(key: string): string {
+  return key.replace(/^HTTP_/, '').split('_').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join('-');
+}
+
 /** The browser: it sends no X-Forwarded-* headers of its own, but a client can send any. */
 export function viewerHop(): Hop {
   return {
@@ -98,7 +103,7 @@ export function assumedProxyHop(sign: string, at: Span | undefined, network: boo
     redirectsPlain: 'unknown',
     sets: (key): Sets =>
       key === 'HTTP_X_FORWARDED_PROTO' || key === 'HTTP_X_FORWARDED_SSL' || key === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
-        ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${key} (assumed: ${sign})` }
+        ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${headerName(key)} from its connection (assumed: ${sign})` }
         : { kind: 'passes' },
     hsts: UNKNOWN_HSTS,
     cookieFlag: () => 'unknown',

@@ -5,7 +5,7 @@
  * cookie flags it rewrites.
  */
 import { hstsIn } from '../../nginx/hsts.js';
-import { httpsRedirectIn, isExternalTlsUpstream, redirectOf, targetHost } from '../../nginx/facts.js';
+import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, redirectOf, targetHost } from '../../nginx/facts.js';
 import { atLeast, show } from '../../versions.js';
 import {
   chainOf,
@@ -13,6 +13,7 @@ import {
   headSpan,
   inheritedArray,
   inheritedDirective,
+  isCatchAllLocation,
   ownDirectives,
   tlsDefaultServer,
   isLoopbackHost,
@@ -68,7 +69,7 @@ function passesToOtherService(config: NginxConfig, target: string, services: Ser
   if (!services.length) return false;
   const host = targetHost(target).toLowerCase() || target.replace(/:\d+$/, '').toLowerCase();
   const hosts = config.upstreams.has(host)
-    ? (config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host)?.node.children ?? [])
+    ? (upstreamBlock(config, host)?.children ?? [])
         .filter((c) => c.d.name === 'server')
         .map((c) => (c.d.args[0]?.value ?? '').replace(/:\d+$/, '').toLowerCase())
     : [host];
@@ -141,7 +142,7 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
     get hsts() {
       return (hsts ??= hstsOf(scope, passKind));
     },
-    cookieFlag: (cookie, flag) => cookieFlag(scope, passKind, cookie, flag),
+    cookieFlag: (cookie, flag, path = '/') => cookieFlag(scope, passKind, cookie, flag, path),
     get tls() {
       return server.tls ? { terminates: 'yes' as const, at: headSpan(server.node!), ...tlsFloor(config, server) } : { terminates: 'no' as const };
     },
@@ -151,10 +152,20 @@ export function nginxHop(config: NginxConfig, server: Server, scope: Scope): Ngi
   };
   let redirecting: ReturnType<typeof httpsRedirectIn> | null | undefined;
   function redirectNode() {
-    if (redirecting === undefined) redirecting = httpsRedirectIn(server) ?? (scope !== server ? httpsRedirectIn(scope) : undefined) ?? null;
+    if (redirecting === undefined) redirecting = httpsRedirectIn(server) ?? (scope !== server ? httpsRedirectIn(scope) : serverWideRedirect(server)) ?? null;
     return redirecting ?? undefined;
   }
   return hop;
+}
+
+/**
+ * `location / { return 301 https://… }` with no other location serving content (an ACME
+ * challenge location is not content): the whole server redirects, the usual certbot layout.
+ */
+function serverWideRedirect(server: Server): ReturnType<typeof httpsRedirectIn> {
+  const catchAll = server.children.find(isCatchAllLocation);
+  const r = catchAll ? httpsRedirectIn(catchAll) : undefined;
+  return r && contentLocations(server).length === 0 ? r : undefined;
 }
 
 /** The status and target of a redirect, and whether it keeps the host the viewer asked for. */
@@ -217,10 +228,11 @@ function nginxSets(hop: NginxHop, key: string): Sets {
     node = nodes[nodes.length - 1];
   } else if (hop.passKind === 'uwsgi') {
     // uwsgi_param HTTP_X_FORWARDED_PROTO …; an HTTP_* param hides the client's header of that name.
-    // uWSGI takes the scheme from HTTPS or UWSGI_SCHEME, whichever nginx sends.
-    const names = key === 'HTTPS' ? ['HTTPS', 'UWSGI_SCHEME'] : [key];
-    const nodes = inheritedArray(hop.scope, 'uwsgi_param').nodes.filter((n) => names.includes(n.d.args[0]?.value ?? ''));
-    node = key === 'HTTPS' ? nodes[0] : nodes[nodes.length - 1];
+    // For its own scheme uWSGI takes UWSGI_SCHEME when nginx sends it, else HTTPS (the pseudo
+    // key 'UWSGI_SCHEME|HTTPS'); Django's META['HTTPS'] is the HTTPS parameter alone.
+    const params = inheritedArray(hop.scope, 'uwsgi_param').nodes;
+    const last = (name: string) => params.filter((n) => n.d.args[0]?.value === name).pop();
+    node = key === 'UWSGI_SCHEME|HTTPS' ? last('UWSGI_SCHEME') ?? last('HTTPS') : last(key);
   } else return { kind: 'passes' };
   if (!node) return { kind: 'passes' };
   const value = node.d.args[1]?.value ?? '';
@@ -254,7 +266,7 @@ function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hst
  * nginx adds the flag to this cookie (`proxy_cookie_flags name secure`, `~` regexes, or the
  * `proxy_cookie_path / "/; secure"` idiom). uwsgi_pass has no such directive.
  */
-function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cookie: string, flag: string): Tri {
+function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cookie: string, flag: string, path: string): Tri {
   if (passKind !== 'proxy') return passKind === 'uwsgi' ? 'no' : 'unknown';
   const flags = inheritedArray(scope, 'proxy_cookie_flags').nodes.some((n) => {
     const [name, ...rest] = n.d.args.map((a) => a.value);
@@ -262,8 +274,31 @@ function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cooki
     if (name.startsWith('~')) return untrustedRegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '')?.test(cookie) ?? false;
     return name === cookie;
   });
-  const pathHack = inheritedArray(scope, 'proxy_cookie_path').nodes.some((n) => new RegExp(`;\\s*${flag}`, 'i').test(n.d.args[1]?.value ?? ''));
+  // proxy_cookie_path PATH "REPLACEMENT; secure" rewrites only cookies whose path starts with PATH
+  // (or matches it, for `~`/`~*`).
+  const pathHack = inheritedArray(scope, 'proxy_cookie_path').nodes.some((n) => {
+    const [from = '', to = ''] = n.d.args.map((a) => a.value);
+    if (!new RegExp(`;\\s*${flag}`, 'i').test(to)) return false;
+    if (from.startsWith('~')) return untrustedRegExp(from.slice(1).replace(/^\*/, ''), from.startsWith('~*') ? 'i' : '')?.test(path) ?? false;
+    return path.startsWith(from);
+  });
   return flags || pathHack ? 'yes' : 'no';
+}
+
+const upstreamIndex = new WeakMap<NginxConfig, Map<string, ExpandedNode>>();
+
+/** The `upstream NAME {}` block (the first of that name), from an index built once per configuration. */
+function upstreamBlock(config: NginxConfig, name: string): ExpandedNode | undefined {
+  let index = upstreamIndex.get(config);
+  if (!index) {
+    index = new Map();
+    for (const d of config.directives) {
+      const n = d.node.d.name === 'upstream' ? d.node.d.args[0]?.value.toLowerCase() : undefined;
+      if (n !== undefined && !index.has(n)) index.set(n, d.node);
+    }
+    upstreamIndex.set(config, index);
+  }
+  return index.get(name);
 }
 
 /** The addresses a pass directive reaches: its own, or the servers of the upstream block it names. */
@@ -271,8 +306,7 @@ export function upstreamAddresses(hop: NginxHop): string[] {
   const target = hop.pass?.d.args[0]?.value ?? '';
   const host = targetHost(target).toLowerCase();
   if (!hop.config.upstreams.has(host)) return [target.replace(/^https?:\/\//i, '')];
-  const block = hop.config.directives.find((d) => d.node.d.name === 'upstream' && d.node.d.args[0]?.value.toLowerCase() === host);
-  return (block?.node.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.args[0]?.value ?? '');
+  return (upstreamBlock(hop.config, host)?.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.args[0]?.value ?? '');
 }
 
 /** The upstream is reached over loopback or a unix socket (gunicorn trusts such peers by default). */
