@@ -22,7 +22,7 @@ export const rule: Rule = {
       // TLS: nginx's TLS listener, or a TLS proxy nginx's configuration shows; an edge proxy or a
       // hop that is not read may or may not) and Django sees them as http.
       const looping = appChains(model)
-        .filter((c) => djangoOf(c)!.app === app && nginxOf(c) && redirectLoops(c).some((l) => c.hops[l.hop]!.kind === 'django'))
+        .filter((c) => djangoOf(c)!.app === app && nginxOf(c) && redirectLoops(c, 'django').length > 0)
         .map((c) => ({ chain: c, verdict: belief(c) }));
       if (!looping.length) continue;
       const redirect = setting(app, 'SECURE_SSL_REDIRECT');

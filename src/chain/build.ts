@@ -7,7 +7,7 @@
  * assumed TLS-terminating proxy in front of it.
  */
 import { behindTlsProxy, publicPort80 } from '../nginx/facts.js';
-import { chainOf, ownDirectives, serverLabel, spanOf, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
+import { ancestorsOf, ownDirectives, serverLabel, spanOf, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
 import type { Deployment } from '../types.js';
 import { assumedProxyHop, edgeHop, edgeName, unknownHop, viewerHop } from './hops/front.js';
 import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
@@ -240,8 +240,10 @@ function frontOf(config: NginxConfig, server: Server, edges: Deployment['service
   if (!sign) return [];
   // "No public port 80" says nothing when Compose publishes the port it listens on (80:8080).
   if (sign.startsWith('it listens only') && viewerListens(config, server)?.length) return [];
-  // A proxy on the network (not on this host) handles the viewers' connections.
-  const network = chainOf(server).some((scope) => ownDirectives(scope, 'set_real_ip_from').some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? '')));
-  const evidence = chainOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))[0];
+  // A proxy on the network (not on this host) handles the viewers' connections. (The server's own
+  // directives are scanned, not indexed: most servers are asked nothing else by name.)
+  const realIpFrom = [...server.own.filter((n) => n.d.name === 'set_real_ip_from'), ...ancestorsOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))];
+  const network = realIpFrom.some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? ''));
+  const evidence = realIpFrom[0];
   return [assumedProxyHop(sign, evidence ? spanOf(evidence) : undefined, network)];
 }

@@ -41,7 +41,8 @@ export function cookieFlagSetBy(model: Deployment, app: DjangoApp, cookie: strin
  * between them dropping the app's: browsers get two headers.
  */
 export function duplicateHsts(chain: Chain): Hop[] {
-  // Cheapest question first: most chains have no hop adding the header.
+  // Cheapest questions first: the app is set to send it, and a hop adds one.
+  if (chain.hops[chain.hops.length - 1]!.hsts.adds !== 'yes') return [];
   if (!chain.hops.some((h) => h.kind !== 'django' && h.hsts.adds === 'yes')) return [];
   if (appSendsHsts(chain) !== 'yes') return [];
   const out: Hop[] = [];
@@ -86,13 +87,15 @@ export interface Loop {
  * scheme header is judged by what that header carries, not here; a hop that is not read decides
  * nothing.
  */
-export function redirectLoops(chain: Chain): Loop[] {
+export function redirectLoops(chain: Chain, only?: Hop['kind']): Loop[] {
   const out: Loop[] = [];
   for (let i = 2; i < chain.hops.length; i++) {
     const hop = chain.hops[i]!;
+    if (only && hop.kind !== only) continue;
     const r = hop.redirectsPlain === 'yes' ? hop.redirect : undefined;
     if (!r) continue;
-    if (!chain.hops.slice(1, i).some((h) => h.tls?.terminates === 'yes' || h.kind === 'assumed-proxy')) continue;
+    // A hop before it that accepts https from its side ends TLS (nginx's TLS listener, a TLS proxy shown).
+    if (!chain.hops.slice(1, i).some((h) => h.accepts.https === 'yes')) continue;
     if (r.on === 'belief') {
       const b = belief(chain);
       if (b.httpsSeen === 'no') out.push({ hop: i, why: b.seenWhy ?? b.why });

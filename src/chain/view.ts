@@ -130,7 +130,7 @@ export function viewOf(chain: Chain, project?: string): ChainView {
       breaks.push({ hop: at < 0 ? chain.hops.length - 1 : at, what: `trust breaks: ${b.why}; a client can make plain http look like https` });
     }
     // Only where https viewers reach the app (a hop before it ends TLS); an http-only chain loses nothing.
-    const httpsArrives = chain.hops.some((h) => h.tls?.terminates === 'yes' || h.kind === 'assumed-proxy');
+    const httpsArrives = chain.hops.some((h) => h.kind !== 'viewer' && h.accepts.https === 'yes');
     if (b.httpsSeen === 'no' && httpsArrives) breaks.push({ hop: chain.hops.length - 1, what: `https is lost: Django sees https requests as http (${b.seenWhy ?? b.why})` + (django.redirectsPlain === 'yes' ? ', and SECURE_SSL_REDIRECT redirects them again: a loop' : '') });
   }
   for (const l of redirectLoops(chain)) {

@@ -96,66 +96,97 @@ function isAppTarget(config: NginxConfig, target: string): boolean {
   return !isExternalTlsUpstream(config, target);
 }
 
-export function nginxHop(config: NginxConfig, server: Server, scope: Scope): NginxHop {
-  const h = scope.handler;
-  const passes = scope !== server || (h?.kind === 'proxy' || h?.kind === 'uwsgi') ? h : undefined;
-  const pass = passes && (passes.kind === 'proxy' || passes.kind === 'uwsgi') ? passes.node : undefined;
-  const passKind = pass ? (passes!.kind as 'proxy' | 'uwsgi') : undefined;
-  // What only the view and some findings read is computed on first use: a 27k-line
-  // configuration has thousands of servers whose chains most rules never look at.
-  let detail: string | undefined;
-  let hsts: Hop['hsts'] | undefined;
-  let redirects: Tri | undefined;
-  const hop: NginxHop = {
-    kind: 'nginx',
-    name: 'nginx',
-    get at() {
-      return headSpan(scope.node ?? server.node!);
-    },
-    get detail() {
-      if (detail === undefined) {
-        const file = server.node!.d.file;
-        detail =
-          `server ${serverLabel(server)} (${file.display}:${file.position(server.node!.d.start).line}), ` +
-          `listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
-          `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
-          (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : '');
-      }
-      return detail;
-    },
-    known: true,
-    config,
-    server,
-    scope,
-    pass,
-    passKind,
-    accepts: { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' },
-    speaks: !pass ? 'unknown' : passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(pass.d.args[0]?.value ?? '') ? 'https' : 'http',
-    get redirectsPlain() {
-      return (redirects ??= redirectNode() ? 'yes' : 'no');
-    },
-    get redirect() {
-      const r = redirectNode();
-      return r ? { ...redirectFacts(server, r.node), on: r.on } : undefined;
-    },
-    sets: (key) => nginxSets(hop, key),
-    get hsts() {
-      return (hsts ??= hstsOf(scope, passKind));
-    },
-    cookieFlag: (cookie, flag, path = '/') => cookieFlag(scope, passKind, cookie, flag, path),
-    get tls() {
-      return server.tls ? { terminates: 'yes' as const, at: headSpan(server.node!), ...tlsFloor(config, server) } : { terminates: 'no' as const };
-    },
-    get trusts() {
-      return realIp(server);
-    },
-  };
-  let redirecting: ReturnType<typeof httpsRedirectIn> | null | undefined;
-  function redirectNode() {
-    if (redirecting === undefined) redirecting = httpsRedirectIn(server) ?? (scope !== server ? httpsRedirectIn(scope) : serverWideRedirect(server)) ?? null;
-    return redirecting ?? undefined;
+/**
+ * A class rather than an object literal: a 27k-line configuration has thousands of these, and
+ * prototype getters cost nothing per hop. What only the view and some findings read is computed
+ * on first use.
+ */
+class NginxHopImpl implements NginxHop {
+  readonly kind = 'nginx' as const;
+  readonly name = 'nginx';
+  readonly known = true;
+  readonly pass?: ExpandedNode;
+  readonly passKind?: 'proxy' | 'uwsgi';
+  readonly accepts: Hop['accepts'];
+  readonly speaks: Hop['speaks'];
+  private memo?: { detail?: string; hsts?: Hop['hsts']; tls?: Hop['tls']; redirecting?: ReturnType<typeof httpsRedirectIn> | null };
+
+  constructor(
+    readonly config: NginxConfig,
+    readonly server: Server,
+    readonly scope: Scope,
+  ) {
+    const h = scope.handler;
+    const passes = scope !== server || h?.kind === 'proxy' || h?.kind === 'uwsgi' ? h : undefined;
+    if (passes && (passes.kind === 'proxy' || passes.kind === 'uwsgi')) {
+      this.pass = passes.node;
+      this.passKind = passes.kind;
+    }
+    this.accepts = { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' };
+    this.speaks = !this.pass ? 'unknown' : this.passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(this.pass.d.args[0]?.value ?? '') ? 'https' : 'http';
   }
-  return hop;
+
+  get at() {
+    return headSpan(this.scope.node ?? this.server.node!);
+  }
+
+  get detail(): string {
+    const memo = (this.memo ??= {});
+    if (memo.detail === undefined) {
+      const { server, scope, pass } = this;
+      const file = server.node!.d.file;
+      memo.detail =
+        `server ${serverLabel(server)} (${file.display}:${file.position(server.node!.d.start).line}), ` +
+        `listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
+        `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
+        (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : '');
+    }
+    return memo.detail;
+  }
+
+  private redirectNode() {
+    const memo = (this.memo ??= {});
+    if (memo.redirecting === undefined) {
+      const { server, scope } = this;
+      memo.redirecting = httpsRedirectIn(server) ?? (scope !== server ? httpsRedirectIn(scope) : serverWideRedirect(server)) ?? null;
+    }
+    return memo.redirecting ?? undefined;
+  }
+
+  get redirectsPlain(): Tri {
+    return this.redirectNode() ? 'yes' : 'no';
+  }
+
+  get redirect(): Hop['redirect'] {
+    const r = this.redirectNode();
+    return r ? { ...redirectFacts(this.server, r.node), on: r.on } : undefined;
+  }
+
+  sets(key: string): Sets {
+    return nginxSets(this, key);
+  }
+
+  get hsts(): Hop['hsts'] {
+    const memo = (this.memo ??= {});
+    return (memo.hsts ??= hstsOf(this.scope, this.passKind));
+  }
+
+  cookieFlag(cookie: string, flag: 'secure' | 'httponly', path = '/'): Tri {
+    return cookieFlag(this.scope, this.passKind, cookie, flag, path);
+  }
+
+  get tls(): Hop['tls'] {
+    const memo = (this.memo ??= {});
+    return (memo.tls ??= this.server.tls ? { terminates: 'yes', at: headSpan(this.server.node!), ...tlsFloor(this.config, this.server) } : { terminates: 'no' });
+  }
+
+  get trusts(): string | undefined {
+    return realIp(this.server);
+  }
+}
+
+export function nginxHop(config: NginxConfig, server: Server, scope: Scope): NginxHop {
+  return new NginxHopImpl(config, server, scope);
 }
 
 /**
@@ -250,15 +281,24 @@ function nginxSets(hop: NginxHop, key: string): Sets {
 }
 
 function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hsts'] {
+  // Only a TLS server's responses carry it (browsers ignore it over http).
   const entry = scope.server?.tls ? hstsIn(scope) : undefined;
-  // proxy_hide_header / uwsgi_hide_header drops the app's header before nginx adds its own.
-  const hide = passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.args[0]?.value ?? '')) : undefined;
+  // proxy_hide_header / uwsgi_hide_header drops the app's header before nginx adds its own;
+  // looked up on first use (most chains are asked only whether nginx adds one).
+  let hide: ExpandedNode | null | undefined;
+  const hidden = () =>
+    (hide ??= (passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.args[0]?.value ?? '')) : undefined) ?? null) ?? undefined;
   return {
     adds: entry ? 'yes' : 'no',
     at: entry ? spanOf(entry.node) : undefined,
     ...(entry ? { value: entry.value, always: entry.always ? ('yes' as const) : ('no' as const) } : {}),
-    drops: hide ? 'yes' : 'no',
-    dropAt: hide ? spanOf(hide) : undefined,
+    get drops(): Tri {
+      return hidden() ? 'yes' : 'no';
+    },
+    get dropAt() {
+      const h = hidden();
+      return h ? spanOf(h) : undefined;
+    },
   };
 }
 
