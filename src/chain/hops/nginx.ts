@@ -50,7 +50,10 @@ const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|sv
  */
 export function appScopes(config: NginxConfig, server: Server, services: Service[] = []): Scope[] {
   const out: Scope[] = [];
-  for (const scope of [server, ...descendants(server)]) {
+  // A walk without building the list of descendants first (thousands of servers are walked).
+  const stack: Scope[] = [server];
+  for (let scope = stack.pop(); scope; scope = stack.pop()) {
+    for (let i = scope.children.length - 1; i >= 0; i--) stack.push(scope.children[i]!);
     const h = scope.handler;
     if (!h?.node || (h.kind !== 'proxy' && h.kind !== 'uwsgi') || h.node !== ownPass(scope)) continue;
     if (h.kind === 'proxy' && !isAppTarget(config, h.target ?? '')) continue;
@@ -84,10 +87,6 @@ function passesToOtherService(config: NginxConfig, target: string, services: Ser
 
 function ownPass(scope: Scope): ExpandedNode | undefined {
   return scope.own.find((n) => n.d.name === 'proxy_pass' || n.d.name === 'uwsgi_pass');
-}
-
-function descendants(scope: Scope): Scope[] {
-  return scope.children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 function isAppTarget(config: NginxConfig, target: string): boolean {
