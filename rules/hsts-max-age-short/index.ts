@@ -2,6 +2,7 @@ import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
 import { headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
+import { behindProjectProxy, chainsOfApp } from '../../src/chain/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 
 /** Strict-Transport-Security with max-age below one year, zero, or none at all. */
@@ -44,6 +45,10 @@ export const rule: Rule = {
       const seconds = s.val.k === 'num' ? s.val.v : s.val.k === 'str' && /^\d+$/.test(s.val.v.trim()) ? Number(s.val.v) : undefined;
       if (seconds === undefined || seconds >= ONE_YEAR || (seconds === 0 && s.val.k === 'num')) continue;
       if (hasMiddleware(app, SECURITY_MIDDLEWARE) === false) continue; // security-middleware-missing
+      // Every chain to the app drops Django's header on the way back (proxy_hide_header): its
+      // max-age never reaches a browser; the header the proxy adds is judged above.
+      const chains = chainsOfApp(model, app).filter(behindProjectProxy);
+      if (chains.length && chains.every((c) => c.hops.some((h) => h.hsts.drops === 'yes'))) continue;
       const { span, related, origin } = settingPlace(app, s);
       report({
         span,
