@@ -78,13 +78,23 @@ export function appChains(model: Deployment): Chain[] {
       // whatever the project publishes (an edge proxy it does not read, or the viewer).
       if (!app.length) {
         // The app's services publish no port: something the files do not show reaches them.
+        // A Kubernetes pod is reached through a Service and an Ingress, which are not read.
         const services = model.services.filter((x) => x.role === 'app');
-        const hidden = services.length > 0 && services.every((x) => x.published === false);
+        const hidden = services.length > 0 && services.every((x) => x.published === false || x.source === 'kubernetes');
+        const k8s = services.length > 0 && services.every((x) => x.source === 'kubernetes');
         for (const a of model.django) {
           const front: Hop[] = b.edges.length
             ? [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)]
             : hidden
-              ? [unknownHop(`${services.map((x) => `service ${x.name}`).join(', ')} ${services.length > 1 ? 'publish' : 'publishes'} no port and no nginx configuration of the project passes to it: what reaches the app is not in the files`, services[0]!.publishedAt ?? services[0]!.span)]
+              ? [
+                  unknownHop(
+                    k8s
+                      ? `${services.map((x) => x.name).join(', ')} ${services.length > 1 ? 'are' : 'is'} reached through a Kubernetes Service and Ingress, which are not read`
+                      : `${services.map((x) => `service ${x.name}`).join(', ')} ${services.length > 1 ? 'publish' : 'publishes'} no port and no nginx configuration of the project passes to it: what reaches the app is not in the files`,
+                    services[0]!.publishedAt ?? services[0]!.span,
+                    k8s ? 'the Kubernetes Service and Ingress' : undefined,
+                  ),
+                ]
               : [];
           app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions: front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`) });
         }

@@ -158,7 +158,7 @@ function computeBelief(chain: Chain): Belief {
         spoofable: true,
         origin,
         seenWhy,
-        why: `${passers.join(' and ') || 'nothing in front'} ${passers.length > 1 ? 'do' : 'does'} not set ${name}, so Django reads whatever ${name} the client sends${via}`,
+        why: `${passers.length ? `${passers.join(' and ')} ${passers.length > 1 ? 'do' : 'does'} not set ${name}` : `nothing in front of the app sets ${name}`}, so Django reads whatever ${name} the client sends${via}`,
       };
     }
     switch (origin.honest) {

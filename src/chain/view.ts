@@ -222,7 +222,7 @@ export function formatChainText(unsafe: ChainView[], paint: Palette = PLAIN): st
           facts.push(`HSTS: ${what}${at(h.hsts.at)}`);
         }
         if (h.hsts.drops === 'yes') facts.push("drops the app's HSTS");
-        if (h.trusts) facts.push(`trusts ${h.trusts}`);
+        if (h.trusts) facts.push(`trusts: ${h.trusts}`);
       }
       for (const b of v.breaks.filter((b) => b.hop === i)) facts.push(paint.red(`✗ ${b.what}`));
       for (const f of facts) out.push(`  │   ${f}`);

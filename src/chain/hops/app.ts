@@ -59,7 +59,7 @@ export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
         ? 'X-Forwarded-Proto from this peer'
         : trustsForwarded === 'no'
           ? 'its own connection (not X-Forwarded-Proto from this peer)'
-          : `X-Forwarded-Proto from this peer, or not: not known${app.forwardedTrustUnknown ? ` (${app.forwardedTrustUnknown})` : ''}`,
+          : `X-Forwarded-Proto from this peer? not known${app.forwardedTrustUnknown ? ` (${app.forwardedTrustUnknown})` : ''}`,
     accepts: { http: 'yes', https: 'no' },
     speaks: 'http',
     redirectsPlain: 'no',

@@ -113,10 +113,10 @@ export function assumedProxyHop(sign: string, at: Span | undefined, network: boo
 }
 
 /** Something the files do not show reaches this hop (a container that publishes no port). */
-export function unknownHop(why: string, at?: Span): Hop {
+export function unknownHop(why: string, at?: Span, name = 'an unknown proxy'): Hop {
   return {
     kind: 'unknown',
-    name: 'an unknown proxy',
+    name,
     at,
     detail: why,
     known: false,
