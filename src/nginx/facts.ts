@@ -156,7 +156,12 @@ function ifVariable(args: string[]): string | undefined {
  * or an `if` on the scheme that does one of those.
  */
 export function redirectsToHttps(scope: Scope): boolean {
-  return httpsRedirectIn(scope) !== undefined;
+  // Asked of every scope by several rules: no allocation on the way.
+  for (const node of scope.own) {
+    if (isHttpsRedirect(node)) return true;
+    if (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.args.map((a) => a.value))) return true;
+  }
+  return false;
 }
 
 /**
@@ -168,11 +173,12 @@ export function redirectsToHttps(scope: Scope): boolean {
 export function httpsRedirectIn(scope: Scope): { node: ExpandedNode; on: 'always' | 'connection' | 'header' } | undefined {
   for (const node of scope.own) {
     if (isHttpsRedirect(node)) return { node, on: 'always' };
-    const args = node.d.name === 'if' ? node.d.args.map((a) => a.value) : undefined;
-    if (args && holdsForPlainHttp(args)) {
-      const inner = node.children?.find(isHttpsRedirect);
+    const inner = node.d.name === 'if' ? node.children?.find(isHttpsRedirect) : undefined;
+    if (!inner) continue;
+    const args = node.d.args.map((a) => a.value);
+    if (holdsForPlainHttp(args)) {
       const v = ifVariable(args);
-      if (inner) return { node: inner, on: v && PROXY_SCHEME_VARIABLES.has(v) ? 'header' : 'connection' };
+      return { node: inner, on: v && PROXY_SCHEME_VARIABLES.has(v) ? 'header' : 'connection' };
     }
   }
   return undefined;
