@@ -46,16 +46,20 @@ function sent(chain: Chain, index: number, key: string, depth: number): Origin {
     return key.startsWith('HTTP_') ? { honest: 'absent', forgeable: 'yes', passedBy: [] } : { honest: 'absent', forgeable: 'no', passedBy: [] };
   }
   const s = hop.sets(key);
+  // Every call returns a fresh Origin, so the one from the hop before is extended in place.
   switch (s.kind) {
     case 'passes': {
       const before = sent(chain, index - 1, key, depth + 1);
-      return { ...before, passedBy: [...before.passedBy, hop] };
+      before.passedBy.push(hop);
+      return before;
     }
     case 'connection':
       return { ...legScheme(chain, index), forgeable: 'no', hop, set: s, passedBy: [] };
     case 'copies': {
       const before = sent(chain, index - 1, s.key, depth + 1);
-      return { ...before, hop, set: s };
+      before.hop = hop;
+      before.set = s;
+      return before;
     }
     case 'derived':
       return { honest: 'absent', forgeable: 'yes', hop, set: s, passedBy: [] };
@@ -69,7 +73,9 @@ function sent(chain: Chain, index: number, key: string, depth: number): Origin {
       const honest = s.honest === 'connection' ? legScheme(chain, index) : { honest: 'unknown' as const, why: s.why };
       const before = s.clientSurvives === 'yes' ? sent(chain, index - 1, key, depth + 1) : undefined;
       const forgeable: Tri = before ? before.forgeable : s.clientSurvives;
-      return { ...honest, forgeable, hop, set: s, passedBy: before ? [...before.passedBy, hop] : [], why: honest.honest === 'unknown' ? s.why : undefined };
+      const passedBy = before ? before.passedBy : [];
+      if (before) passedBy.push(hop);
+      return { ...honest, forgeable, hop, set: s, passedBy, why: honest.honest === 'unknown' ? s.why : undefined };
     }
   }
 }

@@ -41,42 +41,62 @@ const SERVER_NAMES: Record<string, string> = { gunicorn: 'gunicorn', uvicorn: 'u
 
 /** The app server that runs the app, as seen from the hop before it (an nginx location, or the viewer). */
 export function appServerHop(app: DjangoApp, before?: NginxHop): AppServerHop {
-  const uwsgi = before?.passKind === 'uwsgi' || (!before && app.appServer === 'uwsgi');
-  const server = uwsgi ? 'uwsgi' : app.appServer;
-  const trustsForwarded: Tri = uwsgi ? 'no' : trusts(app, before);
-  const hop: AppServerHop = {
-    kind: 'app-server',
-    name: server ? SERVER_NAMES[server]! : 'the app server',
-    detail: server ? `runs ${app.module}${app.forwardedAllowAll ? ', forwarded_allow_ips *' : ''}` : `not shown by the project (no command, Procfile or config names one)`,
-    known: server !== undefined,
-    server,
-    uwsgi,
-    trustsForwarded,
-    allowsAll: app.forwardedAllowAll,
-    trusts: uwsgi
+  return new AppServerHopImpl(app, before);
+}
+
+/** A class: there is one per chain, thousands in a large configuration. */
+class AppServerHopImpl implements AppServerHop {
+  readonly kind = 'app-server' as const;
+  readonly name: string;
+  readonly known: boolean;
+  readonly server?: DjangoApp['appServer'];
+  readonly uwsgi: boolean;
+  readonly trustsForwarded: Tri;
+  readonly allowsAll: boolean;
+  readonly accepts = { http: 'yes', https: 'no' } as const;
+  readonly speaks = 'http' as const;
+  readonly redirectsPlain = 'no' as const;
+  readonly hsts = { adds: 'no', drops: 'no' } as const;
+
+  constructor(
+    private readonly app: DjangoApp,
+    before: NginxHop | undefined,
+  ) {
+    this.uwsgi = before?.passKind === 'uwsgi' || (!before && app.appServer === 'uwsgi');
+    this.server = this.uwsgi ? 'uwsgi' : app.appServer;
+    this.trustsForwarded = this.uwsgi ? 'no' : trusts(app, before);
+    this.allowsAll = app.forwardedAllowAll;
+    this.name = this.server ? SERVER_NAMES[this.server]! : 'the app server';
+    this.known = this.server !== undefined;
+  }
+
+  get detail(): string {
+    const { server, app } = this;
+    return server ? `runs ${app.module}${app.forwardedAllowAll ? ', forwarded_allow_ips *' : ''}` : 'not shown by the project (no command, Procfile or config names one)';
+  }
+
+  get trusts(): string {
+    const { uwsgi, trustsForwarded, app } = this;
+    return uwsgi
       ? 'the scheme nginx sends (UWSGI_SCHEME, or HTTPS)'
       : trustsForwarded === 'yes'
         ? 'X-Forwarded-Proto from this peer'
         : trustsForwarded === 'no'
           ? 'its own connection (not X-Forwarded-Proto from this peer)'
-          : `X-Forwarded-Proto from this peer? not known${app.forwardedTrustUnknown ? ` (${app.forwardedTrustUnknown})` : ''}`,
-    accepts: { http: 'yes', https: 'no' },
-    speaks: 'http',
-    redirectsPlain: 'no',
-    sets: (key): Sets =>
-      key !== 'wsgi.url_scheme'
-        ? { kind: 'passes' }
-        : uwsgi
-          ? { kind: 'copies', value: 'UWSGI_SCHEME or HTTPS', key: UWSGI_SCHEME_KEY }
-          : trustsForwarded === 'yes'
-            ? { kind: 'copies', value: 'X-Forwarded-Proto', key: 'HTTP_X_FORWARDED_PROTO' }
-            : trustsForwarded === 'no'
-              ? { kind: 'connection', value: 'the connection' }
-              : { kind: 'assumed', honest: 'unknown', clientSurvives: 'no', why: 'it depends on the WSGI server, which the project does not show' },
-    hsts: { adds: 'no', drops: 'no' },
-    cookieFlag: () => 'no',
-  };
-  return hop;
+          : `X-Forwarded-Proto from this peer? not known${app.forwardedTrustUnknown ? ` (${app.forwardedTrustUnknown})` : ''}`;
+  }
+
+  sets(key: string): Sets {
+    if (key !== 'wsgi.url_scheme') return { kind: 'passes' };
+    if (this.uwsgi) return { kind: 'copies', value: 'UWSGI_SCHEME or HTTPS', key: UWSGI_SCHEME_KEY };
+    if (this.trustsForwarded === 'yes') return { kind: 'copies', value: 'X-Forwarded-Proto', key: 'HTTP_X_FORWARDED_PROTO' };
+    if (this.trustsForwarded === 'no') return { kind: 'connection', value: 'the connection' };
+    return { kind: 'assumed', honest: 'unknown', clientSurvives: 'no', why: 'it depends on the WSGI server, which the project does not show' };
+  }
+
+  cookieFlag(): Tri {
+    return 'no';
+  }
 }
 
 /**
