@@ -28,7 +28,8 @@ interface Built {
   appByScope?: Map<Scope, Chain[]>;
   all?: Chain[];
   django: Map<DjangoApp, DjangoHop>;
-  configOf?: Map<Server, NginxConfig>;
+  arriving: Map<Server, Map<string, Origin>>;
+  configs?: Set<NginxConfig>;
   appByServer?: Map<Server, Chain[]>;
   front: Map<Server, Hop[]>;
 }
@@ -37,7 +38,7 @@ const cache = new WeakMap<Deployment, Built>();
 
 function state(model: Deployment): Built {
   let b = cache.get(model);
-  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map() }));
+  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map(), arriving: new Map() }));
   return b;
 }
 
@@ -176,19 +177,25 @@ function frontOfServer(b: Built, config: NginxConfig, server: Server): Hop[] {
   return front;
 }
 
+/** The server's configuration, when it is one of this model's (a project's). */
 function configOf(model: Deployment, server: Server): NginxConfig | undefined {
   const b = state(model);
-  if (!b.configOf) {
-    b.configOf = new Map();
-    for (const c of model.nginx) for (const s of c.servers) b.configOf.set(s, c);
-  }
-  return b.configOf.get(server);
+  return (b.configs ??= new Set(model.nginx)).has(server.config) ? server.config : undefined;
 }
 
 /** A request value as it reaches this nginx server through the hops in front of it (see scheme.ts). */
 export function arrivingAt(model: Deployment, server: Server, key: string): Origin {
-  const front = inFrontOf(model, server);
-  return arriving({ site: '', paths: '', hops: [viewerHop(), ...front], assumptions: [] }, front.length + 1, key);
+  const b = state(model);
+  let byKey = b.arriving.get(server);
+  if (!byKey) b.arriving.set(server, (byKey = new Map()));
+  let origin = byKey.get(key);
+  if (!origin) {
+    const front = inFrontOf(model, server);
+    // Nothing in front: the viewer's own value (no walk needed).
+    origin = front.length ? arriving({ site: '', paths: '', hops: [viewerHop(), ...front], assumptions: [] }, front.length + 1, key) : arriving({ site: '', paths: '', hops: [viewerHop()], assumptions: [] }, 1, key);
+    byKey.set(key, origin);
+  }
+  return origin;
 }
 
 /** The chains to the app through this nginx location (or server). */

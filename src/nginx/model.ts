@@ -95,6 +95,8 @@ export interface Server extends Scope {
   tls: boolean;
   /** Some listener reachable from the network speaks plain http. */
   plainHttp: boolean;
+  /** The configuration it belongs to. */
+  config: NginxConfig;
 }
 
 export interface NginxConfig {
@@ -228,6 +230,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
     names: [],
     tls: false,
     plainHttp: false,
+    config,
   };
   server.server = server;
   parent.children.push(server);
