@@ -28,7 +28,6 @@ interface Built {
   appByScope?: Map<Scope, Chain[]>;
   all?: Chain[];
   django: Map<DjangoApp, DjangoHop>;
-  arriving: Map<Server, Map<string, Origin>>;
   configs?: Set<NginxConfig>;
   appByServer?: Map<Server, Chain[]>;
   front: Map<Server, Hop[]>;
@@ -38,7 +37,7 @@ const cache = new WeakMap<Deployment, Built>();
 
 function state(model: Deployment): Built {
   let b = cache.get(model);
-  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map(), arriving: new Map() }));
+  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map() }));
   return b;
 }
 
@@ -184,19 +183,15 @@ function configOf(model: Deployment, server: Server): NginxConfig | undefined {
 }
 
 /** A request value as it reaches this nginx server through the hops in front of it (see scheme.ts). */
-export function arrivingAt(model: Deployment, server: Server, key: string): Origin {
-  const b = state(model);
-  let byKey = b.arriving.get(server);
-  if (!byKey) b.arriving.set(server, (byKey = new Map()));
-  let origin = byKey.get(key);
-  if (!origin) {
-    const front = inFrontOf(model, server);
-    // Nothing in front: the viewer's own value (no walk needed).
-    origin = front.length ? arriving({ site: '', paths: '', hops: [viewerHop(), ...front], assumptions: [] }, front.length + 1, key) : arriving({ site: '', paths: '', hops: [viewerHop()], assumptions: [] }, 1, key);
-    byKey.set(key, origin);
-  }
-  return origin;
+export function arrivingAt(model: Deployment, server: Server, key: string): Readonly<Origin> {
+  const front = inFrontOf(model, server);
+  // Nothing in front (most servers): the viewer's own value, the same answer every time.
+  if (!front.length) return key.startsWith('HTTP_') ? FROM_VIEWER : NOT_FROM_VIEWER;
+  return arriving({ site: '', paths: '', hops: [viewerHop(), ...front], assumptions: [] }, front.length + 1, key);
 }
+
+const FROM_VIEWER: Readonly<Origin> = Object.freeze({ honest: 'absent', forgeable: 'yes', passedBy: [] });
+const NOT_FROM_VIEWER: Readonly<Origin> = Object.freeze({ honest: 'absent', forgeable: 'no', passedBy: [] });
 
 /** The chains to the app through this nginx location (or server). */
 export function appChainsAt(model: Deployment, scope: Scope): Chain[] {
