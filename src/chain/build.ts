@@ -7,7 +7,7 @@
  * assumed TLS-terminating proxy in front of it.
  */
 import { behindTlsProxy, publicPort80 } from '../nginx/facts.js';
-import { ancestorsOf, ownDirectives, serverLabel, spanOf, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
+import { serverLabel, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
 import type { Deployment } from '../types.js';
 import { assumedProxyHop, edgeHop, edgeName, unknownHop, viewerHop } from './hops/front.js';
 import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
@@ -249,13 +249,12 @@ function frontOf(config: NginxConfig, server: Server, edges: Deployment['service
     return [unknownHop(`service ${config.deployedBy.service} publishes no port: what reaches it is not in the files`, config.deployedBy.span)];
   }
   const sign = behindTlsProxy(server);
-  if (!sign) return [];
+  if (!sign) return NOTHING_IN_FRONT;
   // "No public port 80" says nothing when Compose publishes the port it listens on (80:8080).
-  if (sign.startsWith('it listens only') && viewerListens(config, server)?.length) return [];
-  // A proxy on the network (not on this host) handles the viewers' connections. (The server's own
-  // directives are scanned, not indexed: most servers are asked nothing else by name.)
-  const realIpFrom = [...server.own.filter((n) => n.d.name === 'set_real_ip_from'), ...ancestorsOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))];
-  const network = realIpFrom.some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? ''));
-  const evidence = realIpFrom[0];
-  return [assumedProxyHop(sign, evidence ? spanOf(evidence) : undefined, network)];
+  if (sign.startsWith('it listens only') && viewerListens(config, server)?.length) return NOTHING_IN_FRONT;
+  return [assumedProxyHop(sign, server)];
 }
+
+/** The front of most servers: one shared empty list. */
+const NOTHING_IN_FRONT: Hop[] = Object.freeze([]) as unknown as Hop[];
+

@@ -288,3 +288,8 @@ export function isExternalTlsUpstream(config: NginxConfig, target: string): bool
   if (!host.includes('.') || config.upstreams.has(host) || /^[\d.]+$/.test(host) || host.startsWith('[')) return false;
   return !INTERNAL_SUFFIX.test(host);
 }
+
+/** The set_real_ip_from directives in force for a server (its own scanned, not indexed: most servers are asked nothing else by name). */
+export function realIpFrom(server: Server): ExpandedNode[] {
+  return [...server.own.filter((n) => n.d.name === 'set_real_ip_from'), ...ancestorsOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))];
+}

@@ -6,6 +6,8 @@
  */
 import type { Service } from '../../deploy/load.js';
 import type { Span } from '../../source.js';
+import { spanOf, type Server } from '../../nginx/model.js';
+import { realIpFrom } from '../../nginx/facts.js';
 import type { Hop, Sets, Tri } from '../types.js';
 
 const UNKNOWN_HSTS: Hop['hsts'] = { adds: 'unknown', drops: 'unknown' };
@@ -90,26 +92,53 @@ export function edgeHop(services: Service[], assumed?: string): Hop & { services
  * it is shown to set carry the viewer's scheme; whether it replaces a value the client sent is
  * not known.
  */
-export function assumedProxyHop(sign: string, at: Span | undefined, network: boolean): Hop & { sign: string; network: boolean } {
-  return {
-    kind: 'assumed-proxy',
-    name: 'the TLS-terminating proxy in front',
-    at,
-    detail: `not in the project; assumed because ${sign}`,
-    known: false,
-    assumed: sign,
-    sign,
-    network,
-    accepts: { http: 'unknown', https: 'yes' },
-    speaks: 'http',
-    redirectsPlain: 'unknown',
-    sets: (key): Sets =>
-      key === 'HTTP_X_FORWARDED_PROTO' || key === 'HTTP_X_FORWARDED_SSL' || key === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
-        ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${headerName(key)} from its connection (assumed: ${sign})` }
-        : { kind: 'passes' },
-    hsts: UNKNOWN_HSTS,
-    cookieFlag: () => 'unknown',
-  };
+export function assumedProxyHop(sign: string, server: Server): AssumedProxyHop {
+  return new AssumedProxyHop(sign, server);
+}
+
+/** A class: a large configuration has thousands; where and whether on the network is worked out on first use. */
+export class AssumedProxyHop implements Hop {
+  readonly kind = 'assumed-proxy' as const;
+  readonly name = 'the TLS-terminating proxy in front';
+  readonly known = false;
+  readonly accepts = { http: 'unknown', https: 'yes' } as const;
+  readonly speaks = 'http' as const;
+  readonly redirectsPlain = 'unknown' as const;
+  readonly hsts = UNKNOWN_HSTS;
+
+  constructor(
+    readonly sign: string,
+    private readonly server: Server,
+  ) {}
+
+  get assumed(): string {
+    return this.sign;
+  }
+
+  get detail(): string {
+    return `not in the project; assumed because ${this.sign}`;
+  }
+
+  /** Where the sign is: the first set_real_ip_from, if that is the sign's source. */
+  get at(): Span | undefined {
+    const first = realIpFrom(this.server)[0];
+    return first ? spanOf(first) : undefined;
+  }
+
+  /** A proxy on the network (not on this host) handles the viewers' connections. */
+  get network(): boolean {
+    return realIpFrom(this.server).some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? ''));
+  }
+
+  sets(key: string): Sets {
+    return key === 'HTTP_X_FORWARDED_PROTO' || key === 'HTTP_X_FORWARDED_SSL' || key === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
+      ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${headerName(key)} from its connection (assumed: ${this.sign})` }
+      : { kind: 'passes' };
+  }
+
+  cookieFlag(): Tri {
+    return 'unknown';
+  }
 }
 
 /** Something the files do not show reaches this hop (a container that publishes no port). */
