@@ -206,7 +206,7 @@ describe('a hop kind is a fact provider, not a new pair', () => {
     const r = auditFiles({ 'nginx.conf': nginxConf });
     const config = r.model.nginx[0]!;
     const server = config.servers[0]!;
-    return { site: 'www.example.com', paths: '/', hops: [viewerHop(), front, nginxHop(config, server, server)], assumptions: [] };
+    return { site: 'www.example.com', paths: '/', hops: [viewerHop(), front, nginxHop(server, server)], assumptions: [] };
   }
   const redirecting = 'events {}\nhttp {\n  server {\n    listen 80;\n    server_name www.example.com;\n    return 301 https://$host$request_uri;\n  }\n}\n';
 

@@ -15,6 +15,7 @@ import type { Scope } from '../../src/nginx/model.js';
 import { appChainsAt, djangoOf, inFrontOf, viewerListens } from '../../src/chain/build.js';
 import { appRedirectsPlain } from '../../src/chain/facts.js';
 import type { Hop, Tri } from '../../src/chain/types.js';
+import { AssumedProxyHop } from '../../src/chain/hops/front.js';
 import { setting, settingPlace } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
 
@@ -28,7 +29,7 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const server of config.servers) {
         // The plain-http listeners viewers reach (by Compose's published ports when it says).
-        const reached = viewerListens(config, server);
+        const reached = viewerListens(server);
         if (!reached) continue;
         const plain = reached.map((r) => r.listen);
         const port = (l: Listen) => {
@@ -104,7 +105,7 @@ function appNote(model: Deployment, scope: Scope | undefined): string {
 
 /** nginx is the first hop of the chains through this server (nothing in front, or a proxy on the same host). */
 function facesViewers(front: Hop[]): boolean {
-  return front.every((h) => h.kind === 'assumed-proxy' && !(h as { network?: boolean }).network);
+  return front.every((h) => h instanceof AssumedProxyHop && !h.network);
 }
 
 function describe(args: string[]): string {

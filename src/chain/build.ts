@@ -7,7 +7,7 @@
  * assumed TLS-terminating proxy in front of it.
  */
 import { behindTlsProxy, publicPort80 } from '../nginx/facts.js';
-import { serverLabel, type Listen, type NginxConfig, type Scope, type Server } from '../nginx/model.js';
+import { serverLabel, type Listen, type Scope, type Server } from '../nginx/model.js';
 import type { Deployment } from '../types.js';
 import { assumedProxyHop, edgeHop, edgeName, unknownHop, viewerHop } from './hops/front.js';
 import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
@@ -28,7 +28,6 @@ interface Built {
   appByScope?: Map<Scope, Chain[]>;
   all?: Chain[];
   django: Map<DjangoApp, DjangoHop>;
-  configs?: Set<NginxConfig>;
   appByServer?: Map<Server, Chain[]>;
   front: Map<Server, Hop[]>;
 }
@@ -46,7 +45,7 @@ export function chainsOf(model: Deployment): Chain[] {
   const b = state(model);
   if (!b.all) {
     const all: Chain[] = [];
-    for (const config of model.nginx) for (const server of config.servers) all.push(...serverChains(model, config, server));
+    for (const config of model.nginx) for (const server of config.servers) all.push(...serverChains(model, server));
     all.push(...appChains(model).filter((c) => !nginxOf(c)));
     b.all = all;
   }
@@ -63,9 +62,10 @@ export function appChains(model: Deployment): Chain[] {
     if (model.django.length) {
       for (const config of model.nginx) {
         for (const server of config.servers) {
-          if (!server.node || !scopesOf(config, server, model.services).length) continue;
-          byServer.set(server, serverChains(model, config, server));
-          for (const c of serverChains(model, config, server)) {
+          if (!server.node || !scopesOf(server, model.services).length) continue;
+          const chains = serverChains(model, server);
+          byServer.set(server, chains);
+          for (const c of chains) {
             app.push(c);
             const scope = nginxOf(c)!.scope;
             const list = byScope.get(scope);
@@ -77,27 +77,9 @@ export function appChains(model: Deployment): Chain[] {
       // No nginx configuration of the project puts the app online: the app server faces
       // whatever the project publishes (an edge proxy it does not read, or the viewer).
       if (!app.length) {
-        // The app's services publish no port: something the files do not show reaches them.
-        // A Kubernetes pod is reached through a Service and an Ingress, which are not read.
-        const services = model.services.filter((x) => x.role === 'app');
-        const hidden = services.length > 0 && services.every((x) => x.published === false || x.source === 'kubernetes');
-        const k8s = services.length > 0 && services.every((x) => x.source === 'kubernetes');
-        for (const a of model.django) {
-          const front: Hop[] = b.edges.length
-            ? [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)]
-            : hidden
-              ? [
-                  unknownHop(
-                    k8s
-                      ? `${services.map((x) => x.name).join(', ')} ${services.length > 1 ? 'are' : 'is'} reached through a Kubernetes Service and Ingress, which are not read`
-                      : `${services.map((x) => `service ${x.name}`).join(', ')} ${services.length > 1 ? 'publish' : 'publishes'} no port and no nginx configuration of the project passes to it: what reaches the app is not in the files`,
-                    services[0]!.publishedAt ?? services[0]!.span,
-                    k8s ? 'the Kubernetes Service and Ingress' : undefined,
-                  ),
-                ]
-              : [];
-          app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions: front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`) });
-        }
+        const front = appFront(model, b);
+        const assumptions = front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`);
+        for (const a of model.django) app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions });
       }
     }
     b.app = app;
@@ -107,10 +89,26 @@ export function appChains(model: Deployment): Chain[] {
   return b.app;
 }
 
+/**
+ * What stands in front of an app that no nginx of the project passes to: the project's published
+ * edge proxy; something the files do not show, when the app's services publish no port or run
+ * in Kubernetes (reached through a Service and an Ingress, which are not read); else the viewer.
+ */
+function appFront(model: Deployment, b: Built): Hop[] {
+  if (b.edges.length) return [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)];
+  const services = model.services.filter((x) => x.role === 'app');
+  if (!services.length || !services.every((x) => x.published === false || x.source === 'kubernetes')) return [];
+  const k8s = services.every((x) => x.source === 'kubernetes');
+  const why = k8s
+    ? `${services.map((x) => x.name).join(', ')} ${services.length > 1 ? 'are' : 'is'} reached through a Kubernetes Service and Ingress, which are not read`
+    : `${services.map((x) => `service ${x.name}`).join(', ')} ${services.length > 1 ? 'publish' : 'publishes'} no port and no nginx configuration of the project passes to it: what reaches the app is not in the files`;
+  return [unknownHop(why, services[0]!.publishedAt ?? services[0]!.span, k8s ? 'the Kubernetes Service and Ingress' : undefined)];
+}
+
 const appScopeCache = new WeakMap<Server, Scope[]>();
-function scopesOf(config: NginxConfig, server: Server, services: Deployment['services']): Scope[] {
+function scopesOf(server: Server, services: Deployment['services']): Scope[] {
   let scopes = appScopeCache.get(server);
-  if (!scopes) appScopeCache.set(server, (scopes = appScopes(config, server, services)));
+  if (!scopes) appScopeCache.set(server, (scopes = appScopes(server, services)));
   return scopes;
 }
 
@@ -121,19 +119,19 @@ function djangoHopOf(b: Built, app: DjangoApp): DjangoHop {
 }
 
 /** The chains through one nginx server: one per location that passes to the app and settings module, or the server's own. */
-function serverChains(model: Deployment, config: NginxConfig, server: Server): Chain[] {
+function serverChains(model: Deployment, server: Server): Chain[] {
   const b = state(model);
   let out = b.byServer.get(server);
   if (out) return out;
   out = [];
   b.byServer.set(server, out);
   if (!server.node) return out;
-  const front = frontOfServer(b, config, server);
+  const front = frontOfServer(b, server);
   const site = serverLabel(server);
   const assumptions = front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
-  const scopes = model.django.length ? scopesOf(config, server, model.services) : [];
+  const scopes = model.django.length ? scopesOf(server, model.services) : [];
   for (const scope of scopes) {
-    const nginx = nginxHop(config, server, scope);
+    const nginx = nginxHop(server, scope);
     for (const app of model.django) {
       out.push({
         site,
@@ -144,14 +142,8 @@ function serverChains(model: Deployment, config: NginxConfig, server: Server): C
     }
   }
   // A server that does not reach the app is a chain of its own (static files, another service).
-  if (!scopes.length) out.push({ site, paths: '/', hops: [viewerHop(), ...front, nginxHop(config, server, server)], assumptions });
+  if (!scopes.length) out.push({ site, paths: '/', hops: [viewerHop(), ...front, nginxHop(server, server)], assumptions });
   return out;
-}
-
-/** The chains through an nginx server. */
-export function chainsThrough(model: Deployment, server: Server): Chain[] {
-  const config = configOf(model, server);
-  return config ? serverChains(model, config, server) : [];
 }
 
 /** The chains to the app through this nginx server. */
@@ -165,21 +157,13 @@ export function appChainsThrough(model: Deployment, server: Server): Chain[] {
  * its chains have them; without building the chains.
  */
 export function inFrontOf(model: Deployment, server: Server): Hop[] {
-  const b = state(model);
-  const config = configOf(model, server);
-  return config ? frontOfServer(b, config, server) : [];
+  return frontOfServer(state(model), server);
 }
 
-function frontOfServer(b: Built, config: NginxConfig, server: Server): Hop[] {
+function frontOfServer(b: Built, server: Server): Hop[] {
   let front = b.front.get(server);
-  if (!front) b.front.set(server, (front = frontOf(config, server, b.edges)));
+  if (!front) b.front.set(server, (front = frontOf(server, b.edges)));
   return front;
-}
-
-/** The server's configuration, when it is one of this model's (a project's). */
-function configOf(model: Deployment, server: Server): NginxConfig | undefined {
-  const b = state(model);
-  return (b.configs ??= new Set(model.nginx)).has(server.config) ? server.config : undefined;
 }
 
 /** A request value as it reaches this nginx server through the hops in front of it (see scheme.ts). */
@@ -208,11 +192,6 @@ export function nginxOf(chain: Chain): NginxHop | undefined {
   return chain.hops.find((h): h is NginxHop => h.kind === 'nginx');
 }
 
-/** The first hop after the viewer. */
-export function viewerFacing(chain: Chain): Hop | undefined {
-  return chain.hops[1];
-}
-
 /**
  * "nginx, gunicorn and Django were considered", with what linking them assumed: the words a
  * cross-layer finding gives for the hops it rests on.
@@ -229,8 +208,8 @@ export function considered(chain: Chain): string {
  * listener whose port is not published is reached only from the container network), else the
  * public port-80 listeners. Undefined when a published port is not a plain number.
  */
-export function viewerListens(config: NginxConfig, server: Server): { listen: Listen; port: string }[] | undefined {
-  const ports = config.deployedBy?.ports;
+export function viewerListens(server: Server): { listen: Listen; port: string }[] | undefined {
+  const ports = server.config.deployedBy?.ports;
   if (!ports?.length) return publicPort80(server).map((listen) => ({ listen, port: '80' }));
   if (ports.some((p) => !/^\d+$/.test(p.container))) return undefined;
   const out: { listen: Listen; port: string }[] = [];
@@ -243,7 +222,8 @@ export function viewerListens(config: NginxConfig, server: Server): { listen: Li
 }
 
 /** What stands between the viewer and an nginx server. */
-function frontOf(config: NginxConfig, server: Server, edges: Deployment['services']): Hop[] {
+function frontOf(server: Server, edges: Deployment['services']): Hop[] {
+  const config = server.config;
   if (config.deployedBy?.published === false) {
     if (edges.length) return [edgeHop(edges, edges.length === 1 ? `the only published edge proxy of the project, and ${config.deployedBy.service} publishes no port` : undefined)];
     return [unknownHop(`service ${config.deployedBy.service} publishes no port: what reaches it is not in the files`, config.deployedBy.span)];
@@ -251,7 +231,7 @@ function frontOf(config: NginxConfig, server: Server, edges: Deployment['service
   const sign = behindTlsProxy(server);
   if (!sign) return NOTHING_IN_FRONT;
   // "No public port 80" says nothing when Compose publishes the port it listens on (80:8080).
-  if (sign.startsWith('it listens only') && viewerListens(config, server)?.length) return NOTHING_IN_FRONT;
+  if (sign.startsWith('it listens only') && viewerListens(server)?.length) return NOTHING_IN_FRONT;
   return [assumedProxyHop(sign, server)];
 }
 

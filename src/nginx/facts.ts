@@ -219,10 +219,7 @@ function tlsProxySign(server: Server): string | undefined {
     const v = ifVariable(n.d.args.map((a) => a.value));
     if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
   }
-  // The server's own directives are scanned, not indexed (most servers are asked nothing else by name).
-  if (server.own.some((n) => n.d.name === 'set_real_ip_from') || ancestorsOf(server).some((s) => ownDirectives(s, 'set_real_ip_from').length > 0)) {
-    return 'it trusts set_real_ip_from';
-  }
+  if (realIpFrom(server).length) return 'it trusts set_real_ip_from';
   if (!publicPort80(server).length) {
     return 'it listens only on a loopback address, a socket or a port other than 80';
   }

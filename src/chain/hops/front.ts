@@ -8,14 +8,10 @@ import type { Service } from '../../deploy/load.js';
 import type { Span } from '../../source.js';
 import { spanOf, type Server } from '../../nginx/model.js';
 import { realIpFrom } from '../../nginx/facts.js';
+import { headerOfKey } from './nginx.js';
 import type { Hop, Sets, Tri } from '../types.js';
 
 const UNKNOWN_HSTS: Hop['hsts'] = { adds: 'unknown', drops: 'unknown' };
-
-/** `HTTP_X_FORWARDED_PROTO` as the header's name. */
-function headerName(key: string): string {
-  return key.replace(/^HTTP_/, '').split('_').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join('-');
-}
 
 /** The browser: it sends no X-Forwarded-* headers of its own, but a client can send any. One for every chain (it holds nothing). */
 export function viewerHop(): Hop {
@@ -132,7 +128,7 @@ export class AssumedProxyHop implements Hop {
 
   sets(key: string): Sets {
     return key === 'HTTP_X_FORWARDED_PROTO' || key === 'HTTP_X_FORWARDED_SSL' || key === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
-      ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${headerName(key)} from its connection (assumed: ${this.sign})` }
+      ? { kind: 'assumed', honest: 'connection', clientSurvives: 'unknown', why: `the proxy in front sets ${headerOfKey(key) ?? key} from its connection (assumed: ${this.sign})` }
       : { kind: 'passes' };
   }
 

@@ -5,16 +5,14 @@
  * cookie flags it rewrites.
  */
 import { hstsIn } from '../../nginx/hsts.js';
-import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, redirectOf, targetHost } from '../../nginx/facts.js';
+import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, realIpFrom, redirectOf, targetHost } from '../../nginx/facts.js';
 import { atLeast, show } from '../../versions.js';
 import {
-  chainOf,
   describeScope,
   headSpan,
   inheritedArray,
   inheritedDirective,
   isCatchAllLocation,
-  ownDirectives,
   tlsDefaultServer,
   isLoopbackHost,
   serverLabel,
@@ -48,7 +46,8 @@ const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|sv
  * proxy_pass to an address of the deployment (loopback, a unix socket, an upstream, a container
  * name) whose name is not another kind of service.
  */
-export function appScopes(config: NginxConfig, server: Server, services: Service[] = []): Scope[] {
+export function appScopes(server: Server, services: Service[] = []): Scope[] {
+  const config = server.config;
   const out: Scope[] = [];
   // A walk without building the list of descendants first (thousands of servers are walked).
   const stack: Scope[] = [server];
@@ -184,8 +183,8 @@ class NginxHopImpl implements NginxHop {
   }
 }
 
-export function nginxHop(config: NginxConfig, server: Server, scope: Scope): NginxHop {
-  return new NginxHopImpl(config, server, scope);
+export function nginxHop(server: Server, scope: Scope): NginxHop {
+  return new NginxHopImpl(server.config, server, scope);
 }
 
 /**
@@ -232,7 +231,7 @@ function tlsFloor(config: NginxConfig, server: Server): { protocols: string; cip
 
 /** nginx's real_ip: the client address it takes from a proxy it trusts. */
 function realIp(server: Server): string | undefined {
-  const from = chainOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from')).map((n) => n.d.args[0]?.value ?? '');
+  const from = realIpFrom(server).map((n) => n.d.args[0]?.value ?? '');
   if (!from.length) return undefined;
   const header = inheritedDirective(server, 'real_ip_header')?.d.args[0]?.value ?? 'X-Real-IP';
   return `client addresses from ${header} sent by ${from.slice(0, 3).join(', ')}${from.length > 3 ? ', …' : ''} (set_real_ip_from)`;
