@@ -1,8 +1,0 @@
-"""WSGI config for the acme-shop project."""
-import os
-
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.production")
-
-application = get_wsgi_application()

@@ -1,4 +1,0 @@
-from .base import *  # noqa: F401,F403
-
-DEBUG = False
-CONN_MAX_AGE = 60

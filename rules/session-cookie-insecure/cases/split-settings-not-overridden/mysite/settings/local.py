@@ -1,3 +1,0 @@
-from .base import *  # noqa: F401,F403
-
-DEBUG = True

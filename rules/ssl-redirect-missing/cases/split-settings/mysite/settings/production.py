@@ -1,6 +1,0 @@
-from .base import *  # noqa: F401,F403
-
-DEBUG = False
-SECURE_HSTS_SECONDS = 63072000
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
