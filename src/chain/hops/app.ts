@@ -135,25 +135,24 @@ export function djangoHop(app: DjangoApp): DjangoHop {
     // SecurityMiddleware: HttpResponsePermanentRedirect to https://(SECURE_SSL_HOST or the request's host).
     redirect: redirect === 'yes' ? { code: '301', target: sslHost ? `https://${sslHost}…` : 'https://<the request host>…', sameHost: sslHost ? 'no' : host.k === 'none' || host.k === 'str' ? 'yes' : 'unknown', on: 'belief', at: settingPlace(app, setting(app, 'SECURE_SSL_REDIRECT')).span } : undefined,
     sets: () => ({ kind: 'passes' }),
-    hsts: { adds: djangoHstsConfigured(app), drops: 'no' },
+    hsts: { adds: appliedBySecurityMiddleware(app, 'SECURE_HSTS_SECONDS'), drops: 'no' },
     cookieFlag: () => 'no',
   };
 }
 
-/** SECURE_HSTS_SECONDS truthy and the SecurityMiddleware installed (sent on the requests Django sees as https). */
-export function djangoHstsConfigured(app: DjangoApp): Tri {
-  const seconds = truthy(setting(app, 'SECURE_HSTS_SECONDS').val);
+/**
+ * A setting only the SecurityMiddleware applies is in effect: truthy, with the middleware
+ * installed. SECURE_HSTS_SECONDS: HSTS on the requests Django sees as https.
+ */
+function appliedBySecurityMiddleware(app: DjangoApp, name: string): Tri {
+  const value = truthy(setting(app, name).val);
   const middleware = hasMiddleware(app, SECURITY_MIDDLEWARE);
-  if (seconds === false || middleware === false) return 'no';
-  if (seconds === undefined || middleware === undefined) return 'unknown';
+  if (value === false || middleware === false) return 'no';
+  if (value === undefined || middleware === undefined) return 'unknown';
   return 'yes';
 }
 
 /** Django redirects plain-http requests to https (SECURE_SSL_REDIRECT with the SecurityMiddleware). */
 export function djangoRedirects(app: DjangoApp): Tri {
-  const redirect = truthy(setting(app, 'SECURE_SSL_REDIRECT').val);
-  const middleware = hasMiddleware(app, SECURITY_MIDDLEWARE);
-  if (redirect === false || middleware === false) return 'no';
-  if (redirect === undefined || middleware === undefined) return 'unknown';
-  return 'yes';
+  return appliedBySecurityMiddleware(app, 'SECURE_SSL_REDIRECT');
 }
