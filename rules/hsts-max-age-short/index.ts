@@ -1,6 +1,6 @@
 import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
-import { headerEntry } from '../../src/nginx/model.js';
+import { directivesNamed, headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 import { behindProjectProxy, chainsOfApp } from '../../src/chain/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
@@ -13,7 +13,7 @@ export const rule: Rule = {
   summary: 'Strict-Transport-Security max-age is below one year (or 0, or missing).',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node } of config.directives) {
+      for (const { node } of directivesNamed(config, 'add_header')) {
         if (node.d.name !== 'add_header') continue;
         const entry = headerEntry(node);
         if (!isHstsHeader(entry.name) || !entry.valueArg) continue;

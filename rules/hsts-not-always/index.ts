@@ -1,6 +1,6 @@
 import { isHstsHeader } from '../../src/nginx/facts.js';
 import { isPublicPlainHttpServer } from '../../src/chain/facts.js';
-import { headerEntry, spanOf } from '../../src/nginx/model.js';
+import { directivesNamed, headerEntry, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** add_header Strict-Transport-Security without `always`: missing from error responses. */
@@ -11,7 +11,7 @@ export const rule: Rule = {
   summary: 'add_header Strict-Transport-Security lacks `always`, so error responses go out without it.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, 'add_header')) {
         if (node.d.name !== 'add_header') continue;
         const entry = headerEntry(node);
         if (!isHstsHeader(entry.name) || entry.always) continue;

@@ -1,6 +1,6 @@
 import { isHstsHeader } from '../../src/nginx/facts.js';
 import { isPublicPlainHttpServer } from '../../src/chain/facts.js';
-import { headerEntry, serverLabel, spanOf } from '../../src/nginx/model.js';
+import { directivesNamed, headerEntry, serverLabel, spanOf } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** Strict-Transport-Security set on a server that only speaks plain http: browsers ignore it. */
@@ -11,7 +11,7 @@ export const rule: Rule = {
   summary: 'Strict-Transport-Security is sent by a plain-http server, where browsers ignore it.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, 'add_header')) {
         const server = scope.server;
         if (node.d.name !== 'add_header' || !server || !isPublicPlainHttpServer(model, server)) continue;
         if (!isHstsHeader(headerEntry(node).name)) continue;

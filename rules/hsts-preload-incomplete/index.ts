@@ -1,6 +1,6 @@
 import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
-import { headerEntry } from '../../src/nginx/model.js';
+import { directivesNamed, headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** `preload` without what the preload list requires. */
@@ -11,7 +11,7 @@ export const rule: Rule = {
   summary: 'Strict-Transport-Security has `preload` but lacks includeSubDomains or a one-year max-age.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node } of config.directives) {
+      for (const { node } of directivesNamed(config, 'add_header')) {
         if (node.d.name !== 'add_header') continue;
         const entry = headerEntry(node);
         if (!isHstsHeader(entry.name) || !entry.valueArg) continue;

@@ -1,4 +1,4 @@
-import { argSpanOf, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
+import { argSpanOf, directivesNamed, isClientVariable, valueIsClientControlled } from '../../src/nginx/model.js';
 import { HEADER_DIRECTIVES, PARAM_DIRECTIVES, PROTO_HEADERS, PROTO_PARAMS } from '../../src/nginx/proxy.js';
 import { arrivingAt, inFrontOf } from '../../src/chain/build.js';
 import type { Rule } from '../../src/types.js';
@@ -11,7 +11,7 @@ export const rule: Rule = {
   summary: "The scheme header sent upstream (X-Forwarded-Proto, Forwarded…) is copied from the client's request.",
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, ...HEADER_DIRECTIVES, ...PARAM_DIRECTIVES)) {
         const { d } = node;
         const [nameArg, valueArg] = d.args;
         if (!nameArg || !valueArg) continue;

@@ -1,6 +1,6 @@
 import { arrivingAt } from '../../src/chain/build.js';
 import { isExternalTlsUpstream } from '../../src/nginx/facts.js';
-import { describeScope, inheritedArray, ownDirectives, spanOf, type Scope } from '../../src/nginx/model.js';
+import { describeScope, directivesNamed, inheritedArray, ownDirectives, type Scope, spanOf } from '../../src/nginx/model.js';
 import { carriesScheme } from '../../src/nginx/proxy.js';
 import type { Rule } from '../../src/types.js';
 
@@ -12,7 +12,7 @@ export const rule: Rule = {
   summary: "A proxied location sets no X-Forwarded-Proto, so the client's own header reaches the application.",
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, 'proxy_pass')) {
         if (node.d.name !== 'proxy_pass' || scope.incomplete || !scope.server) continue;
         // The header that passes through unchanged is what reaches nginx: the client's only when
         // nothing in front replaces it (behind a TLS proxy or a hop not read: unknown, no finding).

@@ -1,5 +1,5 @@
-import { isInternalTarget, redirectOf, targetScheme } from '../../src/nginx/facts.js';
-import { argSpanOf } from '../../src/nginx/model.js';
+import { isInternalTarget, REDIRECT_DIRECTIVES, redirectOf, targetScheme } from '../../src/nginx/facts.js';
+import { argSpanOf, directivesNamed } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 
 /** A redirect that sends the browser to an http:// URL. */
@@ -10,7 +10,7 @@ export const rule: Rule = {
   summary: 'A redirect (return, rewrite, error_page) sends the browser to an http:// URL.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, ...REDIRECT_DIRECTIVES)) {
         const redirect = redirectOf(node);
         if (!redirect || isInternalTarget(redirect.target)) continue;
         const scheme = targetScheme(redirect.target);

@@ -1,4 +1,4 @@
-import { argSpanOf, headSpan, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
+import { argSpanOf, directivesNamed, headSpan, serverLabel, tlsDefaultServer } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 import { atLeast, show } from '../../src/versions.js';
 
@@ -24,7 +24,7 @@ export const rule: Rule = {
   summary: 'ssl_protocols enables SSLv2, SSLv3, TLSv1 or TLSv1.1.',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node, scope } of config.directives) {
+      for (const { node, scope } of directivesNamed(config, ...Object.keys(DIRECTIVES))) {
         const hop = DIRECTIVES[node.d.name];
         if (!hop) continue;
         // ssl_protocols of a server that is not the default on its shared socket has no effect

@@ -1,3 +1,4 @@
+import { directivesNamed } from '../../src/nginx/model.js';
 import { offsetInArg } from '../../src/nginx/parse.js';
 import type { Rule } from '../../src/types.js';
 
@@ -43,7 +44,7 @@ export const rule: Rule = {
   summary: 'ssl_ciphers enables weak suites (RC4, DES/3DES, MD5, NULL, EXPORT, anonymous).',
   check(model, { report }) {
     for (const config of model.nginx) {
-      for (const { node } of config.directives) {
+      for (const { node } of directivesNamed(config, ...DIRECTIVES)) {
         if (!DIRECTIVES.has(node.d.name) || node.d.args.length !== 1) continue;
         const arg = node.d.args[0]!;
         const tokens = splitCipherList(arg.value);

@@ -53,6 +53,9 @@ export interface Redirect {
 }
 
 /** A directive that sends the client elsewhere: `return 3xx URL`, `return URL`, a redirecting `rewrite`, `error_page … URL`. */
+/** The directives redirectOf reads. */
+export const REDIRECT_DIRECTIVES = ['return', 'rewrite', 'error_page'] as const;
+
 export function redirectOf(node: ExpandedNode): Redirect | undefined {
   const { d } = node;
   const args = d.args;

@@ -110,8 +110,8 @@ export interface NginxConfig {
   files: SourceFile[];
   top: Scope;
   servers: Server[];
-  /** Every directive in the expanded tree with the scope it sits in. */
-  directives: { node: ExpandedNode; scope: Scope }[];
+  /** Every directive in the expanded tree with the scope it sits in, in file order (see directivesNamed). */
+  directives: DirectiveAt[];
   /** Variables whose value a client controls: directly, or through a `map` (global). */
   clientVariables: Set<string>;
   /** Variables a `set` derives from client input, per server (a `set` runs in its own server). */
@@ -131,6 +131,38 @@ export interface NginxConfig {
   /** The nginx version that runs it: pinned by an image or a distribution, or the current line assumed. */
   version: VersionInfo;
 }
+
+/** A directive of the expanded tree, the scope it sits in, and its place in config.directives. */
+export interface DirectiveAt {
+  node: ExpandedNode;
+  scope: Scope;
+  index: number;
+}
+
+const byName = new WeakMap<NginxConfig, Map<string, DirectiveAt[]>>();
+
+/**
+ * The directives with these names, in file order, from an index built once per configuration:
+ * a rule about `add_header` costs the `add_header`s there are, not the size of the file.
+ */
+export function directivesNamed(config: NginxConfig, ...names: string[]): readonly DirectiveAt[] {
+  let index = byName.get(config);
+  if (!index) {
+    index = new Map();
+    for (const d of config.directives) {
+      const list = index.get(d.node.d.name);
+      if (list) list.push(d);
+      else index.set(d.node.d.name, [d]);
+    }
+    byName.set(config, index);
+  }
+  if (names.length === 1) return index.get(names[0]!) ?? NO_DIRECTIVES;
+  const lists = names.map((n) => index.get(n)).filter((l) => l !== undefined);
+  if (lists.length <= 1) return lists[0] ?? NO_DIRECTIVES;
+  return lists.flat().sort((a, b) => a.index - b.index);
+}
+
+const NO_DIRECTIVES: readonly DirectiveAt[] = Object.freeze([]);
 
 export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tree: ExpandedNode[]): NginxConfig {
   const top: Scope = { kind: 'main', children: [], own: [], incomplete: false };
@@ -155,7 +187,9 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     server.tls = server.listens.some((l) => l.ssl || l.quic);
     server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   }
-  config.files = [...new Set([root, ...config.directives.map((d) => d.node.d.file)])].filter((f) => !f.builtIn);
+  const files = new Set([root]);
+  for (const d of config.directives) files.add(d.node.d.file);
+  config.files = [...files].filter((f) => !f.builtIn);
   clientControlledVariables(config);
   return config;
 }
@@ -169,7 +203,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
     markIncomplete(scope);
   }
   for (const node of nodes) {
-    config.directives.push({ node, scope });
+    config.directives.push({ node, scope, index: config.directives.length });
     const { d } = node;
     if (!node.children) continue;
     switch (d.name) {
@@ -201,7 +235,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
 
 function collect(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
   for (const node of nodes) {
-    config.directives.push({ node, scope });
+    config.directives.push({ node, scope, index: config.directives.length });
     if (node.children) collect(config, scope, node.children);
   }
 }
@@ -596,22 +630,26 @@ function clientControlledVariables(config: NginxConfig): void {
   const perServer = config.serverClientVariables;
   const isTaintedText = (s: string, server: Server | undefined) =>
     variablesIn(s).some((v) => isClientVariable(v) || global.has(v) || (server !== undefined && perServer.get(server)?.has(v)));
+  // Only `map` and `set` make a variable; the passes (until nothing changes) walk those alone.
+  const makers = directivesNamed(config, 'map', 'set').filter(({ node, scope }) => (node.d.name === 'map' ? node.children : scope.server));
   for (let pass = 0, changed = true; changed && pass < 10; pass++) {
     changed = false;
-    for (const { node, scope } of config.directives) {
+    for (const { node, scope } of makers) {
       const d = node.d;
+      if (d.args.length < 2) continue;
       let into: Set<string> | undefined;
       let dirty = false;
-      if (d.name === 'map' && d.args.length >= 2 && node.children) {
+      if (d.name === 'map') {
         into = global;
-        dirty = isTaintedText(d.args[0]!.value, undefined) || node.children.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
-      } else if (d.name === 'set' && d.args.length >= 2 && scope.server) {
-        if (!perServer.has(scope.server)) perServer.set(scope.server, new Set());
-        into = perServer.get(scope.server);
-        dirty = isTaintedText(d.args[1]!.value, scope.server);
+        dirty = isTaintedText(d.args[0]!.value, undefined) || node.children!.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
+      } else {
+        const server = scope.server!;
+        into = perServer.get(server);
+        if (!into) perServer.set(server, (into = new Set()));
+        dirty = isTaintedText(d.args[1]!.value, server);
       }
-      const name = (d.name === 'map' ? d.args[1] : d.args[0])?.value.replace(/^\$/, '').toLowerCase();
-      if (into && name && dirty && !into.has(name)) {
+      const name = (d.name === 'map' ? d.args[1] : d.args[0])!.value.replace(/^\$/, '').toLowerCase();
+      if (name && dirty && !into.has(name)) {
         into.add(name);
         changed = true;
       }

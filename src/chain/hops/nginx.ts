@@ -9,6 +9,7 @@ import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, realIpFrom, r
 import { atLeast, show } from '../../versions.js';
 import {
   describeScope,
+  directivesNamed,
   headSpan,
   inheritedArray,
   inheritedDirective,
@@ -330,8 +331,8 @@ function upstreamBlock(config: NginxConfig, name: string): ExpandedNode | undefi
   let index = upstreamIndex.get(config);
   if (!index) {
     index = new Map();
-    for (const d of config.directives) {
-      const n = d.node.d.name === 'upstream' ? d.node.d.args[0]?.value.toLowerCase() : undefined;
+    for (const d of directivesNamed(config, 'upstream')) {
+      const n = d.node.d.args[0]?.value.toLowerCase();
       if (n !== undefined && !index.has(n)) index.set(n, d.node);
     }
     upstreamIndex.set(config, index);
