@@ -5,6 +5,10 @@
 import type { Rule } from '../src/types.js';
 import { rule as cookieSamesiteNoneInsecure } from './cookie-samesite-none-insecure/index.js';
 import { rule as csrfCookieInsecure } from './csrf-cookie-insecure/index.js';
+import { rule as edgeOriginHttp } from './edge-origin-http/index.js';
+import { rule as edgeRedirectLoop } from './edge-redirect-loop/index.js';
+import { rule as edgeServesHttp } from './edge-serves-http/index.js';
+import { rule as edgeTlsLegacy } from './edge-tls-legacy/index.js';
 import { rule as envHttpUrl } from './env-http-url/index.js';
 import { rule as hstsDuplicate } from './hsts-duplicate/index.js';
 import { rule as hstsHeaderDropped } from './hsts-header-dropped/index.js';
@@ -32,6 +36,10 @@ import { rule as tlsWeakCipher } from './tls-weak-cipher/index.js';
 export const RULES: readonly Rule[] = [
   cookieSamesiteNoneInsecure,
   csrfCookieInsecure,
+  edgeOriginHttp,
+  edgeRedirectLoop,
+  edgeServesHttp,
+  edgeTlsLegacy,
   envHttpUrl,
   hstsDuplicate,
   hstsHeaderDropped,

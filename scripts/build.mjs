@@ -24,6 +24,8 @@ await build({
     __PYTHON_PARSER__: JSON.stringify('./lezer-python.cjs'),
     // The YAML parser too, loaded only when a project has a Compose file or a Kubernetes manifest.
     __YAML_PARSER__: JSON.stringify('./yaml.cjs'),
+    // HCL and JSON-with-positions, loaded only when a project has Terraform, CloudFormation or API JSON.
+    __EDGE_PARSERS__: JSON.stringify('./edge-parsers.cjs'),
     'import.meta.url': 'undefined',
   },
   logLevel: 'warning',
@@ -36,6 +38,17 @@ for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml
   platform: 'node',
   target: 'node20',
   mainFields: ['module', 'main'],
+  minify: !process.env.NO_MINIFY,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: ['src/edge/parsers.ts'],
+  outfile: 'dist/edge-parsers.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
   minify: !process.env.NO_MINIFY,
   legalComments: 'none',
   logLevel: 'warning',

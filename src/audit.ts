@@ -10,6 +10,8 @@ import { runRules } from './engine.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
+import { loadEdges } from './edge/load.js';
+import { NO_EDGES } from './edge/model.js';
 import { loadServices, renderOf, type Service } from './deploy/load.js';
 import { SECRET_KEY_NAME } from './redact.js';
 import type { DiscoveredFile, Skipped } from './discover.js';
@@ -126,6 +128,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       }),
       env,
       services,
+      edges: layer('CDN and load balancer', () => [loadEdges({ terraform: ofKind('terraform'), cloudformation: ofKind('cloudformation'), json: ofKind('edge-json'), diagnostics, access })])[0] ?? NO_EDGES,
       django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, chosenEnv, projectRoot: project.root, diagnostics, access })),
       packages: packageVersions(() => [...new Set([...model.django.map((d) => d.root), project.root])], access, diagnostics),
     };
@@ -137,6 +140,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     nginx: models.flatMap((m) => m.nginx),
     env: models.flatMap((m) => m.env),
     services: models.flatMap((m) => m.services),
+    edges: { cloudfront: models.flatMap((m) => m.edges.cloudfront), loadBalancers: models.flatMap((m) => m.edges.loadBalancers), cloudflare: models.flatMap((m) => m.edges.cloudflare) },
     django: models.flatMap((m) => m.django),
     packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),
   };

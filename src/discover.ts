@@ -10,7 +10,7 @@ import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
 import { LIMITS, type FileAccess, type Refusal } from './files.js';
 
-export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd';
+export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json';
 
 export interface DiscoveredFile {
   path: string;
@@ -36,6 +36,8 @@ const SKIP_DIRS = new Set([
   '.ruff_cache', '.venv', 'venv', 'site-packages', '.next', '.nuxt', '.cache', 'dist', 'build', 'coverage',
   '.terraform', '.idea', '.vscode',
 ]);
+/** JSON files that are never a CDN's configuration (and are common): not even sniffed. */
+const IGNORED_JSON = /^(package(-lock)?|composer(\.lock)?|tsconfig(\.[\w-]+)?|jsconfig|\.?eslintrc|\.?babelrc|\.prettierrc|renovate|lerna|nx|turbo|vercel|deno|angular|devcontainer|\.?stylelintrc)\.json$|\.(lock|map|min)\.json$|\.schema\.json$/;
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
 /** How much of a file too large to read whole is read to tell whether it is an nginx config. */
 const SNIFF_HEAD_BYTES = 64 * 1024;
@@ -230,8 +232,11 @@ function candidateByName(abs: string): boolean {
 }
 
 /** What a file's name says it is; 'maybe-nginx' is decided by its text. */
-function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'maybe-kubernetes' | undefined {
+function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'maybe-kubernetes' | 'maybe-json' | undefined {
   if (name === 'nginx.conf') return 'nginx';
+  // Terraform's native syntax; the variable files Terraform loads by itself (others need -var-file).
+  if (name.endsWith('.tf') || name === 'terraform.tfvars' || name.endsWith('.auto.tfvars')) return 'terraform';
+  if (name.endsWith('.json') && !IGNORED_JSON.test(name)) return 'maybe-json';
   if (isEnvFileName(name)) return 'env';
   if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return 'procfile';
   if (isDjangoPython(name, parent)) return 'python';
@@ -239,6 +244,7 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'compose';
   if (/\.service$/.test(name)) return 'systemd';
   if (/\.ya?ml$/.test(name)) return 'maybe-kubernetes';
+  if (name.endsWith('.template')) return 'maybe-kubernetes';
   return nginxCandidate(name, parent) ? 'maybe-nginx' : undefined;
 }
 
@@ -270,23 +276,36 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
     if (not) skipped.push({ path: abs, refusal: { kind: 'not-config', what: not.what, as, offset: not.offset }, dir: false, text });
     return not !== undefined;
   };
+  if (byName === 'maybe-json') {
+    // CloudFormation templates and the providers' API JSON are recognised by content, whatever the name.
+    const head = access.readHead(abs, SNIFF_HEAD_BYTES);
+    if (head === undefined) return undefined;
+    if (/"AWSTemplateFormatVersion"|"AWS::(CloudFront|ElasticLoadBalancingV2)::/.test(head)) return { kind: 'cloudformation' };
+    if (/"DistributionConfig"|"DefaultCacheBehavior"|"(always_use_https|min_tls_version|ssl_automatic_mode)"|"id"\s*:\s*"(always_use_https|min_tls_version|ssl)"/.test(head)) return { kind: 'edge-json' };
+    return undefined;
+  }
   if (byName === 'maybe-kubernetes') {
     const head = access.readHead(abs, SNIFF_HEAD_BYTES);
-    if (head === undefined || !/^apiVersion:[ \t]*\S/m.test(head) || !/^kind:[ \t]*\w/m.test(head)) return undefined;
-    const helm = /\{\{/.exec(head);
-    if (helm) {
-      const read = access.readText(abs);
-      if ('text' in read) skipped.push({ path: abs, refusal: { kind: 'not-config', what: 'a Helm or other template (`{{`): its manifests exist only once rendered', as: 'a Kubernetes manifest', offset: helm.index }, dir: false, text: read.text });
-      return undefined;
+    // A CloudFormation template (YAML, or JSON named .template), whatever its name.
+    if (head !== undefined && (/^\s*"?AWSTemplateFormatVersion"?\s*:/m.test(head) || /^\s+"?Type"?:\s*['"]?AWS::(CloudFront|ElasticLoadBalancingV2)::/m.test(head))) return { kind: 'cloudformation' };
+    if (!name.endsWith('.template')) {
+      if (head === undefined || !/^apiVersion:[ \t]*\S/m.test(head) || !/^kind:[ \t]*\w/m.test(head)) return undefined;
+      const helm = /\{\{/.exec(head);
+      if (helm) {
+        const read = access.readText(abs);
+        if ('text' in read) skipped.push({ path: abs, refusal: { kind: 'not-config', what: 'a Helm or other template (`{{`): its manifests exist only once rendered', as: 'a Kubernetes manifest', offset: helm.index }, dir: false, text: read.text });
+        return undefined;
+      }
+      return { kind: 'kubernetes' };
     }
-    return { kind: 'kubernetes' };
+    // Otherwise a .template may be an nginx template: decided by its text below.
   }
   if (byName === 'env' || byName === 'nginx') {
     const read = access.readText(abs);
     if ('text' in read && notConfig(read.text, byName === 'env' ? 'an env file' : 'an nginx configuration')) return undefined;
     return { kind: byName };
   }
-  if (byName && byName !== 'maybe-nginx') return { kind: byName };
+  if (byName && byName !== 'maybe-nginx' && byName !== 'maybe-kubernetes') return { kind: byName };
   if (explicit && name.endsWith('.py')) return { kind: 'python' };
   const certain = explicit || (NGINX_DIRS.has(parent) && parent !== 'nginx');
   const read = access.readText(abs);

@@ -1,6 +1,7 @@
 /**
  * The shapes shared by the pipeline: discover -> parse -> model -> rules -> report.
  */
+import type { Edges } from './edge/model.js';
 import type { SourceFile, Span } from './source.js';
 import type { NginxConfig } from './nginx/model.js';
 import type { EnvFile } from './env/load.js';
@@ -21,6 +22,8 @@ export interface Deployment {
   django: DjangoApp[];
   /** What the deployment descriptors (Compose, Dockerfile, Kubernetes, systemd) say runs. */
   services: Service[];
+  /** CDNs and load balancers (CloudFront, AWS load balancers, Cloudflare) from Terraform, CloudFormation and API JSON. */
+  edges: Edges;
   /**
    * The versions of the packages the project pins (lock files, requirements, pyproject,
    * package-lock.json, package.json), or the current line assumed; looked up on first use.

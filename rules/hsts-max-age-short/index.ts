@@ -39,6 +39,42 @@ export const rule: Rule = {
         });
       }
     }
+    // CDNs and load balancers that add the header themselves.
+    for (const d of model.edges.cloudfront) {
+      for (const b of d.behaviours) {
+        const h = b.responseHeadersPolicy?.policy?.hsts;
+        const age = h?.maxAge;
+        if (!h || !age || age.value === undefined || age.value >= ONE_YEAR) continue;
+        report({
+          span: age.span,
+          message: `${age.value === 0 ? 'max-age=0 tells browsers to forget this site\'s HSTS policy' : `access_control_max_age_sec = ${age.value} (${describe(age.value)}) is below one year (31536000), the minimum for the HSTS preload list; browsers fall back to plain http once it expires between visits`} (the response headers policy ${b.responseHeadersPolicy!.policy!.name} that CloudFront ${d.name} adds). Use access_control_max_age_sec = 63072000.`,
+        });
+      }
+    }
+    for (const zone of model.edges.cloudflare) {
+      const h = zone.settings.get('security_header');
+      const v = h?.value as Record<string, { value?: unknown; span: import('../../src/source.js').Span }> | undefined;
+      const sts = (v?.strict_transport_security?.value as typeof v | undefined) ?? v;
+      const enabled = sts?.enabled?.value;
+      const age = sts?.max_age;
+      if ((enabled !== true && enabled !== 'true') || !age || typeof age.value !== 'number' || age.value >= ONE_YEAR) continue;
+      report({
+        span: age.span,
+        message: `Cloudflare ${zone.name} sends Strict-Transport-Security with max_age = ${age.value} (${describe(age.value)}), below one year (31536000), the minimum for the HSTS preload list; browsers fall back to plain http once it expires between visits. Use max_age = 31536000 or more.`,
+      });
+    }
+    for (const lb of model.edges.loadBalancers) {
+      for (const l of lb.listeners) {
+        const v = l.hsts?.value;
+        if (v === undefined) continue;
+        const hsts = parseHsts(v);
+        if (hsts.maxAge === undefined || hsts.maxAge >= ONE_YEAR) continue;
+        report({
+          span: l.hsts!.span,
+          message: `${l.name} of ${lb.name} adds Strict-Transport-Security "${v}": max-age=${hsts.maxAge} (${describe(hsts.maxAge)}) is below one year (31536000); browsers fall back to plain http once it expires between visits. Use max-age=63072000.`,
+        });
+      }
+    }
     for (const app of model.django) {
       const s = setting(app, 'SECURE_HSTS_SECONDS');
       // Django formats the value into "max-age=%s": a string of digits works too, and "0" (truthy) sends max-age=0.

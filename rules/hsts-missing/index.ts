@@ -62,6 +62,26 @@ export const rule: Rule = {
           'Set SECURE_HSTS_SECONDS = 63072000 (or send the header from the proxy in front).',
       });
     }
+    // A Django app behind the project's CDN or load balancer (no nginx): no hop adds the header either.
+    for (const chain of appChains(model)) {
+      const server = chain.hops.findIndex((h) => h.kind === 'app-server');
+      const front = chain.hops.slice(1, server);
+      if (server < 0 || !front.length || !front.every((h) => (h.kind === 'cdn' || h.kind === 'load-balancer') && h.known)) continue;
+      if (viewerGetsHsts(chain) !== 'no') continue;
+      const app = djangoOf(chain)!.app;
+      const seconds = setting(app, 'SECURE_HSTS_SECONDS');
+      if (truthy(seconds.val) !== false) continue;
+      const { span, related, origin } = settingPlace(app, seconds);
+      const edge = front[0]!;
+      report({
+        span,
+        related: [...(related ?? []), ...(edge.at ? [{ span: edge.at, message: `${edge.name} (${edge.detail}) adds no Strict-Transport-Security header either` }] : [])],
+        about: aboutOf(app),
+        message:
+          `${origin}, so Django sends no Strict-Transport-Security header, and no hop in front adds one (${considered(chain)}): browsers keep trying plain http first. ` +
+          `Set SECURE_HSTS_SECONDS = 63072000, or have ${edge.name} add it${edge.name === 'CloudFront' ? ' (a response headers policy with strict_transport_security)' : edge.kind === 'load-balancer' ? ' (routing_http_response_strict_transport_security_header_value on its HTTPS listener)' : ''}.`,
+      });
+    }
   },
 };
 

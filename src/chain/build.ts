@@ -14,6 +14,8 @@ import { appScopes, nginxHop, type NginxHop } from './hops/nginx.js';
 import { appServerHop, djangoHop, type DjangoHop } from './hops/app.js';
 import type { DjangoApp } from '../django/load.js';
 import type { Chain, Hop } from './types.js';
+import { frontsOf, type Front } from './edges.js';
+import { CloudFrontHop } from './hops/edge.js';
 import { arriving, type Origin } from './scheme.js';
 
 /**
@@ -22,6 +24,7 @@ import { arriving, type Origin } from './scheme.js';
  * built), every chain for the view. Each chain is built once, so all of them agree.
  */
 interface Built {
+  model: Deployment;
   edges: Deployment['services'];
   byServer: Map<Server, Chain[]>;
   app?: Chain[];
@@ -36,7 +39,7 @@ const cache = new WeakMap<Deployment, Built>();
 
 function state(model: Deployment): Built {
   let b = cache.get(model);
-  if (!b) cache.set(model, (b = { edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map() }));
+  if (!b) cache.set(model, (b = { model, edges: model.services.filter((s) => s.role === 'edge-proxy' && s.published === true), byServer: new Map(), django: new Map(), front: new Map() }));
   return b;
 }
 
@@ -47,6 +50,15 @@ export function chainsOf(model: Deployment): Chain[] {
     const all: Chain[] = [];
     for (const config of model.nginx) for (const server of config.servers) all.push(...serverChains(model, server));
     all.push(...appChains(model).filter((c) => !nginxOf(c)));
+    // A CDN or load balancer whose origin is not in the files: its chain ends there.
+    for (const f of frontsOf(model).unlinked) {
+      const first = f.hops[0]!;
+      const last = f.hops[f.hops.length - 1]!;
+      const s3 = last instanceof CloudFrontHop && last.origin.s3 ? last.origin : undefined;
+      const end = s3 ? unknownHop(`the bucket ${s3.domain?.value ?? ''} (S3 is not read)`.replace('  ', ' '), s3.span, 'Amazon S3') : unknownHop('the origin is not in the files');
+      const site = first instanceof CloudFrontHop && first.distribution.aliases?.value?.length ? first.distribution.aliases.value.join(' ') : first.detail;
+      all.push({ site, paths: '/', hops: [viewerHop(), ...f.hops, end], assumptions: f.assumptions });
+    }
     b.all = all;
   }
   return b.all;
@@ -78,7 +90,8 @@ export function appChains(model: Deployment): Chain[] {
       // whatever the project publishes (an edge proxy it does not read, or the viewer).
       if (!app.length) {
         const front = appFront(model, b);
-        const assumptions = front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`);
+        const linked = frontsOf(model).app[0];
+        const assumptions = linked ? linked.assumptions : front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`);
         for (const a of model.django) app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions });
       }
     }
@@ -95,6 +108,8 @@ export function appChains(model: Deployment): Chain[] {
  * in Kubernetes (reached through a Service and an Ingress, which are not read); else the viewer.
  */
 function appFront(model: Deployment, b: Built): Hop[] {
+  const linked = frontsOf(model).app[0];
+  if (linked) return linked.hops;
   if (b.edges.length) return [edgeHop(b.edges, b.edges.length === 1 ? `the only published edge proxy of the project (${edgeName(b.edges[0]!)})` : undefined)];
   const services = model.services.filter((x) => x.role === 'app');
   if (!services.length || !services.every((x) => x.published === false || x.source === 'kubernetes')) return [];
@@ -128,7 +143,8 @@ function serverChains(model: Deployment, server: Server): Chain[] {
   if (!server.node) return out;
   const front = frontOfServer(b, server);
   const site = serverLabel(server);
-  const assumptions = front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
+  const linked = frontsOf(model).server(server)?.[0];
+  const assumptions = linked ? linked.assumptions : front.filter((h) => h.assumed).map((h) => `${h.name}: ${h.assumed}`);
   const scopes = model.django.length ? scopesOf(server, model.services) : [];
   for (const scope of scopes) {
     const nginx = nginxHop(server, scope);
@@ -162,7 +178,7 @@ export function inFrontOf(model: Deployment, server: Server): Hop[] {
 
 function frontOfServer(b: Built, server: Server): Hop[] {
   let front = b.front.get(server);
-  if (!front) b.front.set(server, (front = frontOf(server, b.edges)));
+  if (!front) b.front.set(server, (front = frontOf(server, b.edges, frontsOf(b.model).server(server)?.[0])));
   return front;
 }
 
@@ -221,8 +237,9 @@ export function viewerListens(server: Server): { listen: Listen; port: string }[
   return out;
 }
 
-/** What stands between the viewer and an nginx server. */
-function frontOf(server: Server, edges: Deployment['services']): Hop[] {
+/** What stands between the viewer and an nginx server: the project's CDN or load balancer in front of it, else what the files show. */
+function frontOf(server: Server, edges: Deployment['services'], linked: Front | undefined): Hop[] {
+  if (linked) return linked.hops;
   const config = server.config;
   if (config.deployedBy?.published === false) {
     if (edges.length) return [edgeHop(edges, edges.length === 1 ? `the only published edge proxy of the project, and ${config.deployedBy.service} publishes no port` : undefined)];

@@ -5,7 +5,7 @@
  */
 import type { DjangoApp } from '../django/load.js';
 import type { Deployment } from '../types.js';
-import { appChains, djangoOf, inFrontOf } from './build.js';
+import { appChains, chainsOf, djangoOf, inFrontOf } from './build.js';
 import type { Server } from '../nginx/model.js';
 import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
@@ -140,4 +140,29 @@ export function viewerGetsHsts(chain: Chain): Tri {
     else if (h.hsts.adds === 'unknown' && state === 'no') state = 'unknown';
   }
   return state;
+}
+
+/**
+ * Whether a hop after `index` redirects the plain-http requests of http viewers (a redirect on its
+ * connection, a scheme header or the app's belief all see http for them): 'unknown' when a hop
+ * after it is not read or may.
+ */
+export function laterRedirectsPlain(chain: Chain, index: number): Tri {
+  let state: Tri = 'no';
+  for (let i = index + 1; i < chain.hops.length; i++) {
+    const h = chain.hops[i]!;
+    if (h.redirectsPlain === 'yes') return 'yes';
+    if (!h.known || h.redirectsPlain === 'unknown') state = 'unknown';
+  }
+  return state;
+}
+
+/** Every chain of the deployment with a hop matching `is`, and that hop's index. */
+export function chainsThrough<H extends Hop>(model: Deployment, is: (h: Hop) => h is H): { chain: Chain; index: number; hop: H }[] {
+  const out: { chain: Chain; index: number; hop: H }[] = [];
+  for (const chain of chainsOf(model)) {
+    const index = chain.hops.findIndex(is);
+    if (index >= 0) out.push({ chain, index, hop: chain.hops[index] as H });
+  }
+  return out;
 }

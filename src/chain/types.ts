@@ -35,7 +35,7 @@ export type Sets =
    */
   | { kind: 'assumed'; honest: 'connection' | 'unknown'; clientSurvives: Tri; why: string };
 
-export type HopKind = 'viewer' | 'edge' | 'assumed-proxy' | 'unknown' | 'nginx' | 'app-server' | 'django';
+export type HopKind = 'viewer' | 'cdn' | 'load-balancer' | 'edge' | 'assumed-proxy' | 'unknown' | 'nginx' | 'app-server' | 'django';
 
 export interface Hop {
   kind: HopKind;

@@ -221,7 +221,7 @@ export function formatChainText(unsafe: ChainView[], paint: Palette = PLAIN): st
           const what = h.kind === 'django' ? (h.hsts.adds === 'yes' ? 'on requests it sees as https' : h.hsts.adds) : h.hsts.value ? `"${h.hsts.value}"${h.hsts.always === 'yes' ? ' always' : ' (not always: 2xx and 3xx only)'}` : h.hsts.adds;
           facts.push(`HSTS: ${what}${at(h.hsts.at)}`);
         }
-        if (h.hsts.drops === 'yes') facts.push("drops the app's HSTS");
+        if (h.hsts.drops === 'yes') facts.push(h.kind === 'cdn' ? "viewers get this HSTS header, not the origin's beside it" : "drops the app's HSTS");
         if (h.trusts) facts.push(`trusts: ${h.trusts}`);
       }
       for (const b of v.breaks.filter((b) => b.hop === i)) facts.push(paint.red(`✗ ${b.what}`));

@@ -12,10 +12,11 @@ import { requireLazily } from '../lazy.js';
 
 declare const __YAML_PARSER__: string | undefined;
 
+/** `tag`: a local tag such as CloudFormation's `!Ref` (YAML's own `!!str`… are applied, not kept). */
 export type YNode =
-  | { kind: 'map'; items: { key: string; keyStart: number; keyEnd: number; value: YNode }[]; start: number; end: number }
-  | { kind: 'seq'; items: YNode[]; start: number; end: number }
-  | { kind: 'scalar'; value: string | number | boolean | null; start: number; end: number };
+  | { kind: 'map'; items: { key: string; keyStart: number; keyEnd: number; value: YNode }[]; start: number; end: number; tag?: string }
+  | { kind: 'seq'; items: YNode[]; start: number; end: number; tag?: string }
+  | { kind: 'scalar'; value: string | number | boolean | null; start: number; end: number; tag?: string };
 
 export type YMap = Extract<YNode, { kind: 'map' }>;
 
@@ -113,22 +114,29 @@ export function parseYamlDocuments(text: string, runBudget?: { yamlNodes: number
           }
         }
         const [start, end] = rangeOf(node);
-        return { kind: 'map', items, start, end };
+        return tagged({ kind: 'map', items, start, end }, node);
       }
       if (yaml.isSeq(node)) {
         const [start, end] = rangeOf(node);
-        return { kind: 'seq', items: node.items.map((x) => convert(x, depth + 1, via)), start, end };
+        return tagged({ kind: 'seq', items: node.items.map((x) => convert(x, depth + 1, via)), start, end }, node);
       }
       if (yaml.isScalar(node)) {
         const [start, end] = rangeOf(node);
         const v = node.value;
-        return { kind: 'scalar', value: typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v == null ? null : String(v), start, end };
+        return tagged({ kind: 'scalar', value: typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : v == null ? null : String(v), start, end }, node);
       }
       const [start, end] = rangeOf(node);
       return { kind: 'scalar', value: null, start, end };
     };
     if (doc.contents != null) out.push(convert(doc.contents, 0));
   }
+  return out;
+}
+
+/** Keeps a local tag (`!Ref`, `!GetAtt`…: CloudFormation's short forms) on the node. */
+function tagged<T extends YNode>(out: T, node: unknown): T {
+  const tag = (node as { tag?: unknown }).tag;
+  if (typeof tag === 'string' && tag.startsWith('!') && !tag.startsWith('!!')) out.tag = tag;
   return out;
 }
 

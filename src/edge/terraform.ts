@@ -1,0 +1,500 @@
+/**
+ * Terraform (`.tf`, native syntax) into the edge model: CloudFront distributions and policies,
+ * AWS load balancers and listeners, Cloudflare zone settings (provider v4 and v5).
+ *
+ * Each directory is a module: references (`aws_lb.main.dns_name`, `var.x`, `local.y`) resolve
+ * inside it. A variable's value is, in Terraform's order, what the one module block of the tree
+ * that calls this directory passes, else `terraform.tfvars` / `*.auto.tfvars` beside it, else its
+ * default; several callers, or a caller passing something not determined, make it unknown.
+ * `-var` and `-var-file` on a command line are not in the files: when a tfvars file or caller
+ * is absent, the default is what the files say (rules say a default was assumed where it matters).
+ */
+import path from 'node:path';
+import type { SourceFile, Span } from '../source.js';
+import type { HclAttribute, HclBlock, HclBody, HclExpr } from '../hcl/types.js';
+import { managedIdByName } from './model.js';
+import type {
+  CachePolicy,
+  CloudflareZone,
+  CloudFrontBehaviour,
+  CloudFrontDistribution,
+  CloudFrontOrigin,
+  Edges,
+  LoadBalancer,
+  LoadBalancerListener,
+  OriginRequestPolicy,
+  PolicyRef,
+  ResponseHeadersPolicy,
+  Val,
+} from './model.js';
+
+export interface TfFile {
+  file: SourceFile;
+  body: HclBody;
+}
+
+interface Resource {
+  type: string;
+  name: string;
+  block: HclBlock;
+  file: SourceFile;
+}
+
+interface Module {
+  dir: string;
+  resources: Map<string, Resource>;
+  /** `data "type" "name"` blocks, keyed `data.type.name`. */
+  data: Map<string, Resource>;
+  variables: Map<string, { block: HclBlock; file: SourceFile }>;
+  tfvars: Map<string, { attr: HclAttribute; file: SourceFile }>;
+  locals: Map<string, { attr: HclAttribute; file: SourceFile }>;
+  /** Module blocks elsewhere that call this directory. */
+  callers: { module: Module; block: HclBlock; file: SourceFile }[];
+}
+
+const MAX_RESOLVE = 16;
+
+export function readTerraform(files: TfFile[], displayDir: (dir: string) => string): Edges {
+  const modules = new Map<string, Module>();
+  const moduleOf = (dir: string): Module => {
+    let m = modules.get(dir);
+    if (!m) modules.set(dir, (m = { dir, resources: new Map(), data: new Map(), variables: new Map(), tfvars: new Map(), locals: new Map(), callers: [] }));
+    return m;
+  };
+  const calls: { from: Module; block: HclBlock; file: SourceFile }[] = [];
+  for (const { file, body } of files) {
+    const m = moduleOf(path.dirname(file.path));
+    const base = path.basename(file.path);
+    if (base.endsWith('.tfvars')) {
+      // terraform.tfvars and *.auto.tfvars are loaded by Terraform itself; other .tfvars only with -var-file.
+      if (base === 'terraform.tfvars' || base.endsWith('.auto.tfvars')) for (const a of attributes(body)) m.tfvars.set(a.name, { attr: a, file });
+      continue;
+    }
+    for (const item of body.items) {
+      if (item.kind !== 'block') continue;
+      if (item.type === 'resource' && item.labels.length === 2) {
+        const [type, name] = [item.labels[0]!.value, item.labels[1]!.value];
+        m.resources.set(`${type}.${name}`, { type, name, block: item, file });
+      } else if (item.type === 'data' && item.labels.length === 2) {
+        const [type, name] = [item.labels[0]!.value, item.labels[1]!.value];
+        m.data.set(`data.${type}.${name}`, { type, name, block: item, file });
+      } else if (item.type === 'variable' && item.labels.length === 1) m.variables.set(item.labels[0]!.value, { block: item, file });
+      else if (item.type === 'locals') for (const a of attributes(item.body)) m.locals.set(a.name, { attr: a, file });
+      else if (item.type === 'module') calls.push({ from: m, block: item, file });
+    }
+  }
+  for (const c of calls) {
+    const source = attr(c.block.body, 'source')?.value;
+    if (source?.kind !== 'string' || !/^\.\.?\//.test(source.value)) continue;
+    const target = modules.get(path.resolve(c.from.dir, source.value));
+    if (target) target.callers.push({ module: c.from, block: c.block, file: c.file });
+  }
+
+  const out: Edges = { cloudfront: [], loadBalancers: [], cloudflare: [] };
+  for (const m of modules.values()) {
+    const r = new Reader(m, displayDir(m.dir));
+    const lbs = new Map<string, LoadBalancer>();
+    for (const res of m.resources.values()) {
+      if (r.absent(res)) continue;
+      if (res.type === 'aws_lb' || res.type === 'aws_alb') {
+        const lb = r.loadBalancer(res);
+        lbs.set(`${res.type}.${res.name}`, lb);
+        out.loadBalancers.push(lb);
+      }
+    }
+    for (const res of m.resources.values()) {
+      if (r.absent(res)) continue;
+      if (res.type === 'aws_lb_listener' || res.type === 'aws_alb_listener') {
+        const target = r.refTo(attr(res.block.body, 'load_balancer_arn')?.value, ['aws_lb', 'aws_alb']);
+        const lb = target ? lbs.get(target) : undefined;
+        if (lb) lb.listeners.push(r.listener(res));
+      }
+    }
+    for (const res of m.resources.values()) {
+      if (r.absent(res)) continue;
+      if (res.type === 'aws_cloudfront_distribution') out.cloudfront.push(r.distribution(res, lbs));
+    }
+    out.cloudflare.push(...r.cloudflare());
+  }
+  return out;
+}
+
+function attributes(body: HclBody): HclAttribute[] {
+  return body.items.filter((i): i is HclAttribute => i.kind === 'attribute');
+}
+
+function attr(body: HclBody, name: string): HclAttribute | undefined {
+  for (const i of body.items) if (i.kind === 'attribute' && i.name === name) return i;
+  return undefined;
+}
+
+/** Nested blocks of a type, `dynamic "type" { content {...} }` included (marked). */
+function blocks(body: HclBody, type: string): { block: HclBlock; body: HclBody; dynamic: boolean }[] {
+  const out: { block: HclBlock; body: HclBody; dynamic: boolean }[] = [];
+  for (const i of body.items) {
+    if (i.kind !== 'block') continue;
+    if (i.type === type) out.push({ block: i, body: i.body, dynamic: false });
+    else if (i.type === 'dynamic' && i.labels[0]?.value === type) {
+      const content = i.body.items.find((x): x is HclBlock => x.kind === 'block' && x.type === 'content');
+      if (content) out.push({ block: i, body: content.body, dynamic: true });
+    }
+  }
+  return out;
+}
+
+type Scalar = string | number | boolean;
+
+class Reader {
+  constructor(
+    private readonly m: Module,
+    private readonly display: string,
+  ) {}
+
+  private span(file: SourceFile, node: { start: number; end: number }): Span {
+    return { file, start: node.start, end: node.end };
+  }
+
+  /** `count = 0` (written as a literal, or resolving to one): the resource is not created. */
+  absent(res: Resource): boolean {
+    const count = attr(res.block.body, 'count');
+    if (!count) return false;
+    const v = this.scalar(count.value, res.file, this.m, 0);
+    return v.value === 0 || v.value === '0' || v.value === false;
+  }
+
+  /** The value of an expression, when the files determine it. */
+  private scalar(expr: HclExpr, file: SourceFile, m: Module, depth: number): Val<Scalar | null> {
+    const span = this.span(file, expr);
+    if (depth > MAX_RESOLVE) return { span, why: 'references nested too deeply to follow' };
+    switch (expr.kind) {
+      case 'string':
+      case 'number':
+      case 'bool':
+        return { value: expr.value, span };
+      case 'null':
+        return { value: null, span };
+      case 'template': {
+        let text = '';
+        for (const p of expr.parts) {
+          if (typeof p === 'string') text += p;
+          else {
+            const v = this.scalar(p, file, m, depth + 1);
+            if (v.value === undefined || v.value === null) return { span, why: v.why ?? 'an interpolation is not determined by the files' };
+            text += String(v.value);
+          }
+        }
+        return { value: text, span };
+      }
+      case 'ref': {
+        const [root, name] = expr.path;
+        if (root === 'var' && name) return this.variable(name, m, span, depth);
+        if (root === 'local' && name) {
+          const l = m.locals.get(name);
+          if (!l || expr.path.length > 2) return { span, why: `local.${name} is not determined by the files` };
+          const v = this.scalar(l.attr.value, l.file, m, depth + 1);
+          return v.value === undefined ? { span, why: v.why } : { ...v, span: v.span };
+        }
+        return { span, why: `${expr.path.join('.')} is known only when Terraform applies the configuration` };
+      }
+      default:
+        return { span, why: `\`${short(file.text.slice(expr.start, expr.end))}\` is not evaluated` };
+    }
+  }
+
+  private variable(name: string, m: Module, span: Span, depth: number): Val<Scalar | null> {
+    if (m.callers.length > 1) return { span, why: `var.${name}: ${m.callers.length} module blocks call this module` };
+    const caller = m.callers[0];
+    if (caller) {
+      const a = attr(caller.block.body, name);
+      if (a) {
+        const v = this.scalar(a.value, caller.file, caller.module, depth + 1);
+        return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
+      }
+    }
+    const tv = m.tfvars.get(name);
+    if (tv) {
+      const v = this.scalar(tv.attr.value, tv.file, m, depth + 1);
+      return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
+    }
+    const decl = m.variables.get(name);
+    const def = decl ? attr(decl.block.body, 'default') : undefined;
+    if (!def) return { span, why: `var.${name} has no default: its value is given when Terraform runs` };
+    const v = this.scalar(def.value, decl!.file, m, depth + 1);
+    return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
+  }
+
+  private str(body: HclBody, name: string, file: SourceFile): Val<string> | undefined {
+    const a = attr(body, name);
+    if (!a) return undefined;
+    const v = this.scalar(a.value, file, this.m, 0);
+    if (v.value === undefined || v.value === null) return { span: v.span, why: v.why ?? `${name} is null` };
+    return { value: String(v.value), span: v.span };
+  }
+
+  private bool(body: HclBody, name: string, file: SourceFile): Val<boolean> | undefined {
+    const s = this.str(body, name, file);
+    if (!s) return undefined;
+    if (s.value === 'true' || s.value === 'false') return { value: s.value === 'true', span: s.span };
+    return { span: s.span, why: s.why ?? `${name} is not a boolean` };
+  }
+
+  private num(body: HclBody, name: string, file: SourceFile): Val<number> | undefined {
+    const s = this.str(body, name, file);
+    if (!s) return undefined;
+    const n = s.value !== undefined && /^-?\d+(\.\d+)?$/.test(s.value) ? Number(s.value) : undefined;
+    return n === undefined ? { span: s.span, why: s.why ?? `${name} is not a number` } : { value: n, span: s.span };
+  }
+
+  private strings(body: HclBody, name: string, file: SourceFile): Val<string[]> | undefined {
+    const a = attr(body, name);
+    if (!a) return undefined;
+    const span = this.span(file, a.value);
+    let expr = a.value;
+    if (expr.kind === 'ref' && expr.path[0] === 'var' && expr.path[1]) {
+      // A list variable: its default (a list is not passed through callers here).
+      const decl = this.m.variables.get(expr.path[1]);
+      const def = decl ? attr(decl.block.body, 'default') : undefined;
+      if (!def || this.m.callers.length || this.m.tfvars.has(expr.path[1])) return { span, why: `var.${expr.path[1]} is not determined by the files` };
+      expr = def.value;
+    }
+    if (expr.kind !== 'tuple') return { span, why: `\`${short(file.text.slice(a.value.start, a.value.end))}\` is not a list the files determine` };
+    const out: string[] = [];
+    for (const item of expr.items) {
+      const v = this.scalar(item, file, this.m, 0);
+      if (v.value === undefined || v.value === null) return { span, why: v.why };
+      out.push(String(v.value));
+    }
+    return { value: out, span };
+  }
+
+  /** `aws_lb.main.arn` → `aws_lb.main`, when it names a resource of one of these types in the module. */
+  refTo(expr: HclExpr | undefined, types: string[]): string | undefined {
+    if (expr?.kind !== 'ref' || expr.path.length < 2) return undefined;
+    const key = `${expr.path[0]}.${expr.path[1]}`;
+    return types.includes(expr.path[0]!) && this.m.resources.has(key) ? key : undefined;
+  }
+
+  loadBalancer(res: Resource): LoadBalancer {
+    const b = res.block.body;
+    return {
+      kind: 'load-balancer',
+      name: `${res.type}.${res.name}`,
+      ref: `${res.type}.${res.name}`,
+      span: this.span(res.file, res.block),
+      source: 'terraform',
+      module: this.display,
+      internal: this.bool(b, 'internal', res.file),
+      type: this.str(b, 'load_balancer_type', res.file),
+      listeners: [],
+    };
+  }
+
+  listener(res: Resource): LoadBalancerListener {
+    const b = res.block.body;
+    const action = blocks(b, 'default_action')[0];
+    const redirect = action ? blocks(action.body, 'redirect')[0] : undefined;
+    return {
+      span: this.span(res.file, res.block),
+      name: `${res.type}.${res.name}`,
+      port: this.num(b, 'port', res.file),
+      protocol: this.str(b, 'protocol', res.file),
+      sslPolicy: this.str(b, 'ssl_policy', res.file),
+      hsts: this.str(b, 'routing_http_response_strict_transport_security_header_value', res.file),
+      action: action && {
+        span: this.span(res.file, action.block),
+        type: this.str(action.body, 'type', res.file),
+        redirectProtocol: redirect ? this.str(redirect.body, 'protocol', res.file) : undefined,
+        statusCode: redirect ? this.str(redirect.body, 'status_code', res.file) : undefined,
+      },
+    };
+  }
+
+  private policyRef<P>(body: HclBody, name: string, file: SourceFile, type: string, read: (r: Resource) => P): PolicyRef<P> | undefined {
+    const a = attr(body, name);
+    if (!a) return undefined;
+    const key = this.refTo(a.value, [type]);
+    const res = key ? this.m.resources.get(key) : undefined;
+    if (res) return { id: { span: this.span(file, a.value), why: `the id of ${key}` }, policy: read(res) };
+    // `data.aws_cloudfront_origin_request_policy.x.id` with `name = "Managed-AllViewer"`: a managed policy.
+    if (a.value.kind === 'ref' && a.value.path[0] === 'data' && a.value.path[1] === type) {
+      const d = this.m.data.get(`data.${type}.${a.value.path[2]}`);
+      const dn = d ? this.str(d.block.body, 'name', d.file)?.value : undefined;
+      const managed = dn !== undefined ? managedIdByName(dn) : undefined;
+      if (managed) return { id: { value: managed, span: this.span(file, a.value) }, managedName: dn };
+      return { id: { span: this.span(file, a.value), why: `${a.value.path.join('.')} is looked up when Terraform runs` } };
+    }
+    const id = this.str(body, name, file)!;
+    return { id };
+  }
+
+  private responseHeadersPolicy = (res: Resource): ResponseHeadersPolicy => {
+    const security = blocks(res.block.body, 'security_headers_config')[0];
+    const sts = security ? blocks(security.body, 'strict_transport_security')[0] : undefined;
+    return {
+      kind: 'response-headers-policy',
+      name: `${res.type}.${res.name}`,
+      span: this.span(res.file, res.block),
+      source: 'terraform',
+      module: this.display,
+      hsts: sts && {
+        span: this.span(res.file, sts.block),
+        maxAge: this.num(sts.body, 'access_control_max_age_sec', res.file),
+        includeSubdomains: this.bool(sts.body, 'include_subdomains', res.file),
+        preload: this.bool(sts.body, 'preload', res.file),
+        override: this.bool(sts.body, 'override', res.file),
+      },
+    };
+  };
+
+  private originRequestPolicy = (res: Resource): OriginRequestPolicy => {
+    const headers = blocks(res.block.body, 'headers_config')[0];
+    const items = headers ? blocks(headers.body, 'headers')[0] : undefined;
+    return {
+      kind: 'origin-request-policy',
+      name: `${res.type}.${res.name}`,
+      span: this.span(res.file, res.block),
+      source: 'terraform',
+      module: this.display,
+      headerBehavior: headers ? this.str(headers.body, 'header_behavior', res.file) : undefined,
+      headers: items ? this.strings(items.body, 'items', res.file) : undefined,
+    };
+  };
+
+  private cachePolicy = (res: Resource): CachePolicy => {
+    const params = blocks(res.block.body, 'parameters_in_cache_key_and_forwarded_to_origin')[0];
+    const headers = params ? blocks(params.body, 'headers_config')[0] : undefined;
+    const items = headers ? blocks(headers.body, 'headers')[0] : undefined;
+    return {
+      kind: 'cache-policy',
+      name: `${res.type}.${res.name}`,
+      span: this.span(res.file, res.block),
+      source: 'terraform',
+      module: this.display,
+      headerBehavior: headers ? this.str(headers.body, 'header_behavior', res.file) : undefined,
+      headers: items ? this.strings(items.body, 'items', res.file) : undefined,
+    };
+  };
+
+  distribution(res: Resource, lbs: Map<string, LoadBalancer>): CloudFrontDistribution {
+    const b = res.block.body;
+    const f = res.file;
+    const behaviour = (x: { block: HclBlock; body: HclBody }, isDefault: boolean): CloudFrontBehaviour => {
+      const fv = blocks(x.body, 'forwarded_values')[0];
+      return {
+        pathPattern: isDefault ? undefined : this.str(x.body, 'path_pattern', f),
+        span: this.span(f, x.block),
+        viewerProtocolPolicy: this.str(x.body, 'viewer_protocol_policy', f),
+        targetOriginId: this.str(x.body, 'target_origin_id', f),
+        originRequestPolicy: this.policyRef(x.body, 'origin_request_policy_id', f, 'aws_cloudfront_origin_request_policy', this.originRequestPolicy),
+        responseHeadersPolicy: this.policyRef(x.body, 'response_headers_policy_id', f, 'aws_cloudfront_response_headers_policy', this.responseHeadersPolicy),
+        cachePolicy: this.policyRef(x.body, 'cache_policy_id', f, 'aws_cloudfront_cache_policy', this.cachePolicy),
+        forwardedHeaders: fv ? this.strings(fv.body, 'headers', f) : undefined,
+      };
+    };
+    const origins: CloudFrontOrigin[] = blocks(b, 'origin').map((o) => {
+      const custom = blocks(o.body, 'custom_origin_config')[0];
+      const domain = attr(o.body, 'domain_name');
+      const lbKey = this.refTo(domain?.value, ['aws_lb', 'aws_alb']);
+      return {
+        id: this.str(o.body, 'origin_id', f),
+        domain: this.str(o.body, 'domain_name', f),
+        loadBalancer: lbKey ? lbs.get(lbKey) : undefined,
+        span: this.span(f, o.block),
+        customHeaders: new Map(
+          blocks(o.body, 'custom_header').flatMap((h) => {
+            const n = this.str(h.body, 'name', f)?.value;
+            const v = this.str(h.body, 'value', f);
+            return n !== undefined && v ? [[n.toLowerCase(), v] as const] : [];
+          }),
+        ),
+        custom: custom && {
+          span: this.span(f, custom.block),
+          protocolPolicy: this.str(custom.body, 'origin_protocol_policy', f),
+          sslProtocols: this.strings(custom.body, 'origin_ssl_protocols', f),
+        },
+        s3: !custom && (blocks(o.body, 's3_origin_config').length > 0 || attr(o.body, 'origin_access_control_id') !== undefined),
+      };
+    });
+    const cert = blocks(b, 'viewer_certificate')[0];
+    return {
+      kind: 'cloudfront',
+      name: `${res.type}.${res.name}`,
+      span: this.span(f, res.block),
+      source: 'terraform',
+      module: this.display,
+      aliases: this.strings(b, 'aliases', f),
+      enabled: this.bool(b, 'enabled', f),
+      behaviours: [...blocks(b, 'default_cache_behavior').map((x) => behaviour(x, true)), ...blocks(b, 'ordered_cache_behavior').map((x) => behaviour(x, false))],
+      origins,
+      viewerCertificate: cert && {
+        span: this.span(f, cert.block),
+        defaultCertificate: this.bool(cert.body, 'cloudfront_default_certificate', f),
+        minimumProtocolVersion: this.str(cert.body, 'minimum_protocol_version', f),
+      },
+    };
+  }
+
+  /** Cloudflare zone settings: v4's one `cloudflare_zone_settings_override` per zone, v5's `cloudflare_zone_setting` per setting (grouped by zone_id). */
+  cloudflare(): CloudflareZone[] {
+    const out: CloudflareZone[] = [];
+    const v5 = new Map<string, CloudflareZone>();
+    for (const res of this.m.resources.values()) {
+      if (this.absent(res)) continue;
+      const b = res.block.body;
+      if (res.type === 'cloudflare_zone_settings_override') {
+        const settings = blocks(b, 'settings')[0];
+        const zone: CloudflareZone = {
+          kind: 'cloudflare',
+          name: `${res.type}.${res.name}`,
+          span: this.span(res.file, res.block),
+          source: 'terraform',
+          module: this.display,
+          settings: new Map(),
+          settingsSpan: this.span(res.file, settings?.block ?? res.block),
+        };
+        if (settings) {
+          for (const item of settings.body.items) {
+            if (item.kind === 'attribute') zone.settings.set(item.name, this.scalar(item.value, res.file, this.m, 0));
+            else if (item.kind === 'block' && item.type === 'security_header') zone.settings.set('security_header', { value: this.object(item.body, res.file), span: this.span(res.file, item) });
+          }
+        }
+        out.push(zone);
+      } else if (res.type === 'cloudflare_zone_setting') {
+        const zoneAttr = attr(b, 'zone_id');
+        const key = zoneAttr ? res.file.text.slice(zoneAttr.value.start, zoneAttr.value.end) : '';
+        let zone = v5.get(key);
+        if (!zone) {
+          zone = { kind: 'cloudflare', name: `cloudflare_zone_setting (zone_id = ${short(key)})`, span: this.span(res.file, res.block), source: 'terraform', module: this.display, settings: new Map(), settingsSpan: this.span(res.file, res.block) };
+          v5.set(key, zone);
+          out.push(zone);
+        }
+        const id = this.str(b, 'setting_id', res.file)?.value;
+        const value = attr(b, 'value');
+        if (!id || !value) continue;
+        zone.settings.set(id, value.value.kind === 'object' ? { value: this.objectExpr(value.value, res.file), span: this.span(res.file, value.value) } : this.scalar(value.value, res.file, this.m, 0));
+      }
+    }
+    return out;
+  }
+
+  /** A block's attributes as a plain object of determined values (undefined where not determined). */
+  private object(body: HclBody, file: SourceFile): Record<string, Val<unknown>> {
+    const o: Record<string, Val<unknown>> = {};
+    for (const a of attributes(body)) o[a.name] = a.value.kind === 'object' ? { value: this.objectExpr(a.value, file), span: this.span(file, a.value) } : this.scalar(a.value, file, this.m, 0);
+    return o;
+  }
+
+  private objectExpr(expr: HclExpr & { kind: 'object' }, file: SourceFile): Record<string, Val<unknown>> {
+    const o: Record<string, Val<unknown>> = {};
+    for (const it of expr.items) {
+      if (it.key === undefined) continue;
+      o[it.key] = it.value.kind === 'object' ? { value: this.objectExpr(it.value, file), span: this.span(file, it.value) } : this.scalar(it.value, file, this.m, 0);
+    }
+    return o;
+  }
+}
+
+function short(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
+}
