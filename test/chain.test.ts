@@ -37,6 +37,7 @@ function expected(file: string, actual: string): string {
 const FIXTURES = [
   'nginx-good', 'compose-app', 'django-nginx-good', 'django-uwsgi-legacy', 'django-spoofable-proto', 'django-redirect-loop',
   'django-environ-insecure', 'docker-settings-module', 'compose-behind-traefik', 'k8s-django', 'two-projects',
+  'cloudfront-alb-django', 'cloudfront-alb-django-fixed', 'cloudformation-cloudfront-django', 'cloudflare-flexible-nginx', 'alb-http-forward', 'cdn-clean',
 ];
 
 describe('the chains of the fixture projects', () => {
@@ -50,6 +51,15 @@ describe('the chains of the fixture projects', () => {
       expect(JSON.parse(r.stdout)).toEqual(JSON.parse(expected(`${name}.json`, r.stdout)));
     });
   }
+
+  it('seed 003: CloudFront and the load balancer in front of gunicorn and Django, and where https is lost', () => {
+    const r = chain(['fixtures/cloudfront-alb-django']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(expected('cloudfront-alb-django.txt', r.stdout));
+    expect(r.stdout).toMatch(/CloudFront {2}aws_cloudfront_distribution\.shop, origin alb\n/);
+    expect(r.stdout).toContain('▼ http   Cloudfront-Forwarded-Proto: removes it');
+    expect(r.stdout).toContain('✗ https is lost');
+  });
 
   it('the redirect loop: nginx ends TLS, gunicorn ignores the header from another container, Django loops', () => {
     const r = chain(['fixtures/django-redirect-loop']);

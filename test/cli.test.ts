@@ -29,6 +29,9 @@ describe('fixture projects, end to end', () => {
     'django-nginx-good', 'django-uwsgi-legacy', 'django-spoofable-proto', 'django-redirect-loop', 'django-environ-insecure',
     // What the deployment descriptors say runs (issue 8).
     'docker-settings-module', 'nginx-envsubst-templates', 'compose-behind-traefik', 'k8s-django', 'two-projects', 'versions-pinned',
+    // CDNs and load balancers (issue 10).
+    'cloudfront-alb-django', 'cloudfront-alb-django-fixed', 'cloudformation-cloudfront-django', 'cloudformation-cloudfront-django-fixed',
+    'cloudflare-flexible-nginx', 'alb-http-forward', 'cdn-clean',
   ];
   for (const name of fixtures) {
     it(`${name} gives the expected JSON report`, () => {

@@ -30,13 +30,14 @@ describe('the rule registry', () => {
 /**
  * The fenced blocks of a README section as project files: ```nginx is nginx.conf, ```python is
  * mysite/settings.py, ```dotenv is .env, ```dockerfile is Dockerfile, ```yaml is
- * docker-compose.yml; a `title=path` after the language names another file.
+ * docker-compose.yml, ```hcl is main.tf, ```json is config.json; a `title=path` after the
+ * language names another file.
  */
 function exampleFiles(readme: string, heading: string): Record<string, string> {
   const section = readme.split(heading)[1]?.split('\n## ')[0] ?? '';
   const files: Record<string, string> = {};
-  const defaults: Record<string, string> = { nginx: 'nginx.conf', python: 'mysite/settings.py', dotenv: '.env', dockerfile: 'Dockerfile', yaml: 'docker-compose.yml' };
-  for (const m of section.matchAll(/```(nginx|python|dotenv|dockerfile|yaml)(?:[ \t]+title=(\S+))?\n([\s\S]*?)```/g)) {
+  const defaults: Record<string, string> = { nginx: 'nginx.conf', python: 'mysite/settings.py', dotenv: '.env', dockerfile: 'Dockerfile', yaml: 'docker-compose.yml', hcl: 'main.tf', json: 'config.json' };
+  for (const m of section.matchAll(/```(nginx|python|dotenv|dockerfile|yaml|hcl|json)(?:[ \t]+title=(\S+))?\n([\s\S]*?)```/g)) {
     files[m[2] ?? defaults[m[1]!]!] = m[3]!;
   }
   return files;

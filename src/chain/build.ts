@@ -92,7 +92,9 @@ export function appChains(model: Deployment): Chain[] {
         const front = appFront(model, b);
         const linked = frontsOf(model).app[0];
         const assumptions = linked ? linked.assumptions : front.map((h) => `${h.name}: ${h.assumed ?? 'one of the published edge proxies'}`);
-        for (const a of model.django) app.push({ site: a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions });
+        const cdn = front.find((h): h is CloudFrontHop => h instanceof CloudFrontHop);
+        const names = cdn?.distribution.aliases?.value;
+        for (const a of model.django) app.push({ site: names?.length ? names.join(' ') : a.module, paths: '/', hops: [viewerHop(), ...front, appServerHop(a), djangoHopOf(b, a)], assumptions });
       }
     }
     b.app = app;

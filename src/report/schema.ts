@@ -59,7 +59,7 @@ export const ChainReportSchema = z.strictObject({
       hops: z
         .array(
           z.strictObject({
-            kind: z.enum(['viewer', 'edge', 'assumed-proxy', 'unknown', 'nginx', 'app-server', 'django']),
+            kind: z.enum(['viewer', 'cdn', 'load-balancer', 'edge', 'assumed-proxy', 'unknown', 'nginx', 'app-server', 'django']),
             name: z.string().min(1),
             detail: z.string(),
             known: z.boolean(),

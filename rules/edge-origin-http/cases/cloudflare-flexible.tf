@@ -1,0 +1,5 @@
+resource "cloudflare_zone_setting" "ssl" {
+  zone_id    = var.zone_id
+  setting_id = "ssl"
+  value      = "flexible" # expect: edge-origin-http
+}
