@@ -363,6 +363,156 @@ function writeAppProject(dir, withPython) {
 // Benchmarks
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A Terraform-heavy project: 200 .tf files in 20 modules (variables, CloudFront distributions
+ * with policies, load balancers and listeners, Cloudflare zone settings), about 60 lines each.
+ */
+function writeTerraformProject(dir) {
+  let files = 0;
+  let lines = 0;
+  for (let m = 0; m < 20; m++) {
+    const mod = path.join(dir, 'infra', `svc${m}`);
+    mkdirSync(mod, { recursive: true });
+    const out = (name, text) => {
+      writeFileSync(path.join(mod, name), text);
+      files++;
+      lines += text.split('\n').length - 1;
+    };
+    out('variables.tf', Array.from({ length: 12 }, (_, i) => `variable "v${i}" {\n  type    = string\n  default = "value-${i}"\n}\n`).join('\n'));
+    for (let f = 1; f < 10; f++) {
+      const kind = f % 3;
+      if (kind === 0) {
+        out(`cdn${f}.tf`, `resource "aws_cloudfront_response_headers_policy" "p${f}" {
+  name = "svc${m}-${f}"
+  security_headers_config {
+    strict_transport_security {
+      access_control_max_age_sec = 63072000
+      include_subdomains         = true
+      override                   = true
+    }
+  }
+}
+
+resource "aws_cloudfront_distribution" "d${f}" {
+  enabled = true
+  aliases = ["svc${m}-${f}.example.com"]
+  origin {
+    domain_name = "origin-${m}-${f}.example.com"
+    origin_id   = "o${f}"
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+    }
+  }
+  default_cache_behavior {
+    target_origin_id           = "o${f}"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    cache_policy_id            = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.p${f}.id
+  }
+  ordered_cache_behavior {
+    path_pattern           = "/api/*"
+    target_origin_id       = "o${f}"
+    viewer_protocol_policy = "https-only"
+    allowed_methods        = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    cached_methods         = ["GET", "HEAD"]
+    cache_policy_id        = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+  }
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+  viewer_certificate {
+    acm_certificate_arn      = "arn:aws:acm:us-east-1:123456789012:certificate/\${var.v1}"
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+  tags = { for k, v in { team = var.v2, env = var.v3 } : k => upper(v) }
+}
+`);
+      } else if (kind === 1) {
+        out(`lb${f}.tf`, `resource "aws_lb" "lb${f}" {
+  name               = "svc${m}-\${var.v4}-${f}"
+  internal           = false
+  load_balancer_type = "application"
+  subnets            = [for s in var.v5 : s]
+}
+
+resource "aws_lb_listener" "http${f}" {
+  load_balancer_arn = aws_lb.lb${f}.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type = "redirect"
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
+    }
+  }
+}
+
+resource "aws_lb_listener" "https${f}" {
+  load_balancer_arn = aws_lb.lb${f}.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.v6
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.tg${f}.arn
+  }
+}
+
+resource "aws_lb_target_group" "tg${f}" {
+  name     = "svc${m}-${f}"
+  port     = 8000
+  protocol = "HTTP"
+  vpc_id   = var.v7
+  health_check {
+    path    = "/healthz"
+    matcher = "200-399"
+  }
+}
+`);
+      } else {
+        out(`zone${f}.tf`, `resource "cloudflare_zone_settings_override" "z${f}" {
+  zone_id = var.v8
+  settings {
+    ssl                      = "strict"
+    ssl_automatic_mode       = "custom"
+    always_use_https         = "on"
+    automatic_https_rewrites = "on"
+    min_tls_version          = "1.2"
+    security_header {
+      enabled            = true
+      max_age            = 31536000
+      include_subdomains = true
+      nosniff            = true
+    }
+  }
+}
+
+locals {
+  policy${f} = <<-EOT
+    {
+      "Version": "2012-10-17",
+      "Statement": [{ "Effect": "Allow", "Action": "s3:GetObject", "Resource": "\${var.v9}/*" }]
+    }
+  EOT
+}
+`);
+      }
+    }
+  }
+  return { files, lines };
+}
+
 function benchStartup(tmp) {
   const proj = path.join(tmp, 'tiny');
   mkdirSync(proj);
@@ -395,6 +545,9 @@ function benchStartup(tmp) {
   ].join('\n'));
   writeFileSync(path.join(composeProj, 'Dockerfile'), 'FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000"]\n');
   writeFileSync(path.join(composeProj, 'prod.env'), 'SITE_URL=https://shop.example.com\n');
+  const tfProj = path.join(tmp, 'terraform');
+  const tfSize = writeTerraformProject(tfProj);
+  log(`Terraform project: ${tfSize.files} files, ${tfSize.lines} lines`);
   const cases = [
     { key: 'node', label: 'node -e 0', args: ['-e', '0'] },
     { key: 'audit', label: 'https-audit <tiny>', args: [CLI, proj] },
@@ -404,6 +557,7 @@ function benchStartup(tmp) {
     { key: 'env', label: 'https-audit <tiny + 50 env files>', args: [CLI, envProj] },
     { key: 'py', label: 'https-audit <tiny + 50 env + 2,000-line settings.py>', args: [CLI, pyProj] },
     { key: 'compose', label: 'https-audit <tiny + docker-compose.yml + Dockerfile>', args: [CLI, composeProj] },
+    { key: 'tf', label: 'https-audit <200 .tf files (CloudFront, ALB, Cloudflare)>', args: [CLI, tfProj] },
   ];
 
   // Sanity: the audit must really run (exit 0/1, not 2) and the JSON must parse.
@@ -730,7 +884,7 @@ try {
 heading('Summary (README table)');
 const rows = [];
 if (startup) {
-  const [n, a, j, v, e, py, co] = startup;
+  const [n, a, j, v, e, py, co, tf] = startup;
   rows.push(['`node -e 0` (baseline)', `${fmt(n.median)} ms (p90 ${fmt(n.p90)})`, '-', '-']);
   rows.push(['`https-audit` tiny project (60 lines)', `${fmt(a.median)} ms (p90 ${fmt(a.p90)})`, `${fmt(a.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${a.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
   rows.push(['`https-audit --format json` tiny project', `${fmt(j.median)} ms (p90 ${fmt(j.p90)})`, `${fmt(j.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${j.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
@@ -738,6 +892,7 @@ if (startup) {
   rows.push(['`https-audit` tiny + 50 env files (no .py)', `${fmt(e.median)} ms (p90 ${fmt(e.p90)})`, `${fmt(e.ratio, 2)}x node`, `<= ${STARTUP_TARGET}x ${e.ratio <= STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
   rows.push(['`https-audit` tiny + docker-compose.yml + Dockerfile (loads the YAML parser)', `${fmt(co.median)} ms (p90 ${fmt(co.p90)})`, `${fmt(co.ratio, 2)}x node (+${fmt(co.median - a.median)} ms over tiny)`, '-']);
   rows.push(['`https-audit` same + 2,000-line settings.py', `${fmt(py.median)} ms (p90 ${fmt(py.p90)})`, `${fmt(py.ratio, 2)}x node (${fmt(py.median / a.median, 2)}x tiny)`, `<= ${2 * STARTUP_TARGET}x ${py.ratio <= 2 * STARTUP_TARGET ? 'PASS' : 'MISS'}`]);
+  rows.push(['`https-audit` 200 Terraform files (20 modules; CloudFront, ALB, Cloudflare; loads the HCL parser)', `${fmt(tf.median)} ms (p90 ${fmt(tf.p90)})`, `${fmt(tf.ratio, 2)}x node (+${fmt(tf.median - a.median)} ms over tiny)`, '-']);
 }
 if (parse) {
   const mb = fmt(bytes / MB, 1);

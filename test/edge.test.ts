@@ -110,3 +110,63 @@ resource "aws_cloudfront_distribution" "d" {
     expect(r.findings).toEqual([]);
   });
 });
+
+describe('Cloudflare zones', () => {
+  const zone = (domain: string) => `
+resource "cloudflare_zone" "site" {
+  account = { id = "abc" }
+  zone    = "${domain}"
+}
+resource "cloudflare_zone_settings_override" "site" {
+  zone_id = cloudflare_zone.site.id
+  settings {
+    ssl = "flexible"
+  }
+}
+`;
+  const nginx = 'events {}\nhttp {\n  server {\n    listen 80;\n    server_name www.example.com;\n    return 301 https://$host$request_uri;\n  }\n}\n';
+  it('a zone whose domain holds the server\'s name is in front of it (the Flexible loop is found)', () => {
+    expect(auditFiles({ 'zone.tf': zone('example.com'), 'nginx.conf': nginx }).findings.map((f) => f.ruleId)).toContain('edge-redirect-loop');
+  });
+  it('a zone of another domain is not in front of it', () => {
+    expect(auditFiles({ 'zone.tf': zone('example.org'), 'nginx.conf': nginx }).findings.map((f) => f.ruleId)).not.toContain('edge-redirect-loop');
+  });
+  it('the API settings JSON and a plain settings object are read', () => {
+    const api = JSON.stringify({ result: [{ id: 'ssl', value: 'flexible' }, { id: 'min_tls_version', value: '1.0' }, { id: 'always_use_https', value: 'on' }], success: true });
+    const r = auditFiles({ 'cloudflare-settings.json': api });
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.line}`).sort()).toEqual(['edge-origin-http 1', 'edge-tls-legacy 1']);
+    const plain = auditFiles({ 'zone.json': '{\n  "ssl": "strict",\n  "min_tls_version": "1.1"\n}\n' });
+    expect(plain.findings.map((f) => `${f.ruleId} ${f.line}:${f.column}`)).toEqual(['edge-tls-legacy 3:22']);
+  });
+});
+
+describe('bad and hostile CDN files', () => {
+  const good = 'resource "aws_cloudfront_distribution" "d" {\n  enabled = true\n  default_cache_behavior {\n    target_origin_id       = "o"\n    viewer_protocol_policy = "allow-all"\n  }\n}\n';
+  it('a Terraform file that does not parse is a located error, and the other files are still audited', () => {
+    const r = auditFiles({ 'broken.tf': 'resource "aws_lb" "x" {\n  name = "a\n}\n', 'infra/cdn.tf': good, 'nginx.conf': 'events {}\nhttp { server { listen 80; root /srv; } }\n' });
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ file: 'broken.tf', line: 2 });
+    expect(r.errors[0]!.message).toMatch(/^HCL syntax error: /);
+    expect(r.findings.map((f) => f.ruleId)).toContain('http-serves-content');
+  });
+  it('JSON that does not parse, nested 100,000 deep, or an HCL block nested as deep: located errors, quickly', () => {
+    const t0 = performance.now();
+    const r = auditFiles({
+      'cdn.json': '{"DistributionConfig": {"Origins": [' + '['.repeat(100_000),
+      'deep.tf': 'a {\n'.repeat(100_000),
+      'tpl.tf': 'x = "${'.repeat(50_000) + '\n',
+      'ok.tf': good,
+    });
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(r.errors.map((e) => e.file).sort()).toEqual(['cdn.json', 'deep.tf', 'tpl.tf']);
+    for (const e of r.errors) expect(e.line).toBeGreaterThan(0);
+    expect(r.findings.map((f) => f.ruleId)).toContain('edge-serves-http');
+  });
+  it('a planted secret in a CDN file is never printed', () => {
+    const secret = 'Pl4nt3dS3cr3tQ';
+    const r = auditFiles({ 'cdn.tf': good.replace('enabled = true', `enabled = true\n  origin {\n    domain_name = "https://user:${secret}@origin.example.com"\n    origin_id = "o"\n  }`) });
+    expect(r.findings.length).toBeGreaterThan(0);
+    expect(JSON.stringify([r.findings, r.errors, r.notes])).not.toContain(secret);
+  });
+});

@@ -24,3 +24,28 @@ it('the YAML parser is not loaded without a Compose file or Kubernetes manifest,
   audit({ paths: ['.'], cwd: project({ 'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n' }) });
   expect(yamlParserLoaded()).toBe(true);
 });
+
+it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a project with Terraform, CloudFormation or API JSON', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  // A preload that records which files of dist/ the CLI reads.
+  const preload = path.join(mkdtempSync(path.join(os.tmpdir(), 'lazy-')), 'record.cjs');
+  writeFileSync(
+    preload,
+    "const fs = require('fs'); const read = fs.readFileSync; const seen = new Set();\n" +
+      "fs.readFileSync = function (p, ...rest) { if (typeof p === 'string' && /dist[\\\\/][\\w-]+\\.cjs$/.test(p)) seen.add(require('path').basename(p)); return read.call(this, p, ...rest); };\n" +
+      "process.on('exit', () => process.stderr.write('LOADED ' + [...seen].sort().join(',') + '\\n'));\n",
+  );
+  const loaded = (fixture: string) => {
+    const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/https-audit.js'), `fixtures/${fixture}`], { cwd: ROOT, encoding: 'utf8' });
+    return /LOADED (.*)/.exec(r.stderr)?.[1]?.split(',') ?? [];
+  };
+  expect(loaded('nginx-good')).toEqual(['cli.cjs']);
+  expect(loaded('django-redirect-loop')).not.toContain('edge-parsers.cjs');
+  expect(loaded('cdn-clean')).toContain('edge-parsers.cjs');
+  expect(loaded('cloudfront-alb-django')).toContain('edge-parsers.cjs');
+  // A CloudFormation template in YAML needs the YAML parser only.
+  expect(loaded('cloudformation-cloudfront-django')).toEqual(expect.arrayContaining(['yaml.cjs']));
+  expect(loaded('cloudformation-cloudfront-django')).not.toContain('edge-parsers.cjs');
+});

@@ -94,6 +94,8 @@ function link(model: Deployment): Fronts {
       for (const front of single) {
         const cf = front.hops[0] instanceof CloudFrontHop ? front.hops[0] : undefined;
         if (cf && contradicts(cf.distribution, cf.origin, server)) continue;
+        const zone = front.hops[0] instanceof CloudflareHop ? front.hops[0].zone : undefined;
+        if (zone?.domain && outsideZone(zone.domain, server)) continue;
         const last = front.hops[front.hops.length - 1]!;
         const leg = last.speaks === 'http' ? 'http' : last.speaks === 'https' ? 'https' : 'both';
         if (reaches(server, leg)) add(server, front);
@@ -134,6 +136,17 @@ function singleFront(model: Deployment, publicLbs: LoadBalancer[], cf: { d: Clou
   if (cloudflare.length === 1) return [{ hops: [new CloudflareHop(cloudflare[0]!, 'the only Cloudflare zone of the project')], assumptions: ['Cloudflare: the only Cloudflare zone of the project'] }];
   const lb = looseLbs[0]!;
   return [{ hops: lbHops(lb, 'both', 'the only internet-facing load balancer of the project'), assumptions: [`the load balancer: the only internet-facing load balancer of the project (${lb.name})`] }];
+}
+
+/** The server's names are known and none is the zone's domain or under it. */
+function outsideZone(domain: string, server: Server): boolean {
+  const names = server.names.filter((n) => n && n !== '_' && !n.startsWith('~'));
+  if (!names.length) return false;
+  const d = domain.toLowerCase().replace(/\.$/, '');
+  return !names.some((n) => {
+    const h = n.toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '');
+    return h === d || h.endsWith(`.${d}`);
+  });
 }
 
 /** The distribution's names and origin say it is not this server: its aliases and origin domain are known and none is the server's. */

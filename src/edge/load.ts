@@ -53,12 +53,11 @@ export function loadEdges(input: EdgeInput): Edges {
     }
     return diagnostics.sourceFile(abs, r.text);
   };
-  const p = parsers();
-
   const tf: TfFile[] = [];
   for (const abs of input.terraform) {
     const file = read(abs, 'Terraform file');
     if (!file) continue;
+    const p = parsers();
     try {
       tf.push({ file, body: p.parseHcl(file.text) });
     } catch (e) {
@@ -88,13 +87,13 @@ export function loadEdges(input: EdgeInput): Edges {
 
 /** JSON when the text is JSON, else YAML (CloudFormation accepts both). */
 function parseTree(file: SourceFile, diagnostics: Diagnostics, access: FileAccess): YNode | undefined {
-  const p = parsers();
   const json = /^\uFEFF?\s*[{[]/.test(file.text);
+  const p = json ? parsers() : undefined;
   try {
-    if (json) return p.parseJson(file.text);
+    if (p) return p.parseJson(file.text);
     return parseYamlDocuments(file.text, access.budget)[0];
   } catch (e) {
-    if (e instanceof p.JsonError) diagnostics.parseError(file, Math.min(e.offset, file.text.length), `JSON syntax error: ${e.message}`);
+    if (p && e instanceof p.JsonError) diagnostics.parseError(file, Math.min(e.offset, file.text.length), `JSON syntax error: ${e.message}`);
     else if (e instanceof YamlRefused) diagnostics.parseError(file, Math.min(e.offset, file.text.length), e.message);
     else diagnostics.internal(file.path, 'parsed', e);
     return undefined;

@@ -137,6 +137,8 @@ export interface CloudflareZone extends EdgeBase {
   settings: Map<string, Val<unknown>>;
   /** The block or object the settings are written in (where a missing one belongs). */
   settingsSpan: Span;
+  /** The zone's domain, when the files say it (`zone_id = cloudflare_zone.x.id` with `zone = "example.com"`). */
+  domain?: string;
 }
 
 export interface Edges {

@@ -434,6 +434,15 @@ class Reader {
     };
   }
 
+  /** The domain of the zone a `zone_id` names: `cloudflare_zone.x.id` (`zone`/`name`), or `data.cloudflare_zone.x.id` (`name`). */
+  private zoneDomain(expr: HclExpr | undefined): string | undefined {
+    if (expr?.kind !== 'ref') return undefined;
+    const p = expr.path;
+    const res = p[0] === 'data' ? this.m.data.get(`data.${p[1]}.${p[2]}`) : this.m.resources.get(`${p[0]}.${p[1]}`);
+    if (!res || !/^cloudflare_zones?$/.test(res.type)) return undefined;
+    return (this.str(res.block.body, 'zone', res.file) ?? this.str(res.block.body, 'name', res.file))?.value;
+  }
+
   /** Cloudflare zone settings: v4's one `cloudflare_zone_settings_override` per zone, v5's `cloudflare_zone_setting` per setting (grouped by zone_id). */
   cloudflare(): CloudflareZone[] {
     const out: CloudflareZone[] = [];
@@ -451,6 +460,7 @@ class Reader {
           module: this.display,
           settings: new Map(),
           settingsSpan: this.span(res.file, settings?.block ?? res.block),
+          domain: this.zoneDomain(attr(b, 'zone_id')?.value),
         };
         if (settings) {
           for (const item of settings.body.items) {
@@ -464,7 +474,7 @@ class Reader {
         const key = zoneAttr ? res.file.text.slice(zoneAttr.value.start, zoneAttr.value.end) : '';
         let zone = v5.get(key);
         if (!zone) {
-          zone = { kind: 'cloudflare', name: `cloudflare_zone_setting (zone_id = ${short(key)})`, span: this.span(res.file, res.block), source: 'terraform', module: this.display, settings: new Map(), settingsSpan: this.span(res.file, res.block) };
+          zone = { kind: 'cloudflare', name: `cloudflare_zone_setting (zone_id = ${short(key)})`, span: this.span(res.file, res.block), source: 'terraform', module: this.display, settings: new Map(), settingsSpan: this.span(res.file, res.block), domain: this.zoneDomain(zoneAttr?.value) };
           v5.set(key, zone);
           out.push(zone);
         }

@@ -25,6 +25,9 @@ import { SourceFile } from '../../src/source.js';
 import { parseDockerfile } from '../../src/deploy/dockerfile.js';
 import { parseYamlDocuments, YamlRefused } from '../../src/deploy/yaml.js';
 import { mulberry32 } from '../random.js';
+import { parseHcl } from '../../src/hcl/parse.js';
+import { HclError, type HclBody, type HclExpr } from '../../src/hcl/types.js';
+import { parseJson, JsonError } from '../../src/json/parse.js';
 
 export const SLOW_MS = 1500;
 /** Planted in credential positions only; it must never appear in any output. */
@@ -281,8 +284,55 @@ export function fuzzDescriptor(kind: 'dockerfile' | 'yaml', text: string): strin
   return value ?? (ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined);
 }
 
+/** A Terraform file, CloudFormation template or API JSON: a real one, often mutated. */
+export function genEdge(r: Rng, corpus: readonly string[]): string {
+  const text = pick(r, corpus);
+  return chance(r, 0.7) ? mutate(r, text, corpus) : text;
+}
+
+/** Every node's range within the text, and nested ranges within their parent's. */
+function hclRangesOk(body: HclBody, text: string): string | undefined {
+  const check = (n: { start: number; end: number }, what: string, outer: { start: number; end: number }): string | undefined =>
+    !(0 <= n.start && n.start <= n.end && n.end <= text.length && outer.start <= n.start && n.end <= outer.end) ? `${what} range ${n.start}-${n.end} outside ${outer.start}-${outer.end}` : undefined;
+  const expr = (e: HclExpr, outer: { start: number; end: number }, depth: number): string | undefined => {
+    if (depth > 200) return undefined;
+    const bad = check(e, `expression ${e.kind}`, outer);
+    if (bad) return bad;
+    const kids: HclExpr[] = e.kind === 'tuple' ? e.items : e.kind === 'object' ? e.items.flatMap((i) => [i.keyExpr, i.value]) : e.kind === 'template' ? e.parts.filter((p): p is HclExpr => typeof p !== 'string') : [];
+    for (const k of kids) {
+      const b = expr(k, e, depth + 1);
+      if (b) return b;
+    }
+    return undefined;
+  };
+  const walk = (b: HclBody, outer: { start: number; end: number }, depth: number): string | undefined => {
+    for (const item of b.items) {
+      const bad = check(item, item.kind, outer) ?? (item.kind === 'attribute' ? expr(item.value, item, depth) : walk(item.body, item, depth + 1));
+      if (bad) return bad;
+    }
+    return undefined;
+  };
+  return walk(body, { start: 0, end: text.length }, 0);
+}
+
+/** The HCL and JSON parsers: an error is HclError/JsonError with an offset in the text; ranges nest. */
+export function fuzzEdge(kind: 'hcl' | 'json', text: string): string | undefined {
+  const { value, ms } = timed((): string | undefined => {
+    try {
+      if (kind === 'hcl') return hclRangesOk(parseHcl(text), text);
+      const root = parseJson(text);
+      if (!(0 <= root.start && root.end <= text.length)) return `JSON root range out of text`;
+    } catch (e) {
+      if (!(e instanceof HclError) && !(e instanceof JsonError)) throw e;
+      if (e.offset < 0 || e.offset > text.length) return `refusal offset out of range: ${e.offset}`;
+    }
+    return undefined;
+  });
+  return value ?? (ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined);
+}
+
 /** A generated project: a few of nginx, env, settings and entry files, some mutated. */
-export function genProject(r: Rng, corpora: { nginx: string[]; env: string[]; python: string[] }): Record<string, string> {
+export function genProject(r: Rng, corpora: Corpora): Record<string, string> {
   const files: Record<string, string> = {};
   if (chance(r, 0.7)) files[pick(r, ['nginx/nginx.conf', 'conf.d/site.conf', 'nginx/sites-enabled/shop', 'site.conf', 'conf.d/\u001b[31mevil\u202e.conf'])] = genNginx(r, corpora.nginx);
   if (chance(r, 0.3)) files['nginx/snippets/extra.conf'] = genNginx(r, corpora.nginx);
@@ -295,6 +345,9 @@ export function genProject(r: Rng, corpora: { nginx: string[]; env: string[]; py
   }
   if (chance(r, 0.25)) files[pick(r, ['Dockerfile', 'nginx/Dockerfile', 'Containerfile'])] = genDockerfile(r);
   if (chance(r, 0.25)) files[pick(r, ['docker-compose.yml', 'compose.yaml', 'k8s/deployment.yaml'])] = genYaml(r);
+  if (chance(r, 0.2) && corpora.tf.length) files[pick(r, ['infra/main.tf', 'main.tf', 'cdn/cloudfront.tf'])] = genEdge(r, corpora.tf);
+  if (chance(r, 0.08) && corpora.cfn.length) files['stack.yaml'] = genEdge(r, corpora.cfn);
+  if (chance(r, 0.08) && corpora.json.length) files['cdn.json'] = genEdge(r, corpora.json);
   if (chance(r, 0.2)) files['Procfile'] = pick(r, ['web: gunicorn shop.wsgi --forwarded-allow-ips="*"', 'web: uwsgi --ini uwsgi.ini', 'web: DJANGO_SETTINGS_MODULE=shop.settings gunicorn x']);
   return files;
 }
@@ -369,6 +422,8 @@ function lineWith(text: string, what: string | RegExp): string {
 
 export interface Scale {
   descriptors?: number;
+  /** Terraform (HCL) and API JSON parsers. */
+  edge?: number;
   nginx: number;
   env: number;
   python: number;
@@ -410,6 +465,14 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
       const text = kind === 'dockerfile' ? genDockerfile(r) : genYaml(r);
       record('descriptors', s, text, guard(() => fuzzDescriptor(kind, text)));
     }],
+    ['edge', scale.edge ?? 0, (s) => {
+      const r = rng(s);
+      const kind = chance(r, 0.7) ? 'hcl' : 'json';
+      const corpus = kind === 'hcl' ? corpora.tf : corpora.json;
+      if (!corpus.length) return;
+      const text = genEdge(r, corpus);
+      record('edge', s, text, guard(() => fuzzEdge(kind, text)));
+    }],
     ['redact', scale.redact, (s) => {
       const r = rng(s);
       const text = mutate(r, pick(r, [...corpora.env, ...corpora.nginx]), corpora.nginx) + ` http://u:${PLANTED}@h/?token=${PLANTED}`;
@@ -445,9 +508,19 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
   return { failures, inputs };
 }
 
+interface Corpora {
+  nginx: string[];
+  env: string[];
+  python: string[];
+  /** Terraform, CloudFormation YAML, API JSON (issue 10). */
+  tf: string[];
+  cfn: string[];
+  json: string[];
+}
+
 /** Real inputs to mutate: the nginx corpus, the fixtures, the rule cases. */
-function loadCorpora(root: string): { nginx: string[]; env: string[]; python: string[] } {
-  const out = { nginx: [] as string[], env: [] as string[], python: [] as string[] };
+function loadCorpora(root: string): Corpora {
+  const out: Corpora = { nginx: [], env: [], python: [], tf: [], cfn: [], json: [] };
   const walk = (dir: string) => {
     let entries;
     try {
@@ -462,6 +535,9 @@ function loadCorpora(root: string): { nginx: string[]; env: string[]; python: st
         const text = readFileSync(abs, 'utf8');
         if (text.length > 100_000) continue;
         if (/\.py$/.test(e.name)) out.python.push(text);
+        else if (/\.tf$/.test(e.name)) out.tf.push(text);
+        else if (/\.json$/.test(e.name) && /"DistributionConfig"|"AWSTemplateFormatVersion"|"always_use_https"/.test(text)) out.json.push(text);
+        else if (/\.ya?ml$/.test(e.name) && /AWSTemplateFormatVersion/.test(text)) out.cfn.push(text);
         else if (/(^|\.)env($|\.)/.test(e.name)) out.env.push(text);
         else if (/\.conf$|nginx|sites-/.test(abs)) out.nginx.push(text);
       }
