@@ -1,5 +1,6 @@
 import { appChains, appChainsAt, appChainsThrough, considered, djangoOf, inFrontOf } from '../../src/chain/build.js';
 import { appFacesViewers, viewerGetsHsts } from '../../src/chain/facts.js';
+import { rhpHsts } from '../../src/chain/hops/edge.js';
 import { appSendsHsts, belief } from '../../src/chain/scheme.js';
 import type { Chain } from '../../src/chain/types.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
@@ -61,6 +62,22 @@ export const rule: Rule = {
           '(Django was the only layer considered): browsers keep trying plain http first. ' +
           'Set SECURE_HSTS_SECONDS = 63072000 (or send the header from the proxy in front).',
       });
+    }
+    // A CloudFront behaviour serving an S3 bucket (which never sends the header) with no response
+    // headers policy adding it: the missing policy belongs in that behaviour.
+    for (const d of model.edges.cloudfront) {
+      for (const b of d.behaviours) {
+        const origin = d.origins.find((o) => o.id?.value !== undefined && o.id.value === b.targetOriginId?.value);
+        if (!origin?.s3 || rhpHsts(b).adds !== 'no') continue;
+        const other = d.behaviours.find((x) => x !== b && rhpHsts(x).adds === 'yes');
+        report({
+          span: { file: b.span.file, start: b.span.start, end: b.span.start },
+          related: other ? [{ span: other.span, message: `${other.pathPattern?.value ? `the behaviour for ${other.pathPattern.value}` : 'the default behaviour'} adds it` }] : undefined,
+          message:
+            `CloudFront ${d.name} ${b.pathPattern?.value ? `(path ${b.pathPattern.value})` : '(default behaviour)'} adds no Strict-Transport-Security header, and its origin, an S3 bucket, sends none: ` +
+            'browsers keep trying plain http first. Add response_headers_policy_id (the managed SecurityHeadersPolicy, 67f7725c-6f97-4210-82d7-5512b31e9d03, or a policy with strict_transport_security).',
+        });
+      }
     }
     // A Django app behind the project's CDN or load balancer (no nginx): no hop adds the header either.
     for (const chain of appChains(model)) {
