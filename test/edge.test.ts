@@ -170,3 +170,26 @@ describe('bad and hostile CDN files', () => {
     expect(JSON.stringify([r.findings, r.errors, r.notes])).not.toContain(secret);
   });
 });
+
+describe('defaults that a deployment may replace', () => {
+  it('a value from a variable\'s default is reported, and the finding says it was assumed; from terraform.tfvars it is not "assumed"', () => {
+    const tf = 'variable "min_tls" {\n  default = "TLSv1"\n}\nresource "aws_cloudfront_distribution" "d" {\n  enabled = true\n  viewer_certificate {\n    acm_certificate_arn      = "arn:x"\n    minimum_protocol_version = var.min_tls\n  }\n}\n';
+    const [f] = auditFiles({ 'main.tf': tf }).findings;
+    expect(f).toMatchObject({ ruleId: 'edge-tls-legacy', file: 'main.tf', line: 2 });
+    expect(f!.message).toContain('assumed: the default of var.min_tls (main.tf:2), which a -var or a module call may replace');
+    const [g] = auditFiles({ 'main.tf': tf, 'terraform.tfvars': 'min_tls = "TLSv1_2016"\n' }).findings;
+    expect(g).toMatchObject({ ruleId: 'edge-tls-legacy', file: 'terraform.tfvars', line: 1 });
+    expect(g!.message).not.toContain('assumed');
+  });
+  it('a module call in the tree gives the child\'s variables their values (a literal; anything else is unknown)', () => {
+    const child = 'variable "policy" {\n  default = "https-only"\n}\nresource "aws_cloudfront_distribution" "d" {\n  enabled = true\n  origin {\n    domain_name = "o.example.com"\n    origin_id   = "o"\n    custom_origin_config {\n      origin_protocol_policy = var.policy\n    }\n  }\n}\n';
+    const r = auditFiles({ 'modules/cdn/main.tf': child, 'main.tf': 'module "cdn" {\n  source = "./modules/cdn"\n  policy = "http-only"\n}\n' });
+    expect(r.findings.filter((f) => f.ruleId === 'edge-origin-http').map((f) => `${f.file}:${f.line}`)).toEqual(['main.tf:3']);
+    const unknown = auditFiles({ 'modules/cdn/main.tf': child, 'main.tf': 'module "cdn" {\n  source = "./modules/cdn"\n  policy = local.p\n}\n' });
+    expect(unknown.findings.filter((f) => f.ruleId === 'edge-origin-http')).toEqual([]);
+  });
+  it('CloudFormation without MinimumProtocolVersion: what CloudFront stores is not documented, so no finding', () => {
+    const cfn = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        ViewerCertificate:\n          AcmCertificateArn: arn:x\n          SslSupportMethod: sni-only\n';
+    expect(auditFiles({ 'stack.yaml': cfn }).findings).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { assumedNote, field, setTo } from '../../src/edge/model.js';
 import { effectiveSsl } from '../../src/chain/hops/edge.js';
 import type { Rule } from '../../src/types.js';
 
@@ -20,11 +21,11 @@ export const rule: Rule = {
         report({
           span: p.span,
           message:
-            `CloudFront ${d.name} reaches origin ${o.id?.value ?? o.domain?.value ?? ''} over plain http (origin_protocol_policy http-only): ` +
+            `CloudFront ${d.name} reaches origin ${o.id?.value ?? o.domain?.value ?? ''} over plain http (${field(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy')} http-only)${assumedNote(p)}: ` +
             'what viewers send over https (cookies, forms, tokens) and what the origin answers cross the internet unencrypted on that leg. ' +
             (website
               ? 'An S3 website endpoint speaks http only: use the bucket\'s REST endpoint with an origin access control instead.'
-              : `Use origin_protocol_policy = "https-only" (the origin needs a certificate for its name${o.loadBalancer ? ` and an HTTPS listener on ${o.loadBalancer.name}` : ''}).`),
+              : `Use ${setTo(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy', 'https-only')} (the origin needs a certificate for its name${o.loadBalancer ? ` and an HTTPS listener on ${o.loadBalancer.name}` : ''}).`),
         });
       }
     }
@@ -35,7 +36,7 @@ export const rule: Rule = {
       report({
         span: ssl.at!,
         message:
-          `Cloudflare ${zone.name} has ssl = "${ssl.mode}": Cloudflare reaches the origin over plain http${ssl.mode === 'off' ? ' and serves visitors http' : ''}, so requests and answers cross the internet unencrypted on that leg` +
+          `Cloudflare ${zone.name} has ssl = "${ssl.mode}"${assumedNote(zone.settings.get('ssl'))}: Cloudflare reaches the origin over plain http${ssl.mode === 'off' ? ' and serves visitors http' : ''}, so requests and answers cross the internet unencrypted on that leg` +
           (auto ? '' : ' (unless Automatic SSL/TLS, the default mode, has since raised it: the files do not say; ssl_automatic_mode = "custom" pins it)') +
           '. Use ssl = "strict" with a certificate on the origin (a Cloudflare origin certificate works).',
       });

@@ -1,3 +1,4 @@
+import { assumedNote, setTo } from '../../src/edge/model.js';
 import { chainsOf, considered } from '../../src/chain/build.js';
 import { redirectLoops } from '../../src/chain/facts.js';
 import { CloudflareHop, CloudFrontHop, effectiveSsl } from '../../src/chain/hops/edge.js';
@@ -28,13 +29,13 @@ export const rule: Rule = {
           fix = `Use ssl = "strict" (Cloudflare then reaches the origin over https for https visitors; the origin needs a certificate, a Cloudflare origin certificate works)${ssl.assumed && !before.zone.settings.get('ssl_automatic_mode') ? `; assumed: ${ssl.assumed}` : ''}`;
         } else if (before instanceof CloudFrontHop) {
           span = before.origin.custom?.protocolPolicy?.span ?? before.origin.span;
-          fix = 'Use origin_protocol_policy = "https-only" (or stop redirecting at the origin: CloudFront\'s redirect-to-https already redirects viewers)';
+          fix = `Use ${setTo(before.distribution.source, 'origin_protocol_policy', 'OriginProtocolPolicy', 'https-only')} (or stop redirecting at the origin: CloudFront's redirect-to-https already redirects viewers)`;
         } else continue;
         const r = hop.redirect;
         report({
           span,
           related: r?.at ? [{ span: r.at, message: `${hop.name} redirects plain http to https here` }] : undefined,
-          message: `Redirect loop: ${loop.why}; the redirected request comes back through ${before.name} as http again, forever (${considered(chain)}; see https-audit chain). ${fix}.`,
+          message: `Redirect loop: ${loop.why}${before instanceof CloudFrontHop ? assumedNote(before.origin.custom?.protocolPolicy) : before instanceof CloudflareHop ? assumedNote(before.zone.settings.get('ssl')) : ''}; the redirected request comes back through ${before.name} as http again, forever (${considered(chain)}; see https-audit chain). ${fix}.`,
         });
       }
     }

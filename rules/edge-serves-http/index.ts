@@ -1,3 +1,4 @@
+import { assumedNote, field, setTo } from '../../src/edge/model.js';
 import { chainsThrough, laterRedirectsPlain } from '../../src/chain/facts.js';
 import { considered } from '../../src/chain/build.js';
 import { CloudflareHop, CloudFrontHop, forwardsHeader, LoadBalancerHop, redirectsToHttps } from '../../src/chain/hops/edge.js';
@@ -35,7 +36,7 @@ export const rule: Rule = {
         }
         report({
           span: policy.span,
-          message: `CloudFront ${d.name}${b.pathPattern?.value ? ` (path ${b.pathPattern.value})` : ' (default behaviour)'} has viewer_protocol_policy allow-all: viewers who type http:// get the site over plain http, and ${why}. Use viewer_protocol_policy = "redirect-to-https".`,
+          message: `CloudFront ${d.name}${b.pathPattern?.value ? ` (path ${b.pathPattern.value})` : ' (default behaviour)'} has ${field(d.source, 'viewer_protocol_policy', 'ViewerProtocolPolicy')} allow-all${assumedNote(policy)}: viewers who type http:// get the site over plain http, and ${why}. Use ${setTo(d.source, 'viewer_protocol_policy', 'ViewerProtocolPolicy', 'redirect-to-https')}.`,
         });
       }
     }
@@ -52,7 +53,7 @@ export const rule: Rule = {
         if (!chains.length || chains.some((c) => laterRedirectsPlain(c.chain, c.index) !== 'no')) continue;
         report({
           span: l.action.type.span,
-          message: `${l.name}, an HTTP listener${l.port?.value !== undefined ? ` on port ${l.port.value}` : ''} of internet-facing ${lb.name}, forwards plain http to the app, and nothing behind it redirects (${considered(chains[0]!.chain)}): viewers who type http:// get the site unencrypted. Make its default action a redirect: type = "redirect", redirect { protocol = "HTTPS", port = "443", status_code = "HTTP_301" }.`,
+          message: `${l.name}, an HTTP listener${l.port?.value !== undefined ? ` on port ${l.port.value}` : ''} of internet-facing ${lb.name}, forwards plain http to the app${assumedNote(l.protocol, l.action.type)}, and nothing behind it redirects (${considered(chains[0]!.chain)}): viewers who type http:// get the site unencrypted. Make its default action a redirect: ${lb.source === 'terraform' ? 'type = "redirect", redirect { protocol = "HTTPS", port = "443", status_code = "HTTP_301" }' : 'Type: redirect, RedirectConfig: {Protocol: HTTPS, Port: "443", StatusCode: HTTP_301}'}.`,
         });
       }
     }
@@ -67,7 +68,7 @@ export const rule: Rule = {
       if (!chains.length || chains.some((c) => laterRedirectsPlain(c.chain, c.index) !== 'no')) continue;
       report({
         span: setting.span,
-        message: `Cloudflare ${zone.name} turns Always Use HTTPS off, and nothing behind it redirects plain http (${considered(chains[0]!.chain)}): viewers who type http:// get the site unencrypted. Set always_use_https = "on".`,
+        message: `Cloudflare ${zone.name} turns Always Use HTTPS off${assumedNote(setting)}, and nothing behind it redirects plain http (${considered(chains[0]!.chain)}): viewers who type http:// get the site unencrypted. Set always_use_https = "on".`,
       });
     }
   },

@@ -1,3 +1,4 @@
+import { assumedNote, field, setTo } from '../../src/edge/model.js';
 import { viewerTlsFloor } from '../../src/chain/hops/edge.js';
 import type { Rule } from '../../src/types.js';
 
@@ -31,9 +32,10 @@ export const rule: Rule = {
           span: floor.span,
           message:
             `CloudFront ${d.name} accepts ${floor.value === 'SSLv3' ? 'SSLv3' : floor.value === 'TLSv1.1_2016' ? 'TLS 1.1' : 'TLS 1.0'} from viewers` +
-            (floor.assumed ? ` (${floor.assumed})` : ` (minimum_protocol_version ${floor.value})`) +
+            (floor.assumed ? ` (${floor.assumed})` : ` (${field(d.source, 'minimum_protocol_version', 'MinimumProtocolVersion')} ${floor.value})`) +
+            assumedNote(d.viewerCertificate?.minimumProtocolVersion, d.viewerCertificate?.defaultCertificate) +
             ': TLS 1.0 and 1.1 are deprecated (RFC 8996). ' +
-            (floor.defaultCert ? 'Serve the site under your own name with an ACM certificate and minimum_protocol_version = "TLSv1.2_2021".' : 'Use minimum_protocol_version = "TLSv1.2_2021".'),
+            (floor.defaultCert ? `Serve the site under your own name with an ACM certificate and ${setTo(d.source, 'minimum_protocol_version', 'MinimumProtocolVersion', 'TLSv1.2_2021')}.` : `Use ${setTo(d.source, 'minimum_protocol_version', 'MinimumProtocolVersion', 'TLSv1.2_2021')}.`),
         });
       }
       for (const o of d.origins) {
@@ -44,7 +46,7 @@ export const rule: Rule = {
         if (!weak.length) continue;
         report({
           span: c.sslProtocols.span,
-          message: `CloudFront ${d.name} may reach origin ${o.id?.value ?? ''} with ${weak.join(', ')} (origin_ssl_protocols): deprecated protocols (RFC 8996) on the leg to the origin. Use origin_ssl_protocols = ["TLSv1.2"].`,
+          message: `CloudFront ${d.name} may reach origin ${o.id?.value ?? ''} with ${weak.join(', ')} (${field(d.source, 'origin_ssl_protocols', 'OriginSSLProtocols', 'OriginSslProtocols')})${assumedNote(c.sslProtocols, c.protocolPolicy)}: deprecated protocols (RFC 8996) on the leg to the origin. Use ${d.source === 'terraform' ? 'origin_ssl_protocols = ["TLSv1.2"]' : `${field(d.source, '', 'OriginSSLProtocols', 'OriginSslProtocols')}: [TLSv1.2]`}.`,
         });
       }
     }
@@ -59,8 +61,9 @@ export const rule: Rule = {
           span: l.sslPolicy?.span ?? l.span,
           message:
             `${l.name} of ${lb.name} accepts TLS ${floor}` +
-            (l.sslPolicy ? ` (ssl_policy ${policy})` : ' (ssl_policy is not set: the API, CloudFormation and Terraform then apply ELBSecurityPolicy-2016-08, which allows TLS 1.0)') +
-            ': TLS 1.0 and 1.1 are deprecated (RFC 8996). Use ssl_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06".',
+            (l.sslPolicy ? ` (${field(lb.source, 'ssl_policy', 'SslPolicy')} ${policy})` : ` (${field(lb.source, 'ssl_policy', 'SslPolicy')} is not set: the API, CloudFormation and Terraform then apply ELBSecurityPolicy-2016-08, which allows TLS 1.0)`) +
+            assumedNote(l.sslPolicy, l.protocol) +
+            `: TLS 1.0 and 1.1 are deprecated (RFC 8996). Use ${setTo(lb.source, 'ssl_policy', 'SslPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06')}.`,
         });
       }
     }
@@ -70,7 +73,7 @@ export const rule: Rule = {
       if (!m || typeof m.value !== 'string' || !CLOUDFLARE_WEAK.has(m.value)) continue;
       report({
         span: m.span,
-        message: `Cloudflare ${zone.name} accepts TLS ${m.value} from visitors (min_tls_version): TLS 1.0 and 1.1 are deprecated (RFC 8996). Set min_tls_version = "1.2".`,
+        message: `Cloudflare ${zone.name} accepts TLS ${m.value} from visitors (min_tls_version)${assumedNote(m)}: TLS 1.0 and 1.1 are deprecated (RFC 8996). Set min_tls_version = "1.2".`,
       });
     }
   },

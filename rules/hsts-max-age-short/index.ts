@@ -2,6 +2,7 @@ import { offsetInArg } from '../../src/nginx/parse.js';
 import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
 import { directivesNamed, headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
+import { assumedNote, field, setTo } from '../../src/edge/model.js';
 import { behindProjectProxy, chainsOfApp } from '../../src/chain/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 
@@ -47,7 +48,7 @@ export const rule: Rule = {
         if (!h || !age || age.value === undefined || age.value >= ONE_YEAR) continue;
         report({
           span: age.span,
-          message: `${age.value === 0 ? 'max-age=0 tells browsers to forget this site\'s HSTS policy' : `access_control_max_age_sec = ${age.value} (${describe(age.value)}) is below one year (31536000), the minimum for the HSTS preload list; browsers fall back to plain http once it expires between visits`} (the response headers policy ${b.responseHeadersPolicy!.policy!.name} that CloudFront ${d.name} adds). Use access_control_max_age_sec = 63072000.`,
+          message: `${age.value === 0 ? 'max-age=0 tells browsers to forget this site\'s HSTS policy' : `${field(d.source, 'access_control_max_age_sec', 'AccessControlMaxAgeSec')} = ${age.value} (${describe(age.value)}) is below one year (31536000), the minimum for the HSTS preload list; browsers fall back to plain http once it expires between visits`} (the response headers policy ${b.responseHeadersPolicy!.policy!.name} that CloudFront ${d.name} adds)${assumedNote(age)}. Use ${setTo(d.source, 'access_control_max_age_sec', 'AccessControlMaxAgeSec', '63072000')}.`,
         });
       }
     }

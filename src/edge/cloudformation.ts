@@ -90,7 +90,10 @@ class Template {
         const def = get(p, 'Default');
         if (def && depth < 8) {
           const v = this.scalar(def, depth + 1);
-          if (v?.value !== undefined) return v;
+          if (v?.value !== undefined) {
+            const at = this.file.position(def.start);
+            return { ...v, assumed: v.assumed ?? `the default of parameter ${name} (${this.file.display}:${at.line}), which the stack's deployment may replace` };
+          }
         }
         if (p) return { span, why: `parameter ${name} has no default: its value is given when the stack is deployed` };
         return { span, why: `Ref ${name} is known only when the stack is deployed` };
@@ -104,21 +107,21 @@ class Template {
 
   str(node: YNode | undefined): Val<string> | undefined {
     const v = this.scalar(node);
-    return v && (v.value === undefined ? { span: v.span, why: v.why } : { value: String(v.value), span: v.span });
+    return v && (v.value === undefined ? { span: v.span, why: v.why } : { value: String(v.value), span: v.span, assumed: v.assumed });
   }
 
   bool(node: YNode | undefined): Val<boolean> | undefined {
     const v = this.scalar(node);
     if (!v) return undefined;
     const s = v.value === undefined ? undefined : String(v.value).toLowerCase();
-    return s === 'true' || s === 'false' ? { value: s === 'true', span: v.span } : { span: v.span, why: v.why ?? 'not a boolean' };
+    return s === 'true' || s === 'false' ? { value: s === 'true', span: v.span, assumed: v.assumed } : { span: v.span, why: v.why ?? 'not a boolean' };
   }
 
   num(node: YNode | undefined): Val<number> | undefined {
     const v = this.scalar(node);
     if (!v) return undefined;
     const n = v.value !== undefined && /^-?\d+(\.\d+)?$/.test(String(v.value)) ? Number(v.value) : undefined;
-    return n === undefined ? { span: v.span, why: v.why ?? 'not a number' } : { value: n, span: v.span };
+    return n === undefined ? { span: v.span, why: v.why ?? 'not a number' } : { value: n, span: v.span, assumed: v.assumed };
   }
 
   strings(node: YNode | undefined): Val<string[]> | undefined {

@@ -16,6 +16,18 @@ export interface Val<T> {
   value?: T;
   span: Span;
   why?: string;
+  /**
+   * The value is a default that whoever deploys may replace: a Terraform variable's default (a
+   * `-var` or a caller outside the tree may pass another), a CloudFormation parameter's. Findings
+   * resting on it say so.
+   */
+  assumed?: string;
+}
+
+/** " (assumed: …)" for a finding resting on a default that may be replaced at deploy time. */
+export function assumedNote(...vals: (Val<unknown> | undefined)[]): string {
+  const notes = [...new Set(vals.map((v) => v?.assumed).filter((x): x is string => x !== undefined))];
+  return notes.length ? ` (assumed: ${notes.join('; ')})` : '';
 }
 
 export type EdgeSource = 'terraform' | 'cloudformation' | 'api';
@@ -183,3 +195,13 @@ export const MANAGED_RESPONSE_HEADERS_POLICIES: Record<string, { name: string; h
   '60669652-455b-4ae9-85a4-c4c02393f86c': { name: 'Managed-SimpleCORS' },
   '5cc3b908-e619-4b99-88e5-2cf7f45965bd': { name: 'Managed-CORS-With-Preflight' },
 };
+
+/** A field as the source writes it: Terraform's snake_case, CloudFormation's (or the API's) PascalCase. */
+export function field(source: EdgeSource, terraform: string, cloudFormation: string, api = cloudFormation): string {
+  return source === 'terraform' ? terraform : source === 'api' ? api : cloudFormation;
+}
+
+/** `name = "value"` in Terraform, `Name: value` in CloudFormation and the API JSON. */
+export function setTo(source: EdgeSource, terraform: string, cloudFormation: string, value: string, api = cloudFormation): string {
+  return source === 'terraform' ? `${terraform} = ${JSON.stringify(value)}` : `${field(source, terraform, cloudFormation, api)}: ${value}`;
+}

@@ -220,7 +220,9 @@ class Reader {
     const def = decl ? attr(decl.block.body, 'default') : undefined;
     if (!def) return { span, why: `var.${name} has no default: its value is given when Terraform runs` };
     const v = this.scalar(def.value, decl!.file, m, depth + 1);
-    return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
+    if (v.value === undefined) return { span, why: `var.${name}: ${v.why}` };
+    const at = decl!.file.position(def.start);
+    return { ...v, assumed: v.assumed ?? `the default of var.${name} (${decl!.file.display}:${at.line}), which a -var or a module call may replace` };
   }
 
   private str(body: HclBody, name: string, file: SourceFile): Val<string> | undefined {
@@ -228,13 +230,13 @@ class Reader {
     if (!a) return undefined;
     const v = this.scalar(a.value, file, this.m, 0);
     if (v.value === undefined || v.value === null) return { span: v.span, why: v.why ?? `${name} is null` };
-    return { value: String(v.value), span: v.span };
+    return { value: String(v.value), span: v.span, assumed: v.assumed };
   }
 
   private bool(body: HclBody, name: string, file: SourceFile): Val<boolean> | undefined {
     const s = this.str(body, name, file);
     if (!s) return undefined;
-    if (s.value === 'true' || s.value === 'false') return { value: s.value === 'true', span: s.span };
+    if (s.value === 'true' || s.value === 'false') return { value: s.value === 'true', span: s.span, assumed: s.assumed };
     return { span: s.span, why: s.why ?? `${name} is not a boolean` };
   }
 
@@ -242,7 +244,7 @@ class Reader {
     const s = this.str(body, name, file);
     if (!s) return undefined;
     const n = s.value !== undefined && /^-?\d+(\.\d+)?$/.test(s.value) ? Number(s.value) : undefined;
-    return n === undefined ? { span: s.span, why: s.why ?? `${name} is not a number` } : { value: n, span: s.span };
+    return n === undefined ? { span: s.span, why: s.why ?? `${name} is not a number` } : { value: n, span: s.span, assumed: s.assumed };
   }
 
   private strings(body: HclBody, name: string, file: SourceFile): Val<string[]> | undefined {

@@ -208,7 +208,9 @@ export function viewerTlsFloor(d: CloudFrontDistribution): { value?: string; spa
   if (!c) return { value: 'TLSv1', span: d.span, assumed: 'no viewer certificate is configured: CloudFront serves its default *.cloudfront.net certificate, which accepts TLSv1', defaultCert: true };
   if (c.defaultCertificate?.value === true) return { value: 'TLSv1', span: c.defaultCertificate.span, assumed: 'with the default *.cloudfront.net certificate CloudFront accepts TLSv1 whatever minimum_protocol_version says', defaultCert: true };
   const m = c.minimumProtocolVersion;
-  if (!m) return { value: 'TLSv1', span: c.span, assumed: 'minimum_protocol_version is not set: the provider\'s default is TLSv1', defaultCert: false };
+  // Terraform's provider sends its default, TLSv1; what CloudFront stores when CloudFormation or
+  // the API omit it is not documented: unknown.
+  if (!m) return d.source === 'terraform' ? { value: 'TLSv1', span: c.span, assumed: 'minimum_protocol_version is not set: the provider\'s default is TLSv1, and it sends it', defaultCert: false } : { span: c.span, defaultCert: false };
   return { value: m.value, span: m.span, defaultCert: false };
 }
 
