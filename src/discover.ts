@@ -280,14 +280,16 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
     // CloudFormation templates and the providers' API JSON are recognised by content, whatever the name.
     const head = access.readHead(abs, SNIFF_HEAD_BYTES);
     if (head === undefined) return undefined;
-    if (/"AWSTemplateFormatVersion"|"AWS::(CloudFront|ElasticLoadBalancingV2)::/.test(head)) return { kind: 'cloudformation' };
+    // A template is read only for the resources https-audit models (a template of other resources is not ours).
+    if (/"AWS::(CloudFront|ElasticLoadBalancingV2)::/.test(head)) return { kind: 'cloudformation' };
     if (/"DistributionConfig"|"DefaultCacheBehavior"|"(always_use_https|min_tls_version|ssl_automatic_mode)"|"id"\s*:\s*"(always_use_https|min_tls_version|ssl)"/.test(head)) return { kind: 'edge-json' };
     return undefined;
   }
   if (byName === 'maybe-kubernetes') {
     const head = access.readHead(abs, SNIFF_HEAD_BYTES);
     // A CloudFormation template (YAML, or JSON named .template), whatever its name.
-    if (head !== undefined && (/^\s*"?AWSTemplateFormatVersion"?\s*:/m.test(head) || /^\s+"?Type"?:\s*['"]?AWS::(CloudFront|ElasticLoadBalancingV2)::/m.test(head))) return { kind: 'cloudformation' };
+    // A template is read only for the resources https-audit models (a template of other resources is not ours).
+    if (head !== undefined && /^\s+"?Type"?\s*:\s*['"]?AWS::(CloudFront|ElasticLoadBalancingV2)::/m.test(head)) return { kind: 'cloudformation' };
     if (!name.endsWith('.template')) {
       if (head === undefined || !/^apiVersion:[ \t]*\S/m.test(head) || !/^kind:[ \t]*\w/m.test(head)) return undefined;
       const helm = /\{\{/.exec(head);

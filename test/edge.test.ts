@@ -193,3 +193,73 @@ describe('defaults that a deployment may replace', () => {
     expect(auditFiles({ 'stack.yaml': cfn }).findings).toEqual([]);
   });
 });
+
+describe('what real repositories showed (issue 10 review)', () => {
+  it('a dynamic block whose for_each is empty does not exist; one whose for_each is not determined holds unknown values', () => {
+    const tf = (forEach: string) => `resource "aws_cloudfront_distribution" "d" {
+  enabled = true
+  origin {
+    domain_name = "site.s3-website-eu-west-1.amazonaws.com"
+    origin_id   = local.origin_id
+    dynamic "custom_origin_config" {
+      for_each = ${forEach}
+      content {
+        http_port              = 80
+        https_port             = 443
+        origin_protocol_policy = "http-only"
+        origin_ssl_protocols   = ["TLSv1", "TLSv1.2"]
+      }
+    }
+  }
+  viewer_certificate {
+    acm_certificate_arn      = "arn:x"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+}
+variable "website_enabled" {
+  default = false
+}
+`;
+    expect(auditFiles({ 'main.tf': tf('[]') }).findings).toEqual([]);
+    expect(auditFiles({ 'main.tf': tf('var.website_enabled ? [1] : []') }).findings).toEqual([]);
+    const present = auditFiles({ 'main.tf': tf('[1]') }).findings;
+    expect(present.map((f) => f.ruleId)).toEqual(['edge-origin-http']);
+    // The origin id is not a literal: the message names the origin by its domain.
+    expect(present[0]!.message).toContain('origin site.s3-website-eu-west-1.amazonaws.com over plain http');
+    expect(present[0]!.message).toContain("REST endpoint");
+  });
+  it('a Go fmt template named .tf (a provider\'s test data) is a located note, not a syntax error', () => {
+    const r = auditFiles({ 'testdata/zone.tf': 'resource "cloudflare_zone_setting" "%[1]s" {\n  zone_id = "%[2]s"\n  value   = %[3]s\n}\n' });
+    expect(r.errors).toEqual([]);
+    expect(r.notes.map((n) => n.message)).toEqual([expect.stringMatching(/^not audited: this file has Go format verbs \(%\[1\]s\)/)]);
+  });
+  it('a CloudFormation template without CloudFront or load balancer resources is not read (its YAML is not ours to judge)', () => {
+    const r = auditFiles({ 'template.yaml': "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n        - Key: a\n          Value: 'unterminated\n  b: c\n" });
+    expect(r.errors).toEqual([]);
+    expect(r.files.filter((f) => !f.builtIn)).toEqual([]);
+  });
+  it('an origin that is the project\'s load balancer with no HTTP listener: http-only cannot connect, so nothing leaks (not reported)', () => {
+    const tf = `resource "aws_lb" "web" {}
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  default_action {
+    type = "forward"
+  }
+}
+resource "aws_cloudfront_distribution" "d" {
+  enabled = true
+  origin {
+    domain_name = aws_lb.web.dns_name
+    origin_id   = "alb"
+    custom_origin_config {
+      origin_protocol_policy = "http-only"
+    }
+  }
+}
+`;
+    expect(auditFiles({ 'main.tf': tf }).findings.map((f) => f.ruleId)).not.toContain('edge-origin-http');
+  });
+});

@@ -1,4 +1,4 @@
-import { assumedNote, field, setTo } from '../../src/edge/model.js';
+import { assumedNote, field, originLabel, setTo } from '../../src/edge/model.js';
 import { effectiveSsl } from '../../src/chain/hops/edge.js';
 import type { Rule } from '../../src/types.js';
 
@@ -17,15 +17,21 @@ export const rule: Rule = {
       for (const o of d.origins) {
         const p = o.custom?.protocolPolicy;
         if (p?.value !== 'http-only') continue;
+        // The project's load balancer with no HTTP listener: CloudFront cannot connect at all (broken, not leaking).
+        const lb = o.loadBalancer;
+        const listeners = lb?.listeners ?? [];
+        if (lb && listeners.length && listeners.every((l) => l.protocol?.value !== undefined) && !listeners.some((l) => l.protocol!.value!.toUpperCase() === 'HTTP')) continue;
+        const needsHttps = lb && !listeners.some((l) => l.protocol?.value?.toUpperCase() === 'HTTPS');
         const website = /\.s3-website[.-]/.test(o.domain?.value ?? '');
         report({
           span: p.span,
+          related: p.assumed || p.span.file !== o.span.file ? [{ span: o.span, message: `the origin ${originLabel(o)}` }] : undefined,
           message:
-            `CloudFront ${d.name} reaches origin ${o.id?.value ?? o.domain?.value ?? ''} over plain http (${field(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy')} http-only)${assumedNote(p)}: ` +
+            `CloudFront ${d.name} reaches origin ${originLabel(o)} over plain http (${field(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy')} http-only)${assumedNote(p)}: ` +
             'what viewers send over https (cookies, forms, tokens) and what the origin answers cross the internet unencrypted on that leg. ' +
             (website
               ? 'An S3 website endpoint speaks http only: use the bucket\'s REST endpoint with an origin access control instead.'
-              : `Use ${setTo(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy', 'https-only')} (the origin needs a certificate for its name${o.loadBalancer ? ` and an HTTPS listener on ${o.loadBalancer.name}` : ''}).`),
+              : `Use ${setTo(d.source, 'origin_protocol_policy', 'OriginProtocolPolicy', 'https-only')} (the origin needs a certificate for its name${needsHttps ? ` and an HTTPS listener on ${lb.name}` : ''}).`),
         });
       }
     }

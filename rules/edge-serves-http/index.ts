@@ -1,4 +1,4 @@
-import { assumedNote, field, setTo } from '../../src/edge/model.js';
+import { assumedNote, field, originLabel, setTo } from '../../src/edge/model.js';
 import { chainsThrough, laterRedirectsPlain } from '../../src/chain/facts.js';
 import { considered } from '../../src/chain/build.js';
 import { CloudflareHop, CloudFrontHop, forwardsHeader, LoadBalancerHop, redirectsToHttps } from '../../src/chain/hops/edge.js';
@@ -29,7 +29,7 @@ export const rule: Rule = {
         const chains = cfChains.filter((c) => c.hop.distribution === d && (!origin || c.hop.origin === origin));
         let why: string;
         if (tells === 'no') {
-          why = `the origin${origin?.id?.value ? ` (${origin.id.value})` : ''} is not told the viewer's scheme (CloudFront removes X-Forwarded-Proto and this behaviour does not forward CloudFront-Forwarded-Proto), so it cannot redirect them either`;
+          why = `the origin${origin ? ` (${originLabel(origin)})` : ''} is not told the viewer's scheme (CloudFront removes X-Forwarded-Proto and this behaviour does not forward CloudFront-Forwarded-Proto), so it cannot redirect them either`;
         } else {
           if (!chains.length || chains.some((c) => laterRedirectsPlain(c.chain, c.index) !== 'no')) continue;
           why = `nothing behind it redirects them (${considered(chains[0]!.chain)})`;
@@ -48,8 +48,18 @@ export const rule: Rule = {
       if (behindCdn.has(lb)) continue; // edge-origin-http judges CloudFront's leg to it
       if ((lb.type?.value ?? 'application') !== 'application') continue;
       const chains = lbChains.filter((c) => c.hop.lb === lb && c.index === 1);
+      const protocols = lb.listeners.map((l) => l.protocol?.value?.toUpperCase());
+      // No HTTPS listener at all: nothing behind it can send viewers to https on this load balancer.
+      const noHttps = protocols.length > 0 && protocols.every((p) => p !== undefined && p !== 'HTTPS');
       for (const l of lb.listeners) {
         if (l.protocol?.value?.toUpperCase() !== 'HTTP' || redirectsToHttps(l) !== 'no' || l.action?.type?.value !== 'forward') continue;
+        if (noHttps) {
+          report({
+            span: l.action.type.span,
+            message: `${l.name}, an HTTP listener${l.port?.value !== undefined ? ` on port ${l.port.value}` : ''} of internet-facing ${lb.name}, forwards plain http to the app, and ${lb.name} has no HTTPS listener${assumedNote(l.protocol, l.action.type)}: the site is served over plain http only. Add an HTTPS listener (${setTo(lb.source, 'protocol', 'Protocol', 'HTTPS')}, a certificate, ${setTo(lb.source, 'ssl_policy', 'SslPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06')}) and make this one redirect to it.`,
+          });
+          continue;
+        }
         if (!chains.length || chains.some((c) => laterRedirectsPlain(c.chain, c.index) !== 'no')) continue;
         report({
           span: l.action.type.span,

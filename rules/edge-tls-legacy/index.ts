@@ -1,4 +1,4 @@
-import { assumedNote, field, setTo } from '../../src/edge/model.js';
+import { assumedNote, field, originLabel, setTo } from '../../src/edge/model.js';
 import { viewerTlsFloor } from '../../src/chain/hops/edge.js';
 import type { Rule } from '../../src/types.js';
 
@@ -46,7 +46,7 @@ export const rule: Rule = {
         if (!weak.length) continue;
         report({
           span: c.sslProtocols.span,
-          message: `CloudFront ${d.name} may reach origin ${o.id?.value ?? ''} with ${weak.join(', ')} (${field(d.source, 'origin_ssl_protocols', 'OriginSSLProtocols', 'OriginSslProtocols')})${assumedNote(c.sslProtocols, c.protocolPolicy)}: deprecated protocols (RFC 8996) on the leg to the origin. Use ${d.source === 'terraform' ? 'origin_ssl_protocols = ["TLSv1.2"]' : `${field(d.source, '', 'OriginSSLProtocols', 'OriginSslProtocols')}: [TLSv1.2]`}.`,
+          message: `CloudFront ${d.name} may reach origin ${originLabel(o)} with ${weak.join(', ')} (${field(d.source, 'origin_ssl_protocols', 'OriginSSLProtocols', 'OriginSslProtocols')})${assumedNote(c.sslProtocols, c.protocolPolicy)}: deprecated protocols (RFC 8996) on the leg to the origin. Use ${d.source === 'terraform' ? 'origin_ssl_protocols = ["TLSv1.2"]' : `${field(d.source, '', 'OriginSSLProtocols', 'OriginSslProtocols')}: [TLSv1.2]`}.`,
         });
       }
     }

@@ -1,6 +1,7 @@
 import { appChains, appChainsAt, appChainsThrough, considered, djangoOf, inFrontOf } from '../../src/chain/build.js';
 import { appFacesViewers, viewerGetsHsts } from '../../src/chain/facts.js';
 import { rhpHsts } from '../../src/chain/hops/edge.js';
+import { field } from '../../src/edge/model.js';
 import { appSendsHsts, belief } from '../../src/chain/scheme.js';
 import type { Chain } from '../../src/chain/types.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
@@ -75,7 +76,7 @@ export const rule: Rule = {
           related: other ? [{ span: other.span, message: `${other.pathPattern?.value ? `the behaviour for ${other.pathPattern.value}` : 'the default behaviour'} adds it` }] : undefined,
           message:
             `CloudFront ${d.name} ${b.pathPattern?.value ? `(path ${b.pathPattern.value})` : '(default behaviour)'} adds no Strict-Transport-Security header, and its origin, an S3 bucket, sends none: ` +
-            'browsers keep trying plain http first. Add response_headers_policy_id (the managed SecurityHeadersPolicy, 67f7725c-6f97-4210-82d7-5512b31e9d03, or a policy with strict_transport_security).',
+            `browsers keep trying plain http first. Add ${field(d.source, 'response_headers_policy_id', 'ResponseHeadersPolicyId')} (the managed SecurityHeadersPolicy, 67f7725c-6f97-4210-82d7-5512b31e9d03, or a policy with ${field(d.source, 'strict_transport_security', 'StrictTransportSecurity')}).`,
         });
       }
     }

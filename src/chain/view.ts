@@ -86,6 +86,8 @@ function describeSet(o: Origin, hop: Hop): { set: string; value?: string; at?: L
   if (!s) return { set: 'passes what it receives' };
   switch (s.kind) {
     case 'connection':
+      // nginx names its variable ($scheme); a CDN or load balancer sets it from what it received.
+      if (hop.kind === 'cdn' || hop.kind === 'load-balancer') return { set: 'from its connection', value: hop.kind === 'cdn' ? "the viewer's scheme" : "its listener's protocol", at: loc(s.at) };
       return { set: 'from its connection', value: s.value, at: loc(s.at) };
     case 'copies':
       return { set: 'copies an incoming header', value: s.value, at: loc(s.at) };
@@ -212,7 +214,7 @@ export function formatChainText(unsafe: ChainView[], paint: Palette = PLAIN): st
       out.push(`  ${paint.bold(h.name)}${mark}  ${paint.dim(h.detail)}`);
       const facts: string[] = [];
       if (h.kind !== 'viewer') {
-        if (h.tls?.terminates === 'yes') facts.push(`TLS ends here: ${h.tls.protocols ?? ''}${h.tls.ciphers ? `, ciphers ${h.tls.ciphers}` : ''}`);
+        if (h.tls?.terminates === 'yes') facts.push(`TLS ends here: ${h.tls.protocols ?? 'protocols not determined by the files'}${h.tls.ciphers ? `, ciphers ${h.tls.ciphers}` : ''}`);
         if (h.redirect) {
           const r = h.redirect;
           facts.push(`redirects plain http: ${r.code ?? ''} ${r.target ?? ''}${r.sameHost === 'no' ? ' (another host)' : ''}${at(r.at)}`.replace(/  +/g, ' '));

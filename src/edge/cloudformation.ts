@@ -196,6 +196,10 @@ export function readCloudFormation(file: SourceFile, root: YNode, display: strin
         type: t.str(get(action, 'Type')),
         redirectProtocol: t.str(get(redirect, 'Protocol')),
         statusCode: t.str(get(redirect, 'StatusCode')),
+        targetProtocol: (() => {
+          const tg = t.refTo(get(action, 'TargetGroupArn'), 'AWS::ElasticLoadBalancingV2::TargetGroup');
+          return tg ? t.str(get(t.resources.get(tg)!.props, 'Protocol')) : undefined;
+        })(),
       },
     };
     lb.listeners.push(listener);

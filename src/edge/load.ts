@@ -17,6 +17,9 @@ import { NO_EDGES, type Edges } from './model.js';
 
 declare const __EDGE_PARSERS__: string | undefined;
 
+/** A Go fmt verb where Terraform has none: `%[1]s`, or `%s`/`%d`/`%q` not part of `%{` or `%%`. */
+const GO_VERB = /%\[\d+\][sdvqt]|(?<![%\w])%[sdvq](?![\w{])/;
+
 let loaded: typeof Parsers | undefined;
 function parsers(): typeof Parsers {
   // In the bundle the branch on the defined name keeps the static import out of dist/cli.cjs.
@@ -61,7 +64,10 @@ export function loadEdges(input: EdgeInput): Edges {
     try {
       tf.push({ file, body: p.parseHcl(file.text) });
     } catch (e) {
-      if (e instanceof p.HclError) diagnostics.parseError(file, Math.min(e.offset, file.text.length), `HCL syntax error: ${e.message}`);
+      // Go's fmt verbs (%[1]s, %s): a template rendered into Terraform (a provider's test data), not Terraform.
+      const verb = e instanceof p.HclError ? GO_VERB.exec(file.text) : null;
+      if (verb) diagnostics.note(file, verb.index, `not audited: this file has Go format verbs (${verb[0]}), so it is a template whose Terraform exists only once rendered`);
+      else if (e instanceof p.HclError) diagnostics.parseError(file, Math.min(e.offset, file.text.length), `HCL syntax error: ${e.message}`);
       else diagnostics.internal(abs, 'parsed', e);
     }
   }

@@ -130,6 +130,8 @@ export interface LoadBalancerListener {
     type?: Val<string>;
     redirectProtocol?: Val<string>;
     statusCode?: Val<string>;
+    /** The protocol of the target group it forwards to (HTTP, HTTPS). */
+    targetProtocol?: Val<string>;
   };
 }
 
@@ -204,4 +206,12 @@ export function field(source: EdgeSource, terraform: string, cloudFormation: str
 /** `name = "value"` in Terraform, `Name: value` in CloudFormation and the API JSON. */
 export function setTo(source: EdgeSource, terraform: string, cloudFormation: string, value: string, api = cloudFormation): string {
   return source === 'terraform' ? `${terraform} = ${JSON.stringify(value)}` : `${field(source, terraform, cloudFormation, api)}: ${value}`;
+}
+
+/** How messages name an origin: its id, else its domain, else its place. */
+export function originLabel(o: CloudFrontOrigin): string {
+  const id = o.id?.value ?? o.domain?.value;
+  if (id !== undefined) return id;
+  const at = o.span.file.position(o.span.start);
+  return `at line ${at.line} (its id is not determined by the files)`;
 }

@@ -144,6 +144,15 @@ function blocks(body: HclBody, type: string): { block: HclBlock; body: HclBody; 
 
 type Scalar = string | number | boolean;
 
+const UNCERTAIN = 'it is inside a dynamic block whose for_each the files do not determine (the block may not exist)';
+
+/** A nested block: static, or a `dynamic` one's content, with whether the block exists. */
+interface Nested {
+  block: HclBlock;
+  body: HclBody;
+  exists: 'yes' | 'no' | 'unknown';
+}
+
 class Reader {
   constructor(
     private readonly m: Module,
@@ -152,6 +161,47 @@ class Reader {
 
   private span(file: SourceFile, node: { start: number; end: number }): Span {
     return { file, start: node.start, end: node.end };
+  }
+
+  /** Values read while this is above 0 are unknown (a dynamic block that may not exist). */
+  private uncertain = 0;
+
+  /** Nested blocks of a type, `dynamic "type" { for_each = … content {…} }` included, without those that do not exist. */
+  nested(body: HclBody, type: string, file: SourceFile): Nested[] {
+    const out: Nested[] = [];
+    for (const n of blocks(body, type)) {
+      if (!n.dynamic) out.push({ block: n.block, body: n.body, exists: 'yes' });
+      else {
+        const e = this.forEachExists(attr(n.block.body, 'for_each')?.value, file);
+        if (e !== 'no') out.push({ block: n.block, body: n.body, exists: e });
+      }
+    }
+    return out;
+  }
+
+  /** Whether a for_each makes at least one block: a literal (or a variable's value) list, set or map. */
+  private forEachExists(expr: HclExpr | undefined, file: SourceFile): 'yes' | 'no' | 'unknown' {
+    let e = expr;
+    if (e?.kind === 'ref' && e.path[0] === 'var' && e.path[1] && e.path.length === 2) {
+      const r = this.resolveVar(e.path[1], this.m);
+      if ('why' in r || r.assumed) return 'unknown';
+      e = r.expr;
+    }
+    if (e?.kind === 'tuple') return e.items.length ? 'yes' : 'no';
+    if (e?.kind === 'object') return e.items.length ? 'yes' : 'no';
+    void file;
+    return 'unknown';
+  }
+
+  /** Reads a nested block; what it holds is unknown when the block may not exist. */
+  under<T>(n: Nested, read: () => T): T {
+    if (n.exists === 'yes') return read();
+    this.uncertain++;
+    try {
+      return read();
+    } finally {
+      this.uncertain--;
+    }
   }
 
   /** `count = 0` (written as a literal, or resolving to one): the resource is not created. */
@@ -201,33 +251,38 @@ class Reader {
     }
   }
 
-  private variable(name: string, m: Module, span: Span, depth: number): Val<Scalar | null> {
-    if (m.callers.length > 1) return { span, why: `var.${name}: ${m.callers.length} module blocks call this module` };
+  /**
+   * Where a variable's value is written, in Terraform's order: the one module block of the tree
+   * that calls this module (when it passes the variable), terraform.tfvars / *.auto.tfvars, the
+   * default. A default is certain when a caller in the tree leaves the variable out; with no
+   * caller in the tree, a -var or a caller elsewhere may replace it (`assumed`).
+   */
+  private resolveVar(name: string, m: Module): { expr: HclExpr; file: SourceFile; module: Module; assumed?: string } | { why: string } {
+    if (m.callers.length > 1) return { why: `var.${name}: ${m.callers.length} module blocks call this module` };
     const caller = m.callers[0];
-    if (caller) {
-      const a = attr(caller.block.body, name);
-      if (a) {
-        const v = this.scalar(a.value, caller.file, caller.module, depth + 1);
-        return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
-      }
-    }
+    const passed = caller ? attr(caller.block.body, name) : undefined;
+    if (caller && passed) return { expr: passed.value, file: caller.file, module: caller.module };
     const tv = m.tfvars.get(name);
-    if (tv) {
-      const v = this.scalar(tv.attr.value, tv.file, m, depth + 1);
-      return v.value === undefined ? { span, why: `var.${name}: ${v.why}` } : v;
-    }
+    if (tv) return { expr: tv.attr.value, file: tv.file, module: m };
     const decl = m.variables.get(name);
     const def = decl ? attr(decl.block.body, 'default') : undefined;
-    if (!def) return { span, why: `var.${name} has no default: its value is given when Terraform runs` };
-    const v = this.scalar(def.value, decl!.file, m, depth + 1);
-    if (v.value === undefined) return { span, why: `var.${name}: ${v.why}` };
+    if (!def) return { why: `var.${name} has no default: its value is given when Terraform runs` };
     const at = decl!.file.position(def.start);
-    return { ...v, assumed: v.assumed ?? `the default of var.${name} (${decl!.file.display}:${at.line}), which a -var or a module call may replace` };
+    return { expr: def.value, file: decl!.file, module: m, assumed: caller ? undefined : `the default of var.${name} (${decl!.file.display}:${at.line}), which a -var or a module call may replace` };
+  }
+
+  private variable(name: string, m: Module, span: Span, depth: number): Val<Scalar | null> {
+    const r = this.resolveVar(name, m);
+    if ('why' in r) return { span, why: r.why };
+    const v = this.scalar(r.expr, r.file, r.module, depth + 1);
+    if (v.value === undefined) return { span, why: `var.${name}: ${v.why}` };
+    return r.assumed && !v.assumed ? { ...v, assumed: r.assumed } : v;
   }
 
   private str(body: HclBody, name: string, file: SourceFile): Val<string> | undefined {
     const a = attr(body, name);
     if (!a) return undefined;
+    if (this.uncertain) return { span: this.span(file, a.value), why: UNCERTAIN };
     const v = this.scalar(a.value, file, this.m, 0);
     if (v.value === undefined || v.value === null) return { span: v.span, why: v.why ?? `${name} is null` };
     return { value: String(v.value), span: v.span, assumed: v.assumed };
@@ -251,22 +306,24 @@ class Reader {
     const a = attr(body, name);
     if (!a) return undefined;
     const span = this.span(file, a.value);
+    if (this.uncertain) return { span, why: UNCERTAIN };
     let expr = a.value;
-    if (expr.kind === 'ref' && expr.path[0] === 'var' && expr.path[1]) {
-      // A list variable: its default (a list is not passed through callers here).
-      const decl = this.m.variables.get(expr.path[1]);
-      const def = decl ? attr(decl.block.body, 'default') : undefined;
-      if (!def || this.m.callers.length || this.m.tfvars.has(expr.path[1])) return { span, why: `var.${expr.path[1]} is not determined by the files` };
-      expr = def.value;
+    let exprFile = file;
+    let module = this.m;
+    let assumed: string | undefined;
+    if (expr.kind === 'ref' && expr.path[0] === 'var' && expr.path[1] && expr.path.length === 2) {
+      const r = this.resolveVar(expr.path[1], this.m);
+      if ('why' in r) return { span, why: r.why };
+      ({ expr, file: exprFile, module, assumed } = r);
     }
     if (expr.kind !== 'tuple') return { span, why: `\`${short(file.text.slice(a.value.start, a.value.end))}\` is not a list the files determine` };
     const out: string[] = [];
     for (const item of expr.items) {
-      const v = this.scalar(item, file, this.m, 0);
+      const v = this.scalar(item, exprFile, module, 0);
       if (v.value === undefined || v.value === null) return { span, why: v.why };
       out.push(String(v.value));
     }
-    return { value: out, span };
+    return { value: out, span: this.span(exprFile, expr), assumed };
   }
 
   /** `aws_lb.main.arn` → `aws_lb.main`, when it names a resource of one of these types in the module. */
@@ -293,8 +350,10 @@ class Reader {
 
   listener(res: Resource): LoadBalancerListener {
     const b = res.block.body;
-    const action = blocks(b, 'default_action')[0];
-    const redirect = action ? blocks(action.body, 'redirect')[0] : undefined;
+    const action = this.nested(b, 'default_action', res.file)[0];
+    const redirect = action ? this.nested(action.body, 'redirect', res.file)[0] : undefined;
+    const tg = action ? this.refTo(attr(action.body, 'target_group_arn')?.value, ['aws_lb_target_group', 'aws_alb_target_group']) : undefined;
+    const group = tg ? this.m.resources.get(tg) : undefined;
     return {
       span: this.span(res.file, res.block),
       name: `${res.type}.${res.name}`,
@@ -302,12 +361,15 @@ class Reader {
       protocol: this.str(b, 'protocol', res.file),
       sslPolicy: this.str(b, 'ssl_policy', res.file),
       hsts: this.str(b, 'routing_http_response_strict_transport_security_header_value', res.file),
-      action: action && {
-        span: this.span(res.file, action.block),
-        type: this.str(action.body, 'type', res.file),
-        redirectProtocol: redirect ? this.str(redirect.body, 'protocol', res.file) : undefined,
-        statusCode: redirect ? this.str(redirect.body, 'status_code', res.file) : undefined,
-      },
+      action:
+        action &&
+        this.under(action, () => ({
+          span: this.span(res.file, action.block),
+          type: this.str(action.body, 'type', res.file),
+          redirectProtocol: redirect ? this.under(redirect, () => this.str(redirect.body, 'protocol', res.file)) : undefined,
+          statusCode: redirect ? this.under(redirect, () => this.str(redirect.body, 'status_code', res.file)) : undefined,
+          targetProtocol: group ? this.str(group.block.body, 'protocol', group.file) : undefined,
+        })),
     };
   }
 
@@ -380,8 +442,8 @@ class Reader {
   distribution(res: Resource, lbs: Map<string, LoadBalancer>): CloudFrontDistribution {
     const b = res.block.body;
     const f = res.file;
-    const behaviour = (x: { block: HclBlock; body: HclBody }, isDefault: boolean): CloudFrontBehaviour => {
-      const fv = blocks(x.body, 'forwarded_values')[0];
+    const behaviour = (x: Nested, isDefault: boolean): CloudFrontBehaviour => this.under(x, () => {
+      const fv = this.nested(x.body, 'forwarded_values', f)[0];
       return {
         pathPattern: isDefault ? undefined : this.str(x.body, 'path_pattern', f),
         span: this.span(f, x.block),
@@ -390,11 +452,11 @@ class Reader {
         originRequestPolicy: this.policyRef(x.body, 'origin_request_policy_id', f, 'aws_cloudfront_origin_request_policy', this.originRequestPolicy),
         responseHeadersPolicy: this.policyRef(x.body, 'response_headers_policy_id', f, 'aws_cloudfront_response_headers_policy', this.responseHeadersPolicy),
         cachePolicy: this.policyRef(x.body, 'cache_policy_id', f, 'aws_cloudfront_cache_policy', this.cachePolicy),
-        forwardedHeaders: fv ? this.strings(fv.body, 'headers', f) : undefined,
+        forwardedHeaders: fv ? this.under(fv, () => this.strings(fv.body, 'headers', f)) : undefined,
       };
-    };
-    const origins: CloudFrontOrigin[] = blocks(b, 'origin').map((o) => {
-      const custom = blocks(o.body, 'custom_origin_config')[0];
+    });
+    const origins: CloudFrontOrigin[] = this.nested(b, 'origin', f).map((o) => this.under(o, () => {
+      const custom = this.nested(o.body, 'custom_origin_config', f)[0];
       const domain = attr(o.body, 'domain_name');
       const lbKey = this.refTo(domain?.value, ['aws_lb', 'aws_alb']);
       return {
@@ -403,21 +465,23 @@ class Reader {
         loadBalancer: lbKey ? lbs.get(lbKey) : undefined,
         span: this.span(f, o.block),
         customHeaders: new Map(
-          blocks(o.body, 'custom_header').flatMap((h) => {
+          this.nested(o.body, 'custom_header', f).flatMap((h) => {
             const n = this.str(h.body, 'name', f)?.value;
             const v = this.str(h.body, 'value', f);
             return n !== undefined && v ? [[n.toLowerCase(), v] as const] : [];
           }),
         ),
-        custom: custom && {
-          span: this.span(f, custom.block),
-          protocolPolicy: this.str(custom.body, 'origin_protocol_policy', f),
-          sslProtocols: this.strings(custom.body, 'origin_ssl_protocols', f),
-        },
-        s3: !custom && (blocks(o.body, 's3_origin_config').length > 0 || attr(o.body, 'origin_access_control_id') !== undefined),
+        custom:
+          custom &&
+          this.under(custom, () => ({
+            span: this.span(f, custom.block),
+            protocolPolicy: this.str(custom.body, 'origin_protocol_policy', f),
+            sslProtocols: this.strings(custom.body, 'origin_ssl_protocols', f),
+          })),
+        s3: !custom && (this.nested(o.body, 's3_origin_config', f).length > 0 || attr(o.body, 'origin_access_control_id') !== undefined),
       };
-    });
-    const cert = blocks(b, 'viewer_certificate')[0];
+    }));
+    const cert = this.nested(b, 'viewer_certificate', f)[0];
     return {
       kind: 'cloudfront',
       name: `${res.type}.${res.name}`,
@@ -426,13 +490,16 @@ class Reader {
       module: this.display,
       aliases: this.strings(b, 'aliases', f),
       enabled: this.bool(b, 'enabled', f),
-      behaviours: [...blocks(b, 'default_cache_behavior').map((x) => behaviour(x, true)), ...blocks(b, 'ordered_cache_behavior').map((x) => behaviour(x, false))],
+      behaviours: [...this.nested(b, 'default_cache_behavior', f).map((x) => behaviour(x, true)), ...this.nested(b, 'ordered_cache_behavior', f).map((x) => behaviour(x, false))],
       origins,
-      viewerCertificate: cert && {
-        span: this.span(f, cert.block),
-        defaultCertificate: this.bool(cert.body, 'cloudfront_default_certificate', f),
-        minimumProtocolVersion: this.str(cert.body, 'minimum_protocol_version', f),
-      },
+      viewerCertificate:
+        cert &&
+        this.under(cert, () => ({
+          span: this.span(f, cert.block),
+          defaultCertificate: this.bool(cert.body, 'cloudfront_default_certificate', f),
+          // A certificate block that may not exist: its minimum is unknown, not the provider's default.
+          minimumProtocolVersion: this.str(cert.body, 'minimum_protocol_version', f) ?? (cert.exists === 'yes' ? undefined : { span: this.span(f, cert.block), why: UNCERTAIN }),
+        })),
     };
   }
 

@@ -235,7 +235,10 @@ export class LoadBalancerHop implements Hop {
   }
 
   get detail(): string {
-    return `${this.lb.name}${this.lb.listeners.length ? `, listeners ${this.lb.listeners.map((l) => `${l.protocol?.value ?? '?'}:${l.port?.value ?? '?'}`).join(', ')}` : ''}`;
+    const shown = this.lb.listeners.map((l) => (l.protocol?.value !== undefined || l.port?.value !== undefined ? `${l.protocol?.value ?? 'protocol not determined'}:${l.port?.value ?? 'port not determined'}` : undefined));
+    const known = shown.filter((x): x is string => x !== undefined);
+    const unknown = shown.length - known.length;
+    return `${this.lb.name}${shown.length ? `, listeners ${[...known, ...(unknown ? [`${unknown} not determined by the files`] : [])].join(', ')}` : ''}`;
   }
 
   listenersOf(protocol: 'HTTP' | 'HTTPS'): LoadBalancerListener[] {
@@ -261,8 +264,14 @@ export class LoadBalancerHop implements Hop {
     return { code, sameHost: 'yes', at: l.action!.span, on: 'connection' };
   }
 
-  /** What it speaks to its targets is the target group's protocol, which is not read. */
-  readonly speaks = 'unknown' as const;
+  /** What it speaks to its targets: the protocol of the target groups its listeners forward to (all the same), else unknown. */
+  get speaks(): Hop['speaks'] {
+    const forwards = this.lb.listeners.filter((l) => l.action?.type?.value === 'forward');
+    const protocols = new Set(forwards.map((l) => l.action?.targetProtocol?.value?.toUpperCase()));
+    if (!forwards.length || protocols.size !== 1) return 'unknown';
+    const [p] = protocols;
+    return p === 'HTTP' ? 'http' : p === 'HTTPS' ? 'https' : 'unknown';
+  }
 
   sets(key: string): Sets {
     if (!key.startsWith('HTTP_')) return { kind: 'removes' };
@@ -391,6 +400,6 @@ export class CloudflareHop implements Hop {
 
   get tls(): Hop['tls'] {
     const m = this.zone.settings.get('min_tls_version');
-    return { terminates: 'yes', protocols: typeof m?.value === 'string' ? `TLS ${m.value} and later` : 'TLS 1.0 and later (the default)', at: m?.span ?? this.zone.span };
+    return { terminates: 'yes', protocols: typeof m?.value === 'string' ? `TLS ${m.value} and later` : 'min_tls_version not written (the zone\'s own value)', at: m?.span ?? this.zone.span };
   }
 }
