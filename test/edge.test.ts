@@ -263,3 +263,14 @@ resource "aws_cloudfront_distribution" "d" {
     expect(auditFiles({ 'main.tf': tf }).findings.map((f) => f.ruleId)).not.toContain('edge-origin-http');
   });
 });
+
+describe('module defaults', () => {
+  it('a caller in the tree that leaves a variable out makes its default certain (no "assumed"); with no caller it is assumed', () => {
+    const child = 'variable "protocols" {\n  default = ["TLSv1", "TLSv1.2"]\n}\nresource "aws_cloudfront_distribution" "d" {\n  enabled = true\n  origin {\n    domain_name = "o.example.com"\n    origin_id   = "o"\n    custom_origin_config {\n      origin_protocol_policy = "https-only"\n      origin_ssl_protocols   = var.protocols\n    }\n  }\n  viewer_certificate {\n    acm_certificate_arn      = "arn:x"\n    minimum_protocol_version = "TLSv1.2_2021"\n  }\n}\n';
+    const called = auditFiles({ 'modules/cdn/main.tf': child, 'main.tf': 'module "cdn" {\n  source = "./modules/cdn"\n}\n' }).findings;
+    expect(called.map((f) => `${f.ruleId} ${f.file}:${f.line}`)).toEqual(['edge-tls-legacy modules/cdn/main.tf:2']);
+    expect(called[0]!.message).not.toContain('assumed');
+    const alone = auditFiles({ 'main.tf': child }).findings;
+    expect(alone[0]!.message).toContain('assumed: the default of var.protocols');
+  });
+});
