@@ -1,5 +1,5 @@
 import { assumedNote, setTo } from '../../src/edge/model.js';
-import { chainsOf, considered } from '../../src/chain/build.js';
+import { considered, edgeChains } from '../../src/chain/build.js';
 import { redirectLoops } from '../../src/chain/facts.js';
 import { CloudflareHop, CloudFrontHop, effectiveSsl } from '../../src/chain/hops/edge.js';
 import type { Rule } from '../../src/types.js';
@@ -16,7 +16,7 @@ export const rule: Rule = {
   severity: 'error',
   summary: 'A CDN reaches the origin over http while the origin redirects http to https: every request loops.',
   check(model, { report }) {
-    for (const chain of chainsOf(model)) {
+    for (const chain of edgeChains(model)) {
       for (const loop of redirectLoops(chain)) {
         const hop = chain.hops[loop.hop]!;
         if (hop.kind === 'django') continue;

@@ -33,6 +33,7 @@ interface Built {
   django: Map<DjangoApp, DjangoHop>;
   appByServer?: Map<Server, Chain[]>;
   front: Map<Server, Hop[]>;
+  edgeChains?: Chain[];
 }
 
 const cache = new WeakMap<Deployment, Built>();
@@ -50,18 +51,44 @@ export function chainsOf(model: Deployment): Chain[] {
     const all: Chain[] = [];
     for (const config of model.nginx) for (const server of config.servers) all.push(...serverChains(model, server));
     all.push(...appChains(model).filter((c) => !nginxOf(c)));
-    // A CDN or load balancer whose origin is not in the files: its chain ends there.
-    for (const f of frontsOf(model).unlinked) {
-      const first = f.hops[0]!;
-      const last = f.hops[f.hops.length - 1]!;
-      const s3 = last instanceof CloudFrontHop && last.origin.s3 ? last.origin : undefined;
-      const end = s3 ? unknownHop(`the bucket ${s3.domain?.value ?? ''} (S3 is not read)`.replace('  ', ' '), s3.span, 'Amazon S3') : unknownHop('the origin is not in the files');
-      const site = first instanceof CloudFrontHop && first.distribution.aliases?.value?.length ? first.distribution.aliases.value.join(' ') : first.detail;
-      all.push({ site, paths: '/', hops: [viewerHop(), ...f.hops, end], assumptions: f.assumptions });
-    }
+    all.push(...unlinkedChains(model));
     b.all = all;
   }
   return b.all;
+}
+
+/** A CDN or load balancer whose origin is not in the files: its chain ends there. */
+function unlinkedChains(model: Deployment): Chain[] {
+  const out: Chain[] = [];
+  for (const f of frontsOf(model).unlinked) {
+    const first = f.hops[0]!;
+    const last = f.hops[f.hops.length - 1]!;
+    const s3 = last instanceof CloudFrontHop && last.origin.s3 ? last.origin : undefined;
+    const end = s3 ? unknownHop(`the bucket ${s3.domain?.value ?? ''} (S3 is not read)`.replace('  ', ' '), s3.span, 'Amazon S3') : unknownHop('the origin is not in the files');
+    const site = first instanceof CloudFrontHop && first.distribution.aliases?.value?.length ? first.distribution.aliases.value.join(' ') : first.detail;
+    out.push({ site, paths: '/', hops: [viewerHop(), ...f.hops, end], assumptions: f.assumptions });
+  }
+  return out;
+}
+
+/**
+ * The chains with a CDN or load balancer of the project in them, built only for what those stand
+ * in front of (a project without one builds nothing here).
+ */
+export function edgeChains(model: Deployment): Chain[] {
+  const b = state(model);
+  if (!b.edgeChains) {
+    const { cloudfront, loadBalancers, cloudflare } = model.edges;
+    const out: Chain[] = [];
+    if (cloudfront.length || loadBalancers.length || cloudflare.length) {
+      const fronts = frontsOf(model);
+      for (const config of model.nginx) for (const server of config.servers) if (fronts.server(server)) out.push(...serverChains(model, server));
+      out.push(...appChains(model).filter((c) => !nginxOf(c) && c.hops.some((h) => h.kind === 'cdn' || h.kind === 'load-balancer')));
+      out.push(...unlinkedChains(model));
+    }
+    b.edgeChains = out;
+  }
+  return b.edgeChains;
 }
 
 /** Chains that end at a Django app. */

@@ -5,7 +5,7 @@
  */
 import type { DjangoApp } from '../django/load.js';
 import type { Deployment } from '../types.js';
-import { appChains, chainsOf, djangoOf, inFrontOf } from './build.js';
+import { appChains, djangoOf, edgeChains, inFrontOf } from './build.js';
 import type { Server } from '../nginx/model.js';
 import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
@@ -157,10 +157,10 @@ export function laterRedirectsPlain(chain: Chain, index: number): Tri {
   return state;
 }
 
-/** Every chain of the deployment with a hop matching `is`, and that hop's index. */
+/** Every chain of the deployment with a CDN or load balancer hop matching `is`, and that hop's index. */
 export function chainsThrough<H extends Hop>(model: Deployment, is: (h: Hop) => h is H): { chain: Chain; index: number; hop: H }[] {
   const out: { chain: Chain; index: number; hop: H }[] = [];
-  for (const chain of chainsOf(model)) {
+  for (const chain of edgeChains(model)) {
     const index = chain.hops.findIndex(is);
     if (index >= 0) out.push({ chain, index, hop: chain.hops[index] as H });
   }
