@@ -68,7 +68,7 @@ await build({
 
 // V8's code cache of the bundle, made by one audit of a fixture (see bin/https-audit.js). It only
 // saves start-up time: without it (or when V8 rejects it) the CLI works the same.
-spawnSync(process.execPath, [fileURLToPath(new URL('../bin/https-audit.js', import.meta.url)), 'fixtures/django-nginx-good', 'fixtures/nginx-legacy', 'fixtures/docker-settings-module'], {
+spawnSync(process.execPath, [fileURLToPath(new URL('../bin/https-audit.js', import.meta.url)), 'fixtures/django-nginx-good', 'fixtures/nginx-legacy', 'fixtures/docker-settings-module', 'fixtures/cloudfront-alb-django'], {
   cwd: fileURLToPath(new URL('..', import.meta.url)),
   env: { ...process.env, HTTPS_AUDIT_WRITE_CODE_CACHE: '1' },
   stdio: 'ignore',
