@@ -21,6 +21,7 @@ import { rule as httpServesContent } from './http-serves-content/index.js';
 import { rule as httpUrlSetting } from './http-url-setting/index.js';
 import { rule as proxyProtoFromClient } from './proxy-proto-from-client/index.js';
 import { rule as proxyProtoMissing } from './proxy-proto-missing/index.js';
+import { rule as proxySslHeaderLost } from './proxy-ssl-header-lost/index.js';
 import { rule as proxySslHeaderMalformed } from './proxy-ssl-header-malformed/index.js';
 import { rule as proxySslHeaderSpoofable } from './proxy-ssl-header-spoofable/index.js';
 import { rule as redirectToHttp } from './redirect-to-http/index.js';
@@ -52,6 +53,7 @@ export const RULES: readonly Rule[] = [
   httpUrlSetting,
   proxyProtoFromClient,
   proxyProtoMissing,
+  proxySslHeaderLost,
   proxySslHeaderMalformed,
   proxySslHeaderSpoofable,
   redirectToHttp,

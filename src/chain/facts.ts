@@ -49,8 +49,13 @@ export function duplicateHsts(chain: Chain): Hop[] {
   // Walk back from the app towards the viewer: the app's header travels until a hop drops it.
   for (let i = chain.hops.length - 2; i > 0; i--) {
     const hop = chain.hops[i]!;
+    if (hop.hsts.adds === 'yes') {
+      // A hop that may replace the app's header rather than add a second (Cloudflare's, an ALB's:
+      // not documented) is no duplicate the files prove.
+      if (hop.hsts.drops !== 'no') break;
+      out.push(hop);
+    }
     if (hop.hsts.drops === 'yes') break;
-    if (hop.hsts.adds === 'yes') out.push(hop);
   }
   return out;
 }

@@ -287,7 +287,8 @@ export class LoadBalancerHop implements Hop {
     const values = https.map((l) => l.hsts);
     if (!https.length || values.every((v) => !v)) return { adds: 'no', drops: 'no' };
     const first = values.find((v) => v?.value !== undefined);
-    return { adds: values.every((v) => v?.value) ? 'yes' : values.some((v) => v && v.value === undefined) ? 'unknown' : 'no', at: first?.span, value: first?.value, always: 'yes', drops: 'no' };
+    // Whether the listener replaces an HSTS header the target sent or adds a second is not documented.
+    return { adds: values.every((v) => v?.value) ? 'yes' : values.some((v) => v && v.value === undefined) ? 'unknown' : 'no', at: first?.span, value: first?.value, always: 'yes', drops: 'unknown' };
   }
 
   cookieFlag(): Tri {
@@ -391,7 +392,8 @@ export class CloudflareHop implements Hop {
     if (enabled === undefined) return { adds: sts.enabled ? 'unknown' : 'no', drops: 'no' };
     if (enabled !== true && enabled !== 'true') return { adds: 'no', drops: 'no' };
     const age = sts.max_age?.value;
-    return { adds: 'yes', at: h.span, value: `max-age=${age ?? '?'}`, always: 'yes', drops: 'no' };
+    // Whether Cloudflare replaces an origin's HSTS header or sends a second is not documented.
+    return { adds: 'yes', at: h.span, value: `max-age=${age ?? '?'}`, always: 'yes', drops: 'unknown' };
   }
 
   cookieFlag(): Tri {
