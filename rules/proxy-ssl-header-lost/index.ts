@@ -3,6 +3,7 @@ import { djangoRedirects } from '../../src/chain/hops/app.js';
 import { CloudFrontHop } from '../../src/chain/hops/edge.js';
 import { headerOfKey } from '../../src/chain/hops/nginx.js';
 import { belief } from '../../src/chain/scheme.js';
+import { passFrontValue } from '../../src/chain/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import type { Related, Rule } from '../../src/types.js';
 
@@ -42,7 +43,9 @@ export const rule: Rule = {
           `Django trusts ${name} to say the request was https, but ${first.verdict.seenWhy ?? first.verdict.why}: Django sees every https request as http ` +
           `(request.is_secure() is False: no HSTS from Django, http:// absolute URLs, and from Django 4.0 https form posts are refused unless CSRF_TRUSTED_ORIGINS lists the site's https origin) ` +
           `(${considered(first.chain)}; see https-audit chain). ` +
-          (cf && key.v === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
+          (first.verdict.origin?.set?.kind === 'connection' && passFrontValue(first.chain, key.v)
+            ? `${passFrontValue(first.chain, key.v)!}.`
+            : cf && key.v === 'HTTP_CLOUDFRONT_FORWARDED_PROTO'
             ? 'Make CloudFront forward it: origin_request_policy_id = "33f36d7e-f396-46d9-90e0-52428a34d9dc" (Managed-AllViewerAndCloudFrontHeaders-2022-06), or a policy that lists the header.'
             : `Trust the header the hop in front sets from the viewer's scheme, or make that hop set ${name}.`),
       });

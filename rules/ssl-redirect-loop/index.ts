@@ -1,6 +1,6 @@
 import { appChains, considered, djangoOf, nginxOf } from '../../src/chain/build.js';
 import { djangoRedirects } from '../../src/chain/hops/app.js';
-import { redirectLoops } from '../../src/chain/facts.js';
+import { passFrontValue, redirectLoops } from '../../src/chain/facts.js';
 import { arriving, belief } from '../../src/chain/scheme.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import { serverLabel, spanOf } from '../../src/nginx/model.js';
@@ -65,6 +65,8 @@ export const rule: Rule = {
       const nginx = nginxOf(first.chain)!;
       const xfp = arriving(first.chain, first.chain.hops.indexOf(nginx) + 1, 'HTTP_X_FORWARDED_PROTO');
       const nginxSendsScheme = xfp.set?.kind === 'connection' || (xfp.set?.kind === 'copies' && xfp.honest === 'viewer');
+      const trusted = header.val.k === 'tuple' || header.val.k === 'list' ? header.val.items[0] : undefined;
+      const pass = trusted?.k === 'str' && first.verdict.origin?.set?.kind === 'connection' ? passFrontValue(first.chain, trusted.v) : undefined;
       report({
         span,
         about: aboutOf(app),
@@ -73,7 +75,9 @@ export const rule: Rule = {
           `${origin}, but Django behind nginx sees https requests as plain http (${first.verdict.why}): ` +
           `it redirects every request to https, and the redirected request arrives as "http" again, a redirect loop ` +
           `(${considered(first.chain)}; see https-audit chain). ` +
-          (nginx.passKind === 'uwsgi' && !header.binding
+          (pass
+            ? `${pass}.`
+            : nginx.passKind === 'uwsgi' && !header.binding
             ? 'Make nginx send uWSGI the scheme: uwsgi_param HTTPS $https if_not_empty; in the location (Debian\'s and nginx\'s uwsgi_params file has this line: include uwsgi_params; when the file in use has it).'
             : header.binding
             ? 'Make nginx set the header Django reads: proxy_set_header X-Forwarded-Proto $scheme; (uwsgi_param HTTP_X_FORWARDED_PROTO $scheme; for uwsgi_pass).'

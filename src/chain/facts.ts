@@ -171,3 +171,24 @@ export function chainsThrough<H extends Hop>(model: Deployment, is: (h: Hop) => 
   }
   return out;
 }
+
+/**
+ * When nginx sits behind the project's CDN or load balancer and overwrites the scheme header with
+ * its own `$scheme` (always http on that leg): the nginx line that passes the front's value on
+ * instead, or undefined. A load balancer or Cloudflare replaces the client's value, so copying it
+ * is not forgeable; CloudFront removes X-Forwarded-Proto (its own header is CloudFront-Forwarded-Proto).
+ */
+export function passFrontValue(chain: Chain, key: string): string | undefined {
+  const ni = chain.hops.findIndex((h) => h.kind === 'nginx');
+  const front = chain.hops[ni - 1];
+  if (ni < 1 || !front || !front.known || (front.kind !== 'cdn' && front.kind !== 'load-balancer')) return undefined;
+  const name = key.replace(/^HTTP_/, '').toLowerCase();
+  const header = name.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('-');
+  if (front.sets(key).kind === 'connection') {
+    return `nginx overwrites the ${header} that ${front.name} sets from the viewer's connection with its own $scheme, "http" on that leg: pass ${front.name}'s value on instead, proxy_set_header ${header} $http_${name}; (${front.name} replaces what a client sends, so it cannot be forged)`;
+  }
+  if (front.name === 'CloudFront' && front.sets('HTTP_CLOUDFRONT_FORWARDED_PROTO').kind === 'connection') {
+    return 'CloudFront removes X-Forwarded-Proto and sends CloudFront-Forwarded-Proto, which nginx passes on: set SECURE_PROXY_SSL_HEADER = ("HTTP_CLOUDFRONT_FORWARDED_PROTO", "https")';
+  }
+  return undefined;
+}
