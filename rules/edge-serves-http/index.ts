@@ -22,7 +22,8 @@ export const rule: Rule = {
     for (const d of model.edges.cloudfront) {
       for (const b of d.behaviours) {
         const policy = b.viewerProtocolPolicy;
-        if (policy?.value !== 'allow-all') continue;
+        // A CloudFront Function or Lambda@Edge on the behaviour may redirect: its code is not read.
+        if (policy?.value !== 'allow-all' || b.functions) continue;
         const origin = originOf(d, b.targetOriginId?.value);
         // The origin can tell http viewers apart only from CloudFront-Forwarded-Proto or a header CloudFront sets.
         const tells: Tri = origin?.customHeaders.has('x-forwarded-proto') ? 'no' : forwardsHeader(b, 'HTTP_CLOUDFRONT_FORWARDED_PROTO');

@@ -286,6 +286,11 @@ function distribution(
       responseHeadersPolicy: policy(get(node, 'ResponseHeadersPolicyId'), 'AWS::CloudFront::ResponseHeadersPolicy', rhp),
       cachePolicy: policy(get(node, 'CachePolicyId'), 'AWS::CloudFront::CachePolicy', cp),
       forwardedHeaders: fv ? t.strings(get(fv, 'Headers')) : undefined,
+      functions: ['FunctionAssociations', 'LambdaFunctionAssociations'].some((k) => {
+        const v = get(node, k);
+        // A list with items (the API writes {Quantity: 0} for none), or one an intrinsic builds.
+        return v !== undefined && (list(v).length > 0 || intrinsic(v) !== undefined);
+      }),
     };
   };
   const origins: CloudFrontOrigin[] = list(get(config, 'Origins')).map((o) => {

@@ -55,6 +55,11 @@ export interface CloudFrontBehaviour {
   cachePolicy?: PolicyRef<CachePolicy>;
   /** Legacy `forwarded_values { headers = [...] }` / `ForwardedValues.Headers`. */
   forwardedHeaders?: Val<string[]>;
+  /**
+   * A CloudFront Function or Lambda@Edge runs on this behaviour's requests or responses: its code
+   * (not read) may redirect, add headers (HSTS) or rewrite them, so those facts are unknown.
+   */
+  functions: boolean;
 }
 
 export interface PolicyRef<P> {

@@ -453,6 +453,7 @@ class Reader {
         responseHeadersPolicy: this.policyRef(x.body, 'response_headers_policy_id', f, 'aws_cloudfront_response_headers_policy', this.responseHeadersPolicy),
         cachePolicy: this.policyRef(x.body, 'cache_policy_id', f, 'aws_cloudfront_cache_policy', this.cachePolicy),
         forwardedHeaders: fv ? this.under(fv, () => this.strings(fv.body, 'headers', f)) : undefined,
+        functions: this.nested(x.body, 'function_association', f).length + this.nested(x.body, 'lambda_function_association', f).length > 0,
       };
     });
     const origins: CloudFrontOrigin[] = this.nested(b, 'origin', f).map((o) => this.under(o, () => {

@@ -124,7 +124,8 @@ export class CloudFrontHop implements Hop {
   }
 
   get redirectsPlain(): Tri {
-    return all(this.policies().map((x) => (x === undefined ? 'unknown' : x === 'redirect-to-https' ? 'yes' : 'no')));
+    // allow-all with a function on the behaviour: the function may redirect (its code is not read).
+    return all(this.behaviours.map((b) => { const x = b.viewerProtocolPolicy?.value; return x === undefined ? 'unknown' : x === 'redirect-to-https' ? 'yes' : b.functions ? 'unknown' : 'no'; }));
   }
 
   get redirect(): Hop['redirect'] {
@@ -185,12 +186,13 @@ export class CloudFrontHop implements Hop {
 /** HSTS a behaviour's response headers policy adds. */
 export function rhpHsts(b: CloudFrontBehaviour): { adds: Tri; at?: Span; value?: string; override?: boolean } {
   const ref = b.responseHeadersPolicy;
-  if (!ref) return { adds: 'no' };
+  // A function on the behaviour may add the header itself.
+  if (!ref) return { adds: b.functions ? 'unknown' : 'no' };
   const managed = ref.id.value !== undefined ? MANAGED_RESPONSE_HEADERS_POLICIES[ref.id.value] : undefined;
   if (managed) return managed.hstsMaxAge ? { adds: 'yes', at: ref.id.span, value: `max-age=${managed.hstsMaxAge}`, override: managed.override } : { adds: 'no' };
   const p = ref.policy;
   if (!p) return { adds: 'unknown' };
-  if (!p.hsts) return { adds: 'no' };
+  if (!p.hsts) return { adds: b.functions ? 'unknown' : 'no' };
   const age = p.hsts.maxAge?.value;
   const parts = [age !== undefined ? `max-age=${age}` : 'max-age=?'];
   if (p.hsts.includeSubdomains?.value) parts.push('includeSubDomains');
