@@ -3,6 +3,8 @@
  * code (index.ts), its documentation (README.md) and its cases (cases/).
  */
 import type { Rule } from '../src/types.js';
+import { rule as cloudinaryInsecureUrls } from './cloudinary-insecure-urls/index.js';
+import { rule as cloudinarySecureFalse } from './cloudinary-secure-false/index.js';
 import { rule as cookieSamesiteNoneInsecure } from './cookie-samesite-none-insecure/index.js';
 import { rule as csrfCookieInsecure } from './csrf-cookie-insecure/index.js';
 import { rule as edgeOriginHttp } from './edge-origin-http/index.js';
@@ -35,6 +37,8 @@ import { rule as tlsProtocolsUnset } from './tls-protocols-unset/index.js';
 import { rule as tlsWeakCipher } from './tls-weak-cipher/index.js';
 
 export const RULES: readonly Rule[] = [
+  cloudinaryInsecureUrls,
+  cloudinarySecureFalse,
   cookieSamesiteNoneInsecure,
   csrfCookieInsecure,
   edgeOriginHttp,

@@ -50,6 +50,8 @@ export interface DjangoApp {
   forwardedTrustUnknown?: string;
   /** The Django version the project pins, or the current LTS assumed. */
   version: VersionInfo;
+  /** The environment the app's process has (its service's, env files it loads, the project's .env): what SDKs read at run time. */
+  env: RuntimeEnv;
 }
 
 export interface DjangoInput {
@@ -379,6 +381,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
       ambiguous,
       files,
       envFiles: runtime.used(),
+      env: runtime,
       root: c.root,
       ...server,
       // Looked up on first use (a rule comparing SECURE_PROXY_SSL_HEADER asks for it).

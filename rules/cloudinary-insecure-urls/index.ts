@@ -1,0 +1,47 @@
+import { pythonCloudinary, versionsInPlay, type Decision } from '../../src/cloudinary/python.js';
+import { aboutOf } from '../../src/django/model.js';
+import { show } from '../../src/versions.js';
+import type { Rule } from '../../src/types.js';
+
+/**
+ * pycloudinary builds http:// URLs for this app: `secure`, computed the way the SDK version in use
+ * computes it from every place the project sets it, is not true.
+ */
+export const rule: Rule = {
+  id: 'cloudinary-insecure-urls',
+  category: 'cloudinary',
+  severity: 'warning',
+  summary: 'Cloudinary builds http:// URLs: its effective `secure` (CLOUDINARY_URL, CLOUDINARY_* variables, the CLOUDINARY dict, django-cloudinary-storage), computed for the SDK version in use, is not true.',
+  check(model, { report }) {
+    for (const app of model.django) {
+      const c = pythonCloudinary(model, app);
+      if (!c) continue;
+      const { before, from } = versionsInPlay(c);
+      const inPlay: [string, Decision][] = [];
+      if (before) inPlay.push(['before 1.26.0', c.before126]);
+      if (from) inPlay.push(['from 1.26.0', c.from126]);
+      // No finding rests on an unknown; an insecure outcome on any version in play is one.
+      if (inPlay.some(([, d]) => d.secure === undefined)) continue;
+      const bad = inPlay.filter(([, d]) => d.secure === false);
+      if (!bad.length) continue;
+      const [label, d] = bad[0]!;
+      const versions = inPlay.length > 1 ? (bad.length === 2 ? ' (on every pycloudinary version: the project does not pin one)' : ` (on pycloudinary ${label}: the project does not pin a version, and ${inPlay.find(([l]) => l !== label)![0]} gives https)`) : ` (${show(c.version)})`;
+      report({
+        span: d.at!,
+        about: aboutOf(app),
+        related: d.overridden,
+        message:
+          `Cloudinary builds http:// URLs for this app: ${d.why}, so pycloudinary's secure is not true${versions}. ` +
+          'Images and videos then load over plain http: browsers block them as mixed content on https pages, or anyone on the path can see and replace them. ' +
+          fixFor(d),
+      });
+    }
+  },
+};
+
+function fixFor(d: Decision): string {
+  if (/CLOUDINARY_STORAGE/.test(d.why)) return 'Remove "SECURE": False from CLOUDINARY_STORAGE (its default is True).';
+  if (/CLOUDINARY dict/.test(d.why)) return 'Set "secure": True in the CLOUDINARY dict (and keep ?secure=true on CLOUDINARY_URL, which pycloudinary 1.26.0+ reads over the dict).';
+  if (/CLOUDINARY_CLOUD_NAME/.test(d.why)) return 'Set CLOUDINARY_SECURE=true (read from pycloudinary 1.26.0; for older versions, secure in the CLOUDINARY dict).';
+  return 'Add ?secure=true to CLOUDINARY_URL (cloudinary://KEY:SECRET@CLOUD?secure=true).';
+}

@@ -1,0 +1,222 @@
+/**
+ * How pycloudinary decides `secure` for a Django app, read statically from the places a project
+ * configures it (domain-facts.md, Cloudinary; pycloudinary's `cloudinary/__init__.py` Config):
+ *
+ * 1. At the first `import cloudinary`, Config is built: the Django `CLOUDINARY` dict, then the
+ *    environment. From 1.26.0 the environment overrides the dict key by key; before, the dict
+ *    won and the environment was ignored. In the environment, `CLOUDINARY_CLOUD_NAME` (when set)
+ *    makes the other `CLOUDINARY_*` variables apply and `CLOUDINARY_URL` ignored
+ *    (`CLOUDINARY_SECURE` is read from 1.26.0, exact `true`/`false` only); otherwise the URL's
+ *    query values apply as strings (`secure=false` is a non-empty string: https).
+ * 2. `import cloudinary` before the `CLOUDINARY = {...}` assignment builds Config without the dict.
+ * 3. A later `cloudinary.config(...)` call wins (not modelled: its presence makes `secure` unknown).
+ * 4. django-cloudinary-storage, when a storage setting uses it, calls
+ *    `cloudinary.config(secure=CLOUDINARY_STORAGE.get('SECURE', True))` for the whole process.
+ *
+ * Without `secure`, pycloudinary builds `http://` URLs (secure defaults to None).
+ */
+import type { DjangoApp } from '../django/load.js';
+import { listHas, setting } from '../django/model.js';
+import type { Val } from '../python/values.js';
+import type { SourceFile, Span } from '../source.js';
+import type { Deployment } from '../types.js';
+import { atLeast, show, type VersionInfo } from '../versions.js';
+
+export interface Decision {
+  /** https (true), http (false), or not determined by the files (undefined). */
+  secure?: boolean;
+  /** The place that decides it (where to change it). */
+  at?: Span;
+  /** Plain words: what decides, from where. */
+  why: string;
+  /** Places that also set it but do not decide (shadowed, ignored). */
+  overridden: { span: Span; message: string }[];
+}
+
+export interface PythonCloudinary {
+  app: DjangoApp;
+  version: VersionInfo;
+  /** The effective `secure` on pycloudinary before 1.26.0 and from it (the same when the version is known). */
+  before126: Decision;
+  from126: Decision;
+  /** `secure=false` (or 0, no…) in CLOUDINARY_URL: a non-empty string, so https. */
+  misleadingUrlSecure?: { span: Span; value: string };
+}
+
+/** The env variable's value and where it is written (a project file), if the app's environment sets it. */
+function envVar(app: DjangoApp, name: string): { value?: string; span?: Span; unknown?: string } | undefined {
+  const l = app.env.get(name);
+  if (!l) return undefined;
+  if (l.unknown !== undefined) return { unknown: l.unknown };
+  const e = l.entry;
+  return { value: l.value, span: e ? { file: e.file, start: e.entry.valueStart, end: e.entry.valueEnd } : undefined };
+}
+
+/** pycloudinary's URL parse: cloudinary://key:secret@cloud_name[/secure_distribution]?k=v (query values are strings). */
+export function parseCloudinaryUrl(url: string): { cloud?: string; query: Map<string, string> } | undefined {
+  const m = /^cloudinary:\/\/(?:[^@/?#]*@)?([^/?#]*)(?:\/[^?#]*)?(?:\?([^#]*))?/i.exec(url.trim());
+  if (!m) return undefined;
+  const query = new Map<string, string>();
+  for (const part of (m[2] ?? '').split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+    const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
+    query.set(k, v);
+  }
+  return { cloud: m[1], query };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/** Where `secure` is written in a dict assignment's text, else the assignment. */
+function keySpan(file: SourceFile, value: Span, key: string): Span {
+  const text = file.text.slice(value.start, value.end);
+  const m = new RegExp(`["']${key}["']\\s*:`, 'i').exec(text);
+  return m ? { file, start: value.start + m.index, end: value.start + m.index + m[0].length - 1 } : value;
+}
+
+function dictGet(v: Val, key: string): Val | undefined {
+  if (v.k !== 'dict') return undefined;
+  for (let i = 0; i < v.keys.length; i++) {
+    const k = v.keys[i]!;
+    if (k.k === 'str' && k.v.toLowerCase() === key.toLowerCase()) return v.values[i];
+  }
+  return undefined;
+}
+
+/** Python truthiness of a config value, undefined when not known. */
+function truthyVal(v: Val | undefined): boolean | undefined {
+  if (!v) return undefined;
+  if (v.k === 'bool') return v.v;
+  if (v.k === 'none') return false;
+  if (v.k === 'str') return v.v.length > 0;
+  if (v.k === 'num') return v.v !== 0;
+  return undefined;
+}
+
+const IMPORT = /^(?:import\s+cloudinary\b|from\s+cloudinary(?:\.[\w.]+)?\s+import\b)/m;
+const CONFIG_CALL = /\bcloudinary\.config\s*\(/;
+const STORAGE_SETTINGS = ['DEFAULT_FILE_STORAGE', 'STATICFILES_STORAGE', 'STORAGES'];
+
+/** The project uses pycloudinary in this app: an INSTALLED_APPS entry, a CLOUDINARY setting, or an import in its settings. */
+function usesCloudinary(app: DjangoApp): boolean {
+  if (listHas(app, 'INSTALLED_APPS', (s) => s === 'cloudinary' || s === 'cloudinary_storage')) return true;
+  if (app.settings.has('CLOUDINARY') || app.settings.has('CLOUDINARY_STORAGE')) return true;
+  return app.files.some((f) => IMPORT.test(f.text));
+}
+
+/** A storage setting that names django-cloudinary-storage's backends. */
+function storageInUse(app: DjangoApp): Span | undefined {
+  for (const name of STORAGE_SETTINGS) {
+    const b = app.settings.get(name);
+    if (!b?.assign) continue;
+    const text = b.assign.file.text.slice(b.assign.value.start, b.assign.value.end);
+    if (/cloudinary_storage\.storage\./.test(text)) return b.assign.target;
+  }
+  return undefined;
+}
+
+export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloudinary | undefined {
+  if (!usesCloudinary(app)) return undefined;
+  const version = model.packages.python('cloudinary');
+  const overridden: Decision['overridden'] = [];
+  const unknown = (why: string): Decision => ({ why, overridden: [] });
+
+  // The URL query's `secure=false` is a non-empty string: https (worth saying wherever it is).
+  const url = envVar(app, 'CLOUDINARY_URL');
+  const parsed = url?.value !== undefined ? parseCloudinaryUrl(url.value) : undefined;
+  const urlSecure = parsed?.query.get('secure');
+  const misleadingUrlSecure = url?.span && urlSecure !== undefined && /^(false|0|no|off|none)$/i.test(urlSecure) ? { span: url.span, value: urlSecure } : undefined;
+
+  // 4. django-cloudinary-storage decides for the whole process.
+  const storage = storageInUse(app);
+  if (storage) {
+    const s = setting(app, 'CLOUDINARY_STORAGE');
+    const v = s.binding ? dictGet(s.val, 'SECURE') : undefined;
+    let d: Decision;
+    if (s.binding && s.val.k !== 'dict') d = unknown('CLOUDINARY_STORAGE is not a dict the files determine');
+    else if (v === undefined) d = { secure: true, at: storage, why: 'django-cloudinary-storage, used as a storage here, sets secure=True for the whole process (CLOUDINARY_STORAGE has no SECURE)', overridden };
+    else {
+      const t = truthyVal(v);
+      d = t === undefined ? unknown('CLOUDINARY_STORAGE["SECURE"] is not determined by the files') : { secure: t, at: keySpan(s.binding!.assign!.file, s.binding!.assign!.value, 'SECURE'), why: `django-cloudinary-storage, used as a storage here, sets secure=${t ? 'True' : 'False'} for the whole process from CLOUDINARY_STORAGE["SECURE"]`, overridden };
+    }
+    return { app, version, before126: d, from126: d, misleadingUrlSecure };
+  }
+  // 3. A cloudinary.config(...) call in the settings: not modelled, so unknown.
+  const call = app.files.find((f) => CONFIG_CALL.test(f.text));
+  if (call) {
+    const d = unknown(`cloudinary.config(...) is called in ${call.display}, and what it sets is not read`);
+    return { app, version, before126: d, from126: d, misleadingUrlSecure };
+  }
+
+  // 1–2. The dict, unless `import cloudinary` ran before it was assigned.
+  const dictSetting = setting(app, 'CLOUDINARY');
+  const assign = dictSetting.binding?.assign;
+  let dict: { secure?: boolean; known: boolean; span?: Span } | undefined;
+  if (assign) {
+    const importAt = assign.file === app.file ? IMPORT.exec(app.file.text.slice(0, assign.target.start)) : null;
+    if (importAt) {
+      overridden.push({ span: assign.target, message: `CLOUDINARY is never applied: \`${importAt[0].trim()}\` (line ${app.file.position(importAt.index).line}) built pycloudinary's configuration before it` });
+    } else if (dictSetting.val.k !== 'dict') {
+      dict = { known: false };
+    } else {
+      const v = dictGet(dictSetting.val, 'secure');
+      dict = { secure: v === undefined ? undefined : truthyVal(v), known: v === undefined || truthyVal(v) !== undefined, span: v ? keySpan(assign.file, assign.value, 'secure') : assign.target };
+    }
+  }
+  // The environment's secure: the CLOUDINARY_* variables when CLOUDINARY_CLOUD_NAME is set, else the URL.
+  const cloudName = envVar(app, 'CLOUDINARY_CLOUD_NAME');
+  const envSecure = (from126: boolean): { secure?: boolean; set: boolean; known: boolean; span?: Span; what: string } => {
+    if (cloudName) {
+      const s = from126 ? envVar(app, 'CLOUDINARY_SECURE') : undefined;
+      if (!s) return { set: false, known: true, span: cloudName.span, what: 'CLOUDINARY_CLOUD_NAME is set (so CLOUDINARY_URL is ignored) and no CLOUDINARY_SECURE' };
+      if (s.value === undefined) return { set: true, known: false, what: 'CLOUDINARY_SECURE' };
+      // Only exact "true"/"false" become booleans; any other non-empty string is truthy.
+      const v = s.value === 'false' ? false : s.value.length > 0;
+      return { secure: v, set: true, known: true, span: s.span, what: `CLOUDINARY_SECURE=${s.value}` };
+    }
+    if (!url) return { set: false, known: true, what: 'no CLOUDINARY_URL' };
+    if (url.value === undefined) return { set: true, known: false, what: 'CLOUDINARY_URL' };
+    if (!parsed) return { set: false, known: true, span: url.span, what: 'CLOUDINARY_URL' };
+    if (urlSecure === undefined || urlSecure === '') return { set: false, known: true, span: url.span, what: `CLOUDINARY_URL has no ?secure=true` };
+    return { secure: true, set: true, known: true, span: url.span, what: `CLOUDINARY_URL has ?secure=${urlSecure}` };
+  };
+  if (cloudName && url?.span) overridden.push({ span: url.span, message: 'CLOUDINARY_URL is ignored: CLOUDINARY_CLOUD_NAME is set' });
+  const decide = (from126: boolean): Decision => {
+    const env = envSecure(from126);
+    const extra = [...overridden];
+    if (!env.known) return unknown(`${env.what} is not determined by the files`);
+    if (dict && !dict.known) return unknown('CLOUDINARY is not a dict the files determine');
+    if (!from126 && dict) {
+      // Before 1.26.0 the dict wins and the environment is ignored.
+      if (env.span && env.set) extra.push({ span: env.span, message: `ignored: before pycloudinary 1.26.0 the CLOUDINARY dict wins and the environment is not read` });
+      return { secure: dict.secure ?? false, at: dict.span, why: dict.secure === undefined ? 'the CLOUDINARY dict has no "secure" (before 1.26.0 it wins over the environment)' : `the CLOUDINARY dict sets "secure": ${dict.secure ? 'True' : 'False'}`, overridden: extra };
+    }
+    if (env.set) {
+      if (dict?.span && dict.secure !== undefined && dict.secure !== env.secure) extra.push({ span: dict.span, message: 'overridden: from pycloudinary 1.26.0 the environment wins over the CLOUDINARY dict, key by key' });
+      return { secure: env.secure, at: env.span, why: env.what, overridden: extra };
+    }
+    if (dict?.secure !== undefined) return { secure: dict.secure, at: dict.span, why: `the CLOUDINARY dict sets "secure": ${dict.secure ? 'True' : 'False'}`, overridden: extra };
+    // Nothing sets secure: pycloudinary's default (None) builds http URLs.
+    const at = env.span ?? dict?.span;
+    if (!at) return unknown('where pycloudinary gets its configuration is not in the files');
+    return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : env.what, overridden: extra };
+  };
+  return { app, version, before126: decide(false), from126: decide(true), misleadingUrlSecure };
+}
+
+/** Which of the two behaviours the project's version follows: both when it is not pinned. */
+export function versionsInPlay(c: PythonCloudinary): { before: boolean; from: boolean } {
+  const v = atLeast(c.version, '1.26.0');
+  if (c.version.assumed) return { before: true, from: true };
+  return { before: v !== true, from: v !== false };
+}
+
+export { show };
