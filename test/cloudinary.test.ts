@@ -1,0 +1,59 @@
+/**
+ * Cloudinary (issue 11), end to end on the fixture projects: the findings a reader expects, and
+ * the API secret of each fixture's CLOUDINARY_URL in no output format.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { audit } from '../src/audit.js';
+import { parseCloudinaryUrl } from '../src/cloudinary/python.js';
+import { ROOT } from './helpers.js';
+
+const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage'];
+
+function findings(fixture: string): string[] {
+  const dir = path.join(ROOT, 'fixtures', fixture);
+  const r = audit({ paths: [dir], cwd: dir });
+  expect(r.errors).toEqual([]);
+  return r.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}`).sort();
+}
+
+describe('Cloudinary fixtures', () => {
+  it('an env URL without ?secure=true (and a dict that import order keeps from applying)', () => {
+    expect(findings('cloudinary-env-url')).toEqual(['cloudinary-insecure-urls .env:2']);
+  });
+  it('a dict without secure shadows a secure env URL on pycloudinary 1.25 ...', () => {
+    expect(findings('cloudinary-dict-old-sdk')).toEqual(['cloudinary-insecure-urls photos/settings.py:10']);
+  });
+  it('... and does not on 1.44 (the environment overrides the dict key by key)', () => {
+    expect(findings('cloudinary-dict-current-sdk')).toEqual([]);
+  });
+  it('django-cloudinary-storage with SECURE False decides for the whole process', () => {
+    expect(findings('cloudinary-storage')).toEqual(['cloudinary-insecure-urls photos/settings.py:22']);
+  });
+});
+
+describe('the secret of CLOUDINARY_URL', () => {
+  for (const fixture of FIXTURES) {
+    it(`${fixture}: appears in no output format`, () => {
+      const env = readFileSync(path.join(ROOT, 'fixtures', fixture, '.env'), 'utf8');
+      const secret = /^CLOUDINARY_URL=cloudinary:\/\/[^:]+:([^@]+)@/m.exec(env)![1]!;
+      expect(secret.length).toBeGreaterThan(10);
+      for (const args of [[], ['--format', 'json'], ['--color'], ['chain'], ['chain', '--format', 'json']]) {
+        const argv = args[0] === 'chain' ? ['chain', `fixtures/${fixture}`, ...args.slice(1)] : [`fixtures/${fixture}`, ...args];
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/https-audit.js'), ...argv], { cwd: ROOT, encoding: 'utf8' });
+        expect(r.status === 0 || r.status === 1, `${argv.join(' ')}: exit ${r.status} ${r.stderr}`).toBe(true);
+        expect(r.stdout + r.stderr, argv.join(' ')).not.toContain(secret);
+      }
+    });
+  }
+});
+
+describe('CLOUDINARY_URL as pycloudinary parses it', () => {
+  it('query values stay strings; the path is the private CDN; no credentials needed', () => {
+    expect(parseCloudinaryUrl('cloudinary://k:s@demo?secure=false&cname=img.example.com')).toEqual({ cloud: 'demo', query: new Map([['secure', 'false'], ['cname', 'img.example.com']]) });
+    expect(parseCloudinaryUrl('cloudinary://demo/cdn.example.com')?.cloud).toBe('demo');
+    expect(parseCloudinaryUrl('https://demo')).toBeUndefined();
+  });
+});
