@@ -3,6 +3,7 @@
  * code (index.ts), its documentation (README.md) and its cases (cases/).
  */
 import type { Rule } from '../src/types.js';
+import { rule as cloudinaryHttpUrl } from './cloudinary-http-url/index.js';
 import { rule as cloudinaryInsecureUrls } from './cloudinary-insecure-urls/index.js';
 import { rule as cloudinarySecureFalse } from './cloudinary-secure-false/index.js';
 import { rule as cookieSamesiteNoneInsecure } from './cookie-samesite-none-insecure/index.js';
@@ -20,6 +21,7 @@ import { rule as hstsNotAlways } from './hsts-not-always/index.js';
 import { rule as hstsOnPlainHttp } from './hsts-on-plain-http/index.js';
 import { rule as hstsPreloadIncomplete } from './hsts-preload-incomplete/index.js';
 import { rule as httpServesContent } from './http-serves-content/index.js';
+import { rule as httpAssetUrl } from './http-asset-url/index.js';
 import { rule as httpUrlSetting } from './http-url-setting/index.js';
 import { rule as proxyProtoFromClient } from './proxy-proto-from-client/index.js';
 import { rule as proxyProtoMissing } from './proxy-proto-missing/index.js';
@@ -37,6 +39,7 @@ import { rule as tlsProtocolsUnset } from './tls-protocols-unset/index.js';
 import { rule as tlsWeakCipher } from './tls-weak-cipher/index.js';
 
 export const RULES: readonly Rule[] = [
+  cloudinaryHttpUrl,
   cloudinaryInsecureUrls,
   cloudinarySecureFalse,
   cookieSamesiteNoneInsecure,
@@ -54,6 +57,7 @@ export const RULES: readonly Rule[] = [
   hstsOnPlainHttp,
   hstsPreloadIncomplete,
   httpServesContent,
+  httpAssetUrl,
   httpUrlSetting,
   proxyProtoFromClient,
   proxyProtoMissing,

@@ -128,6 +128,17 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       }),
       env,
       services,
+      templates: layer('template', () =>
+        ofKind('template').flatMap((abs) => {
+          // Only a file with an http:// URL is kept (and shown among the audited files).
+          const r = access.readText(abs);
+          if (!('text' in r)) {
+            if (r.kind !== 'too-large') diagnostics.refused(abs, r);
+            return [];
+          }
+          return /http:\/\//i.test(r.text) ? [diagnostics.sourceFile(abs, r.text)] : [];
+        }),
+      ),
       edges: layer('CDN and load balancer', () => [loadEdges({ terraform: ofKind('terraform'), cloudformation: ofKind('cloudformation'), json: ofKind('edge-json'), diagnostics, access })])[0] ?? NO_EDGES,
       django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, chosenEnv, projectRoot: project.root, diagnostics, access })),
       packages: packageVersions(() => [...new Set([...model.django.map((d) => d.root), project.root])], access, diagnostics),
@@ -140,6 +151,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     nginx: models.flatMap((m) => m.nginx),
     env: models.flatMap((m) => m.env),
     services: models.flatMap((m) => m.services),
+    templates: models.flatMap((m) => m.templates),
     edges: { cloudfront: models.flatMap((m) => m.edges.cloudfront), loadBalancers: models.flatMap((m) => m.edges.loadBalancers), cloudflare: models.flatMap((m) => m.edges.cloudflare) },
     django: models.flatMap((m) => m.django),
     packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),

@@ -10,7 +10,7 @@ import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
 import { LIMITS, type FileAccess, type Refusal } from './files.js';
 
-export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json';
+export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json' | 'template';
 
 export interface DiscoveredFile {
   path: string;
@@ -36,6 +36,9 @@ const SKIP_DIRS = new Set([
   '.ruff_cache', '.venv', 'venv', 'site-packages', '.next', '.nuxt', '.cache', 'dist', 'build', 'coverage',
   '.terraform', '.idea', '.vscode',
 ]);
+/** Templates and components: Django/Jinja/Handlebars/EJS pages, Vue/Svelte/JSX components, CSS. */
+const TEMPLATE_FILE = /\.(html?|jinja2?|djhtml|hbs|handlebars|ejs|vue|svelte|jsx|tsx|css|scss)$/;
+
 /** JSON files that are never a CDN's configuration (and are common): not even sniffed. */
 const IGNORED_JSON = /^(package(-lock)?|composer(\.lock)?|tsconfig(\.[\w-]+)?|jsconfig|\.?eslintrc|\.?babelrc|\.prettierrc|renovate|lerna|nx|turbo|vercel|deno|angular|devcontainer|\.?stylelintrc)\.json$|\.(lock|map|min)\.json$|\.schema\.json$/;
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
@@ -245,7 +248,11 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   if (/\.service$/.test(name)) return 'systemd';
   if (/\.ya?ml$/.test(name)) return 'maybe-kubernetes';
   if (name.endsWith('.template')) return 'maybe-kubernetes';
-  return nginxCandidate(name, parent) ? 'maybe-nginx' : undefined;
+  if (nginxCandidate(name, parent)) return 'maybe-nginx';
+  // Pages and front-end code that may load assets over http (http-asset-url, cloudinary-http-url).
+  if (TEMPLATE_FILE.test(name) && !/\.min\./.test(name)) return 'template';
+  if (/\.(m?js|ts)$/.test(name) && !/\.(min|d)\./.test(name) && (parent === 'templates' || parent === 'static' || parent === 'js')) return 'template';
+  return undefined;
 }
 
 function nginxCandidate(name: string, parent: string): boolean {

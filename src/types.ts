@@ -24,6 +24,8 @@ export interface Deployment {
   services: Service[];
   /** CDNs and load balancers (CloudFront, AWS load balancers, Cloudflare) from Terraform, CloudFormation and API JSON. */
   edges: Edges;
+  /** Pages, components and stylesheets that hold an `http://` URL (the others are not kept). */
+  templates: SourceFile[];
   /**
    * The versions of the packages the project pins (lock files, requirements, pyproject,
    * package-lock.json, package.json), or the current line assumed; looked up on first use.

@@ -36,8 +36,8 @@ describe('the rule registry', () => {
 function exampleFiles(readme: string, heading: string): Record<string, string> {
   const section = readme.split(heading)[1]?.split('\n## ')[0] ?? '';
   const files: Record<string, string> = {};
-  const defaults: Record<string, string> = { nginx: 'nginx.conf', python: 'mysite/settings.py', dotenv: '.env', dockerfile: 'Dockerfile', yaml: 'docker-compose.yml', hcl: 'main.tf', json: 'config.json' };
-  for (const m of section.matchAll(/```(nginx|python|dotenv|dockerfile|yaml|hcl|json)(?:[ \t]+title=(\S+))?\n([\s\S]*?)```/g)) {
+  const defaults: Record<string, string> = { nginx: 'nginx.conf', python: 'mysite/settings.py', dotenv: '.env', dockerfile: 'Dockerfile', yaml: 'docker-compose.yml', hcl: 'main.tf', json: 'config.json', html: 'templates/index.html' };
+  for (const m of section.matchAll(/```(nginx|python|dotenv|dockerfile|yaml|hcl|json|html)(?:[ \t]+title=(\S+))?\n([\s\S]*?)```/g)) {
     files[m[2] ?? defaults[m[1]!]!] = m[3]!;
   }
   return files;
