@@ -14,7 +14,8 @@ export const rule: Rule = {
         if (!isCloudinaryHost(urlHost(u.url))) continue;
         report({
           span: { file, start: u.start, end: u.end },
-          message: `${u.asset ? `${u.asset} loads` : 'This file writes'} a Cloudinary URL over plain http (${u.url}): on an https page browsers block or warn about it as mixed content, and anyone on the path can see and replace the image. Cloudinary serves the same path over https: use https://${u.url.slice(7)}, or build the URL with the SDK with secure on.`,
+          // Only the host is echoed: a path or query may hold a signature or token.
+          message: `${u.asset ? `${u.asset} loads` : 'This file writes'} a Cloudinary URL over plain http (http://${urlHost(u.url)}/…): on an https page browsers block or warn about it as mixed content, and anyone on the path can see and replace the image. Cloudinary serves the same path over https: write https://, or build the URL with the SDK with secure on.`,
         });
       }
     }

@@ -14,7 +14,8 @@ export const rule: Rule = {
         if (!u.asset || !isPublicHttpUrl(u.url) || isCloudinaryHost(urlHost(u.url))) continue; // Cloudinary's: cloudinary-http-url
         report({
           span: { file, start: u.start, end: u.end },
-          message: `${u.asset} loads ${u.url} over plain http: on an https page browsers block it (scripts, frames, stylesheets) or warn and may upgrade it (images, media) as mixed content, and anyone on the path can read or replace it. Use https://${u.url.slice(7)}.`,
+          // Only the host is echoed: a path or query may hold a token (a signed URL).
+          message: `${u.asset} loads an asset from http://${urlHost(u.url)}/… over plain http: on an https page browsers block it (scripts, frames, stylesheets) or warn and may upgrade it (images, media) as mixed content, and anyone on the path can read or replace it. Use https:// for it.`,
         });
       }
     }

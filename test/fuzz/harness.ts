@@ -284,6 +284,16 @@ export function fuzzDescriptor(kind: 'dockerfile' | 'yaml', text: string): strin
   return value ?? (ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined);
 }
 
+/** Pages, components and stylesheets with http URLs in every context the scanner judges. */
+const PAGE_SNIPPETS = [
+  '<link rel="stylesheet" href="http://cdn.example.com/a.css">\n<img src="http://res.cloudinary.com/demo/image/upload/x.jpg">\n',
+  '<a href="http://example.org/">x</a><script src="http://code.example.net/a.js"></script>',
+  '.hero { background: url(http://img.example.org/h.jpg) } @import "http://fonts.example.com/f.css";',
+  'const u = `http://res-2.cloudinary.com/demo/${id}`; // http://example.com\n',
+  '<img srcset="https://a.example.com/1.png 1x, http://b.example.com/2.png 2x" src="http://u:' + PLANTED + '@h.example.com/p.png">',
+  '<' + '<img src='.repeat(200) + 'http://x.example.com/' + '>'.repeat(3),
+];
+
 /** A Terraform file, CloudFormation template or API JSON: a real one, often mutated. */
 export function genEdge(r: Rng, corpus: readonly string[]): string {
   const text = pick(r, corpus);
@@ -348,6 +358,8 @@ export function genProject(r: Rng, corpora: Corpora): Record<string, string> {
   if (chance(r, 0.2) && corpora.tf.length) files[pick(r, ['infra/main.tf', 'main.tf', 'cdn/cloudfront.tf'])] = genEdge(r, corpora.tf);
   if (chance(r, 0.08) && corpora.cfn.length) files['stack.yaml'] = genEdge(r, corpora.cfn);
   if (chance(r, 0.08) && corpora.json.length) files['cdn.json'] = genEdge(r, corpora.json);
+  if (chance(r, 0.15)) files[pick(r, ['templates/base.html', 'static/js/app.js', 'src/App.vue', 'static/css/site.css'])] = chance(r, 0.6) ? mutate(r, pick(r, PAGE_SNIPPETS), PAGE_SNIPPETS) : pick(r, PAGE_SNIPPETS);
+  if (chance(r, 0.1)) files['.env'] = (files['.env'] ?? '') + `\nCLOUDINARY_URL=cloudinary://123456789012345:${PLANTED}@demo${pick(r, ['', '?secure=true', '?secure=false', '?secure='])}\n`;
   if (chance(r, 0.2)) files['Procfile'] = pick(r, ['web: gunicorn shop.wsgi --forwarded-allow-ips="*"', 'web: uwsgi --ini uwsgi.ini', 'web: DJANGO_SETTINGS_MODULE=shop.settings gunicorn x']);
   return files;
 }
