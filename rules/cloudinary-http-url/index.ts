@@ -11,7 +11,8 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const file of model.templates) {
       for (const u of httpUrls(file)) {
-        if (!isCloudinaryHost(urlHost(u.url))) continue;
+        // A link a person follows or a <meta> value is not fetched by the page: only assets, and URLs in code.
+        if (!isCloudinaryHost(urlHost(u.url)) || (!u.asset && u.inTag)) continue;
         report({
           span: { file, start: u.start, end: u.end },
           // Only the host is echoed: a path or query may hold a signature or token.

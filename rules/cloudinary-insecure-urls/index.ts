@@ -42,6 +42,7 @@ export const rule: Rule = {
 function fixFor(d: Decision): string {
   if (/CLOUDINARY_STORAGE/.test(d.why)) return 'Remove "SECURE": False from CLOUDINARY_STORAGE (its default is True).';
   if (/CLOUDINARY dict/.test(d.why)) return 'Set "secure": True in the CLOUDINARY dict (and keep ?secure=true on CLOUDINARY_URL, which pycloudinary 1.26.0+ reads over the dict).';
+  if (/CLOUDINARY_SECURE is not read before/.test(d.why)) return 'Upgrade pycloudinary to 1.26.0 or later, or set "secure": True in the CLOUDINARY dict.';
   if (/CLOUDINARY_CLOUD_NAME/.test(d.why)) return 'Set CLOUDINARY_SECURE=true (read from pycloudinary 1.26.0; for older versions, secure in the CLOUDINARY dict).';
   return 'Add ?secure=true to CLOUDINARY_URL (cloudinary://KEY:SECRET@CLOUD?secure=true).';
 }

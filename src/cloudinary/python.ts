@@ -31,6 +31,8 @@ export interface Decision {
   why: string;
   /** Places that also set it but do not decide (shadowed, ignored). */
   overridden: { span: Span; message: string }[];
+  /** Nothing but django-cloudinary-storage configures pycloudinary (no URL, no variables, no dict). */
+  unconfigured?: boolean;
 }
 
 export interface PythonCloudinary {
@@ -135,8 +137,12 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   const urlSecure = parsed?.query.get('secure');
   const misleadingUrlSecure = url?.span && urlSecure !== undefined && /^(false|0|no|off|none)$/i.test(urlSecure) ? { span: url.span, value: urlSecure } : undefined;
 
-  // 4. django-cloudinary-storage decides for the whole process.
+  // 4. django-cloudinary-storage decides for the whole process, once its storage module is
+  // imported: Django imports a storage lazily, on first use (a FileField's save, collectstatic),
+  // so whether it has run when a URL is built is not known. Its verdict counts when the
+  // configuration without it gives the same one.
   const storage = storageInUse(app);
+  let storageDecision: Decision | undefined;
   if (storage) {
     const s = setting(app, 'CLOUDINARY_STORAGE');
     const v = s.binding ? dictGet(s.val, 'SECURE') : undefined;
@@ -147,13 +153,21 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
       const t = truthyVal(v);
       d = t === undefined ? unknown('CLOUDINARY_STORAGE["SECURE"] is not determined by the files') : { secure: t, at: keySpan(s.binding!.assign!.file, s.binding!.assign!.value, 'SECURE'), why: `django-cloudinary-storage, used as a storage here, sets secure=${t ? 'True' : 'False'} for the whole process from CLOUDINARY_STORAGE["SECURE"]`, overridden };
     }
-    return { app, version, before126: d, from126: d, misleadingUrlSecure };
+    storageDecision = d;
   }
+  const withStorage = (base: Decision): Decision => {
+    if (!storageDecision) return base;
+    // Only the storage configures pycloudinary: URLs are built after it was imported.
+    if (base.unconfigured) return storageDecision;
+    if (storageDecision.secure === undefined || base.secure === undefined) return storageDecision.secure === undefined ? storageDecision : base;
+    if (storageDecision.secure === base.secure) return storageDecision;
+    return unknown('whether django-cloudinary-storage has set secure depends on whether its storage was used yet in the process (Django imports it lazily)');
+  };
   // 3. A cloudinary.config(...) call in the settings: not modelled, so unknown.
   const call = app.files.find((f) => CONFIG_CALL.test(f.text));
   if (call) {
     const d = unknown(`cloudinary.config(...) is called in ${call.display}, and what it sets is not read`);
-    return { app, version, before126: d, from126: d, misleadingUrlSecure };
+    return { app, version, before126: withStorage(d), from126: withStorage(d), misleadingUrlSecure };
   }
 
   // 1–2. The dict, unless `import cloudinary` ran before it was assigned.
@@ -166,6 +180,8 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
       overridden.push({ span: assign.target, message: `CLOUDINARY is never applied: \`${importAt[0].trim()}\` (line ${app.file.position(importAt.index).line}) built pycloudinary's configuration before it` });
     } else if (dictSetting.val.k !== 'dict') {
       dict = { known: false };
+    } else if (dictSetting.val.keys.length === 0) {
+      // An empty dict is falsy: pycloudinary reads the environment as if there were none (`if django_settings:`).
     } else {
       const v = dictGet(dictSetting.val, 'secure');
       dict = { secure: v === undefined ? undefined : truthyVal(v), known: v === undefined || truthyVal(v) !== undefined, span: v ? keySpan(assign.file, assign.value, 'secure') : assign.target };
@@ -175,7 +191,9 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   const cloudName = envVar(app, 'CLOUDINARY_CLOUD_NAME');
   const envSecure = (from126: boolean): { secure?: boolean; set: boolean; known: boolean; span?: Span; what: string } => {
     if (cloudName) {
-      const s = from126 ? envVar(app, 'CLOUDINARY_SECURE') : undefined;
+      const written = envVar(app, 'CLOUDINARY_SECURE');
+      const s = from126 ? written : undefined;
+      if (!s && written?.span) return { set: false, known: true, span: written.span, what: 'CLOUDINARY_SECURE is not read before pycloudinary 1.26.0 (CLOUDINARY_CLOUD_NAME is set, so CLOUDINARY_URL is ignored too)' };
       if (!s) return { set: false, known: true, span: cloudName.span, what: 'CLOUDINARY_CLOUD_NAME is set (so CLOUDINARY_URL is ignored) and no CLOUDINARY_SECURE' };
       if (s.value === undefined) return { set: true, known: false, what: 'CLOUDINARY_SECURE' };
       // Only exact "true"/"false" become booleans; any other non-empty string is truthy.
@@ -206,10 +224,10 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     if (dict?.secure !== undefined) return { secure: dict.secure, at: dict.span, why: `the CLOUDINARY dict sets "secure": ${dict.secure ? 'True' : 'False'}`, overridden: extra };
     // Nothing sets secure: pycloudinary's default (None) builds http URLs.
     const at = env.span ?? dict?.span;
-    if (!at) return unknown('where pycloudinary gets its configuration is not in the files');
+    if (!at) return { ...unknown('where pycloudinary gets its configuration is not in the files'), unconfigured: true };
     return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : env.what, overridden: extra };
   };
-  return { app, version, before126: decide(false), from126: decide(true), misleadingUrlSecure };
+  return { app, version, before126: withStorage(decide(false)), from126: withStorage(decide(true)), misleadingUrlSecure };
 }
 
 /** Which of the two behaviours the project's version follows: both when it is not pinned. */

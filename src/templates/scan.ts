@@ -14,6 +14,8 @@ export interface HttpUrl {
   url: string;
   /** How it is loaded: `<img src>`, `CSS url()`… or undefined when it is not an asset (a link, text, code). */
   asset?: string;
+  /** Inside a markup tag (an attribute) that is not an asset: `<a href>`, `<meta content>`. */
+  inTag: boolean;
 }
 
 const WINDOW = 400;
@@ -23,17 +25,77 @@ const FETCHING_REL = /\brel\s*=\s*["']?[^"'>]*\b(stylesheet|icon|preload|modulep
 export function httpUrls(file: SourceFile): HttpUrl[] {
   const out: HttpUrl[] = [];
   const text = file.text;
+  const comments = commentRanges(text, /\.(m?js|ts|jsx|tsx|vue|svelte)$/.test(file.path));
+  let c = 0;
   const re = new RegExp(HTTP_URL.source, 'gi');
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const start = m.index;
+    // Part of another URL (Cloudinary's fetch URLs: https://res.cloudinary.com/…/fetch/http://…): not fetched itself.
+    if (start > 0 && /[\w/.%-]/.test(text[start - 1]!)) continue;
+    // Commented out: never fetched.
+    while (c < comments.length && comments[c]![1] <= start) c++;
+    if (c < comments.length && comments[c]![0] <= start) continue;
     const url = m[0].replace(/[.,]+$/, '');
     const before = text.slice(Math.max(0, start - WINDOW), start);
-    out.push({ file, start, end: start + url.length, url, asset: assetContext(before, text, start) });
+    const ctx = assetContext(before, text, start);
+    out.push({ file, start, end: start + url.length, url, asset: ctx.asset, inTag: ctx.inTag });
   }
   return out;
 }
 
-function assetContext(before: string, text: string, at: number): string | undefined {
+/**
+ * Comments, in one pass: `<!-- -->`, Django/Jinja `{# #}` and `{% comment %}…{% endcomment %}`,
+ * C-style block comments, and in code `//` to the end of the line (not the `//` of a URL).
+ * Sorted, not nested.
+ */
+function commentRanges(text: string, code: boolean): [number, number][] {
+  const out: [number, number][] = [];
+  const pairs: [string, string][] = [['<!--', '-->'], ['{#', '#}'], ['{% comment %}', '{% endcomment %}'], ['/*', '*/']];
+  // The next opening of each kind at or after i, found again only once i has passed it: linear.
+  const next = pairs.map(() => -2);
+  let nextLine = -2;
+  const lineRe = /(^|[^:\w/'"`])\/\/(?!\/)/gm;
+  let i = 0;
+  while (i < text.length) {
+    let best = -1;
+    let pair: [string, string] | undefined;
+    pairs.forEach((p, k) => {
+      if (next[k] !== -1 && next[k]! < i) next[k] = text.indexOf(p[0], i);
+      const at = next[k]!;
+      if (at >= 0 && (best < 0 || at < best)) {
+        best = at;
+        pair = p;
+      }
+    });
+    if (code && nextLine !== -1 && nextLine < i) {
+      lineRe.lastIndex = i;
+      const m = lineRe.exec(text);
+      nextLine = m ? m.index + m[1]!.length : -1;
+    }
+    const line = code ? nextLine : -1;
+    if (best < 0 && line < 0) break;
+    if (line >= 0 && (best < 0 || line < best)) {
+      const end = text.indexOf('\n', line);
+      out.push([line, end < 0 ? text.length : end]);
+      i = end < 0 ? text.length : end;
+      continue;
+    }
+    const end = text.indexOf(pair![1], best + pair![0].length);
+    const stop = end < 0 ? text.length : end + pair![1].length;
+    out.push([best, stop]);
+    i = stop;
+  }
+  return out;
+}
+
+function assetContext(before: string, text: string, at: number): { asset?: string; inTag: boolean } {
+  const asset = assetOf(before, text, at);
+  if (asset) return { asset, inTag: true };
+  const lt = before.lastIndexOf('<');
+  return { inTag: lt >= 0 && before.indexOf('>', lt) < 0 && /^<[a-zA-Z]/.test(before.slice(lt)) };
+}
+
+function assetOf(before: string, text: string, at: number): string | undefined {
   // CSS: url( "http://…" ) and @import "http://…".
   if (/url\(\s*["']?$/i.test(before)) return 'CSS url()';
   if (/@import\s+(url\(\s*)?["']?$/i.test(before)) return 'CSS @import';
