@@ -130,13 +130,13 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       services,
       templates: layer('template', () =>
         ofKind('template').flatMap((abs) => {
-          // Only a file with an http:// URL is kept (and shown among the audited files).
+          // Only a file with an http:// URL, or that loads Cloudinary's template tags, is kept (and shown among the audited files).
           const r = access.readText(abs);
           if (!('text' in r)) {
             if (r.kind !== 'too-large') diagnostics.refused(abs, r);
             return [];
           }
-          return /http:\/\//i.test(r.text) ? [diagnostics.sourceFile(abs, r.text)] : [];
+          return /http:\/\/|\{%\s*load\s[^%]*\bcloudinary\b/i.test(r.text) ? [diagnostics.sourceFile(abs, r.text)] : [];
         }),
       ),
       edges: layer('CDN and load balancer', () => [loadEdges({ terraform: ofKind('terraform'), cloudformation: ofKind('cloudformation'), json: ofKind('edge-json'), diagnostics, access })])[0] ?? NO_EDGES,

@@ -24,7 +24,7 @@ export interface Deployment {
   services: Service[];
   /** CDNs and load balancers (CloudFront, AWS load balancers, Cloudflare) from Terraform, CloudFormation and API JSON. */
   edges: Edges;
-  /** Pages, components and stylesheets that hold an `http://` URL (the others are not kept). */
+  /** Pages, components and stylesheets that hold an `http://` URL or load Cloudinary's template tags (the others are not kept). */
   templates: SourceFile[];
   /**
    * The versions of the packages the project pins (lock files, requirements, pyproject,

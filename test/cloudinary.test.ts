@@ -10,7 +10,7 @@ import { audit } from '../src/audit.js';
 import { parseCloudinaryUrl } from '../src/cloudinary/python.js';
 import { ROOT } from './helpers.js';
 
-const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage'];
+const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy'];
 
 function findings(fixture: string): string[] {
   const dir = path.join(ROOT, 'fixtures', fixture);
@@ -31,6 +31,18 @@ describe('Cloudinary fixtures', () => {
   });
   it('django-cloudinary-storage with SECURE False decides for the whole process', () => {
     expect(findings('cloudinary-storage')).toEqual(['cloudinary-insecure-urls photos/settings.py:22']);
+  });
+});
+
+describe('the {% cloudinary %} template tags', () => {
+  it('behind an nginx whose scheme header Django does not trust: the tags do not turn https on either, and a hard-coded http URL is reported', () => {
+    const dir = path.join(ROOT, 'fixtures', 'cloudinary-tags-behind-proxy');
+    const r = audit({ paths: [dir], cwd: dir });
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}`).sort()).toEqual(['cloudinary-http-url app/gallery/templates/gallery/index.html:9', 'cloudinary-insecure-urls .env:3']);
+    const insecure = r.findings.find((f) => f.ruleId === 'cloudinary-insecure-urls')!;
+    expect(insecure.message).toContain('index.html:7) switch to https only for requests Django sees as https, and here it does not');
+    expect(insecure.message).toContain('their URLs are http on every page too');
   });
 });
 

@@ -2,6 +2,11 @@ import { pythonCloudinary, versionsInPlay, type Decision } from '../../src/cloud
 import { aboutOf } from '../../src/django/model.js';
 import { show } from '../../src/versions.js';
 import type { Rule } from '../../src/types.js';
+import { appChains, djangoOf } from '../../src/chain/build.js';
+import { belief } from '../../src/chain/scheme.js';
+
+/** Cloudinary's template tags in use: `{% cloudinary ... %}`, `{% cloudinary_url ... %}`. */
+const TAG_USE = /\{%\s*cloudinary(?:_url|_static)?\s/;
 
 /**
  * pycloudinary builds http:// URLs for this app: `secure`, computed the way the SDK version in use
@@ -25,6 +30,16 @@ export const rule: Rule = {
       const bad = inPlay.filter(([, d]) => d.secure === false);
       if (!bad.length) continue;
       const [label, d] = bad[0]!;
+      // The {% cloudinary %} tags turn secure on for requests Django sees as https (never off).
+      const tags = model.templates.find((t) => TAG_USE.test(t.text));
+      let tagNote = '';
+      if (tags) {
+        const chains = appChains(model).filter((c) => djangoOf(c)!.app === app);
+        const seen = chains.map((c) => belief(c));
+        const where = `${tags.display}:${tags.position(TAG_USE.exec(tags.text)!.index).line}`;
+        if (seen.length && seen.every((b) => b.httpsSeen === 'yes')) tagNote = ` The {% cloudinary %} tags (${where}) switch to https for requests Django sees as https, which it does here: pages built with them are https, URLs built in Python code are not.`;
+        else if (seen.length && seen.every((b) => b.httpsSeen === 'no')) tagNote = ` The {% cloudinary %} tags (${where}) switch to https only for requests Django sees as https, and here it does not (${seen[0]!.seenWhy ?? seen[0]!.why}): their URLs are http on every page too.`;
+      }
       const versions = inPlay.length > 1 ? (bad.length === 2 ? ' (on every pycloudinary version: the project does not pin one)' : ` (on pycloudinary ${label}: the project does not pin a version, and ${inPlay.find(([l]) => l !== label)![0]} gives https)`) : ` (${show(c.version)})`;
       report({
         span: d.at!,
@@ -33,7 +48,8 @@ export const rule: Rule = {
         message:
           `Cloudinary builds http:// URLs for this app: ${d.why}, so pycloudinary's secure is not true${versions}. ` +
           'Images and videos then load over plain http: browsers block them as mixed content on https pages, or anyone on the path can see and replace them. ' +
-          fixFor(d),
+          fixFor(d) +
+          tagNote,
       });
     }
   },
