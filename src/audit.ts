@@ -11,6 +11,7 @@ import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
 import { loadEdges } from './edge/load.js';
+import { loadNodeCloudinary } from './cloudinary/node.js';
 import { NO_EDGES } from './edge/model.js';
 import { loadServices, renderOf, type Service } from './deploy/load.js';
 import { SECRET_KEY_NAME } from './redact.js';
@@ -128,6 +129,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       }),
       env,
       services,
+      nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics)),
       templates: layer('template', () =>
         ofKind('template').flatMap((abs) => {
           // Only a file with an http:// URL, or that loads Cloudinary's template tags, is kept (and shown among the audited files).
@@ -152,6 +154,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     env: models.flatMap((m) => m.env),
     services: models.flatMap((m) => m.services),
     templates: models.flatMap((m) => m.templates),
+    nodeCloudinary: models.flatMap((m) => m.nodeCloudinary),
     edges: { cloudfront: models.flatMap((m) => m.edges.cloudfront), loadBalancers: models.flatMap((m) => m.edges.loadBalancers), cloudflare: models.flatMap((m) => m.edges.cloudflare) },
     django: models.flatMap((m) => m.django),
     packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),

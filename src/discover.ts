@@ -10,7 +10,7 @@ import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
 import { LIMITS, type FileAccess, type Refusal } from './files.js';
 
-export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json' | 'template';
+export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json' | 'template' | 'package-json';
 
 export interface DiscoveredFile {
   path: string;
@@ -239,6 +239,7 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   if (name === 'nginx.conf') return 'nginx';
   // Terraform's native syntax; the variable files Terraform loads by itself (others need -var-file).
   if (name.endsWith('.tf') || name === 'terraform.tfvars' || name.endsWith('.auto.tfvars')) return 'terraform';
+  if (name === 'package.json') return 'package-json';
   if (name.endsWith('.json') && !IGNORED_JSON.test(name)) return 'maybe-json';
   if (isEnvFileName(name)) return 'env';
   if (name === 'Procfile' || /^Procfile\.[\w-]+$/.test(name)) return 'procfile';

@@ -2,6 +2,7 @@
  * The shapes shared by the pipeline: discover -> parse -> model -> rules -> report.
  */
 import type { Edges } from './edge/model.js';
+import type { NodeCloudinary } from './cloudinary/node.js';
 import type { SourceFile, Span } from './source.js';
 import type { NginxConfig } from './nginx/model.js';
 import type { EnvFile } from './env/load.js';
@@ -24,6 +25,8 @@ export interface Deployment {
   services: Service[];
   /** CDNs and load balancers (CloudFront, AWS load balancers, Cloudflare) from Terraform, CloudFormation and API JSON. */
   edges: Edges;
+  /** Packages that depend on Cloudinary's Node SDK, with its effective `secure`. */
+  nodeCloudinary: NodeCloudinary[];
   /** Pages, components and stylesheets that hold an `http://` URL or load Cloudinary's template tags (the others are not kept). */
   templates: SourceFile[];
   /**

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { audit } from '../src/audit.js';
 import { parseCloudinaryUrl } from '../src/cloudinary/python.js';
-import { ROOT } from './helpers.js';
+import { auditFiles, ROOT } from './helpers.js';
 
-const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy'];
+const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy', 'cloudinary-node-v1', 'cloudinary-node-v2'];
 
 function findings(fixture: string): string[] {
   const dir = path.join(ROOT, 'fixtures', fixture);
@@ -31,6 +31,28 @@ describe('Cloudinary fixtures', () => {
   });
   it('django-cloudinary-storage with SECURE False decides for the whole process', () => {
     expect(findings('cloudinary-storage')).toEqual(['cloudinary-insecure-urls photos/settings.py:22']);
+  });
+});
+
+describe('the Node SDK', () => {
+  it('1.x without secure anywhere: http, at the env line; 2.x: https always', () => {
+    expect(findings('cloudinary-node-v1')).toEqual(['cloudinary-insecure-urls .env:2']);
+    expect(findings('cloudinary-node-v2')).toEqual([]);
+  });
+  it('1.x with secure written in the code: not known (it may be true), no finding', () => {
+    const r = auditFiles({
+      'package.json': '{"dependencies": {"cloudinary": "1.41.3"}}',
+      'index.js': "const cloudinary = require('cloudinary').v2;\ncloudinary.config({ secure: true });\n",
+      '.env': 'CLOUDINARY_URL=cloudinary://1:s@c\n',
+    });
+    expect(r.findings).toEqual([]);
+  });
+  it('1.x configured in code without secure and no URL in the files: http, at the config call', () => {
+    const r = auditFiles({
+      'package.json': '{"dependencies": {"cloudinary": "~1.30.0"}}',
+      'lib/media.js': "const cloudinary = require('cloudinary').v2;\ncloudinary.config({ cloud_name: 'demo', api_key: process.env.KEY, api_secret: process.env.SECRET });\n",
+    });
+    expect(r.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}`)).toEqual(['cloudinary-insecure-urls lib/media.js:2']);
   });
 });
 

@@ -52,6 +52,18 @@ export const rule: Rule = {
           tagNote,
       });
     }
+    for (const n of model.nodeCloudinary) {
+      const d = n.decision;
+      if (d.secure !== false || !d.at) continue;
+      report({
+        span: d.at,
+        related: [{ span: n.dep, message: `the dependency: ${show(n.version)}` }],
+        message:
+          `Cloudinary's Node SDK builds http:// URLs for this package: ${d.why} (${show(n.version)}; 1.x builds http unless told, 2.0.0 and later https always). ` +
+          'Images and videos then load over plain http: mixed content on https pages, visible and replaceable on the way. ' +
+          (d.at.file.path.endsWith('.js') || d.at.file.path.endsWith('.ts') ? 'Pass secure: true to cloudinary.config(), or upgrade the SDK to 2.x.' : 'Add ?secure=true to CLOUDINARY_URL, or upgrade the SDK to 2.x.'),
+      });
+    }
   },
 };
 

@@ -23,5 +23,13 @@ export const rule: Rule = {
           '(the Node SDK 1.x does the same; 2.x is https always). That is the safe outcome, but the setting says the opposite: write ?secure=true.',
       });
     }
+    for (const n of model.nodeCloudinary) {
+      const m = n.misleadingUrlSecure;
+      if (!m) continue;
+      report({
+        span: m.span,
+        message: `CLOUDINARY_URL has ?secure=${m.value}, but the Node SDK keeps URL query values as strings (1.x: "${m.value}" is truthy, so https; 2.x is https always): the setting says the opposite of what happens. Write ?secure=true.`,
+      });
+    }
   },
 };

@@ -1,0 +1,96 @@
+/**
+ * The Node SDK (`cloudinary` on npm) in a package of the project: a `package.json` that depends on
+ * it. From 2.0.0 it builds https URLs always (a per-call `secure: false` aside, not read); 1.x
+ * builds http unless `secure` is set: in `CLOUDINARY_URL`'s query (a string: `secure=false` is
+ * truthy) or in `cloudinary.config({...})` in the code (domain-facts.md, Cloudinary).
+ *
+ * The package's code is searched (not parsed) for `secure:` and `config(` calls, only for a 1.x
+ * package: any `secure` written in the code makes the outcome unknown (it may be `true`).
+ */
+import path from 'node:path';
+import type { Diagnostics } from '../diagnostics.js';
+import type { EnvFile } from '../env/load.js';
+import { LIMITS, type FileAccess } from '../files.js';
+import type { SourceFile, Span } from '../source.js';
+import { npmPackageVersionIn, atLeast, type VersionInfo } from '../versions.js';
+import { parseCloudinaryUrl, type Decision } from './python.js';
+
+export interface NodeCloudinary {
+  dir: string;
+  pkg: SourceFile;
+  /** The dependency line in package.json. */
+  dep: Span;
+  version: VersionInfo;
+  decision: Decision;
+  /** `?secure=false` (or 0, no…) in CLOUDINARY_URL: truthy on 1.x. */
+  misleadingUrlSecure?: { span: Span; value: string };
+}
+
+const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor']);
+const CODE = /\.(m?js|cjs|ts|mts|cts|jsx|tsx)$/;
+const MAX_FILES = 3000;
+
+/** The packages of the project that depend on the Node SDK, with its effective `secure`. */
+export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], access: FileAccess, diagnostics: Diagnostics): NodeCloudinary[] {
+  const out: NodeCloudinary[] = [];
+  for (const abs of packageJsons) {
+    const r = access.readText(abs);
+    if (!('text' in r)) continue;
+    const m = /"(?:dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{[^}]*?("cloudinary"\s*:\s*"[^"]*")/.exec(r.text);
+    if (!m) continue;
+    const pkg = diagnostics.sourceFile(abs, r.text);
+    const at = m.index + m[0].length - m[1]!.length;
+    const dep: Span = { file: pkg, start: at, end: at + m[1]!.length };
+    const dir = path.dirname(abs);
+    const version = npmPackageVersionIn('cloudinary', [dir], access, (p) => diagnostics.display(p));
+    const v2 = atLeast(version, '2.0.0');
+    // The nearest env file (the package's own, then up the tree) that sets CLOUDINARY_URL.
+    const urlEntry = env
+      .filter((e) => !e.template && !e.origin && e.byKey.has('CLOUDINARY_URL') && (dir + path.sep).startsWith(path.dirname(e.file.path) + path.sep))
+      .sort((a, b) => b.file.path.length - a.file.path.length)[0];
+    const entry = urlEntry?.byKey.get('CLOUDINARY_URL');
+    const urlSpan = entry && urlEntry ? { file: urlEntry.file, start: entry.valueStart, end: entry.valueEnd } : undefined;
+    const query = entry ? parseCloudinaryUrl(entry.value)?.query.get('secure') : undefined;
+    const misleadingUrlSecure = urlSpan && query !== undefined && /^(false|0|no|off|none)$/i.test(query) ? { span: urlSpan, value: query } : undefined;
+    let decision: Decision;
+    if (v2 === true) decision = { secure: true, why: 'the Node SDK builds https URLs from 2.0.0', overridden: [] };
+    else {
+      const code = codeOf(dir, access, diagnostics);
+      if (code.secure) decision = { why: `\`secure\` is written in the code (${code.secure}), which is not read`, overridden: [] };
+      else if (code.tooMany) decision = { why: 'the package has more code files than are searched', overridden: [] };
+      else if (urlSpan && query !== undefined && query !== '') decision = { secure: true, at: urlSpan, why: `CLOUDINARY_URL has ?secure=${query}`, overridden: [] };
+      else if (urlSpan) decision = { secure: false, at: urlSpan, why: 'CLOUDINARY_URL has no ?secure=true, and nothing in the code sets secure', overridden: [] };
+      else if (code.config) decision = { secure: false, at: code.config, why: 'cloudinary.config(...) sets no secure, and no CLOUDINARY_URL in the files does', overridden: [] };
+      else decision = { why: 'where the Node SDK gets its configuration is not in the files', overridden: [] };
+    }
+    out.push({ dir, pkg, dep, version, decision, misleadingUrlSecure });
+  }
+  return out;
+}
+
+/** The package's code files, searched for `secure:` and a `config(` call on the SDK. */
+function codeOf(dir: string, access: FileAccess, diagnostics: Diagnostics): { secure?: string; config?: Span; tooMany?: boolean } {
+  const stack = [dir];
+  let files = 0;
+  let config: Span | undefined;
+  while (stack.length) {
+    const d = stack.pop()!;
+    const list = access.list(d);
+    if (!Array.isArray(list)) continue;
+    for (const e of list) {
+      const abs = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP.has(e.name) && !e.name.startsWith('.') && stack.length < 10_000) stack.push(abs);
+        continue;
+      }
+      if (!e.isFile() || !CODE.test(e.name) || /\.(min|d)\./.test(e.name)) continue;
+      if (++files > MAX_FILES) return { tooMany: true };
+      const r = access.readText(abs, Math.min(LIMITS.fileBytes, 1 << 20));
+      if (!('text' in r) || !/cloudinary/i.test(r.text)) continue;
+      if (/\bsecure\s*:/.test(r.text)) return { secure: diagnostics.display(abs) };
+      const c = /\bcloudinary(?:\.v2)?\.config\s*\(/.exec(r.text);
+      if (c && !config) config = { file: diagnostics.sourceFile(abs, r.text), start: c.index, end: c.index + c[0].length };
+    }
+  }
+  return { config };
+}
