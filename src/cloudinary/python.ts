@@ -163,11 +163,18 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     if (storageDecision.secure === base.secure) return storageDecision;
     return unknown('whether django-cloudinary-storage has set secure depends on whether its storage was used yet in the process (Django imports it lazily)');
   };
-  // 3. A cloudinary.config(...) call in the settings: not modelled, so unknown.
-  const call = app.files.find((f) => CONFIG_CALL.test(f.text));
-  if (call) {
-    const d = unknown(`cloudinary.config(...) is called in ${call.display}, and what it sets is not read`);
-    return { app, version, before126: withStorage(d), from126: withStorage(d), misleadingUrlSecure };
+  // 3. cloudinary.config(...) calls in the settings run after the configuration was built and
+  // update it: the last `secure=` written as a literal decides; a call without one changes nothing;
+  // anything else (a variable, **kwargs, a call inside a condition) is not read.
+  let callDecision: Decision | undefined;
+  for (const f of app.files) {
+    for (const c of configCalls(f)) {
+      if (c.opaque) callDecision = unknown(`cloudinary.config(...) in ${f.display}:${f.position(c.start).line} passes arguments that are not read`);
+      else if (c.secure) callDecision = c.secure.value === undefined ? unknown(`the secure passed to cloudinary.config(...) in ${f.display}:${f.position(c.start).line} is not determined by the files`) : { secure: c.secure.value, at: c.secure.span, why: `cloudinary.config(secure=${c.secure.text}) in the settings`, overridden: [] };
+    }
+  }
+  if (callDecision) {
+    return { app, version, before126: withStorage(callDecision), from126: withStorage(callDecision), misleadingUrlSecure };
   }
 
   // 1–2. The dict, unless `import cloudinary` ran before it was assigned.
@@ -228,6 +235,45 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : env.what, overridden: extra };
   };
   return { app, version, before126: withStorage(decide(false)), from126: withStorage(decide(true)), misleadingUrlSecure };
+}
+
+/** `cloudinary.config(...)` calls at the top level of a file, with their literal `secure=` if any. */
+function configCalls(file: SourceFile): { start: number; secure?: { value?: boolean; span: Span; text: string }; opaque: boolean }[] {
+  const out: { start: number; secure?: { value?: boolean; span: Span; text: string }; opaque: boolean }[] = [];
+  const re = new RegExp(CONFIG_CALL.source, 'g');
+  for (let m = re.exec(file.text); m; m = re.exec(file.text)) {
+    // Only a call at the start of a line (module level): one in a function or a branch may not run.
+    const lineStart = file.text.lastIndexOf('\n', m.index) + 1;
+    const prefix = file.text.slice(lineStart, m.index);
+    const indented = prefix !== '' && !/^[A-Za-z_]\w*\s*=\s*$/.test(prefix);
+    // The arguments, to the matching parenthesis (bounded).
+    let depth = 0;
+    let end = -1;
+    const open = m.index + m[0].length - 1;
+    for (let i = open; i < Math.min(file.text.length, open + 4000); i++) {
+      const ch = file.text[i];
+      if (ch === '(') depth++;
+      else if (ch === ')' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    const args = end > 0 ? file.text.slice(open + 1, end) : '';
+    if (indented || end < 0 || /\*\*/.test(args)) {
+      out.push({ start: m.index, opaque: true });
+      continue;
+    }
+    const sm = /\bsecure\s*=\s*([^,)\n]+)/.exec(args);
+    if (!sm) {
+      out.push({ start: m.index, opaque: false });
+      continue;
+    }
+    const text = sm[1]!.trim();
+    const at = open + 1 + sm.index;
+    const value = text === 'True' ? true : text === 'False' || text === 'None' || text === '0' || text === '""' || text === "''" ? false : /^(1|["'][^"']+["'])$/.test(text) ? true : undefined;
+    out.push({ start: m.index, secure: { value, span: { file, start: at, end: at + sm[0].length }, text }, opaque: false });
+  }
+  return out;
 }
 
 /** Which of the two behaviours the project's version follows: both when it is not pinned. */
