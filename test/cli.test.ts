@@ -33,7 +33,7 @@ describe('fixture projects, end to end', () => {
     'cloudfront-alb-django', 'cloudfront-alb-django-fixed', 'cloudformation-cloudfront-django', 'cloudformation-cloudfront-django-fixed',
     'cloudflare-flexible-nginx', 'alb-http-forward', 'cdn-clean',
     // Cloudinary (issue 11).
-    'cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy', 'cloudinary-node-v1', 'cloudinary-node-v2',
+    'cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy', 'cloudinary-node-v1', 'cloudinary-node-v2', 'cloudinary-storage-default',
   ];
   for (const name of fixtures) {
     it(`${name} gives the expected JSON report`, () => {

@@ -10,7 +10,7 @@ import { audit } from '../src/audit.js';
 import { parseCloudinaryUrl } from '../src/cloudinary/python.js';
 import { auditFiles, ROOT } from './helpers.js';
 
-const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy', 'cloudinary-node-v1', 'cloudinary-node-v2'];
+const FIXTURES = ['cloudinary-env-url', 'cloudinary-dict-old-sdk', 'cloudinary-dict-current-sdk', 'cloudinary-storage', 'cloudinary-tags-behind-proxy', 'cloudinary-node-v1', 'cloudinary-node-v2', 'cloudinary-storage-default'];
 
 function findings(fixture: string): string[] {
   const dir = path.join(ROOT, 'fixtures', fixture);
@@ -28,6 +28,9 @@ describe('Cloudinary fixtures', () => {
   });
   it('... and does not on 1.44 (the environment overrides the dict key by key)', () => {
     expect(findings('cloudinary-dict-current-sdk')).toEqual([]);
+  });
+  it('django-cloudinary-storage with its default SECURE and a secure URL: silent', () => {
+    expect(findings('cloudinary-storage-default')).toEqual([]);
   });
   it('django-cloudinary-storage with SECURE False decides for the whole process', () => {
     expect(findings('cloudinary-storage')).toEqual(['cloudinary-insecure-urls photos/settings.py:22']);
