@@ -12,6 +12,8 @@ import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
 import { loadEdges } from './edge/load.js';
 import { loadNodeCloudinary } from './cloudinary/node.js';
+import { findInsecureCalls } from './cloudinary/calls.js';
+import { usesCloudinary } from './cloudinary/python.js';
 import { NO_EDGES } from './edge/model.js';
 import { loadServices, renderOf, type Service } from './deploy/load.js';
 import { SECRET_KEY_NAME } from './redact.js';
@@ -129,6 +131,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       }),
       env,
       services,
+      cloudinaryCalls: [],
       nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics)),
       templates: layer('template', () =>
         ofKind('template').flatMap((abs) => {
@@ -145,6 +148,17 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       django: layer('Django', () => loadDjango({ python: ofKind('python'), procfiles: ofKind('procfile'), env, services, chosenEnv, projectRoot: project.root, diagnostics, access })),
       packages: packageVersions(() => [...new Set([...model.django.map((d) => d.root), project.root])], access, diagnostics),
     };
+    // Per-call secure=False in the code of the apps and packages that use Cloudinary (searched only then).
+    model.cloudinaryCalls = layer('Cloudinary calls', () =>
+      findInsecureCalls(
+        [
+          ...model.django.filter((a) => usesCloudinary(a)).map((a) => ({ dir: a.root, lang: 'python' as const })),
+          ...model.nodeCloudinary.map((n) => ({ dir: n.dir, lang: 'javascript' as const })),
+        ],
+        access,
+        diagnostics,
+      ),
+    );
     models.push(model);
     projects.push({ model, root: parts.length > 1 ? diagnostics.display(project.root) : undefined });
     for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
@@ -155,6 +169,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     services: models.flatMap((m) => m.services),
     templates: models.flatMap((m) => m.templates),
     nodeCloudinary: models.flatMap((m) => m.nodeCloudinary),
+    cloudinaryCalls: models.flatMap((m) => m.cloudinaryCalls),
     edges: { cloudfront: models.flatMap((m) => m.edges.cloudfront), loadBalancers: models.flatMap((m) => m.edges.loadBalancers), cloudflare: models.flatMap((m) => m.edges.cloudflare) },
     django: models.flatMap((m) => m.django),
     packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),

@@ -3,6 +3,7 @@
  */
 import type { Edges } from './edge/model.js';
 import type { NodeCloudinary } from './cloudinary/node.js';
+import type { InsecureCall } from './cloudinary/calls.js';
 import type { SourceFile, Span } from './source.js';
 import type { NginxConfig } from './nginx/model.js';
 import type { EnvFile } from './env/load.js';
@@ -25,6 +26,8 @@ export interface Deployment {
   services: Service[];
   /** CDNs and load balancers (CloudFront, AWS load balancers, Cloudflare) from Terraform, CloudFormation and API JSON. */
   edges: Edges;
+  /** URL-building calls that turn Cloudinary's `secure` off for that URL (`cloudinary_url(…, secure=False)`). */
+  cloudinaryCalls: InsecureCall[];
   /** Packages that depend on Cloudinary's Node SDK, with its effective `secure`. */
   nodeCloudinary: NodeCloudinary[];
   /** Pages, components and stylesheets that hold an `http://` URL or load Cloudinary's template tags (the others are not kept). */

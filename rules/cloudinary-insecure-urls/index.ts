@@ -52,6 +52,14 @@ export const rule: Rule = {
           tagNote,
       });
     }
+    for (const c of model.cloudinaryCalls) {
+      report({
+        span: c.span,
+        message:
+          `${c.lang === 'python' ? 'secure=False' : 'secure: false'} in this ${c.call}…) call builds an http:// Cloudinary URL whatever the configuration says (the SDKs let a call's option win over it): ` +
+          `mixed content on https pages, visible and replaceable on the way. Remove it${c.lang === 'python' ? ' (or pass secure=True)' : ' (or pass secure: true)'}.`,
+      });
+    }
     for (const n of model.nodeCloudinary) {
       const d = n.decision;
       if (d.secure !== false || !d.at) continue;

@@ -108,7 +108,7 @@ const CONFIG_CALL = /\bcloudinary\.config\s*\(/;
 const STORAGE_SETTINGS = ['DEFAULT_FILE_STORAGE', 'STATICFILES_STORAGE', 'STORAGES'];
 
 /** The project uses pycloudinary in this app: an INSTALLED_APPS entry, a CLOUDINARY setting, or an import in its settings. */
-function usesCloudinary(app: DjangoApp): boolean {
+export function usesCloudinary(app: DjangoApp): boolean {
   if (listHas(app, 'INSTALLED_APPS', (s) => s === 'cloudinary' || s === 'cloudinary_storage')) return true;
   if (app.settings.has('CLOUDINARY') || app.settings.has('CLOUDINARY_STORAGE')) return true;
   return app.files.some((f) => IMPORT.test(f.text));

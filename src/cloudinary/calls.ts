@@ -1,0 +1,80 @@
+/**
+ * Per-call `secure=False` (Python) / `secure: false` (JavaScript) in a call that builds a
+ * Cloudinary URL: the SDKs let the call's option win over the configuration, so that URL is http
+ * whatever the project's `secure`. The code is searched, not parsed: a match counts when it sits
+ * inside the parentheses of `cloudinary_url(`, `build_url(`, `.image(`, `.video(`, `.url(` or a
+ * `Cloudinary…(` constructor opened at most 400 characters before it.
+ */
+import path from 'node:path';
+import type { Diagnostics } from '../diagnostics.js';
+import { LIMITS, type FileAccess } from '../files.js';
+import type { Span } from '../source.js';
+
+export interface InsecureCall {
+  span: Span;
+  /** The call it belongs to, as written (`cloudinary_url(`). */
+  call: string;
+  lang: 'python' | 'javascript';
+}
+
+const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor', 'venv', '.venv', 'env', 'site-packages', '__pycache__', '.tox', 'migrations', 'static', 'staticfiles']);
+const MAX_FILES = 5000;
+const WINDOW = 400;
+const PY = { file: /\.py$/, option: /\bsecure\s*=\s*(False|None|0)\b/g, call: /(cloudinary_url|build_url|\.image|\.video|\bCloudinary(?:Image|Video|Resource)|cloudinary\.utils\.cloudinary_url)\s*\($/ };
+const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl)\s*\($/ };
+
+/** Searches the code under these directories (once each) for URL-building calls that turn secure off. */
+export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascript' }[], access: FileAccess, diagnostics: Diagnostics): InsecureCall[] {
+  const out: InsecureCall[] = [];
+  const seen = new Set<string>();
+  for (const { dir, lang } of dirs) {
+    const spec = lang === 'python' ? PY : JS;
+    const stack = [dir];
+    let files = 0;
+    while (stack.length && files < MAX_FILES) {
+      const d = stack.pop()!;
+      const list = access.list(d);
+      if (!Array.isArray(list)) continue;
+      for (const e of list) {
+        const abs = path.join(d, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP.has(e.name) && !e.name.startsWith('.')) stack.push(abs);
+          continue;
+        }
+        if (!e.isFile() || !spec.file.test(e.name) || /\.(min|d)\./.test(e.name) || seen.has(abs)) continue;
+        seen.add(abs);
+        if (++files > MAX_FILES) break;
+        const r = access.readText(abs, Math.min(LIMITS.fileBytes, 1 << 20));
+        if (!('text' in r) || !/cloudinary/i.test(r.text)) continue;
+        const re = new RegExp(spec.option.source, 'g');
+        for (let m = re.exec(r.text); m; m = re.exec(r.text)) {
+          const call = enclosingCall(r.text, m.index, spec.call);
+          if (!call) continue;
+          const file = diagnostics.sourceFile(abs, r.text);
+          out.push({ span: { file, start: m.index, end: m.index + m[0].length }, call, lang });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The call whose parentheses hold this position, when its name is one of `names` and it opens within the window. */
+function enclosingCall(text: string, at: number, names: RegExp): string | undefined {
+  let depth = 0;
+  for (let i = at - 1; i >= Math.max(0, at - WINDOW); i--) {
+    const c = text[i];
+    if (c === ')' || c === ']' || c === '}') depth++;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      if (c !== '(') continue; // an options dict or object literal inside the call: keep looking out
+      const head = text.slice(Math.max(0, i - 60), i + 1);
+      const m = names.exec(head);
+      return m ? `${m[1]}(` : undefined;
+    }
+  }
+  return undefined;
+}
