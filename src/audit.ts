@@ -154,6 +154,14 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
         [
           ...model.django.filter((a) => usesCloudinary(a)).map((a) => ({ dir: a.root, lang: 'python' as const })),
           ...model.nodeCloudinary.map((n) => ({ dir: n.dir, lang: 'javascript' as const })),
+          // @cloudinary/url-gen builds https unless its configuration says `secure: false`.
+          ...ofKind('package-json')
+            .filter((abs) => !model.nodeCloudinary.some((n) => n.pkg.path === abs))
+            .filter((abs) => {
+              const r = access.readText(abs);
+              return 'text' in r && /"@cloudinary\/url-gen"\s*:/.test(r.text);
+            })
+            .map((abs) => ({ dir: path.dirname(abs), lang: 'javascript' as const })),
         ],
         access,
         diagnostics,

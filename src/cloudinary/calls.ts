@@ -21,7 +21,7 @@ const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt',
 const MAX_FILES = 5000;
 const WINDOW = 400;
 const PY = { file: /\.py$/, option: /\bsecure\s*=\s*(False|None|0)\b/g, call: /(cloudinary_url|build_url|\.image|\.video|\bCloudinary(?:Image|Video|Resource)|cloudinary\.utils\.cloudinary_url)\s*\($/ };
-const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl)\s*\($/ };
+const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl|new\s+Cloudinary|\.setConfig)\s*\($/ };
 
 /** Searches the code under these directories (once each) for URL-building calls that turn secure off. */
 export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascript' }[], access: FileAccess, diagnostics: Diagnostics): InsecureCall[] {
