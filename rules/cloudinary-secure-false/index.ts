@@ -10,10 +10,18 @@ export const rule: Rule = {
   id: 'cloudinary-secure-false',
   category: 'cloudinary',
   severity: 'info',
-  summary: 'CLOUDINARY_URL has ?secure=false (or 0, no): a non-empty string, so the SDK builds https URLs, not what it says.',
+  summary: 'CLOUDINARY_URL has ?secure=false (or CLOUDINARY_SECURE=False, a "secure": "false" string…): a non-empty string, so the SDK builds https URLs, not what it says.',
   check(model, { report }) {
     for (const app of model.django) {
-      const m = pythonCloudinary(model, app)?.misleadingUrlSecure;
+      const c = pythonCloudinary(model, app);
+      for (const x of c?.misleadingStrings ?? []) {
+        report({
+          span: x.span,
+          about: aboutOf(app),
+          message: `${x.where} is the string "${x.value}": non-empty, so truthy, and Cloudinary builds https URLs, not what it says. Write the boolean: True (or leave it out where https is the default).`,
+        });
+      }
+      const m = c?.misleadingUrlSecure;
       if (!m) continue;
       report({
         span: m.span,

@@ -43,6 +43,8 @@ export interface PythonCloudinary {
   from126: Decision;
   /** `secure=false` (or 0, no…) in CLOUDINARY_URL: a non-empty string, so https. */
   misleadingUrlSecure?: { span: Span; value: string };
+  /** Other "off"-looking strings that are truthy: CLOUDINARY_SECURE=False, `"secure": "false"`, `"SECURE": "False"`. */
+  misleadingStrings: { span: Span; value: string; where: string }[];
 }
 
 /** The env variable's value and where it is written (a project file), if the app's environment sets it. */
@@ -136,6 +138,17 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   const parsed = url?.value !== undefined ? parseCloudinaryUrl(url.value) : undefined;
   const urlSecure = parsed?.query.get('secure');
   const misleadingUrlSecure = url?.span && urlSecure !== undefined && /^(false|0|no|off|none)$/i.test(urlSecure) ? { span: url.span, value: urlSecure } : undefined;
+  // Strings that read as "off" but are non-empty, so truthy (pycloudinary turns only an exact
+  // CLOUDINARY_SECURE=false into False; dict values are used as given).
+  const misleadingStrings: PythonCloudinary['misleadingStrings'] = [];
+  const OFF = /^(false|0|no|off|none)$/i;
+  const envSecureVar = envVar(app, 'CLOUDINARY_SECURE');
+  if (envSecureVar?.span && envSecureVar.value !== undefined && OFF.test(envSecureVar.value) && envSecureVar.value !== 'false') misleadingStrings.push({ span: envSecureVar.span, value: envSecureVar.value, where: 'CLOUDINARY_SECURE (only exactly "false" becomes False, from pycloudinary 1.26.0)' });
+  for (const [name, key] of [['CLOUDINARY', 'secure'], ['CLOUDINARY_STORAGE', 'SECURE']] as const) {
+    const st = setting(app, name);
+    const v = st.binding ? dictGet(st.val, key) : undefined;
+    if (v?.k === 'str' && OFF.test(v.v) && st.binding?.assign) misleadingStrings.push({ span: keySpan(st.binding.assign.file, st.binding.assign.value, key), value: v.v, where: `${name}["${key}"] (a string, used as given)` });
+  }
 
   // 4. django-cloudinary-storage decides for the whole process, once its storage module is
   // imported: Django imports a storage lazily, on first use (a FileField's save, collectstatic),
@@ -174,7 +187,7 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     }
   }
   if (callDecision) {
-    return { app, version, before126: withStorage(callDecision), from126: withStorage(callDecision), misleadingUrlSecure };
+    return { app, version, before126: withStorage(callDecision), from126: withStorage(callDecision), misleadingUrlSecure, misleadingStrings };
   }
 
   // 1–2. The dict, unless `import cloudinary` ran before it was assigned.
@@ -234,7 +247,7 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     if (!at) return { ...unknown('where pycloudinary gets its configuration is not in the files'), unconfigured: true };
     return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : env.what, overridden: extra };
   };
-  return { app, version, before126: withStorage(decide(false)), from126: withStorage(decide(true)), misleadingUrlSecure };
+  return { app, version, before126: withStorage(decide(false)), from126: withStorage(decide(true)), misleadingUrlSecure, misleadingStrings };
 }
 
 /** `cloudinary.config(...)` calls at the top level of a file, with their literal `secure=` if any. */
