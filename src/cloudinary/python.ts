@@ -48,12 +48,27 @@ export interface PythonCloudinary {
 }
 
 /** The env variable's value and where it is written (a project file), if the app's environment sets it. */
-function envVar(app: DjangoApp, name: string): { value?: string; span?: Span; unknown?: string } | undefined {
+function envVar(app: DjangoApp, name: string): { value?: string; span?: Span; unknown?: string; loadedAt?: Span } | undefined {
   const l = app.env.get(name);
   if (!l) return undefined;
   if (l.unknown !== undefined) return { unknown: l.unknown };
   const e = l.entry;
-  return { value: l.value, span: e ? { file: e.file, start: e.entry.valueStart, end: e.entry.valueEnd } : undefined };
+  return { value: l.value, span: e ? { file: e.file, start: e.entry.valueStart, end: e.entry.valueEnd } : undefined, loadedAt: e ? app.env.loadedBy?.(e.file) : undefined };
+}
+
+/**
+ * The variable as pycloudinary sees it when `import cloudinary` builds its configuration: a value
+ * from an env file that the settings load (`load_dotenv()`, `read_env()`) only after that import
+ * is not there yet.
+ */
+function envAtImport(app: DjangoApp, name: string, overridden: Decision['overridden']): ReturnType<typeof envVar> {
+  const v = envVar(app, name);
+  const load = v?.loadedAt;
+  if (!v?.span || !load || load.file !== app.file) return v;
+  const imp = IMPORT.exec(app.file.text);
+  if (!imp || imp.index > load.start) return v;
+  overridden.push({ span: v.span, message: `${name} is not read: \`${imp[0].trim()}\` (line ${app.file.position(imp.index).line}) built pycloudinary's configuration before this file was loaded (line ${app.file.position(load.start).line})` });
+  return undefined;
 }
 
 /** pycloudinary's URL parse: cloudinary://key:secret@cloud_name[/secure_distribution]?k=v (query values are strings). */
@@ -134,7 +149,9 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   const unknown = (why: string): Decision => ({ why, overridden: [] });
 
   // The URL query's `secure=false` is a non-empty string: https (worth saying wherever it is).
-  const url = envVar(app, 'CLOUDINARY_URL');
+  const url = envAtImport(app, 'CLOUDINARY_URL', overridden);
+  // Set in an env file the settings load only after `import cloudinary`: what it would have said.
+  const lateUrl = !url ? envVar(app, 'CLOUDINARY_URL') : undefined;
   const parsed = url?.value !== undefined ? parseCloudinaryUrl(url.value) : undefined;
   const urlSecure = parsed?.query.get('secure');
   const misleadingUrlSecure = url?.span && urlSecure !== undefined && /^(false|0|no|off|none)$/i.test(urlSecure) ? { span: url.span, value: urlSecure } : undefined;
@@ -180,8 +197,10 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   // update it: the last `secure=` written as a literal decides; a call without one changes nothing;
   // anything else (a variable, **kwargs, a call inside a condition) is not read.
   let callDecision: Decision | undefined;
+  let anyCall = false;
   for (const f of app.files) {
     for (const c of configCalls(f)) {
+      anyCall = true;
       if (c.opaque) callDecision = unknown(`cloudinary.config(...) in ${f.display}:${f.position(c.start).line} passes arguments that are not read`);
       else if (c.secure) callDecision = c.secure.value === undefined ? unknown(`the secure passed to cloudinary.config(...) in ${f.display}:${f.position(c.start).line} is not determined by the files`) : { secure: c.secure.value, at: c.secure.span, why: `cloudinary.config(secure=${c.secure.text}) in the settings`, overridden: [] };
     }
@@ -208,10 +227,10 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     }
   }
   // The environment's secure: the CLOUDINARY_* variables when CLOUDINARY_CLOUD_NAME is set, else the URL.
-  const cloudName = envVar(app, 'CLOUDINARY_CLOUD_NAME');
+  const cloudName = envAtImport(app, 'CLOUDINARY_CLOUD_NAME', overridden);
   const envSecure = (from126: boolean): { secure?: boolean; set: boolean; known: boolean; span?: Span; what: string } => {
     if (cloudName) {
-      const written = envVar(app, 'CLOUDINARY_SECURE');
+      const written = envAtImport(app, 'CLOUDINARY_SECURE', []);
       const s = from126 ? written : undefined;
       if (!s && written?.span) return { set: false, known: true, span: written.span, what: 'CLOUDINARY_SECURE is not read before pycloudinary 1.26.0 (CLOUDINARY_CLOUD_NAME is set, so CLOUDINARY_URL is ignored too)' };
       if (!s) return { set: false, known: true, span: cloudName.span, what: 'CLOUDINARY_CLOUD_NAME is set (so CLOUDINARY_URL is ignored) and no CLOUDINARY_SECURE' };
@@ -242,6 +261,9 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
       return { secure: env.secure, at: env.span, why: env.what, overridden: extra };
     }
     if (dict?.secure !== undefined) return { secure: dict.secure, at: dict.span, why: `the CLOUDINARY dict sets "secure": ${dict.secure ? 'True' : 'False'}`, overridden: extra };
+    // The URL's file is loaded after the import while a config() call or the dict configures the
+    // rest: its ?secure=… never counts, and nothing else sets secure.
+    if (lateUrl?.span && (anyCall || dict)) return { secure: false, at: lateUrl.span, why: 'CLOUDINARY_URL is loaded into the environment only after `import cloudinary` built the configuration, and nothing else sets secure', overridden: extra.filter((o) => o.span !== lateUrl.span) };
     // Nothing sets secure: pycloudinary's default (None) builds http URLs.
     const at = env.span ?? dict?.span;
     if (!at) return { ...unknown('where pycloudinary gets its configuration is not in the files'), unconfigured: true };

@@ -525,7 +525,7 @@ function longChain(stmt: SyntaxNode): boolean {
  * Heroku, systemd EnvironmentFile or python-dotenv would put in the environment).
  */
 class ProjectEnv implements RuntimeEnv {
-  private readonly sources: { env: EnvFile; loader: EnvLoader; override?: boolean | undefined }[] = [];
+  private readonly sources: { env: EnvFile; loader: EnvLoader; override?: boolean | undefined; call?: Span }[] = [];
   private readonly defaults = new Map<string, string>();
   private readonly usedFiles = new Set<SourceFile>();
   /** What get() found for each name since the sources last changed (null: nothing). */
@@ -583,10 +583,15 @@ class ProjectEnv implements RuntimeEnv {
       this.envs.set(abs, env);
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;
-    this.sources.push({ env, loader, override });
+    this.sources.push({ env, loader, override, call });
     this.cache.clear();
     this.version++;
     return true;
+  }
+
+  /** The `load_dotenv()` / `read_env()` call that loaded this env file, if the code loaded it. */
+  loadedBy(file: SourceFile): Span | undefined {
+    return this.sources.find((x) => x.env.file === file)?.call;
   }
 
   private readonly defaultSecrets = new Map<string, string[]>();

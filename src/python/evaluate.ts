@@ -86,6 +86,8 @@ export interface RuntimeEnv {
   setDefault(name: string, value: string, secrets?: string[]): void;
   /** `environ.Env.read_env(path)`, `load_dotenv(path)`: false when the file is not in the project. */
   load(absPath: string, loader: EnvLoader, call: Span, override?: boolean): boolean;
+  /** The call that loaded this env file, when the code loaded it. */
+  loadedBy?(file: SourceFile): Span | undefined;
 }
 
 export interface EvalHost {
