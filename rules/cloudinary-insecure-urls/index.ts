@@ -76,6 +76,7 @@ export const rule: Rule = {
 };
 
 function fixFor(d: Decision): string {
+  if (/^cloudinary\.config\(\.\.\.\) sets no secure/.test(d.why)) return 'Pass secure=True to cloudinary.config().';
   if (/^cloudinary\.config\(secure=/.test(d.why)) return 'Pass secure=True to cloudinary.config() (a later call wins over CLOUDINARY_URL and the dict).';
   if (/CLOUDINARY_STORAGE/.test(d.why)) return 'Remove "SECURE": False from CLOUDINARY_STORAGE (its default is True).';
   if (/CLOUDINARY dict/.test(d.why)) return 'Set "secure": True in the CLOUDINARY dict (and keep ?secure=true on CLOUDINARY_URL, which pycloudinary 1.26.0+ reads over the dict).';

@@ -197,10 +197,10 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
   // update it: the last `secure=` written as a literal decides; a call without one changes nothing;
   // anything else (a variable, **kwargs, a call inside a condition) is not read.
   let callDecision: Decision | undefined;
-  let anyCall = false;
+  let anyCall: Span | undefined;
   for (const f of app.files) {
     for (const c of configCalls(f)) {
-      anyCall = true;
+      anyCall ??= { file: f, start: c.start, end: c.start + 'cloudinary.config('.length };
       if (c.opaque) callDecision = unknown(`cloudinary.config(...) in ${f.display}:${f.position(c.start).line} passes arguments that are not read`);
       else if (c.secure) callDecision = c.secure.value === undefined ? unknown(`the secure passed to cloudinary.config(...) in ${f.display}:${f.position(c.start).line} is not determined by the files`) : { secure: c.secure.value, at: c.secure.span, why: `cloudinary.config(secure=${c.secure.text}) in the settings`, overridden: [] };
     }
@@ -265,9 +265,9 @@ export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloud
     // rest: its ?secure=… never counts, and nothing else sets secure.
     if (lateUrl?.span && (anyCall || dict)) return { secure: false, at: lateUrl.span, why: 'CLOUDINARY_URL is loaded into the environment only after `import cloudinary` built the configuration, and nothing else sets secure', overridden: extra.filter((o) => o.span !== lateUrl.span) };
     // Nothing sets secure: pycloudinary's default (None) builds http URLs.
-    const at = env.span ?? dict?.span;
+    const at = env.span ?? dict?.span ?? anyCall;
     if (!at) return { ...unknown('where pycloudinary gets its configuration is not in the files'), unconfigured: true };
-    return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : env.what, overridden: extra };
+    return { secure: false, at, why: dict?.span && !env.span ? 'the CLOUDINARY dict has no "secure"' : !env.span && !dict?.span ? 'cloudinary.config(...) sets no secure, and neither does anything else' : env.what, overridden: extra };
   };
   return { app, version, before126: withStorage(decide(false)), from126: withStorage(decide(true)), misleadingUrlSecure, misleadingStrings };
 }
