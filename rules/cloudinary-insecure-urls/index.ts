@@ -21,6 +21,9 @@ export const rule: Rule = {
     for (const app of model.django) {
       const c = pythonCloudinary(model, app);
       if (!c) continue;
+      // A cloudinary.config(secure=...) in another module of the project (an AppConfig.ready(),
+      // a helper) may run at start-up and decide: the outcome is not known from the settings.
+      if (model.cloudinaryCalls.some((x) => x.config && !app.files.includes(x.span.file) && x.span.file.path.startsWith(app.root))) continue;
       const { before, from } = versionsInPlay(c);
       const inPlay: [string, Decision][] = [];
       if (before) inPlay.push(['before 1.26.0', c.before126]);
@@ -53,6 +56,7 @@ export const rule: Rule = {
       });
     }
     for (const c of model.cloudinaryCalls) {
+      if (c.config) continue;
       report({
         span: c.span,
         message:

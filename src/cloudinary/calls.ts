@@ -15,6 +15,11 @@ export interface InsecureCall {
   /** The call it belongs to, as written (`cloudinary_url(`). */
   call: string;
   lang: 'python' | 'javascript';
+  /**
+   * Not a URL call: a `cloudinary.config(...)` that passes `secure` in a Python module (an
+   * `AppConfig.ready()`, a helper module) whose effect on the process the settings do not show.
+   */
+  config?: boolean;
 }
 
 const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor', 'venv', '.venv', 'env', 'site-packages', '__pycache__', '.tox', 'migrations', 'static', 'staticfiles']);
@@ -46,6 +51,18 @@ export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascr
         if (++files > MAX_FILES) break;
         const r = access.readText(abs, Math.min(LIMITS.fileBytes, 1 << 20));
         if (!('text' in r) || !/cloudinary/i.test(r.text)) continue;
+        // cloudinary.config(..., secure=...) outside the settings: when it runs is not known.
+        if (lang === 'python') {
+          const cfg = /\bcloudinary\.config\s*\(/g;
+          for (let c = cfg.exec(r.text); c; c = cfg.exec(r.text)) {
+            const args = r.text.slice(c.index, c.index + 600);
+            const close = args.indexOf(')');
+            if (/\bsecure\s*=/.test(close < 0 ? args : args.slice(0, close))) {
+              const file = diagnostics.sourceFile(abs, r.text);
+              out.push({ span: { file, start: c.index, end: c.index + c[0].length }, call: 'cloudinary.config(', lang, config: true });
+            }
+          }
+        }
         const re = new RegExp(spec.option.source, 'g');
         for (let m = re.exec(r.text); m; m = re.exec(r.text)) {
           const call = enclosingCall(r.text, m.index, spec.call);
