@@ -108,6 +108,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     const services = layer('deployment descriptor', () =>
       loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
     );
+    /** Directories of the package.json files that depend on a Cloudinary npm package (filled by loadNodeCloudinary). */
+    const cloudinaryPackages: string[] = [];
     const nginxFiles = layer('nginx', () => deployedNginxFiles(project.files.filter((f) => f.kind === 'nginx'), services, cwd, access, diagnostics));
     const model: Deployment = {
       nginx: layer('nginx', () => {
@@ -132,7 +134,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       env,
       services,
       cloudinaryCalls: [],
-      nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics)),
+      nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics, cloudinaryPackages)),
       templates: layer('template', () =>
         ofKind('template').flatMap((abs) => {
           // Only a file with an http:// URL, or that loads Cloudinary's template tags, is kept (and shown among the audited files).
@@ -153,15 +155,8 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       findInsecureCalls(
         [
           ...model.django.filter((a) => usesCloudinary(a)).map((a) => ({ dir: a.root, lang: 'python' as const })),
-          ...model.nodeCloudinary.map((n) => ({ dir: n.dir, lang: 'javascript' as const })),
-          // @cloudinary/url-gen builds https unless its configuration says `secure: false`.
-          ...ofKind('package-json')
-            .filter((abs) => !model.nodeCloudinary.some((n) => n.pkg.path === abs))
-            .filter((abs) => {
-              const r = access.readText(abs);
-              return 'text' in r && /"@cloudinary\/url-gen"\s*:/.test(r.text);
-            })
-            .map((abs) => ({ dir: path.dirname(abs), lang: 'javascript' as const })),
+          // The packages that depend on the SDK, or on @cloudinary/url-gen (https unless configured `secure: false`).
+          ...cloudinaryPackages.map((dir) => ({ dir, lang: 'javascript' as const })),
         ],
         access,
         diagnostics,

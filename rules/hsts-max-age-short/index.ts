@@ -3,6 +3,7 @@ import { isHstsHeader, ONE_YEAR, parseHsts } from '../../src/nginx/facts.js';
 import { directivesNamed, headerEntry } from '../../src/nginx/model.js';
 import type { Rule } from '../../src/types.js';
 import { assumedNote, field, setTo } from '../../src/edge/model.js';
+import { cloudflareHsts } from '../../src/chain/hops/edge.js';
 import { behindProjectProxy, chainsOfApp } from '../../src/chain/facts.js';
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 
@@ -53,9 +54,7 @@ export const rule: Rule = {
       }
     }
     for (const zone of model.edges.cloudflare) {
-      const h = zone.settings.get('security_header');
-      const v = h?.value as Record<string, { value?: unknown; span: import('../../src/source.js').Span }> | undefined;
-      const sts = (v?.strict_transport_security?.value as typeof v | undefined) ?? v;
+      const sts = cloudflareHsts(zone);
       const enabled = sts?.enabled?.value;
       const age = sts?.max_age;
       if ((enabled !== true && enabled !== 'true') || !age || typeof age.value !== 'number' || age.value >= ONE_YEAR) continue;

@@ -34,6 +34,7 @@ interface Built {
   appByServer?: Map<Server, Chain[]>;
   front: Map<Server, Hop[]>;
   edgeChains?: Chain[];
+  unlinked?: Chain[];
 }
 
 const cache = new WeakMap<Deployment, Built>();
@@ -57,9 +58,11 @@ export function chainsOf(model: Deployment): Chain[] {
   return b.all;
 }
 
-/** A CDN or load balancer whose origin is not in the files: its chain ends there. */
+/** A CDN or load balancer whose origin is not in the files: its chain ends there (built once per model). */
 function unlinkedChains(model: Deployment): Chain[] {
-  const out: Chain[] = [];
+  const b = state(model);
+  if (b.unlinked) return b.unlinked;
+  const out: Chain[] = (b.unlinked = []);
   for (const f of frontsOf(model).unlinked) {
     const first = f.hops[0]!;
     const last = f.hops[f.hops.length - 1]!;

@@ -46,11 +46,6 @@ function serverHasName(server: Server, host: string): boolean {
   return server.names.some((n) => !n.startsWith('~') && nameMatches(n, host));
 }
 
-/** The hops from a load balancer on: behind the hop before, reached over `via`. */
-function lbHops(lb: LoadBalancer, via: 'http' | 'https' | 'both', assumed?: string): Hop[] {
-  return [new LoadBalancerHop(lb, via, assumed)];
-}
-
 function originLeg(hop: CloudFrontHop): 'http' | 'https' | 'both' {
   const s = hop.speaks;
   return s === 'http' ? 'http' : s === 'https' ? 'https' : 'both';
@@ -109,7 +104,7 @@ function link(model: Deployment): Fronts {
     for (const { d, o } of cfOrigins) unlinked.push(cfFront(d, o, undefined));
     for (const d of cloudfront) for (const o of d.origins.filter((x) => x.s3)) unlinked.push({ hops: [new CloudFrontHop(d, o)], assumptions: [] });
     for (const z of cloudflare) unlinked.push({ hops: [new CloudflareHop(z)], assumptions: [] });
-    for (const lb of publicLbs) if (!cfOrigins.some((x) => x.o.loadBalancer === lb)) unlinked.push({ hops: lbHops(lb, 'both'), assumptions: [] });
+    for (const lb of publicLbs) if (!cfOrigins.some((x) => x.o.loadBalancer === lb)) unlinked.push({ hops: [new LoadBalancerHop(lb, 'both')], assumptions: [] });
   }
   return { server: (s) => byServer.get(s), app, unlinked };
 }
@@ -117,7 +112,7 @@ function link(model: Deployment): Fronts {
 function cfFront(d: CloudFrontDistribution, o: CloudFrontOrigin, assumed: string | undefined): Front {
   const hop = new CloudFrontHop(d, o, assumed);
   const hops: Hop[] = [hop];
-  if (o.loadBalancer) hops.push(...lbHops(o.loadBalancer, originLeg(hop)));
+  if (o.loadBalancer) hops.push(new LoadBalancerHop(o.loadBalancer, originLeg(hop)));
   return { hops, assumptions: assumed ? [`CloudFront: ${assumed}`] : [] };
 }
 
@@ -135,7 +130,7 @@ function singleFront(model: Deployment, publicLbs: LoadBalancer[], cf: { d: Clou
   if (cf.length === 1) return [cfFront(cf[0]!.d, cf[0]!.o, 'the only CloudFront origin of the project that is not S3')];
   if (cloudflare.length === 1) return [{ hops: [new CloudflareHop(cloudflare[0]!, 'the only Cloudflare zone of the project')], assumptions: ['Cloudflare: the only Cloudflare zone of the project'] }];
   const lb = looseLbs[0]!;
-  return [{ hops: lbHops(lb, 'both', 'the only internet-facing load balancer of the project'), assumptions: [`the load balancer: the only internet-facing load balancer of the project (${lb.name})`] }];
+  return [{ hops: [new LoadBalancerHop(lb, 'both', 'the only internet-facing load balancer of the project')], assumptions: [`the load balancer: the only internet-facing load balancer of the project (${lb.name})`] }];
 }
 
 /** The server's names are known and none is the zone's domain or under it. */

@@ -9,6 +9,7 @@ import { appChains, djangoOf, edgeChains, inFrontOf } from './build.js';
 import type { Server } from '../nginx/model.js';
 import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
+import { headerOfKey } from './hops/nginx.js';
 
 /** The chains that end at this app. */
 export function chainsOfApp(model: Deployment, app: DjangoApp): Chain[] {
@@ -183,7 +184,7 @@ export function passFrontValue(chain: Chain, key: string): string | undefined {
   const front = chain.hops[ni - 1];
   if (ni < 1 || !front || !front.known || (front.kind !== 'cdn' && front.kind !== 'load-balancer')) return undefined;
   const name = key.replace(/^HTTP_/, '').toLowerCase();
-  const header = name.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('-');
+  const header = headerOfKey(key) ?? key;
   if (front.sets(key).kind === 'connection') {
     return `nginx overwrites the ${header} that ${front.name} sets from the viewer's connection with its own $scheme, "http" on that leg: pass ${front.name}'s value on instead, proxy_set_header ${header} $http_${name}; (${front.name} replaces what a client sends, so it cannot be forged)`;
   }

@@ -5,9 +5,9 @@
  * inside the parentheses of `cloudinary_url(`, `build_url(`, `.image(`, `.video(`, `.url(` or a
  * `Cloudinary…(` constructor opened at most 400 characters before it.
  */
-import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
-import { LIMITS, type FileAccess } from '../files.js';
+import type { FileAccess } from '../files.js';
+import { cloudinaryCode } from './code.js';
 import type { Span } from '../source.js';
 
 export interface InsecureCall {
@@ -22,8 +22,6 @@ export interface InsecureCall {
   config?: boolean;
 }
 
-const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor', 'venv', '.venv', 'env', 'site-packages', '__pycache__', '.tox', 'migrations', 'static', 'staticfiles']);
-const MAX_FILES = 5000;
 const WINDOW = 400;
 const PY = { file: /\.py$/, option: /\bsecure\s*=\s*(False|None|0)\b/g, call: /(cloudinary_url|build_url|\.image|\.video|\bCloudinary(?:Image|Video|Resource)|cloudinary\.utils\.cloudinary_url)\s*\($/ };
 const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl|new\s+Cloudinary|\.setConfig)\s*\($/ };
@@ -34,42 +32,25 @@ export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascr
   const seen = new Set<string>();
   for (const { dir, lang } of dirs) {
     const spec = lang === 'python' ? PY : JS;
-    const stack = [dir];
-    let files = 0;
-    while (stack.length && files < MAX_FILES) {
-      const d = stack.pop()!;
-      const list = access.list(d);
-      if (!Array.isArray(list)) continue;
-      for (const e of list) {
-        const abs = path.join(d, e.name);
-        if (e.isDirectory()) {
-          if (!SKIP.has(e.name) && !e.name.startsWith('.')) stack.push(abs);
-          continue;
-        }
-        if (!e.isFile() || !spec.file.test(e.name) || /\.(min|d)\./.test(e.name) || seen.has(abs)) continue;
-        seen.add(abs);
-        if (++files > MAX_FILES) break;
-        const r = access.readText(abs, Math.min(LIMITS.fileBytes, 1 << 20));
-        if (!('text' in r) || !/cloudinary/i.test(r.text)) continue;
-        // cloudinary.config(..., secure=...) outside the settings: when it runs is not known.
-        if (lang === 'python') {
-          const cfg = /\bcloudinary\.config\s*\(/g;
-          for (let c = cfg.exec(r.text); c; c = cfg.exec(r.text)) {
-            const args = r.text.slice(c.index, c.index + 600);
-            const close = args.indexOf(')');
-            if (/\bsecure\s*=/.test(close < 0 ? args : args.slice(0, close))) {
-              const file = diagnostics.sourceFile(abs, r.text);
-              out.push({ span: { file, start: c.index, end: c.index + c[0].length }, call: 'cloudinary.config(', lang, config: true });
-            }
+    for (const f of cloudinaryCode(dir, spec.file, access)) {
+      if (f === 'too-many' || seen.has(f.abs)) continue;
+      seen.add(f.abs);
+      const { abs, text } = f;
+      // cloudinary.config(..., secure=...) outside the settings: when it runs is not known.
+      if (lang === 'python') {
+        const cfg = /\bcloudinary\.config\s*\(/g;
+        for (let c = cfg.exec(text); c; c = cfg.exec(text)) {
+          const args = text.slice(c.index, c.index + 600);
+          const close = args.indexOf(')');
+          if (/\bsecure\s*=/.test(close < 0 ? args : args.slice(0, close))) {
+            out.push({ span: { file: diagnostics.sourceFile(abs, text), start: c.index, end: c.index + c[0].length }, call: 'cloudinary.config(', lang, config: true });
           }
         }
-        const re = new RegExp(spec.option.source, 'g');
-        for (let m = re.exec(r.text); m; m = re.exec(r.text)) {
-          const call = enclosingCall(r.text, m.index, spec.call);
-          if (!call) continue;
-          const file = diagnostics.sourceFile(abs, r.text);
-          out.push({ span: { file, start: m.index, end: m.index + m[0].length }, call, lang });
-        }
+      }
+      const re = new RegExp(spec.option.source, 'g');
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const call = enclosingCall(text, m.index, spec.call);
+        if (call) out.push({ span: { file: diagnostics.sourceFile(abs, text), start: m.index, end: m.index + m[0].length }, call, lang });
       }
     }
   }

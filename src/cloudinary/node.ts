@@ -10,7 +10,8 @@
 import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
 import type { EnvFile } from '../env/load.js';
-import { LIMITS, type FileAccess } from '../files.js';
+import type { FileAccess } from '../files.js';
+import { cloudinaryCode } from './code.js';
 import type { SourceFile, Span } from '../source.js';
 import { npmPackageVersionIn, atLeast, type VersionInfo } from '../versions.js';
 import { parseCloudinaryUrl, type Decision } from './python.js';
@@ -26,17 +27,20 @@ export interface NodeCloudinary {
   misleadingUrlSecure?: { span: Span; value: string };
 }
 
-const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor']);
 const CODE = /\.(m?js|cjs|ts|mts|cts|jsx|tsx)$/;
-const MAX_FILES = 3000;
 
-/** The packages of the project that depend on the Node SDK, with its effective `secure`. */
-export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], access: FileAccess, diagnostics: Diagnostics): NodeCloudinary[] {
+/**
+ * The packages of the project that depend on the Node SDK, with its effective `secure`. The
+ * directory of every package that depends on it or on `@cloudinary/url-gen` is added to `codeDirs`
+ * (their code is searched for per-call `secure: false`, calls.ts).
+ */
+export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], access: FileAccess, diagnostics: Diagnostics, codeDirs: string[] = []): NodeCloudinary[] {
   const out: NodeCloudinary[] = [];
   for (const abs of packageJsons) {
     const r = access.readText(abs);
     if (!('text' in r)) continue;
     const m = /"(?:dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{[^}]*?("cloudinary"\s*:\s*"[^"]*")/.exec(r.text);
+    if (m || /"@cloudinary\/url-gen"\s*:/.test(r.text)) codeDirs.push(path.dirname(abs));
     if (!m) continue;
     const pkg = diagnostics.sourceFile(abs, r.text);
     const at = m.index + m[0].length - m[1]!.length;
@@ -70,27 +74,12 @@ export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], acces
 
 /** The package's code files, searched for `secure:` and a `config(` call on the SDK. */
 function codeOf(dir: string, access: FileAccess, diagnostics: Diagnostics): { secure?: string; config?: Span; tooMany?: boolean } {
-  const stack = [dir];
-  let files = 0;
   let config: Span | undefined;
-  while (stack.length) {
-    const d = stack.pop()!;
-    const list = access.list(d);
-    if (!Array.isArray(list)) continue;
-    for (const e of list) {
-      const abs = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP.has(e.name) && !e.name.startsWith('.') && stack.length < 10_000) stack.push(abs);
-        continue;
-      }
-      if (!e.isFile() || !CODE.test(e.name) || /\.(min|d)\./.test(e.name)) continue;
-      if (++files > MAX_FILES) return { tooMany: true };
-      const r = access.readText(abs, Math.min(LIMITS.fileBytes, 1 << 20));
-      if (!('text' in r) || !/cloudinary/i.test(r.text)) continue;
-      if (/\bsecure\s*:/.test(r.text)) return { secure: diagnostics.display(abs) };
-      const c = /\bcloudinary(?:\.v2)?\.config\s*\(/.exec(r.text);
-      if (c && !config) config = { file: diagnostics.sourceFile(abs, r.text), start: c.index, end: c.index + c[0].length };
-    }
+  for (const f of cloudinaryCode(dir, CODE, access)) {
+    if (f === 'too-many') return { tooMany: true };
+    if (/\bsecure\s*:/.test(f.text)) return { secure: diagnostics.display(f.abs) };
+    const c = /\bcloudinary(?:\.v2)?\.config\s*\(/.exec(f.text);
+    if (c && !config) config = { file: diagnostics.sourceFile(f.abs, f.text), start: c.index, end: c.index + c[0].length };
   }
   return { config };
 }

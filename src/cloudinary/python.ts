@@ -20,7 +20,7 @@ import { listHas, setting } from '../django/model.js';
 import type { Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
 import type { Deployment } from '../types.js';
-import { atLeast, show, type VersionInfo } from '../versions.js';
+import { atLeast, type VersionInfo } from '../versions.js';
 
 export interface Decision {
   /** https (true), http (false), or not determined by the files (undefined). */
@@ -142,7 +142,16 @@ function storageInUse(app: DjangoApp): Span | undefined {
   return undefined;
 }
 
+const computed = new WeakMap<DjangoApp, PythonCloudinary | null>();
+
+/** pycloudinary's configuration for this app (computed once: two rules ask). */
 export function pythonCloudinary(model: Deployment, app: DjangoApp): PythonCloudinary | undefined {
+  let c = computed.get(app);
+  if (c === undefined) computed.set(app, (c = resolve(model, app) ?? null));
+  return c ?? undefined;
+}
+
+function resolve(model: Deployment, app: DjangoApp): PythonCloudinary | undefined {
   if (!usesCloudinary(app)) return undefined;
   const version = model.packages.python('cloudinary');
   const overridden: Decision['overridden'] = [];
@@ -318,4 +327,3 @@ export function versionsInPlay(c: PythonCloudinary): { before: boolean; from: bo
   return { before: v !== true, from: v !== false };
 }
 
-export { show };

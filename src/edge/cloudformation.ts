@@ -15,7 +15,6 @@
 import type { YNode } from '../deploy/yaml.js';
 import type { SourceFile, Span } from '../source.js';
 import type {
-  CachePolicy,
   CloudflareZone,
   CloudFrontBehaviour,
   CloudFrontDistribution,
@@ -24,7 +23,6 @@ import type {
   Edges,
   LoadBalancer,
   LoadBalancerListener,
-  OriginRequestPolicy,
   PolicyRef,
   ResponseHeadersPolicy,
   Val,
@@ -164,12 +162,8 @@ export function readCloudFormation(file: SourceFile, root: YNode, display: strin
     if (r.type !== 'AWS::ElasticLoadBalancingV2::LoadBalancer') continue;
     const scheme = t.str(get(r.props, 'Scheme'));
     const lb: LoadBalancer = {
-      kind: 'load-balancer',
-      name: `CloudFormation resource ${id}`,
+      ...base(t, id, 'load-balancer'),
       ref: id,
-      span: { file, start: r.keyStart, end: r.keyEnd },
-      source: 'cloudformation',
-      module: display,
       internal: scheme && (scheme.value === undefined ? { span: scheme.span, why: scheme.why } : { value: scheme.value === 'internal', span: scheme.span }),
       type: t.str(get(r.props, 'Type')),
       listeners: [],
@@ -204,42 +198,34 @@ export function readCloudFormation(file: SourceFile, root: YNode, display: strin
     };
     lb.listeners.push(listener);
   }
-  const policy = <P>(node: YNode | undefined, type: string, read: (id: string) => P): PolicyRef<P> | undefined => {
-    if (!node) return undefined;
-    const id = t.refTo(node, type);
-    if (id) return { id: { span: t.span(node), why: `the id of resource ${id}` }, policy: read(id) };
-    return { id: t.str(node)! };
-  };
-  const rhp = (id: string): ResponseHeadersPolicy => {
-    const r = t.resources.get(id)!;
-    return responseHeadersPolicy(t, get(r.props, 'ResponseHeadersPolicyConfig'), `CloudFormation resource ${id}`, { file, start: r.keyStart, end: r.keyEnd }, display);
-  };
-  const orp = (id: string): OriginRequestPolicy => {
-    const r = t.resources.get(id)!;
-    return originRequestPolicy(t, get(r.props, 'OriginRequestPolicyConfig'), `CloudFormation resource ${id}`, { file, start: r.keyStart, end: r.keyEnd }, display);
-  };
-  const cp = (id: string): CachePolicy => {
-    const r = t.resources.get(id)!;
-    const headers = get(get(get(r.props, 'CachePolicyConfig'), 'ParametersInCacheKeyAndForwardedToOrigin'), 'HeadersConfig');
-    return { kind: 'cache-policy', name: `CloudFormation resource ${id}`, span: { file, start: r.keyStart, end: r.keyEnd }, source: 'cloudformation', module: display, headerBehavior: t.str(get(headers, 'HeaderBehavior')), headers: t.strings(get(headers, 'Headers')) };
-  };
   for (const [id, r] of t.resources) {
     if (r.type !== 'AWS::CloudFront::Distribution') continue;
     const config = get(r.props, 'DistributionConfig');
     if (config?.kind !== 'map') continue;
-    out.cloudfront.push(distribution(t, config, `CloudFormation resource ${id}`, { file, start: r.keyStart, end: r.keyEnd }, display, lbs, policy, rhp, orp, cp));
+    out.cloudfront.push(distribution(t, config, `CloudFormation resource ${id}`, { file, start: r.keyStart, end: r.keyEnd }, display, lbs));
   }
   return out;
 }
 
-function responseHeadersPolicy(t: Template, config: YNode | undefined, name: string, span: Span, display: string): ResponseHeadersPolicy {
+/** A policy id as written; the policy itself when it is a resource of this template (`!Ref`). */
+function policyRef<P>(t: Template, node: YNode | undefined, type: string, read: (id: string) => P): PolicyRef<P> | undefined {
+  if (!node) return undefined;
+  const id = t.refTo(node, type);
+  if (id) return { id: { span: t.span(node), why: `the id of resource ${id}` }, policy: read(id) };
+  return { id: t.str(node)! };
+}
+
+/** What every resource of the edge model carries, for a resource of this template. */
+function base<K extends string>(t: Template, id: string, kind: K): { kind: K; name: string; span: Span; source: EdgeSource; module: string } {
+  const r = t.resources.get(id)!;
+  return { kind, name: `CloudFormation resource ${id}`, span: { file: t.file, start: r.keyStart, end: r.keyEnd }, source: t.source, module: t.file.display };
+}
+
+function responseHeadersPolicy(t: Template, id: string): ResponseHeadersPolicy {
+  const config = get(t.resources.get(id)!.props, 'ResponseHeadersPolicyConfig');
   const sts = get(get(config, 'SecurityHeadersConfig'), 'StrictTransportSecurity');
   return {
-    kind: 'response-headers-policy',
-    name,
-    span,
-    source: t.source,
-    module: display,
+    ...base(t, id, 'response-headers-policy'),
     hsts: sts && {
       span: t.span(sts),
       maxAge: t.num(get(sts, 'AccessControlMaxAgeSec')),
@@ -250,17 +236,11 @@ function responseHeadersPolicy(t: Template, config: YNode | undefined, name: str
   };
 }
 
-function originRequestPolicy(t: Template, config: YNode | undefined, name: string, span: Span, display: string): OriginRequestPolicy {
-  const headers = get(config, 'HeadersConfig');
-  return {
-    kind: 'origin-request-policy',
-    name,
-    span,
-    source: t.source,
-    module: display,
-    headerBehavior: t.str(get(headers, 'HeaderBehavior')),
-    headers: t.strings(get(headers, 'Headers')),
-  };
+/** An origin request or cache policy: its `HeadersConfig { HeaderBehavior, Headers }`, at `path` in its properties. */
+function headerPolicy<K extends 'origin-request-policy' | 'cache-policy'>(t: Template, id: string, kind: K, path: string[]): ReturnType<typeof base<K>> & { headerBehavior?: Val<string>; headers?: Val<string[]> } {
+  let headers = t.resources.get(id)!.props;
+  for (const key of path) headers = get(headers, key);
+  return { ...base(t, id, kind), headerBehavior: t.str(get(headers, 'HeaderBehavior')), headers: t.strings(get(headers, 'Headers')) };
 }
 
 function distribution(
@@ -270,10 +250,6 @@ function distribution(
   span: Span,
   display: string,
   lbs: Map<string, LoadBalancer>,
-  policy: <P>(node: YNode | undefined, type: string, read: (id: string) => P) => PolicyRef<P> | undefined,
-  rhp: (id: string) => ResponseHeadersPolicy,
-  orp: (id: string) => OriginRequestPolicy,
-  cp: (id: string) => CachePolicy,
 ): CloudFrontDistribution {
   const behaviour = (node: YNode, isDefault: boolean): CloudFrontBehaviour => {
     const fv = get(node, 'ForwardedValues');
@@ -282,9 +258,9 @@ function distribution(
       span: t.span(node),
       viewerProtocolPolicy: t.str(get(node, 'ViewerProtocolPolicy')),
       targetOriginId: t.str(get(node, 'TargetOriginId')),
-      originRequestPolicy: policy(get(node, 'OriginRequestPolicyId'), 'AWS::CloudFront::OriginRequestPolicy', orp),
-      responseHeadersPolicy: policy(get(node, 'ResponseHeadersPolicyId'), 'AWS::CloudFront::ResponseHeadersPolicy', rhp),
-      cachePolicy: policy(get(node, 'CachePolicyId'), 'AWS::CloudFront::CachePolicy', cp),
+      originRequestPolicy: policyRef(t, get(node, 'OriginRequestPolicyId'), 'AWS::CloudFront::OriginRequestPolicy', (id) => headerPolicy(t, id, 'origin-request-policy', ['OriginRequestPolicyConfig', 'HeadersConfig'])),
+      responseHeadersPolicy: policyRef(t, get(node, 'ResponseHeadersPolicyId'), 'AWS::CloudFront::ResponseHeadersPolicy', (id) => responseHeadersPolicy(t, id)),
+      cachePolicy: policyRef(t, get(node, 'CachePolicyId'), 'AWS::CloudFront::CachePolicy', (id) => headerPolicy(t, id, 'cache-policy', ['CachePolicyConfig', 'ParametersInCacheKeyAndForwardedToOrigin', 'HeadersConfig'])),
       forwardedHeaders: fv ? t.strings(get(fv, 'Headers')) : undefined,
       functions: ['FunctionAssociations', 'LambdaFunctionAssociations'].some((k) => {
         const v = get(node, k);
@@ -358,8 +334,7 @@ export function readApiJson(file: SourceFile, root: YNode, shape: 'cloudfront-ap
   const name = `the ${shape === 'cloudfront-api' ? 'distribution' : 'zone settings'} in ${display}`;
   if (shape === 'cloudfront-api') {
     const config = (get(root, 'DistributionConfig') ?? root) as YMapNode;
-    const policy = <P>(node: YNode | undefined): PolicyRef<P> | undefined => (node ? { id: t.str(node)! } : undefined);
-    out.cloudfront.push(distribution(t, config, name, t.span(config), display, new Map(), policy, () => undefined as never, () => undefined as never, () => undefined as never));
+    out.cloudfront.push(distribution(t, config, name, t.span(config), display, new Map()));
     return out;
   }
   const zone: CloudflareZone = { kind: 'cloudflare', name, span: t.span(root), source: 'api', module: display, settings: new Map(), settingsSpan: t.span(root) };

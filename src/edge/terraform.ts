@@ -167,12 +167,12 @@ class Reader {
   private uncertain = 0;
 
   /** Nested blocks of a type, `dynamic "type" { for_each = … content {…} }` included, without those that do not exist. */
-  nested(body: HclBody, type: string, file: SourceFile): Nested[] {
+  nested(body: HclBody, type: string): Nested[] {
     const out: Nested[] = [];
     for (const n of blocks(body, type)) {
       if (!n.dynamic) out.push({ block: n.block, body: n.body, exists: 'yes' });
       else {
-        const e = this.forEachExists(attr(n.block.body, 'for_each')?.value, file);
+        const e = this.forEachExists(attr(n.block.body, 'for_each')?.value);
         if (e !== 'no') out.push({ block: n.block, body: n.body, exists: e });
       }
     }
@@ -180,7 +180,7 @@ class Reader {
   }
 
   /** Whether a for_each makes at least one block: a literal (or a variable's value) list, set or map. */
-  private forEachExists(expr: HclExpr | undefined, file: SourceFile): 'yes' | 'no' | 'unknown' {
+  private forEachExists(expr: HclExpr | undefined): 'yes' | 'no' | 'unknown' {
     let e = expr;
     if (e?.kind === 'ref' && e.path[0] === 'var' && e.path[1] && e.path.length === 2) {
       const r = this.resolveVar(e.path[1], this.m);
@@ -189,7 +189,6 @@ class Reader {
     }
     if (e?.kind === 'tuple') return e.items.length ? 'yes' : 'no';
     if (e?.kind === 'object') return e.items.length ? 'yes' : 'no';
-    void file;
     return 'unknown';
   }
 
@@ -336,12 +335,8 @@ class Reader {
   loadBalancer(res: Resource): LoadBalancer {
     const b = res.block.body;
     return {
-      kind: 'load-balancer',
-      name: `${res.type}.${res.name}`,
+      ...this.base(res, 'load-balancer'),
       ref: `${res.type}.${res.name}`,
-      span: this.span(res.file, res.block),
-      source: 'terraform',
-      module: this.display,
       internal: this.bool(b, 'internal', res.file),
       type: this.str(b, 'load_balancer_type', res.file),
       listeners: [],
@@ -350,8 +345,8 @@ class Reader {
 
   listener(res: Resource): LoadBalancerListener {
     const b = res.block.body;
-    const action = this.nested(b, 'default_action', res.file)[0];
-    const redirect = action ? this.nested(action.body, 'redirect', res.file)[0] : undefined;
+    const action = this.nested(b, 'default_action')[0];
+    const redirect = action ? this.nested(action.body, 'redirect')[0] : undefined;
     const tg = action ? this.refTo(attr(action.body, 'target_group_arn')?.value, ['aws_lb_target_group', 'aws_alb_target_group']) : undefined;
     const group = tg ? this.m.resources.get(tg) : undefined;
     return {
@@ -395,11 +390,7 @@ class Reader {
     const security = blocks(res.block.body, 'security_headers_config')[0];
     const sts = security ? blocks(security.body, 'strict_transport_security')[0] : undefined;
     return {
-      kind: 'response-headers-policy',
-      name: `${res.type}.${res.name}`,
-      span: this.span(res.file, res.block),
-      source: 'terraform',
-      module: this.display,
+      ...this.base(res, 'response-headers-policy'),
       hsts: sts && {
         span: this.span(res.file, sts.block),
         maxAge: this.num(sts.body, 'access_control_max_age_sec', res.file),
@@ -410,40 +401,33 @@ class Reader {
     };
   };
 
-  private originRequestPolicy = (res: Resource): OriginRequestPolicy => {
-    const headers = blocks(res.block.body, 'headers_config')[0];
-    const items = headers ? blocks(headers.body, 'headers')[0] : undefined;
-    return {
-      kind: 'origin-request-policy',
-      name: `${res.type}.${res.name}`,
-      span: this.span(res.file, res.block),
-      source: 'terraform',
-      module: this.display,
-      headerBehavior: headers ? this.str(headers.body, 'header_behavior', res.file) : undefined,
-      headers: items ? this.strings(items.body, 'items', res.file) : undefined,
-    };
-  };
+  private originRequestPolicy = (res: Resource): OriginRequestPolicy => ({ ...this.base(res, 'origin-request-policy'), ...this.headerList(res.block.body, res.file) });
 
   private cachePolicy = (res: Resource): CachePolicy => {
     const params = blocks(res.block.body, 'parameters_in_cache_key_and_forwarded_to_origin')[0];
-    const headers = params ? blocks(params.body, 'headers_config')[0] : undefined;
+    return { ...this.base(res, 'cache-policy'), ...(params ? this.headerList(params.body, res.file) : {}) };
+  };
+
+  /** A policy's `headers_config { header_behavior, headers { items } }`. */
+  private headerList(body: HclBody, file: SourceFile): { headerBehavior?: Val<string>; headers?: Val<string[]> } {
+    const headers = blocks(body, 'headers_config')[0];
     const items = headers ? blocks(headers.body, 'headers')[0] : undefined;
     return {
-      kind: 'cache-policy',
-      name: `${res.type}.${res.name}`,
-      span: this.span(res.file, res.block),
-      source: 'terraform',
-      module: this.display,
-      headerBehavior: headers ? this.str(headers.body, 'header_behavior', res.file) : undefined,
-      headers: items ? this.strings(items.body, 'items', res.file) : undefined,
+      headerBehavior: headers ? this.str(headers.body, 'header_behavior', file) : undefined,
+      headers: items ? this.strings(items.body, 'items', file) : undefined,
     };
-  };
+  }
+
+  /** What every resource of the edge model carries: its kind, name, place and module. */
+  private base<K extends string>(res: Resource, kind: K): { kind: K; name: string; span: Span; source: 'terraform'; module: string } {
+    return { kind, name: `${res.type}.${res.name}`, span: this.span(res.file, res.block), source: 'terraform', module: this.display };
+  }
 
   distribution(res: Resource, lbs: Map<string, LoadBalancer>): CloudFrontDistribution {
     const b = res.block.body;
     const f = res.file;
     const behaviour = (x: Nested, isDefault: boolean): CloudFrontBehaviour => this.under(x, () => {
-      const fv = this.nested(x.body, 'forwarded_values', f)[0];
+      const fv = this.nested(x.body, 'forwarded_values')[0];
       return {
         pathPattern: isDefault ? undefined : this.str(x.body, 'path_pattern', f),
         span: this.span(f, x.block),
@@ -453,11 +437,11 @@ class Reader {
         responseHeadersPolicy: this.policyRef(x.body, 'response_headers_policy_id', f, 'aws_cloudfront_response_headers_policy', this.responseHeadersPolicy),
         cachePolicy: this.policyRef(x.body, 'cache_policy_id', f, 'aws_cloudfront_cache_policy', this.cachePolicy),
         forwardedHeaders: fv ? this.under(fv, () => this.strings(fv.body, 'headers', f)) : undefined,
-        functions: this.nested(x.body, 'function_association', f).length + this.nested(x.body, 'lambda_function_association', f).length > 0,
+        functions: this.nested(x.body, 'function_association').length + this.nested(x.body, 'lambda_function_association').length > 0,
       };
     });
-    const origins: CloudFrontOrigin[] = this.nested(b, 'origin', f).map((o) => this.under(o, () => {
-      const custom = this.nested(o.body, 'custom_origin_config', f)[0];
+    const origins: CloudFrontOrigin[] = this.nested(b, 'origin').map((o) => this.under(o, () => {
+      const custom = this.nested(o.body, 'custom_origin_config')[0];
       const domain = attr(o.body, 'domain_name');
       const lbKey = this.refTo(domain?.value, ['aws_lb', 'aws_alb']);
       return {
@@ -466,7 +450,7 @@ class Reader {
         loadBalancer: lbKey ? lbs.get(lbKey) : undefined,
         span: this.span(f, o.block),
         customHeaders: new Map(
-          this.nested(o.body, 'custom_header', f).flatMap((h) => {
+          this.nested(o.body, 'custom_header').flatMap((h) => {
             const n = this.str(h.body, 'name', f)?.value;
             const v = this.str(h.body, 'value', f);
             return n !== undefined && v ? [[n.toLowerCase(), v] as const] : [];
@@ -479,19 +463,15 @@ class Reader {
             protocolPolicy: this.str(custom.body, 'origin_protocol_policy', f),
             sslProtocols: this.strings(custom.body, 'origin_ssl_protocols', f),
           })),
-        s3: !custom && (this.nested(o.body, 's3_origin_config', f).length > 0 || attr(o.body, 'origin_access_control_id') !== undefined),
+        s3: !custom && (this.nested(o.body, 's3_origin_config').length > 0 || attr(o.body, 'origin_access_control_id') !== undefined),
       };
     }));
-    const cert = this.nested(b, 'viewer_certificate', f)[0];
+    const cert = this.nested(b, 'viewer_certificate')[0];
     return {
-      kind: 'cloudfront',
-      name: `${res.type}.${res.name}`,
-      span: this.span(f, res.block),
-      source: 'terraform',
-      module: this.display,
+      ...this.base(res, 'cloudfront'),
       aliases: this.strings(b, 'aliases', f),
       enabled: this.bool(b, 'enabled', f),
-      behaviours: [...this.nested(b, 'default_cache_behavior', f).map((x) => behaviour(x, true)), ...this.nested(b, 'ordered_cache_behavior', f).map((x) => behaviour(x, false))],
+      behaviours: [...this.nested(b, 'default_cache_behavior').map((x) => behaviour(x, true)), ...this.nested(b, 'ordered_cache_behavior').map((x) => behaviour(x, false))],
       origins,
       viewerCertificate:
         cert &&
@@ -523,11 +503,7 @@ class Reader {
       if (res.type === 'cloudflare_zone_settings_override') {
         const settings = blocks(b, 'settings')[0];
         const zone: CloudflareZone = {
-          kind: 'cloudflare',
-          name: `${res.type}.${res.name}`,
-          span: this.span(res.file, res.block),
-          source: 'terraform',
-          module: this.display,
+          ...this.base(res, 'cloudflare'),
           settings: new Map(),
           settingsSpan: this.span(res.file, settings?.block ?? res.block),
           domain: this.zoneDomain(attr(b, 'zone_id')?.value),
@@ -544,7 +520,7 @@ class Reader {
         const key = zoneAttr ? res.file.text.slice(zoneAttr.value.start, zoneAttr.value.end) : '';
         let zone = v5.get(key);
         if (!zone) {
-          zone = { kind: 'cloudflare', name: `cloudflare_zone_setting (zone_id = ${short(key)})`, span: this.span(res.file, res.block), source: 'terraform', module: this.display, settings: new Map(), settingsSpan: this.span(res.file, res.block), domain: this.zoneDomain(zoneAttr?.value) };
+          zone = { ...this.base(res, 'cloudflare'), name: `cloudflare_zone_setting (zone_id = ${short(key)})`, settings: new Map(), settingsSpan: this.span(res.file, res.block), domain: this.zoneDomain(zoneAttr?.value) };
           v5.set(key, zone);
           out.push(zone);
         }

@@ -787,17 +787,22 @@ class Parser {
     return this.other(start, this.pos, args);
   }
 
-  private tuple(): HclExpr {
+  /** `[…]` or `{…}`: a for expression, or the literal `literal` reads; the newline mode is restored after. */
+  private bracketed(close: number, literal: (open: number) => HclExpr): HclExpr {
     const open = this.pos;
     this.enter(open);
     this.pos++;
     const saved = this.nl;
     this.nl = false;
     this.skip();
-    let result: HclExpr;
-    if (this.keyword('for')) {
-      result = this.forExpr(open, RBRACK);
-    } else {
+    const result = this.keyword('for') ? this.forExpr(open, close) : literal(open);
+    this.nl = saved;
+    this.depth--;
+    return result;
+  }
+
+  private tuple(): HclExpr {
+    return this.bracketed(RBRACK, (open) => {
       const items: HclExpr[] = [];
       for (;;) {
         this.skip();
@@ -815,24 +820,12 @@ class Parser {
         this.expected('"," or "]" in a tuple', this.pos);
       }
       this.pos++;
-      result = { kind: 'tuple', items: items.slice(), start: open, end: this.pos };
-    }
-    this.nl = saved;
-    this.depth--;
-    return result;
+      return { kind: 'tuple', items: items.slice(), start: open, end: this.pos };
+    });
   }
 
   private object(): HclExpr {
-    const open = this.pos;
-    this.enter(open);
-    this.pos++;
-    const saved = this.nl;
-    this.nl = false;
-    this.skip();
-    let result: HclExpr;
-    if (this.keyword('for')) {
-      result = this.forExpr(open, RBRACE);
-    } else {
+    return this.bracketed(RBRACE, (open) => {
       this.nl = true;
       const items: Extract<HclExpr, { kind: 'object' }>['items'] = [];
       for (;;) {
@@ -874,22 +867,16 @@ class Parser {
         this.expected('a newline, "," or "}" after an object item', this.pos);
       }
       this.pos++;
-      result = { kind: 'object', items: items.slice(), start: open, end: this.pos };
-    }
-    this.nl = saved;
-    this.depth--;
-    return result;
+      return { kind: 'object', items: items.slice(), start: open, end: this.pos };
+    });
   }
 
-  /** `[for k, v in coll : value if cond]` / `{for k, v in coll : key => value... if cond}`; at `for`. */
-  private forExpr(open: number, close: number): Other {
-    const closer = close === RBRACK ? ']' : '}';
-    this.pos += 3;
+  /** `k` or `k, v`, then `in` (after `for`): the names a for expression or directive binds. */
+  private forNames(what: string): string[] {
     this.skip();
-    const names: string[] = [];
     const first = this.ident();
     if (first === undefined) this.expected('a variable name after "for"', this.pos);
-    names.push(first);
+    const names = [first];
     this.skip();
     if (this.code() === COMMA) {
       this.pos++;
@@ -899,8 +886,16 @@ class Parser {
       names.push(second);
       this.skip();
     }
-    if (!this.keyword('in')) this.expected('"in" in a for expression', this.pos);
+    if (!this.keyword('in')) this.expected(`"in" in ${what}`, this.pos);
     this.pos += 2;
+    return names;
+  }
+
+  /** `[for k, v in coll : value if cond]` / `{for k, v in coll : key => value... if cond}`; at `for`. */
+  private forExpr(open: number, close: number): Other {
+    const closer = close === RBRACK ? ']' : '}';
+    this.pos += 3;
+    const names = this.forNames('a for expression');
     const coll = this.expr();
     this.skip();
     if (this.code() !== COLON) this.expected('":" after the collection of a for expression', this.pos);
@@ -1175,22 +1170,7 @@ class Parser {
           open.pop();
           break;
         case 'for': {
-          this.skip();
-          const names: string[] = [];
-          const a = this.ident();
-          if (a === undefined) this.expected('a variable name after "for"', this.pos);
-          names.push(a);
-          this.skip();
-          if (this.code() === COMMA) {
-            this.pos++;
-            this.skip();
-            const b = this.ident();
-            if (b === undefined) this.expected('a variable name after ","', this.pos);
-            names.push(b);
-            this.skip();
-          }
-          if (!this.keyword('in')) this.expected('"in" in a %{ for } directive', this.pos);
-          this.pos += 2;
+          const names = this.forNames('a %{ for } directive');
           kid = this.expr();
           if (open.length >= this.maxDepth) this.fail(`directives nested more than ${this.maxDepth} levels deep: not read`, start);
           open.push({ kind: 'for', at: start });

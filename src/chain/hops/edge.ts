@@ -32,7 +32,7 @@ function all(values: Tri[]): Tri {
  * are sent to the origin too), or the legacy forwarded_values.
  */
 export function forwardsHeader(b: CloudFrontBehaviour, key: string): Tri {
-  const header = (headerOfKey(key) ?? key.replace(/^HTTP_/, '').replace(/_/g, '-')).toLowerCase();
+  const header = (headerOfKey(key) ?? key).toLowerCase();
   const cloudFront = header.startsWith('cloudfront-');
   const inList = (v: Val<string[]> | undefined): Tri => (v?.value === undefined ? 'unknown' : v.value.some((h) => h.toLowerCase() === header || h === '*') ? 'yes' : 'no');
   const verdicts: Tri[] = [];
@@ -146,7 +146,7 @@ export class CloudFrontHop implements Hop {
   sets(key: string): Sets {
     if (!key.startsWith('HTTP_')) return { kind: 'removes' };
     // An origin custom header: the same value on every request to this origin.
-    const header = (headerOfKey(key) ?? key.replace(/^HTTP_/, '').replace(/_/g, '-')).toLowerCase();
+    const header = (headerOfKey(key) ?? key).toLowerCase();
     const custom = this.origin.customHeaders.get(header);
     if (custom) return custom.value === undefined ? { kind: 'assumed', honest: 'unknown', clientSurvives: 'no', why: custom.why ?? 'an origin custom header the files do not determine' } : { kind: 'constant', at: custom.span, value: custom.value };
     // CloudFront removes the viewer's X-Forwarded-Proto (domain-facts.md, CloudFront).
@@ -313,11 +313,6 @@ export function redirectsToHttps(l: LoadBalancerListener): Tri {
   return p === undefined ? 'unknown' : p.toUpperCase() === 'HTTPS' ? 'yes' : 'no';
 }
 
-/** A setting of a Cloudflare zone, as written (undefined: not written). */
-export function zoneSetting(zone: CloudflareZone, id: string): Val<unknown> | undefined {
-  return zone.settings.get(id);
-}
-
 function settingString(zone: CloudflareZone, id: string): string | undefined {
   const v = zone.settings.get(id)?.value;
   return typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'on' : 'off') : undefined;
@@ -335,6 +330,15 @@ export function effectiveSsl(zone: CloudflareZone): { mode?: string; at?: Span; 
   if (automatic === 'custom') return { mode, at: ssl.span };
   if (automatic !== undefined) return { at: ssl.span, assumed: `ssl_automatic_mode is ${automatic}: Cloudflare chooses the mode` };
   return { mode, at: ssl.span, assumed: `the configured ssl (${mode ?? 'not determined'}) is in effect, as it is when the zone's SSL/TLS mode is custom (with Automatic SSL/TLS, Cloudflare chooses the mode; ssl_automatic_mode = "custom" makes the configured one apply)` };
+}
+
+/**
+ * The fields of a zone's `security_header` HSTS: provider v4's block (`enabled`, `max_age`…), or
+ * v5's and the API's `{strict_transport_security: {…}}`. Undefined when not written.
+ */
+export function cloudflareHsts(zone: CloudflareZone): Record<string, Val<unknown>> | undefined {
+  const v = zone.settings.get('security_header')?.value as Record<string, Val<unknown>> | undefined;
+  return (v?.strict_transport_security?.value as Record<string, Val<unknown>> | undefined) ?? v;
 }
 
 export class CloudflareHop implements Hop {
@@ -387,8 +391,7 @@ export class CloudflareHop implements Hop {
 
   get hsts(): Hop['hsts'] {
     const h = this.zone.settings.get('security_header');
-    const v = h?.value as Record<string, Val<unknown>> | undefined;
-    const sts = (v?.strict_transport_security?.value as Record<string, Val<unknown>> | undefined) ?? v;
+    const sts = cloudflareHsts(this.zone);
     if (!h || !sts) return { adds: 'unknown', drops: 'no' };
     const enabled = sts.enabled?.value;
     if (enabled === undefined) return { adds: sts.enabled ? 'unknown' : 'no', drops: 'no' };
