@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Diagnostics } from './diagnostics.js';
 import { discover, UsageError } from './discover.js';
 import { FileAccess, within } from './files.js';
-import { runRules } from './engine.js';
+import { compareFindings, runRules } from './engine.js';
+import { SuppressionIndex, suppressionFindings } from './suppress.js';
 import { loadNginx } from './nginx/load.js';
 import { loadEnvFiles } from './env/load.js';
 import { loadDjango } from './django/load.js';
@@ -31,6 +32,8 @@ export interface AuditOptions {
   /** `--app-env`: the environment the app process starts with, in the order given (later ones win). */
   envFiles?: string[];
   rules?: readonly Rule[];
+  /** Report `https-audit-ignore` comments that silence nothing (invalid ones are always reported). */
+  reportUnusedSuppressions?: boolean;
 }
 
 export function audit(options: AuditOptions): AuditResult & { model: Deployment; projects: { model: Deployment; root?: string }[] } {
@@ -100,6 +103,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
   const models: Deployment[] = [];
   const projects: { model: Deployment; root?: string }[] = [];
   const findings: Finding[] = [];
+  const suppressions = new SuppressionIndex();
   const parts = partition(discovered.files, projectRoot);
   for (const project of parts) {
     const ofKind = (kind: string) => project.files.filter((f) => f.kind === kind).map((f) => f.path);
@@ -164,7 +168,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     );
     models.push(model);
     projects.push({ model, root: parts.length > 1 ? diagnostics.display(project.root) : undefined });
-    for (const f of runRules(model, options.rules ?? RULES, failures)) findings.push(f);
+    for (const f of runRules(model, options.rules ?? RULES, failures, suppressions)) findings.push(f);
   }
   const model: Deployment = {
     nginx: models.flatMap((m) => m.nginx),
@@ -177,7 +181,6 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     django: models.flatMap((m) => m.django),
     packages: models[0]?.packages ?? packageVersions(() => [projectRoot], access, diagnostics),
   };
-  if (models.length > 1) findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column);
   const byPosition = (a: { file: string; line: number; column: number }, b: typeof a) =>
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column;
   // The files audited: those some configuration reads, and those that could not be parsed.
@@ -192,6 +195,9 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
     ...model.django.flatMap((d) => [...d.files, ...d.envFiles]),
     ...diagnostics.allFiles().filter((f) => failed.has(f.display)),
   ])];
+  const ran = new Set((options.rules ?? RULES).map((r) => r.id));
+  findings.push(...suppressionFindings(suppressions, files, new Set(RULES.map((r) => r.id)), ran, options.reportUnusedSuppressions ?? false));
+  findings.sort(compareFindings);
   return {
     findings,
     errors: [...diagnostics.errors].sort(byPosition),

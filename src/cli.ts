@@ -29,6 +29,7 @@ interface Options {
   debug?: boolean;
   allowEmptyInput?: boolean;
   appEnv: string[];
+  reportUnusedSuppressions?: boolean;
 }
 
 function integer(value: string): number {
@@ -61,6 +62,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     // and loads the file into this process's own environment, NODE_OPTIONS included, which would
     // run code named by the audited tree.
     .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--report-unused-suppressions', 'report https-audit-ignore comments that silence nothing (default: on in machine formats, off in stylish)')
+    .option('--no-report-unused-suppressions', 'do not report https-audit-ignore comments that silence nothing')
     .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
@@ -80,7 +83,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 
   try {
-    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.appEnv, cwd });
+    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.appEnv, cwd, reportUnusedSuppressions: options.reportUnusedSuppressions ?? options.format !== 'stylish' });
     const files = result.files.filter((f) => !f.builtIn).length;
     // As ESLint does, --max-warnings counts the warnings --quiet hides.
     const warnings = summarize(result, files).bySeverity.warning;

@@ -2,23 +2,22 @@
  * Runs rules over the deployment model and turns their reports into findings: positions from
  * spans, inline suppressions, one finding per place, a stable order.
  */
-import type { SourceFile } from './source.js';
+import { fingerprint } from './fingerprint.js';
+import { SuppressionIndex } from './suppress.js';
 import { redact } from './redact.js';
 import type { Deployment, Finding, Report, Rule } from './types.js';
 
-/**
- * `# https-audit-ignore rule-id[, rule-id] [-- reason]` on the line of a finding, or alone on
- * the line above it, silences that rule there.
- */
-const SUPPRESS = /#\s*https-audit-ignore\s+([\w-]+(?:\s*,\s*[\w-]+)*)/;
-
 const RANK = { info: 0, warning: 1, error: 2 } as const;
 
-export function runRules(model: Deployment, rules: readonly Rule[], failures: string[] = []): Finding[] {
+/**
+ * Suppressed findings are kept, marked `suppressed` (the CLI shows them only in SARIF); `suppressions`
+ * is shared by the projects of one audit so that unused ones can be told afterwards.
+ */
+export function runRules(model: Deployment, rules: readonly Rule[], failures: string[] = [], suppressions = new SuppressionIndex()): Finding[] {
   /** One finding per rule and place: a snippet included in several contexts keeps its most severe report. */
   const byPlace = new Map<string, Finding>();
   const abouts = new Map<string, { base: string; about: string[] }>();
-  const suppressions = new SuppressionIndex();
+  const lineText = new Map<Finding, string>();
   for (const rule of rules) {
     const report = (r: Report) => {
       const { file, start, end } = r.span;
@@ -35,7 +34,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
       }
       if (earlier && RANK[earlier.severity] >= RANK[severity]) return;
       const from = file.position(start);
-      if (suppressions.suppressed(file, from.line, rule.id)) return;
+      const suppression = suppressions.match(file, from.line, rule.id);
       const to = file.position(Math.max(start, end));
       const finding: Finding = {
         ruleId: rule.id,
@@ -47,7 +46,10 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
         column: from.column,
         endLine: to.line,
         endColumn: to.column,
+        fingerprint: '',
       };
+      if (suppression) finding.suppressed = { kind: 'inSource', justification: suppression.reason ?? '' };
+      lineText.set(finding, file.lineText(from.line));
       const related = (r.related ?? []).filter((x) => !x.span.file.builtIn);
       if (related.length) {
         finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: redact(x.message) }));
@@ -62,7 +64,9 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
       failures.push(`rule ${rule.id} failed: ${(e as Error)?.stack ?? String(e)}`);
     }
   }
-  return [...byPlace.values()].sort(compareFindings);
+  const findings = [...byPlace.values()].sort(compareFindings);
+  fingerprint(findings, (f) => lineText.get(f)!);
+  return findings;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
@@ -72,34 +76,4 @@ export function compareFindings(a: Finding, b: Finding): number {
     a.column - b.column ||
     (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
   );
-}
-
-class SuppressionIndex {
-  private readonly byFile = new Map<SourceFile, Map<number, Set<string>>>();
-
-  suppressed(file: SourceFile, line: number, ruleId: string): boolean {
-    let lines = this.byFile.get(file);
-    if (!lines) {
-      lines = scan(file.text);
-      this.byFile.set(file, lines);
-    }
-    return lines.get(line)?.has(ruleId) ?? false;
-  }
-}
-
-function scan(text: string): Map<number, Set<string>> {
-  const out = new Map<number, Set<string>>();
-  if (!text.includes('https-audit-ignore')) return out;
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    const m = SUPPRESS.exec(line);
-    if (!m) return;
-    const ids = m[1]!.split(',').map((s) => s.trim());
-    const alone = /^\s*#/.test(line);
-    const target = alone ? i + 2 : i + 1; // 1-based: the next line, or this one
-    const set = out.get(target) ?? new Set<string>();
-    ids.forEach((id) => set.add(id));
-    out.set(target, set);
-  });
-  return out;
 }

@@ -36,6 +36,14 @@ export class SourceFile {
     const bom = lo === 0 && offset > 0 && this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
     return { line: lo + 1, column: offset - starts[lo]! + 1 - bom };
   }
+
+  /** The text of a 1-based line, without its line break. */
+  lineText(line: number): string {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    const from = starts[line - 1] ?? this.text.length;
+    const to = starts[line] ?? this.text.length;
+    return this.text.slice(from, to).replace(/\r?\n$|\r$/, '');
+  }
 }
 
 function computeLineStarts(text: string): number[] {

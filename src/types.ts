@@ -72,9 +72,16 @@ export interface Rule {
   check(model: Deployment, context: RuleContext): void;
 }
 
+/** The findings about the tool's own `https-audit-ignore` comments (src/suppress.ts). */
+export const SUPPRESSION_RULES = {
+  'invalid-suppression': 'An https-audit-ignore comment that names no rule or an unknown one, or gives no reason after --.',
+  'unused-suppression': 'An https-audit-ignore comment that silences nothing (the problem was fixed, or the comment is on the wrong line).',
+} as const;
+
 export interface Finding {
   ruleId: string;
-  category: Category;
+  /** A rule's category, or `suppression` for the findings about https-audit-ignore comments. */
+  category: Category | 'suppression';
   severity: Severity;
   message: string;
   file: string;
@@ -83,6 +90,18 @@ export interface Finding {
   endLine: number;
   endColumn: number;
   related?: { file: string; line: number; column: number; message: string }[];
+  /**
+   * Stable across line shifts and edits elsewhere in the file: a hash of the rule, the file and
+   * the text of the finding's line, and which occurrence of that triple it is (SARIF's
+   * partialFingerprints, GitLab's fingerprint, the baseline's key).
+   */
+  fingerprint: string;
+  /**
+   * Present when the finding is accepted: by an `https-audit-ignore` comment (`inSource`, with its
+   * reason) or by the baseline (`external`). Such findings fail nothing and are shown only by
+   * formats that carry suppressions (SARIF); the summary counts them.
+   */
+  suppressed?: { kind: 'inSource' | 'external'; justification: string };
 }
 
 /** A file that could not be read or parsed, or a configuration nginx itself refuses. */

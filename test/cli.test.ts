@@ -239,7 +239,7 @@ describe('output formats', () => {
 
   it('json: the documented shape, POSIX paths relative to the working directory, 1-based positions', () => {
     const { report } = json(['nginx/conf.d'], { cwd: path.join(ROOT, 'fixtures/compose-app') });
-    expect(Object.keys(report)).toEqual(['version', 'findings', 'errors', 'notes', 'summary']);
+    expect(Object.keys(report)).toEqual(['version', 'findings', 'suppressed', 'errors', 'notes', 'summary']);
     expect(report.version).toBe(1);
     expect(report.findings[0]).toMatchObject({
       ruleId: 'http-serves-content',

@@ -1,6 +1,7 @@
 /** `# https-audit-ignore rule-id -- reason` silences that rule on its line or the next one, and nothing else. */
 import { describe, expect, it } from 'vitest';
 import { auditFiles } from './helpers.js';
+import type { AuditOptions } from '../src/audit.js';
 
 const site = (line5: string, line6: string) =>
   [
@@ -17,7 +18,8 @@ const site = (line5: string, line6: string) =>
     '',
   ].join('\n');
 
-const ids = (files: Record<string, string>) => auditFiles(files).findings.map((f) => `${f.ruleId}:${f.line}`);
+const ids = (files: Record<string, string>, options: Partial<AuditOptions> = {}) =>
+  auditFiles(files, options).findings.filter((f) => !f.suppressed).map((f) => `${f.ruleId}:${f.line}`);
 
 describe('inline suppression', () => {
   it('reports without a comment', () => {
@@ -38,7 +40,7 @@ describe('inline suppression', () => {
     ).toEqual([]);
     expect(
       ids({
-        'a.conf': site('# https-audit-ignore proxy-proto-from-client', 'proxy_set_header Host $host;').replace(
+        'a.conf': site('# https-audit-ignore proxy-proto-from-client -- ALB', 'proxy_set_header Host $host;').replace(
           '        proxy_pass',
           '        proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n        proxy_pass',
         ),
@@ -48,7 +50,62 @@ describe('inline suppression', () => {
 
   it('naming another rule silences nothing', () => {
     expect(
-      ids({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; # https-audit-ignore hsts-missing', '') }),
+      ids({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; # https-audit-ignore hsts-missing -- x', '') }),
     ).toEqual(['proxy-proto-from-client:5']);
+  });
+
+  it('a comment alone above a line that opens a block covers the whole block', () => {
+    const conf = site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', '').replace('    location / {', '    # https-audit-ignore proxy-proto-from-client -- only the ALB reaches this port\n    location / {');
+    expect(ids({ 'a.conf': conf })).toEqual([]);
+    // …and nothing after the block's closing brace.
+    const after = conf.replace('    add_header', '    location /x { proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; proxy_pass http://127.0.0.1:8000; }\n    add_header');
+    expect(ids({ 'a.conf': after })).toEqual(['proxy-proto-from-client:10']);
+  });
+
+  it('https-audit-ignore-file silences the named rules (or every rule) in the whole file', () => {
+    const conf = site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', '');
+    expect(ids({ 'a.conf': `# https-audit-ignore-file proxy-proto-from-client -- behind the ALB\n${conf}` })).toEqual([]);
+    expect(ids({ 'a.conf': `# https-audit-ignore-file -- generated, audited upstream\n${conf}` })).toEqual([]);
+    expect(ids({ 'a.conf': `# https-audit-ignore-file hsts-missing -- x\n${conf}` })).toEqual(['proxy-proto-from-client:6']);
+  });
+
+  it('a suppression without a reason still silences, and is reported', () => {
+    const r = auditFiles({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; # https-audit-ignore proxy-proto-from-client', '') });
+    expect(r.findings.map((f) => [f.ruleId, f.line, f.column, !!f.suppressed])).toEqual([
+      ['proxy-proto-from-client', 5, 44, true],
+      ['invalid-suppression', 5, 69, false],
+    ]);
+    expect(r.findings[1]!.message).toContain('no reason');
+  });
+
+  it('an unknown rule is reported, with the nearest rule id', () => {
+    const r = auditFiles({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; # https-audit-ignore proxy-proto-from-clients -- x', '') });
+    expect(r.findings.filter((f) => !f.suppressed).map((f) => f.ruleId)).toEqual(['proxy-proto-from-client', 'invalid-suppression']);
+    expect(r.findings[1]!.message).toBe("https-audit-ignore names 'proxy-proto-from-clients', which is not a rule: did you mean 'proxy-proto-from-client'?");
+  });
+
+  it('a suppression that silences nothing is reported when asked', () => {
+    const files = { 'a.conf': site('proxy_set_header X-Forwarded-Proto $scheme; # https-audit-ignore proxy-proto-from-client -- fixed since', '') };
+    expect(ids(files)).toEqual([]);
+    expect(ids(files, { reportUnusedSuppressions: true })).toEqual(['unused-suppression:5']);
+    // A rule that did not run is not "unused".
+    expect(ids(files, { reportUnusedSuppressions: true, rules: [] })).toEqual([]);
+  });
+
+  it('template comments: {# #} and <!-- -->', () => {
+    const page = (c: string) => ({ 'nginx.conf': site('proxy_set_header X-Forwarded-Proto $scheme;', ''), 'templates/a.html': `<img src="http://cdn.example.com/a.png"> ${c}\n` });
+    expect(ids(page(''))).toContain('http-asset-url:1');
+    expect(ids(page('{# https-audit-ignore http-asset-url -- partner CDN has no https #}'))).not.toContain('http-asset-url:1');
+    expect(ids(page('<!-- https-audit-ignore http-asset-url -- partner CDN has no https -->'), { reportUnusedSuppressions: true })).toEqual([]);
+  });
+
+  it('fingerprints survive lines inserted above, and tell identical lines apart', () => {
+    const conf = site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', '');
+    const a = auditFiles({ 'a.conf': conf }).findings;
+    const b = auditFiles({ 'a.conf': `# a comment\n\n${conf.replace('        proxy_set_header', '      proxy_set_header')}` }).findings;
+    expect(b[0]!.line).toBe(a[0]!.line + 2);
+    expect(b[0]!.fingerprint).toBe(a[0]!.fingerprint);
+    const twice = auditFiles({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', 'proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;') }).findings;
+    expect(new Set(twice.map((f) => f.fingerprint)).size).toBe(twice.length);
   });
 });

@@ -1,14 +1,13 @@
 /**
  * `--format json`. The shape is a contract: later versions add fields, never change these.
+ * `suppressed` and `fingerprint` were added in 0.2.0.
  */
-import type { AuditResult } from '../types.js';
+import type { AuditResult, Finding } from '../types.js';
 import type { Summary } from './summary.js';
 import { jsonSafe } from './escape.js';
 
 export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>, summary: Summary): string {
-  const report = {
-    version: 1,
-    findings: result.findings.map((f) => ({
+  const finding = (f: Finding) => ({
       ruleId: f.ruleId,
       category: f.category,
       severity: f.severity,
@@ -19,7 +18,14 @@ export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'no
       endLine: f.endLine,
       endColumn: f.endColumn,
       ...(f.related ? { related: f.related } : {}),
-    })),
+      fingerprint: f.fingerprint,
+      ...(f.suppressed ? { suppressed: f.suppressed } : {}),
+    });
+  const report = {
+    version: 1,
+    findings: result.findings.filter((f) => !f.suppressed).map(finding),
+    /** Findings an https-audit-ignore comment or the baseline accepts, with the reason given. */
+    suppressed: result.findings.filter((f) => f.suppressed).map(finding),
     errors: result.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message })),
     notes: result.notes.map((n) => ({ file: n.file, line: n.line, column: n.column, message: n.message })),
     summary,

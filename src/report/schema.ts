@@ -14,18 +14,23 @@ const position = {
 
 export const FindingSchema = z.strictObject({
   ruleId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)+$/),
-  category: z.enum(CATEGORIES),
+  category: z.enum([...CATEGORIES, 'suppression']),
   severity: z.enum(['error', 'warning', 'info']),
   message: z.string().min(1),
   ...position,
   endLine: z.number().int().positive(),
   endColumn: z.number().int().positive(),
   related: z.optional(z.array(z.strictObject({ ...position, message: z.string().min(1) })).min(1)),
+  /** Stable across line shifts (rule, file, the text of the line, occurrence): what baselines and SARIF key on. */
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+  /** Only in `suppressed`: what accepts the finding (an https-audit-ignore comment, or the baseline) and why. */
+  suppressed: z.optional(z.strictObject({ kind: z.enum(['inSource', 'external']), justification: z.string() })),
 });
 
 export const ReportSchema = z.strictObject({
   version: z.literal(1),
   findings: z.array(FindingSchema),
+  suppressed: z.array(FindingSchema),
   errors: z.array(z.strictObject({ ...position, message: z.string().min(1) })),
   notes: z.array(z.strictObject({ ...position, message: z.string().min(1) })),
   summary: z.strictObject({
@@ -38,6 +43,8 @@ export const ReportSchema = z.strictObject({
     }),
     errors: z.number().int().nonnegative(),
     notes: z.number().int().nonnegative(),
+    /** Findings accepted by an https-audit-ignore comment or the baseline (listed in `suppressed`, not in `findings`). */
+    suppressed: z.number().int().nonnegative(),
     /** Present when no configuration file was audited: says so, and where the audit looked. */
     nothingAudited: z.string().min(1).optional(),
   }),

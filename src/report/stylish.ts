@@ -33,6 +33,7 @@ export function formatStylish(
     rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + printable(e.message), ruleId: '', extra: [] });
   }
   for (const f of result.findings) {
+    if (f.suppressed) continue;
     const extra = (f.related ?? []).map((r) => printable(`${r.file}:${r.line}:${r.column}  ${r.message}`));
     rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: printable(f.message), ruleId: f.ruleId, extra });
   }

@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+import type { Finding } from './types.js';
+
+/**
+ * Gives each finding (in their stable order) its fingerprint: the rule, the file, the text of its
+ * line without its whitespace, and which occurrence of that triple it is.
+ */
+export function fingerprint(findings: Finding[], lineText: (f: Finding) => string): void {
+  const seen = new Map<string, number>();
+  for (const f of findings) {
+    // Whitespace is not part of the key: re-indenting a file keeps its fingerprints.
+    const key = `${f.ruleId}\0${f.file}\0${lineText(f).replace(/\s+/g, ' ').trim()}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    f.fingerprint = createHash('sha256').update(`${key}\0${n}`).digest('hex').slice(0, 32);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Inline suppressions, as ESLint's disable comments and Ruff's `noqa` work:
+ *
+ * - `# https-audit-ignore rule-id[, rule-id] -- reason` at the end of a line silences those rules
+ *   on that line; alone on a line it silences them on the next line, and when that line opens a
+ *   block (`server {`, `location / {`, a Terraform `resource … {`, a Python `CLOUDINARY = {`) on
+ *   every line of the block;
+ * - `# https-audit-ignore-file [rule-id, …] -- reason` anywhere silences them (every rule when
+ *   none is named) in the whole file.
+ *
+ * The comment may start with `#`, `//`, `<!--` or `{#` (templates). The reason after `--` is
+ * required: a suppression without one, one naming an unknown rule, and (on request) one that
+ * silences nothing are reported as findings of their own.
+ */
+import { fingerprint } from './fingerprint.js';
+import type { SourceFile } from './source.js';
+import { SUPPRESSION_RULES, type Finding } from './types.js';
+
+export interface Suppression {
+  file: SourceFile;
+  /** 1-based line and column of the comment's marker. */
+  line: number;
+  column: number;
+  endColumn: number;
+  rules: string[] | 'all';
+  reason?: string;
+  /** The lines it covers (inclusive), or the whole file. */
+  from: number;
+  to: number;
+  /** The rules of this suppression that silenced a finding. */
+  used: Set<string>;
+}
+
+const MARK = /(?:#|\/\/|<!--|\{#)[ \t]*https-audit-ignore(-file)?(?![\w-])([^\n\r]*)/g;
+
+export class SuppressionIndex {
+  private readonly byFile = new Map<SourceFile, Suppression[]>();
+
+  /** The suppression that silences `ruleId` at `line`, if any (it is marked used). */
+  match(file: SourceFile, line: number, ruleId: string): Suppression | undefined {
+    for (const s of this.of(file)) {
+      if (line < s.from || line > s.to) continue;
+      if (s.rules === 'all' || s.rules.includes(ruleId)) {
+        s.used.add(ruleId);
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  of(file: SourceFile): Suppression[] {
+    let list = this.byFile.get(file);
+    if (!list) {
+      list = scan(file);
+      this.byFile.set(file, list);
+    }
+    return list;
+  }
+}
+
+function scan(file: SourceFile): Suppression[] {
+  const text = file.text;
+  const out: Suppression[] = [];
+  if (!text.includes('https-audit-ignore')) return out;
+  for (const m of text.matchAll(MARK)) {
+    const start = m.index;
+    const lineStart = Math.max(text.lastIndexOf('\n', start - 1), text.lastIndexOf('\r', start - 1)) + 1;
+    const alone = /^[ \t]*$/.test(text.slice(lineStart, start));
+    // The comment's text: rule ids, then `-- reason`; a closing `-->`, `#}` or `*/` is not part of it.
+    const body = m[2]!.replace(/\s*(?:-->|#\}|\*\/)\s*$/, '');
+    const dash = body.search(/(?:^|\s)--(?:\s|$)/);
+    const idsText = (dash === -1 ? body : body.slice(0, dash)).trim();
+    const reason = dash === -1 ? undefined : body.slice(dash).replace(/^\s*--/, '').trim() || undefined;
+    const ids = idsText ? idsText.split(/[\s,]+/).filter(Boolean) : [];
+    const pos = file.position(start);
+    const endColumn = pos.column + m[0].replace(/\s+$/, '').length;
+    const fileWide = m[1] === '-file';
+    let from = pos.line;
+    let to = pos.line;
+    if (fileWide) {
+      from = 1;
+      to = Number.MAX_SAFE_INTEGER;
+    } else if (alone) {
+      from = to = pos.line + 1;
+      const next = nextLine(text, start);
+      if (next !== -1) to = blockEnd(file, next) ?? to;
+    }
+    out.push({ file, line: pos.line, column: pos.column, endColumn, rules: fileWide && ids.length === 0 ? 'all' : ids, reason, from, to, used: new Set() });
+  }
+  return out;
+}
+
+/** Offset of the line after the one holding `offset`, or -1. */
+function nextLine(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl === -1 ? -1 : nl + 1;
+}
+
+/**
+ * When the line at `start` opens a block (its last significant character is `{`), the line of the
+ * `}` that closes it; quotes and `#` comments are skipped. Linear in the block's length.
+ */
+function blockEnd(file: SourceFile, start: number): number | undefined {
+  const text = file.text;
+  let eol = text.indexOf('\n', start);
+  if (eol === -1) eol = text.length;
+  const line = text.slice(start, eol).replace(/\s+#.*$/, '').trimEnd();
+  if (!line.endsWith('{')) return undefined;
+  let depth = 0;
+  let quote = '';
+  for (let i = start; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote || c === '\n') quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      if (nl === -1) break;
+      i = nl;
+    } else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return file.position(i).line;
+  }
+  return undefined;
+}
+
+/**
+ * The findings about the suppressions of the audited files: invalid ones always, unused ones when
+ * asked. `known` is every rule id; a suppression of a rule that did not run (`ran`) is not unused.
+ */
+export function suppressionFindings(index: SuppressionIndex, files: readonly SourceFile[], known: ReadonlySet<string>, ran: ReadonlySet<string>, reportUnused: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const file of files) {
+    if (file.builtIn) continue;
+    for (const s of index.of(file)) {
+      const at = { file: file.display, line: s.line, column: s.column, endLine: s.line, endColumn: s.endColumn, fingerprint: '' };
+      const problem = (ruleId: keyof typeof SUPPRESSION_RULES, message: string) =>
+        out.push({ ruleId, category: 'suppression', severity: 'warning', message, ...at });
+      if (s.rules !== 'all' && s.rules.length === 0) {
+        problem('invalid-suppression', 'this https-audit-ignore names no rule: name the rules it silences (`# https-audit-ignore rule-id -- reason`); only https-audit-ignore-file may silence every rule');
+        continue;
+      }
+      const unknown = s.rules === 'all' ? [] : s.rules.filter((r) => !known.has(r));
+      for (const r of unknown) {
+        const near = closest(r, known);
+        problem('invalid-suppression', `https-audit-ignore names '${printableId(r)}', which is not a rule${near ? `: did you mean '${near}'?` : ' (`https-audit --list-rules` lists them)'}`);
+      }
+      if (!s.reason) problem('invalid-suppression', 'this https-audit-ignore gives no reason: add one after `--` (`# https-audit-ignore rule-id -- why this is acceptable here`), so that the next reader knows why it is safe');
+      if (!reportUnused) continue;
+      if (s.rules === 'all') {
+        if (s.used.size === 0) problem('unused-suppression', 'this https-audit-ignore-file silences nothing: no rule reports anything in this file; remove it');
+        continue;
+      }
+      const unused = s.rules.filter((r) => known.has(r) && ran.has(r) && !s.used.has(r));
+      if (unused.length) {
+        problem('unused-suppression', `this https-audit-ignore silences nothing for ${unused.map((r) => `'${r}'`).join(', ')}: ${s.from === s.to && s.to !== Number.MAX_SAFE_INTEGER ? `no such finding on line ${s.from}` : 'no such finding where it applies'}; remove ${unused.length === s.rules.length ? 'it' : 'those names'}`);
+      }
+    }
+  }
+  const byDisplay = new Map(files.map((f) => [f.display, f]));
+  fingerprint(out, (f) => byDisplay.get(f.file)!.lineText(f.line));
+  return out;
+}
+
+/** A rule id as written in the tree, made safe to print (it is untrusted text). */
+function printableId(id: string): string {
+  return id.length > 60 ? `${id.slice(0, 60).replace(/[^\w-]/g, '?')}…` : id.replace(/[^\w-]/g, '?');
+}
+
+/** The known rule id at edit distance 2 or less, if exactly one. */
+function closest(id: string, known: ReadonlySet<string>): string | undefined {
+  if (id.length > 60) return undefined;
+  const near = [...known].filter((k) => Math.abs(k.length - id.length) <= 2 && distance(k, id) <= 2);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
