@@ -138,7 +138,7 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
       env,
       services,
       cloudinaryCalls: [],
-      nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics, cloudinaryPackages)),
+      nodeCloudinary: layer('Cloudinary (Node)', () => loadNodeCloudinary(ofKind('package-json'), env, access, diagnostics, cloudinaryPackages, services)),
       templates: layer('template', () =>
         ofKind('template').flatMap((abs) => {
           // Only a file with an http:// URL, or that loads Cloudinary's template tags, is kept (and shown among the audited files).

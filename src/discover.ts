@@ -37,7 +37,7 @@ const SKIP_DIRS = new Set([
   '.terraform', '.idea', '.vscode',
 ]);
 /** Templates and components: Django/Jinja/Handlebars/EJS pages, Vue/Svelte/JSX components, CSS. */
-const TEMPLATE_FILE = /\.(html?|jinja2?|djhtml|hbs|handlebars|ejs|vue|svelte|jsx|tsx|css|scss)$/;
+const TEMPLATE_FILE = /\.(html?|jinja2?|j2|djhtml|hbs|handlebars|ejs|vue|svelte|jsx|tsx|css|scss)$/;
 
 /** JSON files that are never a CDN's configuration (and are common): not even sniffed. */
 const IGNORED_JSON = /^(package(-lock)?|composer(\.lock)?|tsconfig(\.[\w-]+)?|jsconfig|\.?eslintrc|\.?babelrc|\.prettierrc|renovate|lerna|nx|turbo|vercel|deno|angular|devcontainer|\.?stylelintrc)\.json$|\.(lock|map|min)\.json$|\.schema\.json$/;
@@ -320,7 +320,8 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
   const certain = explicit || (NGINX_DIRS.has(parent) && parent !== 'nginx');
   const read = access.readText(abs);
   if ('text' in read) {
-    if (!looksLikeNginx(read.text) && !explicit) return undefined;
+    // A Jinja page (`base.html.jinja2`, `page.j2`) is named like an nginx template: its text decides.
+    if (!looksLikeNginx(read.text) && !explicit) return TEMPLATE_FILE.test(name) && !/\.min\./.test(name) ? { kind: 'template' } : undefined;
     if (notConfig(read.text, 'an nginx configuration')) return undefined;
     return { kind: 'nginx' };
   }

@@ -23,7 +23,21 @@ export const rule: Rule = {
       if (!c) continue;
       // A cloudinary.config(secure=...) in another module of the project (an AppConfig.ready(),
       // a helper) may run at start-up and decide: the outcome is not known from the settings.
-      if (model.cloudinaryCalls.some((x) => x.config && !app.files.includes(x.span.file) && x.span.file.path.startsWith(app.root))) continue;
+      const elsewhere = model.cloudinaryCalls.filter((x) => x.config && !app.files.includes(x.span.file) && x.span.file.path.startsWith(app.root));
+      if (elsewhere.some((x) => x.setsSecure)) continue;
+      // Nothing in the settings or the environment configures pycloudinary, but a module of the
+      // app does, without secure: URLs can only be built once it ran, and they are http.
+      if (c.before126.unconfigured && c.from126.unconfigured && elsewhere.length) {
+        const call = elsewhere[0]!;
+        report({
+          span: call.span,
+          about: aboutOf(app),
+          message:
+            `Cloudinary builds http:// URLs for this app: this cloudinary.config(...) is the only place that configures pycloudinary (nothing in the settings or the environment does), and it sets no secure, so pycloudinary's default (None) builds http URLs. ` +
+            'Images and videos then load over plain http: browsers block them as mixed content on https pages, or anyone on the path can see and replace them. Pass secure=True to cloudinary.config().',
+        });
+        continue;
+      }
       const { before, from } = versionsInPlay(c);
       const inPlay: [string, Decision][] = [];
       if (before) inPlay.push(['before 1.26.0', c.before126]);

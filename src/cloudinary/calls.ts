@@ -20,11 +20,13 @@ export interface InsecureCall {
    * `AppConfig.ready()`, a helper module) whose effect on the process the settings do not show.
    */
   config?: boolean;
+  /** For such a config call: whether it passes `secure` (one without it changes only what it passes). */
+  setsSecure?: boolean;
 }
 
 const WINDOW = 400;
 const PY = { file: /\.py$/, option: /\bsecure\s*=\s*(False|None|0)\b/g, call: /(cloudinary_url|build_url|\.image|\.video|\bCloudinary(?:Image|Video|Resource)|cloudinary\.utils\.cloudinary_url)\s*\($/ };
-const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl|new\s+Cloudinary|\.setConfig)\s*\($/ };
+const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false\b/g, call: /(\.url|\.image|\.video|cloudinary_url|\burl|new\s+(?:\w+\.)?Cloudinary|\.setConfig|\.imageTag|\.videoTag)\s*\($/ };
 
 /** Searches the code under these directories (once each) for URL-building calls that turn secure off. */
 export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascript' }[], access: FileAccess, diagnostics: Diagnostics): InsecureCall[] {
@@ -42,9 +44,8 @@ export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascr
         for (let c = cfg.exec(text); c; c = cfg.exec(text)) {
           const args = text.slice(c.index, c.index + 600);
           const close = args.indexOf(')');
-          if (/\bsecure\s*=/.test(close < 0 ? args : args.slice(0, close))) {
-            out.push({ span: { file: diagnostics.sourceFile(abs, text), start: c.index, end: c.index + c[0].length }, call: 'cloudinary.config(', lang, config: true });
-          }
+          const setsSecure = /\bsecure\s*=/.test(close < 0 ? args : args.slice(0, close)) || /\*\*/.test(close < 0 ? args : args.slice(0, close));
+          out.push({ span: { file: diagnostics.sourceFile(abs, text), start: c.index, end: c.index + c[0].length }, call: 'cloudinary.config(', lang, config: true, setsSecure });
         }
       }
       const re = new RegExp(spec.option.source, 'g');

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { LIMITS, type FileAccess } from '../files.js';
 
-const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor', 'venv', '.venv', 'env', 'site-packages', '__pycache__', '.tox', 'migrations', 'static', 'staticfiles']);
+const SKIP = new Set(['node_modules', '.git', 'dist', 'build', '.next', '.nuxt', 'coverage', '.cache', 'out', 'vendor', 'venv', '.venv', 'env', 'site-packages', '__pycache__', '.tox', 'migrations', 'staticfiles']);
 export const MAX_CODE_FILES = 3000;
 
 /**

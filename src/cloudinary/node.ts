@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import type { Diagnostics } from '../diagnostics.js';
+import type { Service } from '../deploy/load.js';
 import type { EnvFile } from '../env/load.js';
 import type { FileAccess } from '../files.js';
 import { cloudinaryCode } from './code.js';
@@ -34,13 +35,15 @@ const CODE = /\.(m?js|cjs|ts|mts|cts|jsx|tsx)$/;
  * directory of every package that depends on it or on `@cloudinary/url-gen` is added to `codeDirs`
  * (their code is searched for per-call `secure: false`, calls.ts).
  */
-export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], access: FileAccess, diagnostics: Diagnostics, codeDirs: string[] = []): NodeCloudinary[] {
+export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], access: FileAccess, diagnostics: Diagnostics, codeDirs: string[] = [], services: Service[] = []): NodeCloudinary[] {
   const out: NodeCloudinary[] = [];
   for (const abs of packageJsons) {
     const r = access.readText(abs);
     if (!('text' in r)) continue;
     const m = /"(?:dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{[^}]*?("cloudinary"\s*:\s*"[^"]*")/.exec(r.text);
-    if (m || /"@cloudinary\/url-gen"\s*:/.test(r.text)) codeDirs.push(path.dirname(abs));
+    // @cloudinary/url-gen (https unless `secure: false`) and the legacy cloudinary-core (the page's
+    // protocol unless `secure` is given): only their per-call `secure: false` is searched for.
+    if (m || /"(?:@cloudinary\/url-gen|cloudinary-core|cloudinary-jquery(?:-file-upload)?)"\s*:/.test(r.text)) codeDirs.push(path.dirname(abs));
     if (!m) continue;
     const pkg = diagnostics.sourceFile(abs, r.text);
     const at = m.index + m[0].length - m[1]!.length;
@@ -48,8 +51,10 @@ export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], acces
     const dir = path.dirname(abs);
     const version = npmPackageVersionIn('cloudinary', [dir], access, (p) => diagnostics.display(p));
     const v2 = atLeast(version, '2.0.0');
-    // The nearest env file (the package's own, then up the tree) that sets CLOUDINARY_URL.
-    const urlEntry = env
+    // The environment of the services that run this package (Compose `environment`/`env_file`,
+    // the image's ENV), else the nearest env file (the package's own, then up the tree).
+    const fromServices = serviceUrl(dir, services);
+    const urlEntry = fromServices === 'unknown' ? undefined : fromServices ?? env
       .filter((e) => !e.template && !e.origin && e.byKey.has('CLOUDINARY_URL') && (dir + path.sep).startsWith(path.dirname(e.file.path) + path.sep))
       .sort((a, b) => b.file.path.length - a.file.path.length)[0];
     const entry = urlEntry?.byKey.get('CLOUDINARY_URL');
@@ -57,7 +62,8 @@ export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], acces
     const query = entry ? parseCloudinaryUrl(entry.value)?.query.get('secure') : undefined;
     const misleadingUrlSecure = urlSpan && query !== undefined && /^(false|0|no|off|none)$/i.test(query) ? { span: urlSpan, value: query } : undefined;
     let decision: Decision;
-    if (v2 === true) decision = { secure: true, why: 'the Node SDK builds https URLs from 2.0.0', overridden: [] };
+    if (v2 !== true && (fromServices === 'unknown' || entry?.unknown)) decision = { why: 'the CLOUDINARY_URL the service starts with is not determined by the files', overridden: [] };
+    else if (v2 === true) decision = { secure: true, why: 'the Node SDK builds https URLs from 2.0.0', overridden: [] };
     else {
       const code = codeOf(dir, access, diagnostics);
       if (code.secure) decision = { why: `\`secure\` is written in the code (${code.secure}), which is not read`, overridden: [] };
@@ -70,6 +76,32 @@ export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], acces
     out.push({ dir, pkg, dep, version, decision, misleadingUrlSecure });
   }
   return out;
+}
+
+/**
+ * The env (of the services that run the package in `dir`: built from a Dockerfile there, or
+ * placing it) that sets CLOUDINARY_URL; 'unknown' when one may set it unseen or they disagree.
+ */
+function serviceUrl(dir: string, services: Service[]): EnvFile | 'unknown' | undefined {
+  const running = services.filter((s) => (s.build && path.dirname(s.build.file.path) === dir) || s.files.some((f) => f.source === dir));
+  let found: EnvFile | 'unknown' | undefined;
+  for (const s of running) {
+    let here: EnvFile | 'unknown' | undefined;
+    for (const e of s.env) {
+      if (e.byKey.has('CLOUDINARY_URL')) {
+        here = e;
+        break;
+      }
+      if (e.wildcard) {
+        here = 'unknown';
+        break;
+      }
+    }
+    if (!here) continue;
+    if (found === undefined) found = here;
+    else if (found === 'unknown' || here === 'unknown' || found.byKey.get('CLOUDINARY_URL')!.value !== here.byKey.get('CLOUDINARY_URL')!.value) return 'unknown';
+  }
+  return found;
 }
 
 /** The package's code files, searched for `secure:` and a `config(` call on the SDK. */

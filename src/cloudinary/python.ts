@@ -53,6 +53,12 @@ function envVar(app: DjangoApp, name: string): { value?: string; span?: Span; un
   if (!l) return undefined;
   if (l.unknown !== undefined) return { unknown: l.unknown };
   const e = l.entry;
+  // python-decouple reads the .env for the settings without putting it in os.environ, which is
+  // what pycloudinary reads: with decouple and nothing else loading the file, whether the process
+  // has the variable depends on how it is started.
+  if (e && app.env.assumedBase?.(e.file) && app.files.some((f) => DECOUPLE.test(f.text))) {
+    return { unknown: `${name} is in ${e.file.display}, which python-decouple reads for the settings without putting it in os.environ (pycloudinary reads os.environ); whether the process has it depends on how it is started` };
+  }
   return { value: l.value, span: e ? { file: e.file, start: e.entry.valueStart, end: e.entry.valueEnd } : undefined, loadedAt: e ? app.env.loadedBy?.(e.file) : undefined };
 }
 
@@ -120,6 +126,7 @@ function truthyVal(v: Val | undefined): boolean | undefined {
   return undefined;
 }
 
+const DECOUPLE = /^\s*(?:from\s+decouple\s+import\b|import\s+decouple\b)/m;
 const IMPORT = /^(?:import\s+cloudinary\b|from\s+cloudinary(?:\.[\w.]+)?\s+import\b)/m;
 const CONFIG_CALL = /\bcloudinary\.config\s*\(/;
 const STORAGE_SETTINGS = ['DEFAULT_FILE_STORAGE', 'STATICFILES_STORAGE', 'STORAGES'];

@@ -594,6 +594,10 @@ class ProjectEnv implements RuntimeEnv {
     return this.sources.find((x) => x.env.file === file)?.call;
   }
 
+  assumedBase(file: SourceFile): boolean {
+    return this.base?.file === file && !this.sources.some((x) => x.env.file === file) && !this.processEnv.some((e) => e.file === file);
+  }
+
   private readonly defaultSecrets = new Map<string, string[]>();
 
   setDefault(name: string, value: string, secrets: string[] = []): void {

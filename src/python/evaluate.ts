@@ -88,6 +88,11 @@ export interface RuntimeEnv {
   load(absPath: string, loader: EnvLoader, call: Span, override?: boolean): boolean;
   /** The call that loaded this env file, when the code loaded it. */
   loadedBy?(file: SourceFile): Span | undefined;
+  /**
+   * The project's nearest `.env` when it is read as the process's environment only by assumption:
+   * no descriptor gives it to the process and no call in the code loads it.
+   */
+  assumedBase?(file: SourceFile): boolean;
 }
 
 export interface EvalHost {
