@@ -1,4 +1,5 @@
 import { httpUrls, isCloudinaryHost } from '../../src/templates/scan.js';
+import { cloudinaryHosts } from '../../src/cloudinary/hosts.js';
 import { urlHost } from '../../src/urls.js';
 import type { Rule } from '../../src/types.js';
 
@@ -12,7 +13,7 @@ export const rule: Rule = {
     for (const file of model.templates) {
       for (const u of httpUrls(file)) {
         // A link a person follows or a <meta> value is not fetched by the page: only assets, and URLs in code.
-        if (!isCloudinaryHost(urlHost(u.url)) || (!u.asset && u.inTag)) continue;
+        if (!(isCloudinaryHost(urlHost(u.url)) || cloudinaryHosts(model).has(urlHost(u.url))) || (!u.asset && u.inTag)) continue;
         report({
           span: { file, start: u.start, end: u.end },
           // Only the host is echoed: a path or query may hold a signature or token.

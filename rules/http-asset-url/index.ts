@@ -1,4 +1,5 @@
 import { httpUrls, isCloudinaryHost } from '../../src/templates/scan.js';
+import { cloudinaryHosts } from '../../src/cloudinary/hosts.js';
 import { isPublicHttpUrl, urlHost } from '../../src/urls.js';
 import type { Rule } from '../../src/types.js';
 
@@ -11,7 +12,7 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const file of model.templates) {
       for (const u of httpUrls(file)) {
-        if (!u.asset || !isPublicHttpUrl(u.url) || isCloudinaryHost(urlHost(u.url))) continue; // Cloudinary's: cloudinary-http-url
+        if (!u.asset || !isPublicHttpUrl(u.url) || isCloudinaryHost(urlHost(u.url)) || cloudinaryHosts(model).has(urlHost(u.url))) continue; // Cloudinary's: cloudinary-http-url
         report({
           span: { file, start: u.start, end: u.end },
           // Only the host is echoed: a path or query may hold a token (a signed URL).
