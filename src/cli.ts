@@ -3,7 +3,7 @@
  * Exit codes: 0 clean (no error finding, every file parsed), 1 an error finding or a file that
  * could not be parsed (or more warnings than --max-warnings), 2 a usage error, an internal
  * failure, or no configuration file found (unless --allow-empty-input),
- * 3 the report could not be written (standard output closed or full).
+ * 3 the report could not be written (standard output closed or full, or the --output file).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { audit, isDirectory } from './audit.js';
@@ -11,17 +11,28 @@ import { UsageError } from './discover.js';
 import { formatJson } from './report/json.js';
 import { formatStylish } from './report/stylish.js';
 import { colorLevel } from './report/color.js';
-import { summarize } from './report/summary.js';
+import { summarize, type Summary } from './report/summary.js';
+import type { AuditResult } from './types.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
 import path from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
+/**
+ * The output formats. The machine formats other than json are loaded only when asked for
+ * (`await import`), as chalk is: nothing of theirs runs when stylish or json is printed.
+ */
+export const FORMATS = ['stylish', 'json', 'sarif', 'github', 'gitlab', 'junit', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+
 /** The options as commander leaves them: it checks --format's choices and --max-warnings' number. */
 interface Options {
-  format: 'stylish' | 'json';
+  format: Format;
+  output?: string;
+  links?: boolean;
   maxWarnings?: number;
   nginxPrefix?: string;
   color?: boolean;
@@ -52,7 +63,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.")
     .version(VERSION, '-v, --version')
     .argument('[paths...]', 'files and directories to audit', ['.'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json']).default('stylish'))
+    .addOption(new Option('-f, --format <format>', 'output format: stylish (for people), json, sarif (GitHub code scanning), github (workflow annotations), gitlab (Code Quality), junit, markdown (a summary)').choices(FORMATS).default('stylish'))
+    .option('-o, --output <file>', 'write the report to this file (created, with its directories) instead of standard output')
+    .option('--links', "stylish: a line under each finding with its rule's documentation")
     .option('--max-warnings <n>', 'exit with 1 when there are more than n warnings', integer)
     .option('--nginx-prefix <dir>', 'directory that relative nginx includes resolve against (default: the main nginx.conf\'s)')
     .option('-q, --quiet', 'report errors only, not warnings or infos')
@@ -99,16 +112,25 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         `no deployment configuration file was found in ${paths.join(', ')}: nothing was audited` +
         (build.length ? ` (${build.join(', ')} ${build.length > 1 ? 'are' : 'is'} skipped as build output: name ${build.length > 1 ? 'them' : 'it'} to audit ${build.length > 1 ? 'them' : 'it'})` : '');
     }
-    if (options.format === 'json') {
-      io.stdout.write(formatJson(shown, summary));
+    const auditedFiles = result.files.filter((f) => !f.builtIn).map((f) => f.display);
+    const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? {} : io.stdout);
+    let outputFailed = false;
+    if (options.output !== undefined) {
+      const file = path.resolve(cwd, options.output);
+      try {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, report);
+      } catch (e) {
+        outputFailed = true;
+        io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${printable((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
+      }
     } else {
-      const level = colorLevel(options.color, io.stdout);
-      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
-      io.stdout.write(formatStylish(shown, summary, chalk));
+      io.stdout.write(report);
     }
     for (const failure of result.failures) {
       io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(redact(failure)) : printable(redact(failure.split('\n')[0]!))}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
     }
+    if (outputFailed) return EXIT_OUTPUT_FAILED;
     if (result.failures.length) return 2;
     if (empty) {
       io.stderr.write(`https-audit: ${printable(summary.nothingAudited!)}${options.allowEmptyInput ? '' : '; --allow-empty-input makes this exit with 0'}\n`);
@@ -131,6 +153,36 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         : `https-audit: internal error: ${printable((e as Error)?.message ?? String(e))} (run with --debug for details, and please report it)\n`,
     );
     return 2;
+  }
+}
+
+/** The report in the chosen format. `stream` is where stylish would go (it colours only a terminal). */
+async function render(
+  options: Options,
+  shown: Pick<AuditResult, 'findings' | 'errors' | 'notes' | 'failures'>,
+  summary: Summary,
+  auditedFiles: string[],
+  cwd: string,
+  stream: { isTTY?: boolean },
+): Promise<string> {
+  switch (options.format) {
+    case 'json':
+      return formatJson(shown, summary);
+    case 'sarif':
+      return (await import('./report/sarif.js')).formatSarif(shown, { cwd });
+    case 'github':
+      return (await import('./report/github.js')).formatGithub(shown, summary);
+    case 'gitlab':
+      return (await import('./report/gitlab.js')).formatGitlab(shown);
+    case 'junit':
+      return (await import('./report/junit.js')).formatJunit(shown, auditedFiles);
+    case 'markdown':
+      return (await import('./report/markdown.js')).formatMarkdown(shown, summary);
+    case 'stylish': {
+      const level = colorLevel(options.color, stream);
+      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
+      return formatStylish(shown, summary, chalk, { links: options.links });
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * `--format json`. The shape is a contract: later versions add fields, never change these.
- * `suppressed` and `fingerprint` were added in 0.2.0.
+ * `suppressed`, `fingerprint` and `docs` (the rule's documentation) were added in 0.2.0.
  */
 import type { AuditResult, Finding } from '../types.js';
 import type { Summary } from './summary.js';
 import { jsonSafe } from './escape.js';
+import { docsUrl } from '../version.js';
 
 export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>, summary: Summary): string {
   const finding = (f: Finding) => ({
@@ -19,6 +20,7 @@ export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'no
       endColumn: f.endColumn,
       ...(f.related ? { related: f.related } : {}),
       fingerprint: f.fingerprint,
+      docs: docsUrl(f.ruleId),
       ...(f.suppressed ? { suppressed: f.suppressed } : {}),
     });
   const report = {

@@ -23,6 +23,8 @@ export const FindingSchema = z.strictObject({
   related: z.optional(z.array(z.strictObject({ ...position, message: z.string().min(1) })).min(1)),
   /** Stable across line shifts (rule, file, the text of the line, occurrence): what baselines and SARIF key on. */
   fingerprint: z.string().regex(/^[0-9a-f]{32}$/),
+  /** The rule's documentation (its README at the released version's tag). */
+  docs: z.url({ protocol: /^https$/ }),
   /** Only in `suppressed`: what accepts the finding (an https-audit-ignore comment, or the baseline) and why. */
   suppressed: z.optional(z.strictObject({ kind: z.enum(['inSource', 'external']), justification: z.string() })),
 });

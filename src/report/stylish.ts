@@ -1,11 +1,13 @@
 /**
  * `--format stylish` (the default): grouped by file, `line:col  severity  message  rule-id`,
- * then one summary line. Prints nothing at all when there is nothing to say.
+ * then one summary line. Prints nothing at all when there is nothing to say. With `links`
+ * (`--links`), a line under each finding gives its rule's documentation.
  */
 import type { ChalkInstance } from 'chalk';
 import type { AuditResult, Severity } from '../types.js';
 import type { Summary } from './summary.js';
 import { printable } from './escape.js';
+import { docsUrl } from '../version.js';
 
 interface Row {
   line: number;
@@ -20,6 +22,7 @@ export function formatStylish(
   result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>,
   summary: Summary,
   chalk?: ChalkInstance,
+  options: { links?: boolean } = {},
 ): string {
   const paint = (style: 'red' | 'yellow' | 'blue' | 'dim' | 'underline' | 'bold', s: string) => (chalk ? chalk[style](s) : s);
   const byFile = new Map<string, Row[]>();
@@ -34,7 +37,8 @@ export function formatStylish(
   }
   for (const f of result.findings) {
     if (f.suppressed) continue;
-    const extra = (f.related ?? []).map((r) => printable(`${r.file}:${r.line}:${r.column}  ${r.message}`));
+    const extra = (f.related ?? []).map((r) => '↳ ' + printable(`${r.file}:${r.line}:${r.column}  ${r.message}`));
+    if (options.links) extra.push(`docs: ${docsUrl(f.ruleId)}`);
     rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: printable(f.message), ruleId: f.ruleId, extra });
   }
   for (const n of result.notes) {
@@ -54,7 +58,7 @@ export function formatStylish(
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
       out += `  ${paint('dim', pos)}  ${sev}  ${r.message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
-      for (const x of r.extra) out += `  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', '↳ ' + x)}\n`;
+      for (const x of r.extra) out += `  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', x)}\n`;
     }
   }
   const { error, warning, info } = summary.bySeverity;
