@@ -20,7 +20,7 @@ import { loadServices, renderOf, type Service } from './deploy/load.js';
 import { SECRET_KEY_NAME } from './redact.js';
 import type { DiscoveredFile, Skipped } from './discover.js';
 import { classifyDeployed } from './discover.js';
-import { nginxVersionOf, npmPackageVersionIn, packageVersionIn, type NpmPackage, type PythonPackage, type VersionInfo } from './versions.js';
+import { assumeVersions, nginxVersionOf, npmPackageVersionIn, packageVersionIn, type NpmPackage, type PythonPackage, type VersionInfo } from './versions.js';
 import { RULES } from '../rules/index.js';
 import type { AuditResult, Deployment, Finding, Rule } from './types.js';
 
@@ -34,9 +34,29 @@ export interface AuditOptions {
   rules?: readonly Rule[];
   /** Report `https-audit-ignore` comments that silence nothing (invalid ones are always reported). */
   reportUnusedSuppressions?: boolean;
+  /** The config file's `ignore` patterns (gitignore syntax) and the directory they are relative to. */
+  ignore?: { dir: string; patterns: string[] };
+  /** The config file's `versions`: used where no file of the project pins one. */
+  versions?: { versions: Record<string, string>; source: string };
+  /**
+   * `--stdin-filename`: this file's text is the given one (read from standard input), not the
+   * disk's; it is audited as if it were there (the file need not exist).
+   */
+  stdin?: { path: string; text: string };
 }
 
-export function audit(options: AuditOptions): AuditResult & { model: Deployment; projects: { model: Deployment; root?: string }[] } {
+type Audited = AuditResult & { model: Deployment; projects: { model: Deployment; root?: string }[] };
+
+export function audit(options: AuditOptions): Audited {
+  assumeVersions(options.versions?.versions, options.versions?.source ?? '');
+  try {
+    return auditWith(options);
+  } finally {
+    assumeVersions(undefined, '');
+  }
+}
+
+function auditWith(options: AuditOptions): Audited {
   const cwd = realpath(path.resolve(options.cwd ?? process.cwd()));
   const paths = options.paths.length ? options.paths : ['.'];
   const nginxPrefix = options.nginxPrefix ? path.resolve(cwd, options.nginxPrefix) : undefined;
@@ -60,7 +80,12 @@ export function audit(options: AuditOptions): AuditResult & { model: Deployment;
   const reals = paths.map((p) => realpath(path.resolve(cwd, p)));
   const roots = reals.map((r) => (isDirectory(r) ? r : path.dirname(r)));
   const access = new FileAccess([...roots, ...(nginxPrefix ? [realpath(nginxPrefix)] : [])], ignoreDirsBetween(cwd, roots));
-  const discovered = discover(paths, cwd, access);
+  if (options.stdin) {
+    const abs = path.resolve(cwd, options.stdin.path);
+    if (!isDirectory(path.dirname(abs))) throw new UsageError(`--stdin-filename: no such directory: ${path.dirname(options.stdin.path)}`);
+    access.overlay(abs, options.stdin.text);
+  }
+  const discovered = discover(paths, cwd, access, options.ignore && { dir: path.resolve(cwd, options.ignore.dir), patterns: options.ignore.patterns });
   const diagnostics = new Diagnostics(cwd);
   // A chart's templates/ holds dozens of Helm templates: one note for the directory.
   const helm = new Map<string, Skipped[]>();

@@ -12,12 +12,14 @@ import { formatJson } from './report/json.js';
 import { formatStylish } from './report/stylish.js';
 import { colorLevel } from './report/color.js';
 import { summarize, type Summary } from './report/summary.js';
-import type { AuditResult } from './types.js';
+import { SUPPRESSION_RULES, type AuditResult } from './types.js';
+import type { Config } from './config.js';
+import { BaselineError } from './baseline.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
 import path from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
@@ -41,6 +43,14 @@ interface Options {
   allowEmptyInput?: boolean;
   appEnv: string[];
   reportUnusedSuppressions?: boolean;
+  /** A file, or false for --no-config. */
+  config?: string | false;
+  printConfig?: boolean;
+  baseline?: string;
+  updateBaseline?: boolean;
+  changedOnly?: boolean;
+  stdinFilename?: string;
+  listRules?: boolean;
 }
 
 function integer(value: string): number {
@@ -58,6 +68,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   // `https-audit chain [paths]`: the request chains, not the findings (a directory named
   // `chain` is audited as `./chain`).
   if (argv[0] === 'chain') return chainCommand(argv.slice(1), io, cwd);
+  // `https-audit explain RULE`: the rule's documentation.
+  if (argv[0] === 'explain') return explainCommand(argv.slice(1), io);
   const program = new Command()
     .name('https-audit')
     .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.")
@@ -78,6 +90,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--report-unused-suppressions', 'report https-audit-ignore comments that silence nothing (default: on in machine formats, off in stylish)')
     .option('--no-report-unused-suppressions', 'do not report https-audit-ignore comments that silence nothing')
     .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
+    .option('--config <file>', 'the config file (default: https-audit.config.json, .https-audit.yaml or .https-audit.yml, from the working directory up to the repository root)')
+    .option('--no-config', 'use no config file')
+    .option('--print-config', 'print the effective configuration (JSON) and exit')
+    .option('--baseline <file>', 'accept the findings this file lists (written with the current findings when it does not exist); only new findings are reported')
+    .option('--update-baseline', 'write the --baseline file again with the current findings')
+    .option('--changed-only', 'audit the whole project (the working directory) but report only findings in, or about, the files named (the pre-commit hook\'s mode)')
+    .option('--stdin-filename <file>', 'with the path -, the text read from standard input is this file of the project (reported alone, the project audited around it)')
+    .option('--list-rules', 'list the rules (with --format json: as JSON) and exit')
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
     // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
@@ -95,8 +115,77 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return 2;
   }
 
+  if (options.listRules) {
+    const { listRules } = await import('./explain.js');
+    return write(io, listRules(options.format === 'json' ? 'json' : 'text'));
+  }
+
   try {
-    const result = audit({ paths, nginxPrefix: options.nginxPrefix, envFiles: options.appEnv, cwd, reportUnusedSuppressions: options.reportUnusedSuppressions ?? options.format !== 'stylish' });
+    const display = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/') || '.';
+    // The config file: named, found, or none. CLI options win over it.
+    const config = await readConfig(options, cwd, display, io);
+    if (typeof config === 'number') return config;
+    const reportUnusedSuppressions = options.reportUnusedSuppressions ?? config.reportUnusedSuppressions ?? options.format !== 'stylish';
+    const baselineFile = options.baseline !== undefined ? path.resolve(cwd, options.baseline) : config.baseline;
+    if (options.updateBaseline && !baselineFile) throw new UsageError('--update-baseline needs --baseline FILE (or baseline in the config file)');
+    const envFiles = options.appEnv.length ? options.appEnv : config.envFiles.map((f) => path.relative(cwd, f) || '.');
+    const nginxPrefix = options.nginxPrefix ?? (config.nginxPrefix !== undefined ? path.relative(cwd, config.nginxPrefix) || '.' : undefined);
+    if (options.printConfig) {
+      const shown = {
+        file: config.display ?? null,
+        rules: config.rules,
+        ignore: config.ignore,
+        versions: config.versions,
+        envFiles,
+        nginxPrefix: nginxPrefix ?? null,
+        reportUnusedSuppressions,
+        baseline: baselineFile ? display(baselineFile) : null,
+      };
+      return write(io, JSON.stringify(shown, null, 2) + '\n');
+    }
+    // `-` with --stdin-filename: that file's text comes from standard input; the project around it is audited.
+    let stdin: { path: string; text: string } | undefined;
+    let only: string[] | undefined = options.changedOnly ? paths : undefined;
+    if (paths.includes('-')) {
+      if (!options.stdinFilename) throw new UsageError('reading standard input (-) needs --stdin-filename FILE: the path of the file it is, so that its project and kind are known');
+      if (paths.length > 1) throw new UsageError('- (standard input) cannot be combined with other paths');
+      stdin = { path: options.stdinFilename, text: readFileSync(0, 'utf8') };
+      only = [options.stdinFilename];
+      paths = ['.', options.stdinFilename];
+    } else if (options.stdinFilename) throw new UsageError('--stdin-filename is used with the path - (standard input)');
+    else if (only) paths = ['.'];
+    const { RULES } = await import('../rules/index.js');
+    const result = audit({
+      paths,
+      nginxPrefix,
+      envFiles,
+      cwd,
+      reportUnusedSuppressions,
+      rules: RULES.filter((r) => config.rules[r.id] !== 'off'),
+      ignore: config.ignore.length && config.file ? { dir: path.dirname(config.file), patterns: config.ignore } : undefined,
+      versions: Object.keys(config.versions).length ? { versions: config.versions as Record<string, string>, source: config.display ?? 'the config file' } : undefined,
+      stdin,
+    });
+    // Severity overrides; the findings about suppressions may be turned off too.
+    result.findings = result.findings.filter((f) => config.rules[f.ruleId] !== 'off');
+    for (const f of result.findings) {
+      const s = config.rules[f.ruleId];
+      if (s && s !== 'off') f.severity = s;
+    }
+    if (baselineFile) {
+      const b = await import('./baseline.js');
+      const shownName = display(baselineFile);
+      if (options.updateBaseline || !existsSync(baselineFile)) {
+        const entries = result.findings.filter((f) => !f.suppressed || f.suppressed.kind === 'external');
+        b.writeBaseline(baselineFile, result.findings);
+        for (const f of entries) f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shownName}` };
+        io.stderr.write(`https-audit: wrote the baseline ${printable(shownName)} (${entries.length} ${entries.length === 1 ? 'finding' : 'findings'})\n`);
+      } else {
+        const stale = b.applyBaseline(result.findings, b.readBaseline(baselineFile, shownName), shownName);
+        if (stale.length) io.stderr.write(`https-audit: ${stale.length} ${stale.length === 1 ? 'finding of the baseline ' + printable(shownName) + ' is' : 'findings of the baseline ' + printable(shownName) + ' are'} gone (fixed, or their line changed): --update-baseline drops ${stale.length === 1 ? 'it' : 'them'}\n`);
+      }
+    }
+    if (only) Object.assign(result, (await import('./changed.js')).onlyAbout(result, only, cwd));
     const files = result.files.filter((f) => !f.builtIn).length;
     // As ESLint does, --max-warnings counts the warnings --quiet hides.
     const warnings = summarize(result, files).bySeverity.warning;
@@ -104,7 +193,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const shown = { ...result, findings, notes: options.quiet ? [] : result.notes };
     const summary = summarize(shown, files);
     // As ESLint and stylelint do: a run that audits nothing is not a pass (a mistyped path in CI).
-    const empty = files === 0 && result.errors.length === 0;
+    // A hook given only files that are no configuration audits nothing, and that is fine.
+    const empty = files === 0 && result.errors.length === 0 && !only;
     if (empty) {
       // Build output is skipped unless named: say so when that is where the configs may be.
       const build = paths.flatMap((p) => ['dist', 'build'].filter((d) => isDirectory(path.resolve(cwd, p, d))).map((d) => path.posix.join(p.split(path.sep).join('/'), d)));
@@ -143,8 +233,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     return failed || tooManyWarnings ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`https-audit: ${printable(e.message)}\n`);
+    if (e instanceof UsageError || e instanceof BaselineError) {
+      io.stderr.write(`https-audit: ${printable((e as Error).message)}\n`);
       return 2;
     }
     io.stderr.write(
@@ -184,6 +274,47 @@ async function render(
       return formatStylish(shown, summary, chalk, { links: options.links });
     }
   }
+}
+
+/** Writes to standard output; 0. */
+function write(io: Io, text: string): number {
+  io.stdout.write(text);
+  return 0;
+}
+
+/** The config file the options name or that is found, validated; an exit code (2) when it cannot be used. */
+async function readConfig(options: Options, cwd: string, display: (abs: string) => string, io: Io): Promise<Config | number> {
+  const { EMPTY_CONFIG, ConfigError, findConfig, loadConfig } = await import('./config.js');
+  let file: string | undefined;
+  if (options.config === false) return EMPTY_CONFIG;
+  if (typeof options.config === 'string') {
+    file = path.resolve(cwd, options.config);
+    if (!existsSync(file)) throw new UsageError(`--config: no such file: ${options.config}`);
+  } else file = findConfig(cwd);
+  if (!file) return EMPTY_CONFIG;
+  const { RULES } = await import('../rules/index.js');
+  try {
+    return await loadConfig(file, new Set([...RULES.map((r) => r.id), ...Object.keys(SUPPRESSION_RULES)]), display);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) io.stderr.write(`https-audit: ${printable(p.file)}:${p.line}:${p.column}: ${printable(p.message)}\n`);
+    return 2;
+  }
+}
+
+/** `https-audit explain RULE`: the rule's README; 2 for an unknown rule. */
+async function explainCommand(argv: string[], io: Io): Promise<number> {
+  const id = argv[0];
+  if (!id || argv.length > 1 || id.startsWith('-')) {
+    io.stderr.write('https-audit: usage: https-audit explain RULE (`https-audit --list-rules` lists them)\n');
+    return 2;
+  }
+  const r = (await import('./explain.js')).explain(id);
+  if ('error' in r) {
+    io.stderr.write(`https-audit: ${r.error}\n`);
+    return 2;
+  }
+  return write(io, r.text);
 }
 
 /** Text of several lines (a stack trace), each made safe for the terminal. */

@@ -79,7 +79,12 @@ export function looksLikeNginx(text: string): boolean {
   return /;[ \t]*(?:#[^\n]*)?\r?$/m.test(head) || !/^[ \t]*[\w-]+[ \t]*=[ \t]*\S/m.test(head);
 }
 
-export function discover(paths: string[], cwd: string, access: FileAccess): { files: DiscoveredFile[]; skipped: Skipped[] } {
+/**
+ * `ignore`: the config file's patterns (gitignore syntax, relative to its directory); unlike a
+ * `.gitignore`, they apply to env files too. A file named on the command line is audited anyway.
+ */
+export function discover(paths: string[], cwd: string, access: FileAccess, ignorePatterns?: { dir: string; patterns: string[] }): { files: DiscoveredFile[]; skipped: Skipped[] } {
+  const configLayer: IgnoreLayer | undefined = ignorePatterns?.patterns.length ? { dir: ignorePatterns.dir, rules: ignore().add(ignorePatterns.patterns), patterns: ignorePatterns.patterns.length, always: true } : undefined;
   const out: DiscoveredFile[] = [];
   const skipped: Skipped[] = [];
   const seen = new Set<string>();
@@ -103,7 +108,7 @@ export function discover(paths: string[], cwd: string, access: FileAccess): { fi
     if (!Array.isArray(listing)) {
       throw new UsageError(`Cannot read the directory ${p} (${listing.kind === 'unreadable' ? listing.code : listing.kind})`);
     }
-    walk(abs, gitignoresAbove(abs, cwd, access), out, seen, access, skipped, listing);
+    walk(abs, configLayer ? [configLayer, ...gitignoresAbove(abs, cwd, access)] : gitignoresAbove(abs, cwd, access), out, seen, access, skipped, listing);
   }
   return { files: out, skipped };
 }
@@ -112,6 +117,8 @@ interface IgnoreLayer {
   dir: string;
   rules: Ignore;
   patterns: number;
+  /** The config file's `ignore`: applies to env files too. */
+  always?: boolean;
 }
 
 /**
@@ -203,7 +210,7 @@ function walk(
       }
       // A git-ignored env file is still read: it is what the process gets where the audit runs
       // (a server's .env); findings that depend on it name it.
-      if (!isEnvFileName(entry.name) && ignored(here, abs, false)) continue;
+      if (ignored(isEnvFileName(entry.name) ? here.filter((l) => l.always) : here, abs, false)) continue;
       const kind = classify(abs, false, access, skipped);
       if (kind) {
         seen.add(abs);

@@ -190,6 +190,22 @@ export class FileAccess {
   }
 
   /**
+   * `--stdin-filename`: the file at `abs` (in a directory of the roots; it need not exist) has this
+   * text, read from standard input. Call before anything else reads or stats it.
+   */
+  overlay(abs: string, text: string): void {
+    const real = path.join(this.realpath(path.dirname(abs)) as string, path.basename(abs));
+    this.stats.set(abs, { kind: 'file', real });
+    this.stats.set(real, { kind: 'file', real });
+    this.texts.set(real, { text, bytes: Buffer.byteLength(text) });
+    // Listings of its directory show it (an include glob, the walk), whether or not it is on disk.
+    const dir = path.dirname(real);
+    this.overlays.set(dir, [...(this.overlays.get(dir) ?? []), path.basename(real)]);
+  }
+
+  private readonly overlays = new Map<string, string[]>();
+
+  /**
    * What a directory listing already says about an entry of a directory of the roots: a regular
    * file (not a link) there is inside the roots, so stat() needs no system call for it (its size
    * is checked when it is read).
@@ -262,7 +278,13 @@ export class FileAccess {
     const s = this.stat(abs);
     if (s.kind !== 'dir') return s.kind === 'file' ? { kind: 'special', what: 'a file' } : s;
     try {
-      return fs.readdirSync(s.real, { withFileTypes: true });
+      const list = fs.readdirSync(s.real, { withFileTypes: true });
+      for (const name of this.overlays.get(s.real) ?? []) {
+        if (list.some((e) => e.name === name)) continue;
+        const file = { name, parentPath: s.real, path: s.real, isFile: () => true, isDirectory: () => false, isSymbolicLink: () => false, isFIFO: () => false, isSocket: () => false, isBlockDevice: () => false, isCharacterDevice: () => false };
+        list.push(file as unknown as Dirent);
+      }
+      return list;
     } catch (e) {
       return { kind: 'unreadable', code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
     }

@@ -12,6 +12,7 @@
  * required: a suppression without one, one naming an unknown rule, and (on request) one that
  * silences nothing are reported as findings of their own.
  */
+import { distance } from './config.js';
 import { fingerprint } from './fingerprint.js';
 import type { SourceFile } from './source.js';
 import { SUPPRESSION_RULES, type Finding } from './types.js';
@@ -174,14 +175,4 @@ function closest(id: string, known: ReadonlySet<string>): string | undefined {
   if (id.length > 60) return undefined;
   const near = [...known].filter((k) => Math.abs(k.length - id.length) <= 2 && distance(k, id) <= 2);
   return near.length === 1 ? near[0] : undefined;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

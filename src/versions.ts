@@ -41,6 +41,24 @@ export const CURRENT = {
   'npm:cloudinary-core': [2, 13, 0],
 } as const;
 
+/**
+ * Versions the config file assumes where no file of the project pins one (`versions` in
+ * https-audit.config.json), keyed as there; set for one audit by src/audit.ts.
+ */
+let configured: { versions: Record<string, string>; source: string } | undefined;
+export function assumeVersions(versions: Record<string, string> | undefined, source: string): void {
+  configured = versions && Object.keys(versions).length ? { versions, source } : undefined;
+}
+
+function configuredVersion(key: string, product: string): VersionInfo | undefined {
+  const text = configured?.versions[key];
+  const v = text ? parseVersion(text) : undefined;
+  if (!v) return undefined;
+  const parts = text!.split('.').length;
+  const max = parts >= 3 ? v : parts === 2 ? [v[0]!, v[1]!, 999] : [v[0]!, 999, 999];
+  return { product, min: v, max, source: `no file pins ${product}; ${configured!.source} sets versions.${key} = "${text}"`, assumed: false };
+}
+
 export type PythonPackage = 'django' | 'gunicorn' | 'django-environ' | 'cloudinary' | 'django-cloudinary-storage';
 export type NpmPackage = 'cloudinary' | '@cloudinary/url-gen' | 'cloudinary-core';
 
@@ -134,7 +152,7 @@ export function nginxVersionOf(service: Service | undefined): VersionInfo {
       return { product: 'nginx', min: v, max: v, source: `the nginx package of ${ref} (${where})`, assumed: false, stock: { distro, protocols: STOCK_PROTOCOLS[release] } };
     }
   }
-  return { product: 'nginx', min: [...CURRENT.nginx.stable], max: [...CURRENT.nginx.stable], source: 'no file pins the nginx version, so the current stable line is assumed', assumed: true };
+  return configuredVersion('nginx', 'nginx') ?? { product: 'nginx', min: [...CURRENT.nginx.stable], max: [...CURRENT.nginx.stable], source: 'no file pins the nginx version, so the current stable line is assumed', assumed: true };
 }
 
 /**
@@ -183,7 +201,7 @@ export function packageVersionIn(pkg: PythonPackage, dirs: string[], access: Fil
       }
     }
   }
-  return { product: meta.product, min: [...meta.current], max: [...meta.current], source: `no requirements or lock file pins ${meta.product}, so ${meta.what} is assumed`, assumed: true };
+  return configuredVersion(pkg === 'cloudinary' ? 'pycloudinary' : pkg, meta.product) ?? { product: meta.product, min: [...meta.current], max: [...meta.current], source: `no requirements or lock file pins ${meta.product}, so ${meta.what} is assumed`, assumed: true };
 }
 
 function packageIn(pkg: string, product: string, name: string, text: string): { range: { min: Version; max?: Version }; text: string; at: number } | undefined {
@@ -292,7 +310,7 @@ export function npmPackageVersionIn(pkg: NpmPackage, dirs: string[], access: Fil
       }
     }
   }
-  return { product: `${pkg} (npm)`, min: [...current], max: [...current], source: `no lock file or package.json pins ${pkg}, so the current major version is assumed`, assumed: true };
+  return configuredVersion(pkg === 'cloudinary' ? 'cloudinary-npm' : pkg, `${pkg} (npm)`) ?? { product: `${pkg} (npm)`, min: [...current], max: [...current], source: `no lock file or package.json pins ${pkg}, so the current major version is assumed`, assumed: true };
 }
 
 /** npm's semver ranges of one comparator set: `^1.2.3`, `~1.2.3`, `1.2.x`, `>=1.2 <2`, an exact version; undefined for others. */

@@ -21,7 +21,7 @@ declare const __EDGE_PARSERS__: string | undefined;
 const GO_VERB = /%\[\d+\][sdvqt]|(?<![%\w])%[sdvq](?![\w{])/;
 
 let loaded: typeof Parsers | undefined;
-function parsers(): typeof Parsers {
+export function parsers(): typeof Parsers {
   // In the bundle the branch on the defined name keeps the static import out of dist/cli.cjs.
   if (typeof __EDGE_PARSERS__ === 'string') return (loaded ??= requireLazily<typeof Parsers>(__EDGE_PARSERS__, ''));
   return sourceParsers;

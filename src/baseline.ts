@@ -1,0 +1,78 @@
+/**
+ * The baseline: the findings a team accepted when it adopted the tool on an existing project, so
+ * that CI fails only on new ones. Keyed on each finding's fingerprint (rule, file, the text of its
+ * line, which occurrence: src/fingerprint.ts), never its line number, so that edits elsewhere in a
+ * file keep it matching; a finding whose line changes is new. File paths are relative to the
+ * working directory, as in every report: run the tool from the same directory (the repository's
+ * root) when writing and reading it.
+ *
+ * The file holds no message and no line text (a line may hold a secret): the rule, the file, the
+ * line number at the time (for a reader), and the fingerprint.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Finding } from './types.js';
+
+export interface BaselineEntry {
+  ruleId: string;
+  file: string;
+  line: number;
+  fingerprint: string;
+}
+
+export interface Baseline {
+  version: 1;
+  tool: 'https-audit';
+  findings: BaselineEntry[];
+}
+
+export class BaselineError extends Error {}
+
+export function readBaseline(abs: string, shown: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new BaselineError(`cannot read the baseline ${shown} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new BaselineError(`the baseline ${shown} is not JSON (${(e as Error).message}): write it again with --update-baseline`);
+  }
+  const b = data as Partial<Baseline>;
+  const ok =
+    b && b.version === 1 && b.tool === 'https-audit' && Array.isArray(b.findings) &&
+    b.findings.every((f) => f && typeof f.ruleId === 'string' && typeof f.file === 'string' && typeof f.fingerprint === 'string' && /^[0-9a-f]{32}$/.test(f.fingerprint));
+  if (!ok) throw new BaselineError(`the baseline ${shown} is not an https-audit baseline (version 1): write it again with --update-baseline`);
+  return b as Baseline;
+}
+
+/** The baseline of these findings (those already suppressed in the source are not in it). */
+export function baselineOf(findings: readonly Finding[]): string {
+  const entries = findings
+    .filter((f) => !f.suppressed || f.suppressed.kind === 'external')
+    .map((f) => ({ ruleId: f.ruleId, file: f.file, line: f.line, fingerprint: f.fingerprint }));
+  const b: Baseline = { version: 1, tool: 'https-audit', findings: entries };
+  return JSON.stringify(b, null, 2) + '\n';
+}
+
+export function writeBaseline(abs: string, findings: readonly Finding[]): void {
+  writeFileSync(abs, baselineOf(findings));
+}
+
+/**
+ * Marks the findings the baseline accepts as suppressed (`external`); returns the entries that
+ * matched nothing (fixed since, or changed: the line's text is part of the key).
+ */
+export function applyBaseline(findings: Finding[], baseline: Baseline, shown: string): BaselineEntry[] {
+  const accepted = new Map<string, BaselineEntry>();
+  for (const e of baseline.findings) accepted.set(e.fingerprint, e);
+  const used = new Set<string>();
+  for (const f of findings) {
+    if (f.suppressed || !accepted.has(f.fingerprint)) continue;
+    f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shown}` };
+    used.add(f.fingerprint);
+  }
+  return baseline.findings.filter((e) => !used.has(e.fingerprint));
+}

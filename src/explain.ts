@@ -1,0 +1,59 @@
+/**
+ * `https-audit --list-rules` and `https-audit explain RULE`: the rules, and one rule's README (the
+ * file shipped in the package, rules/<id>/README.md) in the terminal.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RULES } from '../rules/index.js';
+import { printable } from './report/escape.js';
+import { SUPPRESSION_RULES, type Severity } from './types.js';
+import { docsUrl } from './version.js';
+import { distance } from './config.js';
+
+export interface RuleInfo {
+  id: string;
+  category: string;
+  severity: Severity;
+  summary: string;
+  docs: string;
+}
+
+export function ruleInfos(): RuleInfo[] {
+  return [
+    ...RULES.map((r) => ({ id: r.id, category: r.category, severity: r.severity, summary: r.summary, docs: docsUrl(r.id) })),
+    ...Object.entries(SUPPRESSION_RULES).map(([id, summary]) => ({ id, category: 'suppression', severity: 'warning' as const, summary, docs: docsUrl(id) })),
+  ];
+}
+
+export function listRules(format: 'text' | 'json'): string {
+  const infos = ruleInfos();
+  if (format === 'json') return JSON.stringify(infos, null, 2) + '\n';
+  const w = Math.max(...infos.map((i) => i.id.length));
+  const c = Math.max(...infos.map((i) => i.category.length));
+  return infos.map((i) => `${i.id.padEnd(w)}  ${i.category.padEnd(c)}  ${i.severity.padEnd(7)}  ${i.summary}`).join('\n') + '\n';
+}
+
+/** The package's root: one level above dist/ (the bundle) or src/ (the sources). */
+function packageRoot(): string {
+  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  return path.dirname(here);
+}
+
+/** The rule's README, or an error message naming the nearest rule. */
+export function explain(id: string): { text: string } | { error: string } {
+  const info = ruleInfos().find((i) => i.id === id);
+  if (!info) {
+    const near = ruleInfos().filter((i) => distance(i.id, id) <= 3).map((i) => i.id);
+    return { error: `no rule named '${printable(id.slice(0, 80))}'${near.length ? `: did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} (\`https-audit --list-rules\` lists them)` };
+  }
+  if (info.category === 'suppression') {
+    return { text: `# ${info.id}\n\n${info.summary}\n\nThe comment: \`# https-audit-ignore rule-id[, rule-id] -- reason\` at the end of a line, or alone on the line above (covering the block a line opening one starts); \`# https-audit-ignore-file [rule-id, ...] -- reason\` for the whole file.\n\n${info.docs}\n` };
+  }
+  try {
+    const text = readFileSync(path.join(packageRoot(), 'rules', id, 'README.md'), 'utf8');
+    return { text: `${text.trimEnd()}\n\n${info.docs}\n` };
+  } catch {
+    return { text: `# ${info.id}\n\n${info.summary}\n\n${info.docs}\n` };
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Configuration and control (issue 12), as users run the CLI: the config file, --print-config,
+ * the baseline, --changed-only (the pre-commit hook's mode), standard input, --list-rules and
+ * explain, unused suppressions.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { project, ROOT } from './helpers.js';
+
+const BIN = path.join(ROOT, 'bin/https-audit.js');
+
+function run(args: string[], cwd: string, input?: string) {
+  const env = { ...process.env } as NodeJS.ProcessEnv;
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const ids = (stdout: string) => (JSON.parse(stdout) as { findings: { ruleId: string; file: string; line: number }[] }).findings.map((f) => `${f.ruleId} ${f.file}:${f.line}`);
+
+/** A main nginx.conf that includes a site: the site alone lacks the http-level ssl_protocols and HSTS. */
+const SPLIT = {
+  'nginx.conf': 'events {}\nhttp {\n    ssl_protocols TLSv1.2 TLSv1.3;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    include conf.d/*.conf;\n}\n',
+  'conf.d/site.conf': 'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n    }\n}\n',
+  'conf.d/other.conf': 'server {\n    listen 80;\n    server_name old.example.com;\n    return 301 https://$host$request_uri;\n}\n',
+};
+
+describe('the config file', () => {
+  it('turns rules off and changes severities; --print-config shows the effective config', () => {
+    const dir = project({ ...SPLIT, 'https-audit.config.json': JSON.stringify({ rules: { 'proxy-proto-from-client': 'info' } }) });
+    const r = run(['--format', 'json'], dir);
+    expect(JSON.parse(r.stdout).findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`)).toEqual(['proxy-proto-from-client:info']);
+    expect(r.code).toBe(0); // an info finding fails nothing
+    writeFileSync(path.join(dir, 'https-audit.config.json'), JSON.stringify({ rules: { 'proxy-proto-from-client': 'off' } }));
+    expect(run([], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const printed = JSON.parse(run(['--print-config'], dir).stdout);
+    expect(printed.file).toBe('https-audit.config.json');
+    expect(printed.rules).toEqual({ 'proxy-proto-from-client': 'off' });
+  });
+  it('a broken config is a usage error at its line and column, and nothing is audited', () => {
+    const dir = project({ ...SPLIT, '.https-audit.yaml': 'rules:\n  proxy-proto-from-clients: off\n' });
+    const r = run([], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("https-audit: .https-audit.yaml:2:3: rules: 'proxy-proto-from-clients' is not a rule: did you mean 'proxy-proto-from-client'?\n");
+  });
+  it('--config names one; --no-config ignores the one found', () => {
+    const dir = project({ ...SPLIT, 'https-audit.config.json': '{"rules": {"proxy-proto-from-client": "off"}}', 'ci/strict.yaml': 'rules:\n  proxy-proto-from-client: error\n' });
+    expect(ids(run(['--format', 'json', '--config', 'ci/strict.yaml'], dir).stdout)).toEqual(['proxy-proto-from-client conf.d/site.conf:6']);
+    expect(ids(run(['--format', 'json', '--no-config'], dir).stdout)).toEqual(['proxy-proto-from-client conf.d/site.conf:6']);
+    expect(run(['--config', 'missing.json'], dir)).toMatchObject({ code: 2, stderr: 'https-audit: --config: no such file: missing.json\n' });
+  });
+});
+
+describe('--changed-only: the whole project is loaded, only the given files are reported', () => {
+  it('a staged conf.d/site.conf is audited with the nginx.conf that includes it', () => {
+    const dir = project(SPLIT);
+    // Audited alone, the snippet lacks what nginx.conf gives it.
+    const alone = ids(run(['--format', 'json', 'conf.d/site.conf'], dir).stdout);
+    expect(alone).toContain('hsts-missing conf.d/site.conf:1');
+    const changed = run(['--format', 'json', '--changed-only', 'conf.d/site.conf'], dir);
+    expect(ids(changed.stdout)).toEqual(['proxy-proto-from-client conf.d/site.conf:6']);
+    expect(changed.code).toBe(1);
+    // A staged file with nothing to report, or that is no configuration at all: silent, exit 0.
+    expect(run(['--changed-only', 'conf.d/other.conf', 'README.md'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('standard input', () => {
+  it('- with --stdin-filename audits the text as that file, in its project', () => {
+    const dir = project(SPLIT);
+    const text = readFileSync(path.join(dir, 'conf.d/site.conf'), 'utf8').replace('$http_x_forwarded_proto', '$scheme');
+    expect(run(['--stdin-filename', 'conf.d/site.conf', '-'], dir, text)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const bad = run(['--format', 'json', '--stdin-filename', 'conf.d/new.conf', '-'], dir, text.replace('$scheme', '$http_x_forwarded_proto'));
+    expect(ids(bad.stdout)).toEqual(['proxy-proto-from-client conf.d/new.conf:6']);
+    // The file on disk was not changed, and the new one not created.
+    expect(readFileSync(path.join(dir, 'conf.d/site.conf'), 'utf8')).toContain('$http_x_forwarded_proto');
+    expect(existsSync(path.join(dir, 'conf.d/new.conf'))).toBe(false);
+    expect(run(['-'], dir, text)).toMatchObject({ code: 2, stderr: expect.stringContaining('--stdin-filename') });
+  });
+});
+
+describe('the baseline', () => {
+  it('accepts the findings it holds, survives lines shifting, fails on new ones, and --update-baseline rewrites it', () => {
+    const dir = project(SPLIT);
+    const first = run(['--baseline', 'baseline.json'], dir);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain('wrote the baseline baseline.json (1 finding)');
+    const saved = readFileSync(path.join(dir, 'baseline.json'), 'utf8');
+    expect(saved).not.toContain('$http_x_forwarded_proto'); // no line text in it
+    // Lines inserted above: still accepted.
+    const site = path.join(dir, 'conf.d/site.conf');
+    writeFileSync(site, '# shop\n\n' + readFileSync(site, 'utf8'));
+    expect(run(['--baseline', 'baseline.json'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const json = JSON.parse(run(['--baseline', 'baseline.json', '--format', 'json'], dir).stdout);
+    expect(json.summary.suppressed).toBe(1);
+    expect(json.suppressed[0].suppressed).toEqual({ kind: 'external', justification: 'accepted in the baseline baseline.json' });
+    // A new problem fails.
+    writeFileSync(site, readFileSync(site, 'utf8').replace('proxy_pass', 'proxy_set_header X-Forwarded-Host $http_x_forwarded_host;\n        proxy_pass'));
+    writeFileSync(path.join(dir, 'conf.d/more.conf'), 'server {\n    listen 443 ssl;\n    location / { proxy_pass http://127.0.0.1:8000; proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; }\n}\n');
+    const next = run(['--baseline', 'baseline.json', '--format', 'json'], dir);
+    expect(next.code).toBe(1);
+    expect(ids(next.stdout)).toEqual(['proxy-proto-from-client conf.d/more.conf:3']);
+    // Fixing the accepted one leaves a stale entry, which is said.
+    writeFileSync(site, readFileSync(site, 'utf8').replace('X-Forwarded-Proto $http_x_forwarded_proto', 'X-Forwarded-Proto $scheme'));
+    expect(run(['--baseline', 'baseline.json', 'conf.d/site.conf', 'nginx.conf'], dir).stderr).toContain('1 finding of the baseline baseline.json is gone');
+    expect(run(['--baseline', 'baseline.json', '--update-baseline'], dir).stderr).toContain('wrote the baseline baseline.json (1 finding)');
+    expect(JSON.parse(readFileSync(path.join(dir, 'baseline.json'), 'utf8')).findings.map((f: { file: string }) => f.file)).toEqual(['conf.d/more.conf']);
+  });
+});
+
+describe('rules', () => {
+  it('--list-rules lists every rule with its category and severity', () => {
+    const r = run(['--list-rules'], ROOT);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^hsts-missing +hsts +warning +/m);
+    expect(r.stdout).toMatch(/^unused-suppression +suppression +warning +/m);
+    const list = JSON.parse(run(['--list-rules', '--format', 'json'], ROOT).stdout);
+    expect(list.find((x: { id: string }) => x.id === 'ssl-redirect-loop').docs).toMatch(/\/rules\/ssl-redirect-loop\/README\.md$/);
+  });
+  it('explain RULE prints its README; an unknown one is a usage error with the nearest', () => {
+    const r = run(['explain', 'hsts-missing'], ROOT);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(readFileSync(path.join(ROOT, 'rules/hsts-missing/README.md'), 'utf8').split('\n')[0]);
+    expect(r.stdout).toContain('## Fix');
+    expect(run(['explain', 'hsts-mising'], ROOT)).toMatchObject({ code: 2, stderr: "https-audit: no rule named 'hsts-mising': did you mean 'hsts-missing'? (`https-audit --list-rules` lists them)\n" });
+  });
+});
+
+describe('unused suppressions', () => {
+  it('reported by default in machine formats, on request in stylish', () => {
+    const dir = project({ 'site.conf': 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always; # https-audit-ignore hsts-missing -- set by the CDN\n}\n' });
+    expect(run([], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(ids(run(['--format', 'json'], dir).stdout)).toEqual(['unused-suppression site.conf:4']);
+    expect(run(['--report-unused-suppressions'], dir).stdout).toContain('silences nothing');
+    expect(ids(run(['--format', 'json', '--no-report-unused-suppressions'], dir).stdout)).toEqual([]);
+  });
+});
