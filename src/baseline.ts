@@ -9,7 +9,7 @@
  * The file holds no message and no line text (a line may hold a secret): the rule, the file, the
  * line number at the time (for a reader), and the fingerprint.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Finding } from './types.js';
 
 export interface BaselineEntry {
@@ -37,8 +37,9 @@ export function readBaseline(abs: string, shown: string): Baseline {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    throw new BaselineError(`the baseline ${shown} is not JSON (${(e as Error).message}): write it again with --update-baseline`);
+  } catch {
+    // Not the parser's message: Node's quotes the start of the text, which is not ours to print.
+    throw new BaselineError(`the baseline ${shown} is not JSON: write it again with --update-baseline`);
   }
   const b = data as Partial<Baseline>;
   const ok =
@@ -57,7 +58,15 @@ export function baselineOf(findings: readonly Finding[]): string {
   return JSON.stringify(b, null, 2) + '\n';
 }
 
-export function writeBaseline(abs: string, findings: readonly Finding[]): void {
+/** Writes the baseline; never through a symbolic link (a link in the tree could aim it at any file). */
+export function writeBaseline(abs: string, findings: readonly Finding[], shown: string): void {
+  let link = false;
+  try {
+    link = lstatSync(abs).isSymbolicLink();
+  } catch {
+    link = false;
+  }
+  if (link) throw new BaselineError(`the baseline ${shown} is a symbolic link: it is not written (name the file itself)`);
   writeFileSync(abs, baselineOf(findings));
 }
 

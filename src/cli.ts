@@ -175,9 +175,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (baselineFile) {
       const b = await import('./baseline.js');
       const shownName = display(baselineFile);
+      // Only the command line writes a baseline: one the config file names (the tree's) is read,
+      // and written only with --update-baseline.
+      if (!existsSync(baselineFile) && options.baseline === undefined && !options.updateBaseline) {
+        throw new UsageError(`the baseline ${shownName} that ${config.display} names does not exist: run with --update-baseline to write it`);
+      }
       if (options.updateBaseline || !existsSync(baselineFile)) {
         const entries = result.findings.filter((f) => !f.suppressed || f.suppressed.kind === 'external');
-        b.writeBaseline(baselineFile, result.findings);
+        b.writeBaseline(baselineFile, result.findings, shownName);
         for (const f of entries) f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shownName}` };
         io.stderr.write(`https-audit: wrote the baseline ${printable(shownName)} (${entries.length} ${entries.length === 1 ? 'finding' : 'findings'})\n`);
       } else {

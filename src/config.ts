@@ -7,7 +7,7 @@
  * Only the CLI reads it (the engine takes the options it yields), and only when one exists: zod
  * and the parsers are loaded then.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { YNode } from './deploy/yaml.js';
 import type { Severity } from './types.js';
@@ -94,6 +94,11 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   const fail = (message: string, line = 1, column = 1): never => {
     throw new ConfigError([{ file: shown, line, column, message }]);
   };
+  // The file is the tree's (a pull request can change it): a link that leaves its directory is
+  // not read, and every path it names must stay inside that directory (the repository).
+  const dir = path.dirname(abs);
+  const realDir = realpathOr(dir);
+  if (!within(realpathOr(abs), realDir)) fail('the config file is a symbolic link to a place outside its directory: it is not read');
   let text: string;
   try {
     if (statSync(abs).size > MAX_CONFIG_BYTES) fail(`the config file is over ${MAX_CONFIG_BYTES / 1024} KiB`);
@@ -174,8 +179,16 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     const near = closest(id, [...known]);
     problems.push({ file: shown, ...locate(['rules', id], true), message: `rules: '${id}' is not a rule${near ? `: did you mean '${near}'?` : ' (`https-audit --list-rules` lists them)'}` });
   }
+  // Paths stay inside the config file's directory, links resolved (nothing outside the tree is read or written).
+  for (const [key, list] of [['envFiles', data?.envFiles ?? []], ['nginxPrefix', data?.nginxPrefix ? [data.nginxPrefix] : []], ['baseline', data?.baseline ? [data.baseline] : []]] as const) {
+    list.forEach((p, i) => {
+      const resolved = path.resolve(dir, p);
+      if (!within(resolved, dir) || !within(realpathOr(resolved), realDir)) {
+        problems.push({ file: shown, ...locate(key === 'envFiles' ? [key, i] : [key]), message: `${key}: ${JSON.stringify(p.slice(0, 200))} leads outside the directory of the config file; only paths inside it are used` });
+      }
+    });
+  }
   if (problems.length || !data) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
-  const dir = path.dirname(abs);
   const rules: Config['rules'] = {};
   for (const [id, s] of Object.entries(data.rules ?? {})) if (s !== 'on') rules[id] = s;
   return {
@@ -189,6 +202,20 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     reportUnusedSuppressions: data.reportUnusedSuppressions,
     baseline: data.baseline === undefined ? undefined : path.resolve(dir, data.baseline),
   };
+}
+
+/** The path with links resolved, as far as it exists (the rest appended). */
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realpathOr(parent), path.basename(p));
+  }
+}
+
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** zod's message, in the words of this file. */

@@ -138,3 +138,36 @@ describe('unused suppressions', () => {
     expect(ids(run(['--format', 'json', '--no-report-unused-suppressions'], dir).stdout)).toEqual([]);
   });
 });
+
+describe('the config file is the tree’s: it cannot reach outside it', () => {
+  it('paths leaving its directory are refused; a config that is a link outside is not read', async () => {
+    const { symlinkSync, mkdirSync } = await import('node:fs');
+    const dir = project({ ...SPLIT, 'outside/secret.env': 'ROOT_PASSWORD=hunter2\n' });
+    mkdirSync(path.join(dir, 'repo/.git'), { recursive: true });
+    for (const [k, v] of Object.entries(SPLIT)) {
+      mkdirSync(path.dirname(path.join(dir, 'repo', k)), { recursive: true });
+      writeFileSync(path.join(dir, 'repo', k), v);
+    }
+    writeFileSync(path.join(dir, 'repo/https-audit.config.json'), JSON.stringify({ envFiles: ['../outside/secret.env'] }));
+    const r = run([], path.join(dir, 'repo'));
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toContain('envFiles: "../outside/secret.env" leads outside the directory of the config file');
+    writeFileSync(path.join(dir, 'repo/https-audit.config.json'), '{}');
+    symlinkSync(path.join(dir, 'outside/secret.env'), path.join(dir, 'repo/.https-audit.yaml'));
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(dir, 'repo/https-audit.config.json'));
+    const linked = run([], path.join(dir, 'repo'));
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toContain('symbolic link to a place outside its directory');
+    expect(linked.stderr + linked.stdout).not.toContain('hunter2');
+  });
+  it('a baseline the config names is never written unless --update-baseline asks; never through a link', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = project({ ...SPLIT, 'https-audit.config.json': '{"baseline": "accepted.json"}', 'victim.txt': 'keep me\n' });
+    expect(run([], dir)).toMatchObject({ code: 2, stderr: "https-audit: the baseline accepted.json that https-audit.config.json names does not exist: run with --update-baseline to write it\n" });
+    expect(existsSync(path.join(dir, 'accepted.json'))).toBe(false);
+    symlinkSync(path.join(dir, 'victim.txt'), path.join(dir, 'accepted.json'));
+    expect(run(['--update-baseline'], dir)).toMatchObject({ code: 2, stderr: 'https-audit: the baseline accepted.json is a symbolic link: it is not written (name the file itself)\n' });
+    expect(readFileSync(path.join(dir, 'victim.txt'), 'utf8')).toBe('keep me\n');
+  });
+});
