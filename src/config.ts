@@ -4,12 +4,13 @@
  * `.git`, so that a file above the project is never read), or named with `--config`. Validated
  * with zod; every problem is reported at its line and column in the file.
  *
- * Only the CLI reads it (the engine takes the options it yields), and only when one exists: zod
- * and the parsers are loaded then.
+ * Only the CLI reads it (the engine takes the options it yields), and only when one exists: this
+ * module (with zod/mini, 20 KB of the bundle) is initialised and the parsers loaded then.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { YNode } from './deploy/yaml.js';
+import * as z from 'zod/mini';
 import type { Severity } from './types.js';
 
 export const CONFIG_NAMES = ['https-audit.config.json', '.https-audit.yaml', '.https-audit.yml'] as const;
@@ -140,18 +141,18 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   }
   if (!root || (root.kind === 'scalar' && root.value === null)) return { ...EMPTY_CONFIG, file: abs, display: shown };
 
-  const z = await import('zod');
   const severity = z.enum(['off', 'on', 'error', 'warning', 'info']);
-  const version = z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as "1.24.0" or "4.2"');
+  const version = z.string().check(z.regex(/^\d+(\.\d+){0,2}$/, 'a version such as "1.24.0" or "4.2"'));
+  const path_ = () => z.string().check(z.minLength(1));
   const schema = z.strictObject({
-    $schema: z.string().optional(),
-    rules: z.record(z.string(), severity).optional(),
-    ignore: z.array(z.string().min(1)).optional(),
-    versions: z.strictObject(Object.fromEntries(Object.keys(VERSION_KEYS).map((k) => [k, version.optional()])) as Record<VersionKey, ReturnType<typeof version.optional>>).optional(),
-    envFiles: z.array(z.string().min(1)).optional(),
-    nginxPrefix: z.string().min(1).optional(),
-    reportUnusedSuppressions: z.boolean().optional(),
-    baseline: z.string().min(1).optional(),
+    $schema: z.optional(z.string()),
+    rules: z.optional(z.record(z.string(), severity)),
+    ignore: z.optional(z.array(path_())),
+    versions: z.optional(z.strictObject(Object.fromEntries(Object.keys(VERSION_KEYS).map((k) => [k, z.optional(version)])) as Record<VersionKey, z.ZodMiniOptional<typeof version>>)),
+    envFiles: z.optional(z.array(path_())),
+    nginxPrefix: z.optional(path_()),
+    reportUnusedSuppressions: z.optional(z.boolean()),
+    baseline: z.optional(path_()),
   });
   const value = plain(root);
   const parsed = schema.safeParse(value);
