@@ -11,6 +11,13 @@ const vm = require('node:vm');
 const { createRequire, wrap } = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
+// The name V8 gives the bundle in stack traces. A code cache records the name of the script it was
+// made from, and V8 keeps that name when it accepts the cache (Node 20): an absolute path here would
+// put the packer's directory into the published cache and into every user's stack traces. So the
+// script is named relative to the package, the same with or without the cache, wherever it is
+// installed. (Only the name: the module's __filename and require stay absolute.) A literal: a
+// concatenated name may reach the cache as its two parts.
+const NAME = 'https-audit/dist/cli.cjs';
 try {
   let code;
   try {
@@ -28,10 +35,25 @@ try {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(wrap(code), { filename: file, cachedData });
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
-    // The build runs the CLI once on a fixture with this set: the cache then holds the functions
-    // that a real audit compiles, not only the top level.
+    // The build (scripts/build.mjs) runs the CLI once on fixtures with this set: the cache then holds
+    // the functions that a real audit compiles, not only the top level. The parsers that src/lazy.ts
+    // loads on first use write their caches in the same run, from scripts it names by absolute path:
+    // for this run only, every script of dist/ is given its package-relative name, as above.
+    const dist = path.dirname(file) + path.sep;
+    const { Script } = vm;
+    vm.Script = class extends Script {
+      constructor(source, options) {
+        const name = options && options.filename;
+        // Copied into a new string: a slice or a concatenation would keep the absolute path as its
+        // parent, and V8 would serialise the parent into the cache too.
+        const relative = typeof name === 'string' && name.startsWith(dist) ? Buffer.from(`https-audit/dist/${name.slice(dist.length)}`).toString() : undefined;
+        super(source, relative ? { ...options, filename: relative } : options);
+      }
+    };
+  }
+  const script = new vm.Script(wrap(code), { filename: NAME, cachedData });
+  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
     process.once('beforeExit', () => fs.writeFileSync(file + '.cache', script.createCachedData()));
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
