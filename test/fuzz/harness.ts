@@ -28,6 +28,8 @@ import { mulberry32 } from '../random.js';
 import { parseHcl } from '../../src/hcl/parse.js';
 import { HclError, type HclBody, type HclExpr } from '../../src/hcl/types.js';
 import { parseJson, JsonError } from '../../src/json/parse.js';
+import { SuppressionIndex, suppressionFindings } from '../../src/suppress.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 export const SLOW_MS = 1500;
 /** Planted in credential positions only; it must never appear in any output. */
@@ -441,6 +443,10 @@ export interface Scale {
   python: number;
   projects: number;
   redact: number;
+  /** https-audit-ignore comments in mutated configs. */
+  suppressions?: number;
+  /** Config files (JSON and YAML), mutated from valid ones. */
+  configs?: number;
 }
 
 export async function runFuzz(root: string, seed: number, scale: Scale, log: (s: string) => void = () => {}): Promise<{ failures: Failure[]; inputs: number }> {
@@ -485,6 +491,29 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
       const text = genEdge(r, corpus);
       record('edge', s, text, guard(() => fuzzEdge(kind, text)));
     }],
+    ['suppressions', scale.suppressions ?? 0, (s) => {
+      const r = rng(s);
+      let text = mutate(r, pick(r, [...corpora.nginx, ...corpora.python]), corpora.nginx);
+      const marks = ['# https-audit-ignore hsts-missing -- x', '# https-audit-ignore-file', '// https-audit-ignore a, b,, -- ', '<!-- https-audit-ignore tls-weak-cipher -->', '{# https-audit-ignore #}', '# https-audit-ignore ' + 'x'.repeat(200), '# https-audit-ignore\n{\n'];
+      for (let i = int(r, 6); i > 0; i--) {
+        const at = int(r, text.length + 1);
+        text = text.slice(0, at) + pick(r, [...marks, ...NASTY]) + text.slice(at);
+      }
+      record('suppressions', s, text, guard(() => {
+        const file = new SourceFile('/fuzz/a.conf', 'a.conf', text);
+        const index = new SuppressionIndex();
+        const { value, ms } = timed(() => {
+          const list = index.of(file);
+          for (let line = 1; line < 50; line++) index.match(file, line, 'hsts-missing');
+          return [list, suppressionFindings(index, [file], new Set(['hsts-missing', 'tls-weak-cipher']), new Set(['hsts-missing']), true)] as const;
+        });
+        if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
+        const [list, found] = value;
+        for (const x of list) if (x.from > x.to || x.line < 1 || x.column < 1) return `bad range ${JSON.stringify({ line: x.line, from: x.from, to: x.to })}`;
+        for (const f of found) if (!/^[0-9a-f]{32}$/.test(f.fingerprint) || f.line < 1) return `bad finding ${JSON.stringify(f)}`;
+        return undefined;
+      }));
+    }],
     ['redact', scale.redact, (s) => {
       const r = rng(s);
       const text = mutate(r, pick(r, [...corpora.env, ...corpora.nginx]), corpora.nginx) + ` http://u:${PLANTED}@h/?token=${PLANTED}`;
@@ -501,6 +530,33 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'https-audit-fuzz-'));
   try {
+    // Config files: a mutated valid one must load or fail with located problems, never throw otherwise.
+    const c0 = performance.now();
+    const VALID = [
+      '{\n  "rules": { "hsts-missing": "off", "tls-protocols-unset": "error" },\n  "ignore": ["legacy/"],\n  "versions": { "nginx": "1.24.0" },\n  "envFiles": ["a.env"],\n  "baseline": "b.json"\n}\n',
+      'rules:\n  hsts-missing: off\nignore:\n  - legacy/\nversions:\n  django: "4.2"\nnginxPrefix: deploy\n',
+    ];
+    for (let i = 0; i < (scale.configs ?? 0); i++) {
+      const s = seed * 1_000_003 + 400_000 + i;
+      const r = rng(s);
+      const k = int(r, VALID.length);
+      const text = mutate(r, VALID[k]!, VALID);
+      const name = k === 0 ? 'https-audit.config.json' : '.https-audit.yaml';
+      mkdirSync(path.join(dir, 'c'), { recursive: true });
+      writeFileSync(path.join(dir, 'c', name), text);
+      let problem: string | undefined;
+      const t = performance.now();
+      try {
+        await loadConfig(path.join(dir, 'c', name), new Set(['hsts-missing', 'tls-protocols-unset']), (abs) => path.basename(abs));
+      } catch (e) {
+        if (!(e instanceof ConfigError)) problem = `threw ${(e as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e)}`;
+        else if (e.problems.some((p) => p.line < 1 || p.column < 1 || !p.message)) problem = `bad problem ${JSON.stringify(e.problems)}`;
+      }
+      if (performance.now() - t > SLOW_MS) problem = `took ${(performance.now() - t).toFixed(0)} ms`;
+      rmSync(path.join(dir, 'c', name));
+      record('config', s, text, problem);
+    }
+    log(`configs: ${scale.configs ?? 0} inputs in ${((performance.now() - c0) / 1000).toFixed(1)} s`);
     const t0 = performance.now();
     for (let i = 0; i < scale.projects; i++) {
       const s = seed * 1_000_003 + 500_000 + i;
