@@ -12,7 +12,7 @@ import { formatJson } from './report/json.js';
 import { formatStylish } from './report/stylish.js';
 import { colorLevel } from './report/color.js';
 import { summarize, type Summary } from './report/summary.js';
-import { SUPPRESSION_RULES, type AuditResult } from './types.js';
+import { SUPPRESSION_RULES, type AuditResult, type Deployment } from './types.js';
 import type { Config } from './config.js';
 import { BaselineError } from './baseline.js';
 import { VERSION } from './version.js';
@@ -208,7 +208,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         (build.length ? ` (${build.join(', ')} ${build.length > 1 ? 'are' : 'is'} skipped as build output: name ${build.length > 1 ? 'them' : 'it'} to audit ${build.length > 1 ? 'them' : 'it'})` : '');
     }
     const auditedFiles = result.files.filter((f) => !f.builtIn).map((f) => f.display);
-    const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? {} : io.stdout);
+    const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? {} : io.stdout, result.projects);
     let outputFailed = false;
     if (options.output !== undefined) {
       const file = path.resolve(cwd, options.output);
@@ -259,6 +259,7 @@ async function render(
   auditedFiles: string[],
   cwd: string,
   stream: { isTTY?: boolean },
+  projects?: { model: Deployment; root?: string }[],
 ): Promise<string> {
   switch (options.format) {
     case 'json':
@@ -271,8 +272,12 @@ async function render(
       return (await import('./report/gitlab.js')).formatGitlab(shown);
     case 'junit':
       return (await import('./report/junit.js')).formatJunit(shown, auditedFiles);
-    case 'markdown':
-      return (await import('./report/markdown.js')).formatMarkdown(shown, summary);
+    case 'markdown': {
+      // The job summary shows the chains too (folded): what stands between the viewer and the app.
+      const { chainViews, formatChainText } = await import('./chain/view.js');
+      const views = projects ? chainViews(projects.map((p) => ({ model: p.model, project: p.root }))) : [];
+      return (await import('./report/markdown.js')).formatMarkdown(shown, summary, views.length ? formatChainText(views) : undefined);
+    }
     case 'stylish': {
       const level = colorLevel(options.color, stream);
       const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;

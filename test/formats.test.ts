@@ -503,6 +503,18 @@ describe('--format junit', () => {
 const cells = (row: string) => row.replace(/^\| | \|$/g, '').split(/(?<!\\) \| /);
 
 describe('--format markdown', () => {
+  it('the request chains, folded under the tables, as `https-audit chain` prints them; text from the tree cannot close the block', () => {
+    const md = run(['fixtures/cloudfront-alb-django', '--format', 'markdown']).stdout;
+    const chain = run(['chain', 'fixtures/cloudfront-alb-django']).stdout;
+    expect(md).toContain('<details><summary>Request chains: the hops from the viewer to the app</summary>\n\n```text\n' + chain.replace(/\n$/, '') + '\n```\n\n</details>\n');
+    const dir = project({ 'nginx.conf': 'server {\n    listen 443 ssl;\n    server_name ````x</details><script>.example.com;\n    ssl_protocols TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    location / { proxy_pass http://127.0.0.1:8000; }\n}\n' });
+    const hostile = run(['--format', 'markdown'], { cwd: dir }).stdout;
+    const fence = /\n(`{3,})text\n/.exec(hostile)![1]!;
+    expect(fence.length).toBeGreaterThan(4);
+    const body = hostile.slice(hostile.indexOf(fence + 'text\n') + fence.length + 5, hostile.lastIndexOf('\n' + fence + '\n'));
+    expect(body).toContain('````x</details><script>.example.com');
+    expect(body.includes(fence)).toBe(false);
+  });
   it('counts by severity, the findings most severe first with linked rules, the files that could not be parsed', () => {
     const report = json(['fixtures/nginx-broken']);
     const md = run(['fixtures/nginx-broken', '-f', 'markdown']).stdout;

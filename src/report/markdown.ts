@@ -29,7 +29,12 @@ export function mdText(s: string): string {
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const ICON: Record<Severity, string> = { error: '🔴', warning: '🟠', info: '🔵' };
 
-export function formatMarkdown(result: Pick<AuditResult, 'findings' | 'errors'>, summary: Summary): string {
+/**
+ * `chains`: the request chains as `https-audit chain` prints them (already made printable),
+ * shown folded under the tables, in a fenced block longer than any run of backticks in it (so its
+ * text stays literal, HTML included).
+ */
+export function formatMarkdown(result: Pick<AuditResult, 'findings' | 'errors'>, summary: Summary, chains?: string): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const { error, warning, info } = summary.bySeverity;
   let out = '## https-audit\n\n';
@@ -58,6 +63,11 @@ export function formatMarkdown(result: Pick<AuditResult, 'findings' | 'errors'>,
   if (result.errors.length) {
     out += '\n### Files that could not be read or parsed\n\n| where | error |\n| --- | --- |\n';
     for (const e of result.errors) out += `| ${mdText(`${e.file}:${e.line}:${e.column}`)} | ${mdText(e.message)} |\n`;
+  }
+  if (chains) {
+    const longest = Math.max(2, ...(chains.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = '`'.repeat(longest + 1);
+    out += `\n<details><summary>Request chains: the hops from the viewer to the app</summary>\n\n${fence}text\n${chains.replace(/\n$/, '')}\n${fence}\n\n</details>\n`;
   }
   return out;
 }
