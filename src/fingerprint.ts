@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Finding } from './types.js';
 
 /**
@@ -15,10 +14,15 @@ export function fingerprint(findings: Finding[], lineText: (f: Finding) => strin
     // Hashed on first read: stylish output never reads it (1,458 findings cost 7 ms of hashing).
     let memo: string | undefined;
     Object.defineProperty(f, 'fingerprint', {
-      get: () => (memo ??= createHash('sha256').update(`${key}\0${n}`).digest('hex').slice(0, 32)),
+      get: () => (memo ??= hash('sha256').update(`${key}\0${n}`).digest('hex').slice(0, 32)),
       set: (v: string) => void (memo = v),
       enumerable: true,
       configurable: true,
     });
   }
+}
+
+/** node:crypto's createHash, loaded on first use (start-up never needs it). */
+function hash(algorithm: string): import('node:crypto').Hash {
+  return (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 }
