@@ -221,7 +221,7 @@ function auditWith(options: AuditOptions): Audited {
     ...diagnostics.allFiles().filter((f) => failed.has(f.display)),
   ])];
   const ran = new Set((options.rules ?? RULES).map((r) => r.id));
-  findings.push(...suppressionFindings(suppressions, files, new Set(RULES.map((r) => r.id)), ran, options.reportUnusedSuppressions ?? false));
+  findings.push(...suppressionFindings(suppressions, files, new Set(RULES.map((r) => r.id)), ran, options.reportUnusedSuppressions ?? false, findings));
   findings.sort(compareFindings);
   return {
     findings,

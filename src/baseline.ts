@@ -2,14 +2,15 @@
  * The baseline: the findings a team accepted when it adopted the tool on an existing project, so
  * that CI fails only on new ones. Keyed on each finding's fingerprint (rule, file, the text of its
  * line, which occurrence: src/fingerprint.ts), never its line number, so that edits elsewhere in a
- * file keep it matching; a finding whose line changes is new. File paths are relative to the
- * working directory, as in every report: run the tool from the same directory (the repository's
- * root) when writing and reading it.
+ * file keep it matching; a finding whose line changes is new. File paths (and the fingerprints)
+ * are relative to the baseline file's directory, so that it matches from any working directory.
  *
  * The file holds no message and no line text (a line may hold a secret): the rule, the file, the
  * line number at the time (for a reader), and the fingerprint.
  */
 import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fingerprintAs } from './fingerprint.js';
 import type { Finding } from './types.js';
 
 export interface BaselineEntry {
@@ -49,17 +50,24 @@ export function readBaseline(abs: string, shown: string): Baseline {
   return b as Baseline;
 }
 
+/** A finding's file relative to the baseline's directory, and its fingerprint named so. */
+export function keyOf(f: Finding, cwd: string, baselineDir: string): { file: string; fingerprint: string } {
+  const file = path.relative(baselineDir, path.resolve(cwd, f.file)).split(path.sep).join('/');
+  return { file, fingerprint: fingerprintAs(f, file) };
+}
+
 /** The baseline of these findings (those already suppressed in the source are not in it). */
-export function baselineOf(findings: readonly Finding[]): string {
+export function baselineOf(findings: readonly Finding[], cwd: string, baselineDir: string): string {
   const entries = findings
     .filter((f) => !f.suppressed || f.suppressed.kind === 'external')
-    .map((f) => ({ ruleId: f.ruleId, file: f.file, line: f.line, fingerprint: f.fingerprint }));
+    .map((f) => ({ ruleId: f.ruleId, ...keyOf(f, cwd, baselineDir), line: f.line }))
+    .map(({ ruleId, file, line, fingerprint }) => ({ ruleId, file, line, fingerprint }));
   const b: Baseline = { version: 1, tool: 'https-audit', findings: entries };
   return JSON.stringify(b, null, 2) + '\n';
 }
 
 /** Writes the baseline; never through a symbolic link (a link in the tree could aim it at any file). */
-export function writeBaseline(abs: string, findings: readonly Finding[], shown: string): void {
+export function writeBaseline(abs: string, findings: readonly Finding[], shown: string, cwd: string): void {
   let link = false;
   try {
     link = lstatSync(abs).isSymbolicLink();
@@ -67,21 +75,23 @@ export function writeBaseline(abs: string, findings: readonly Finding[], shown: 
     link = false;
   }
   if (link) throw new BaselineError(`the baseline ${shown} is a symbolic link: it is not written (name the file itself)`);
-  writeFileSync(abs, baselineOf(findings));
+  writeFileSync(abs, baselineOf(findings, cwd, path.dirname(abs)));
 }
 
 /**
  * Marks the findings the baseline accepts as suppressed (`external`); returns the entries that
  * matched nothing (fixed since, or changed: the line's text is part of the key).
  */
-export function applyBaseline(findings: Finding[], baseline: Baseline, shown: string): BaselineEntry[] {
+export function applyBaseline(findings: Finding[], baseline: Baseline, shown: string, cwd: string, baselineDir: string): BaselineEntry[] {
   const accepted = new Map<string, BaselineEntry>();
   for (const e of baseline.findings) accepted.set(e.fingerprint, e);
   const used = new Set<string>();
   for (const f of findings) {
-    if (f.suppressed || !accepted.has(f.fingerprint)) continue;
+    if (f.suppressed) continue;
+    const key = keyOf(f, cwd, baselineDir).fingerprint;
+    if (!accepted.has(key)) continue;
     f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shown}` };
-    used.add(f.fingerprint);
+    used.add(key);
   }
   return baseline.findings.filter((e) => !used.has(e.fingerprint));
 }

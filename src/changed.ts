@@ -8,11 +8,13 @@ import path from 'node:path';
 import type { AuditResult } from './types.js';
 
 export function onlyAbout<T extends Pick<AuditResult, 'findings' | 'errors' | 'notes'>>(result: T, files: string[], cwd: string): T {
-  const wanted = new Set(files.map((f) => path.relative(cwd, path.resolve(cwd, f)).split(path.sep).join('/')));
+  const wanted = files.map((f) => path.relative(cwd, path.resolve(cwd, f)).split(path.sep).join('/'));
+  // A directory stands for every file under it (`.` for all).
+  const about = (file: string) => wanted.some((w) => w === '' || file === w || file.startsWith(w + '/'));
   return {
     ...result,
-    findings: result.findings.filter((f) => wanted.has(f.file) || (f.related ?? []).some((r) => wanted.has(r.file))),
-    errors: result.errors.filter((e) => wanted.has(e.file)),
-    notes: result.notes.filter((n) => wanted.has(n.file)),
+    findings: result.findings.filter((f) => about(f.file) || (f.related ?? []).some((r) => about(r.file))),
+    errors: result.errors.filter((e) => about(e.file)),
+    notes: result.notes.filter((n) => about(n.file)),
   };
 }

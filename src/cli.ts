@@ -72,7 +72,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   if (argv[0] === 'explain') return explainCommand(argv.slice(1), io);
   const program = new Command()
     .name('https-audit')
-    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.")
+    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.\n`https-audit explain RULE` prints a rule's documentation; --list-rules lists them.")
     .version(VERSION, '-v, --version')
     .argument('[paths...]', 'files and directories to audit', ['.'])
     .addOption(new Option('-f, --format <format>', 'output format: stylish (for people), json, sarif (GitHub code scanning), github (workflow annotations), gitlab (Code Quality), junit, markdown (a summary)').choices(FORMATS).default('stylish'))
@@ -87,7 +87,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     // and loads the file into this process's own environment, NODE_OPTIONS included, which would
     // run code named by the audited tree.
     .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--report-unused-suppressions', 'report https-audit-ignore comments that silence nothing (default: on in machine formats, off in stylish)')
+    .option('--report-unused-suppressions', 'report https-audit-ignore comments that silence nothing (the default)')
     .option('--no-report-unused-suppressions', 'do not report https-audit-ignore comments that silence nothing')
     .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
     .option('--config <file>', 'the config file (default: https-audit.config.json, .https-audit.yaml or .https-audit.yml, from the working directory up to the repository root)')
@@ -101,7 +101,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option('--debug', 'print stack traces of internal failures')
     .exitOverride()
     // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '')) + '\n') });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '').replace(/^error: /, 'https-audit: ')) + '\n') });
 
   let paths: string[];
   let options: Options;
@@ -116,18 +116,25 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 
   if (options.listRules) {
+    if (options.format !== 'stylish' && options.format !== 'json') {
+      io.stderr.write(`https-audit: --list-rules prints text or, with --format json, JSON (not ${options.format})\n`);
+      return 2;
+    }
     const { listRules } = await import('./explain.js');
-    return write(io, listRules(options.format === 'json' ? 'json' : 'text'));
+    return emit(io, options, cwd, listRules(options.format === 'json' ? 'json' : 'text'));
   }
 
   try {
     const display = (abs: string) => path.relative(cwd, abs).split(path.sep).join('/') || '.';
+    if (argv.includes('--no-config') && argv.some((a) => a === '--config' || a.startsWith('--config='))) throw new UsageError('--no-config and --config cannot be used together');
     // The config file: named, found, or none. CLI options win over it.
     const config = await readConfig(options, cwd, display, io);
     if (typeof config === 'number') return config;
-    const reportUnusedSuppressions = options.reportUnusedSuppressions ?? config.reportUnusedSuppressions ?? options.format !== 'stylish';
+    // On in every format (as ESLint 9 reports unused disable directives): the exit code never depends on the format.
+    const reportUnusedSuppressions = options.reportUnusedSuppressions ?? config.reportUnusedSuppressions ?? true;
     const baselineFile = options.baseline !== undefined ? path.resolve(cwd, options.baseline) : config.baseline;
     if (options.updateBaseline && !baselineFile) throw new UsageError('--update-baseline needs --baseline FILE (or baseline in the config file)');
+    if (options.updateBaseline && (options.changedOnly || options.stdinFilename)) throw new UsageError('--update-baseline rewrites the whole baseline from a whole audit: it cannot be combined with --changed-only or standard input');
     const envFiles = options.appEnv.length ? options.appEnv : config.envFiles.map((f) => path.relative(cwd, f) || '.');
     const nginxPrefix = options.nginxPrefix ?? (config.nginxPrefix !== undefined ? path.relative(cwd, config.nginxPrefix) || '.' : undefined);
     if (options.printConfig) {
@@ -141,7 +148,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         reportUnusedSuppressions,
         baseline: baselineFile ? display(baselineFile) : null,
       };
-      return write(io, JSON.stringify(shown, null, 2) + '\n');
+      return emit(io, options, cwd, JSON.stringify(shown, null, 2) + '\n');
     }
     // `-` with --stdin-filename: that file's text comes from standard input; the project around it is audited.
     let stdin: { path: string; text: string } | undefined;
@@ -153,7 +160,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       only = [options.stdinFilename];
       paths = ['.', options.stdinFilename];
     } else if (options.stdinFilename) throw new UsageError('--stdin-filename is used with the path - (standard input)');
-    else if (only) paths = ['.'];
+    else if (only) {
+      if (!program.args.length) throw new UsageError('--changed-only needs the files to report on (the whole project is audited; only what is in, or about, them is reported)');
+      for (const p of only) {
+        const rel = path.relative(cwd, path.resolve(cwd, p));
+        if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`--changed-only: ${p} is outside the working directory, which is the project audited: run from the project's root`);
+        if (!existsSync(path.resolve(cwd, p))) throw new UsageError(`--changed-only: no such file or directory: ${p}`);
+      }
+      paths = ['.'];
+    }
     const { RULES } = await import('../rules/index.js');
     const result = audit({
       paths,
@@ -172,28 +187,47 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       const s = config.rules[f.ruleId];
       if (s && s !== 'off') f.severity = s;
     }
+    // The config's `ignore` also hides what is found in an ignored file that nginx still reads
+    // (an include of a file discovery skipped): the model needs it, the report does not.
+    if (config.ignore.length && config.file) {
+      const ig = (await import('ignore')).default().add(config.ignore);
+      const base = path.dirname(config.file);
+      const named = new Set(paths.map((p) => path.resolve(cwd, p)));
+      const hidden = (file: string) => {
+        const abs = path.resolve(cwd, file);
+        const rel = path.relative(base, abs).split(path.sep).join('/');
+        return !named.has(abs) && rel !== '' && !rel.startsWith('..') && ig.ignores(rel);
+      };
+      result.findings = result.findings.filter((f) => !hidden(f.file));
+      result.errors = result.errors.filter((e) => !hidden(e.file));
+      result.notes = result.notes.filter((n) => !hidden(n.file));
+    }
     if (baselineFile) {
       const b = await import('./baseline.js');
       const shownName = display(baselineFile);
-      // Only the command line writes a baseline: one the config file names (the tree's) is read,
-      // and written only with --update-baseline.
-      if (!existsSync(baselineFile) && options.baseline === undefined && !options.updateBaseline) {
-        throw new UsageError(`the baseline ${shownName} that ${config.display} names does not exist: run with --update-baseline to write it`);
+      // Writing is asked for, never implied: a mistyped or uncommitted baseline must not pass CI.
+      if (!options.updateBaseline && !existsSync(baselineFile)) {
+        throw new UsageError(`the baseline ${shownName}${options.baseline === undefined ? ` that ${config.display} names` : ''} does not exist: run once with --update-baseline to write it`);
       }
-      if (options.updateBaseline || !existsSync(baselineFile)) {
+      if (options.updateBaseline) {
         const entries = result.findings.filter((f) => !f.suppressed || f.suppressed.kind === 'external');
-        b.writeBaseline(baselineFile, result.findings, shownName);
+        b.writeBaseline(baselineFile, result.findings, shownName, cwd);
         for (const f of entries) f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shownName}` };
         io.stderr.write(`https-audit: wrote the baseline ${printable(shownName)} (${entries.length} ${entries.length === 1 ? 'finding' : 'findings'})\n`);
       } else {
-        const stale = b.applyBaseline(result.findings, b.readBaseline(baselineFile, shownName), shownName);
-        if (stale.length) io.stderr.write(`https-audit: ${stale.length} ${stale.length === 1 ? 'finding of the baseline ' + printable(shownName) + ' is' : 'findings of the baseline ' + printable(shownName) + ' are'} gone (fixed, or their line changed): --update-baseline drops ${stale.length === 1 ? 'it' : 'them'}\n`);
+        const base = b.readBaseline(baselineFile, shownName);
+        const stale = b.applyBaseline(result.findings, base, shownName, cwd, path.dirname(baselineFile));
+        const dirOf = path.dirname(baselineFile);
+        if (stale.length && stale.length === base.findings.length && base.findings.every((e) => !existsSync(path.resolve(dirOf, e.file)))) {
+          io.stderr.write(`https-audit: no finding matches the baseline ${printable(shownName)} (its paths are relative to its own directory; was it written for this project?)\n`);
+        } else if (stale.length) io.stderr.write(`https-audit: ${stale.length} ${stale.length === 1 ? 'finding of the baseline ' + printable(shownName) + ' is' : 'findings of the baseline ' + printable(shownName) + ' are'} gone (fixed, or their line changed): --update-baseline drops ${stale.length === 1 ? 'it' : 'them'}\n`);
       }
     }
     if (only) Object.assign(result, (await import('./changed.js')).onlyAbout(result, only, cwd));
     const files = result.files.filter((f) => !f.builtIn).length;
-    // As ESLint does, --max-warnings counts the warnings --quiet hides.
-    const warnings = summarize(result, files).bySeverity.warning;
+    // As ESLint 9 does (its --quiet does not even run the rules set to warn), the warnings --quiet
+    // hides are not counted by --max-warnings: what fails the run is what is shown.
+    const warnings = options.quiet ? 0 : summarize(result, files).bySeverity.warning;
     const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
     const shown = { ...result, findings, notes: options.quiet ? [] : result.notes };
     const summary = summarize(shown, files);
@@ -279,7 +313,8 @@ async function render(
       return (await import('./report/markdown.js')).formatMarkdown(shown, summary, views.length ? formatChainText(views) : undefined);
     }
     case 'stylish': {
-      const level = colorLevel(options.color, stream);
+      // A report written to a file (-o) is coloured only when --color asks (FORCE_COLOR is for terminals and pipes).
+      const level = options.output !== undefined && options.color !== true ? 0 : colorLevel(options.color, stream);
       const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
       return formatStylish(shown, summary, chalk, { links: options.links });
     }
@@ -290,6 +325,20 @@ async function render(
 function write(io: Io, text: string): number {
   io.stdout.write(text);
   return 0;
+}
+
+/** Writes to the -o file, or standard output: 0, or 3 when the file cannot be written. */
+function emit(io: Io, options: Options, cwd: string, text: string): number {
+  if (options.output === undefined) return write(io, text);
+  try {
+    const file = path.resolve(cwd, options.output);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return 0;
+  } catch (e) {
+    io.stderr.write(`https-audit: cannot write to ${printable(options.output)}: ${printable((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
+    return EXIT_OUTPUT_FAILED;
+  }
 }
 
 /** The config file the options name or that is found, validated; an exit code (2) when it cannot be used. */

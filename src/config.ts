@@ -75,6 +75,14 @@ function isFile(abs: string): boolean {
   }
 }
 
+function isDir(abs: string): boolean {
+  try {
+    return statSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function exists(abs: string): boolean {
   try {
     statSync(abs);
@@ -102,7 +110,9 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   if (!within(realpathOr(abs), realDir)) fail('the config file is a symbolic link to a place outside its directory: it is not read');
   let text: string;
   try {
-    if (statSync(abs).size > MAX_CONFIG_BYTES) fail(`the config file is over ${MAX_CONFIG_BYTES / 1024} KiB`);
+    const st = statSync(abs);
+    if (st.isDirectory()) fail('this is a directory: name the config file itself');
+    if (st.size > MAX_CONFIG_BYTES) fail(`the config file is over ${MAX_CONFIG_BYTES / 1024} KiB`);
     text = readFileSync(abs, 'utf8');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
@@ -113,6 +123,7 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     const line = before.split('\n').length;
     return { line, column: offset - before.lastIndexOf('\n') };
   };
+  if (text.trim() === '') return { ...EMPTY_CONFIG, file: abs, display: shown };
   // The tree with positions: our JSON parser, or the YAML package (each loaded only now).
   let root: YNode | undefined;
   if (abs.endsWith('.json')) {
@@ -155,7 +166,7 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     baseline: z.optional(path_()),
   });
   const value = plain(root);
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true });
   const problems: ConfigError['problems'] = [];
   const locate = (keys: PropertyKey[], key = false) => {
     const node = nodeAt(root!, keys, key);
@@ -188,6 +199,12 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
         problems.push({ file: shown, ...locate(key === 'envFiles' ? [key, i] : [key]), message: `${key}: ${JSON.stringify(p.slice(0, 200))} leads outside the directory of the config file; only paths inside it are used` });
       }
     });
+  }
+  if (data && !problems.length) {
+    (data.envFiles ?? []).forEach((p, i) => {
+      if (!isFile(path.resolve(dir, p))) problems.push({ file: shown, ...locate(['envFiles', i]), message: `envFiles: no such file: ${JSON.stringify(p.slice(0, 200))} (relative to the config file's directory)` });
+    });
+    if (data.nginxPrefix !== undefined && !isDir(path.resolve(dir, data.nginxPrefix))) problems.push({ file: shown, ...locate(['nginxPrefix']), message: `nginxPrefix: no such directory: ${JSON.stringify(data.nginxPrefix.slice(0, 200))} (relative to the config file's directory)` });
   }
   if (problems.length || !data) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
   const rules: Config['rules'] = {};
@@ -222,7 +239,7 @@ function within(p: string, dir: string): boolean {
 /** zod's message, in the words of this file. */
 function friendly(issue: { code: string; message: string; expected?: unknown; values?: unknown[] }): string {
   if (issue.code === 'invalid_value' && issue.values) return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'invalid_type') return `expected ${String(issue.expected)}`;
+  if (issue.code === 'invalid_type') return `expected ${String(issue.expected)}${issue.expected === 'string' && typeof (issue as { input?: unknown }).input === 'number' ? ' (quote it: YAML reads 1.20 as the number 1.2)' : ''}`;
   if (issue.code === 'invalid_format') return `expected ${issue.message.replace(/^Invalid string: must match pattern .*$/, 'a version such as "1.24.0"')}`;
   return issue.message;
 }

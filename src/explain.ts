@@ -23,7 +23,7 @@ export function ruleInfos(): RuleInfo[] {
   return [
     ...RULES.map((r) => ({ id: r.id, category: r.category, severity: r.severity, summary: r.summary, docs: docsUrl(r.id) })),
     ...Object.entries(SUPPRESSION_RULES).map(([id, summary]) => ({ id, category: 'suppression', severity: 'warning' as const, summary, docs: docsUrl(id) })),
-  ];
+  ].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export function listRules(format: 'text' | 'json'): string {
@@ -42,7 +42,7 @@ function packageRoot(): string {
 
 /** The rule's README, or an error message naming the nearest rule. */
 export function explain(id: string): { text: string } | { error: string } {
-  const info = ruleInfos().find((i) => i.id === id);
+  const info = ruleInfos().find((i) => i.id === id) ?? ruleInfos().find((i) => i.id === id.toLowerCase());
   if (!info) {
     const near = ruleInfos().filter((i) => distance(i.id, id) <= 3).map((i) => i.id);
     return { error: `no rule named '${printable(id.slice(0, 80))}'${near.length ? `: did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} (\`https-audit --list-rules\` lists them)` };

@@ -8,9 +8,11 @@ export function fingerprint(findings: Finding[], lineText: (f: Finding) => strin
   const seen = new Map<string, number>();
   for (const f of findings) {
     // Whitespace is not part of the key: re-indenting a file keeps its fingerprints.
-    const key = `${f.ruleId}\0${f.file}\0${lineText(f).replace(/\s+/g, ' ').trim()}`;
+    const text = lineText(f).replace(/\s+/g, ' ').trim();
+    const key = `${f.ruleId}\0${f.file}\0${text}`;
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
+    parts.set(f, { text, n });
     // Hashed on first read: stylish output never reads it (1,458 findings cost 7 ms of hashing).
     let memo: string | undefined;
     Object.defineProperty(f, 'fingerprint', {
@@ -20,6 +22,18 @@ export function fingerprint(findings: Finding[], lineText: (f: Finding) => strin
       configurable: true,
     });
   }
+}
+
+const parts = new WeakMap<Finding, { text: string; n: number }>();
+
+/**
+ * The finding's fingerprint with its file named differently (relative to a baseline file's
+ * directory rather than the working directory): the same line text and occurrence.
+ */
+export function fingerprintAs(f: Finding, file: string): string {
+  const p = parts.get(f);
+  if (!p) return f.fingerprint;
+  return hash('sha256').update(`${f.ruleId}\0${file}\0${p.text}\0${p.n}`).digest('hex').slice(0, 32);
 }
 
 /** node:crypto's createHash, loaded on first use (start-up never needs it). */

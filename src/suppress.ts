@@ -14,6 +14,7 @@
  */
 import { distance } from './config.js';
 import { fingerprint } from './fingerprint.js';
+import { commentRanges, syntaxOf } from './comments.js';
 import type { SourceFile } from './source.js';
 import { SUPPRESSION_RULES, type Finding } from './types.js';
 
@@ -30,9 +31,13 @@ export interface Suppression {
   to: number;
   /** The rules of this suppression that silenced a finding. */
   used: Set<string>;
+  /** Why it cannot be used as written (it then silences nothing). */
+  problem?: string;
+  /** Its correct form in this file's comment syntax, for messages. */
+  form: string;
 }
 
-const MARK = /(?:#|\/\/|<!--|\{#)[ \t]*https-audit-ignore(-file)?(?![\w-])([^\n\r]*)/g;
+const MARK = /(#|\/\/|<!--|\{#|\/\*)[ \t]*https-audit-ignore(-file)?(?![\w-])([^\n\r]*)/g;
 
 export class SuppressionIndex {
   private readonly byFile = new Map<SourceFile, Suppression[]>();
@@ -63,19 +68,31 @@ function scan(file: SourceFile): Suppression[] {
   const text = file.text;
   const out: Suppression[] = [];
   if (!text.includes('https-audit-ignore')) return out;
+  const syntax = syntaxOf(file.path);
+  // Only a real comment of the file's language counts: not a string that holds the words.
+  const comments = commentRanges(text, syntax);
+  let c = 0;
   for (const m of text.matchAll(MARK)) {
     const start = m.index;
+    while (c < comments.length && comments[c]![1] <= start) c++;
+    if (c >= comments.length || comments[c]![0] > start) continue;
     const lineStart = Math.max(text.lastIndexOf('\n', start - 1), text.lastIndexOf('\r', start - 1)) + 1;
     const alone = /^[ \t]*$/.test(text.slice(lineStart, start));
     // The comment's text: rule ids, then `-- reason`; a closing `-->`, `#}` or `*/` is not part of it.
-    const body = m[2]!.replace(/\s*(?:-->|#\}|\*\/)\s*$/, '');
+    const body = m[3]!.replace(/\s*(?:-->|#\}|\*\/)\s*$/, '');
     const dash = body.search(/(?:^|\s)--(?:\s|$)/);
     const idsText = (dash === -1 ? body : body.slice(0, dash)).trim();
     const reason = dash === -1 ? undefined : body.slice(dash).replace(/^\s*--/, '').trim() || undefined;
     const ids = idsText ? idsText.split(/[\s,]+/).filter(Boolean) : [];
     const pos = file.position(start);
     const endColumn = pos.column + m[0].replace(/\s+$/, '').length;
-    const fileWide = m[1] === '-file';
+    const fileWide = m[2] === '-file';
+    const prefix = m[1]!;
+    const form = `${prefix} https-audit-ignore${fileWide ? '-file' : ''} rule-id[, rule-id] -- reason${prefix === '<!--' ? ' -->' : prefix === '{#' ? ' #}' : prefix === '/*' ? ' */' : ''}`;
+    let problem: string | undefined;
+    // A separator other than ` -- ` (an em dash, a colon) leaves words that are no rule ids.
+    if (ids.some((id) => !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id))) problem = `this https-audit-ignore cannot be read: write it as \`${form}\` (rule ids are lower-case words joined by -, the reason comes after a space-separated --)`;
+    else if (syntax === 'env' && !alone) problem = `a comment at the end of an env line may become part of the value (django-environ before 0.11 and some other loaders keep it), which changes what is audited: put the https-audit-ignore alone on the line above (\`${form}\`)`;
     let from = pos.line;
     let to = pos.line;
     if (fileWide) {
@@ -84,9 +101,9 @@ function scan(file: SourceFile): Suppression[] {
     } else if (alone) {
       from = to = pos.line + 1;
       const next = nextLine(text, start);
-      if (next !== -1) to = blockEnd(file, next) ?? to;
+      if (next !== -1) to = statementEnd(file, next, syntax) ?? to;
     }
-    out.push({ file, line: pos.line, column: pos.column, endColumn, rules: fileWide && ids.length === 0 ? 'all' : ids, reason, from, to, used: new Set() });
+    out.push({ file, line: pos.line, column: pos.column, endColumn, rules: problem ? [] : fileWide && ids.length === 0 ? 'all' : ids, reason, from, to, used: new Set(), problem, form });
   }
   return out;
 }
@@ -98,31 +115,37 @@ function nextLine(text: string, offset: number): number {
 }
 
 /**
- * When the line at `start` opens a block (its last significant character is `{`), the line of the
- * `}` that closes it; quotes and `#` comments are skipped. Linear in the block's length.
+ * The last line of what starts on the line at `start`: in nginx, the statement to its `;` (a
+ * directive over several lines) or the block its `{` opens (even on a later line); elsewhere,
+ * the block when the line ends with `{`. Quotes and `#` comments are skipped. Linear.
  */
-function blockEnd(file: SourceFile, start: number): number | undefined {
+function statementEnd(file: SourceFile, start: number, syntax: string): number | undefined {
   const text = file.text;
   let eol = text.indexOf('\n', start);
   if (eol === -1) eol = text.length;
-  const line = text.slice(start, eol).replace(/\s+#.*$/, '').trimEnd();
-  if (!line.endsWith('{')) return undefined;
+  if (syntax !== 'nginx') {
+    const line = text.slice(start, eol).replace(/\s+#.*$/, '').trimEnd();
+    if (!line.endsWith('{')) return undefined;
+  }
   let depth = 0;
   let quote = '';
   for (let i = start; i < text.length; i++) {
-    const c = text[i]!;
+    const ch = text[i]!;
     if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote || c === '\n') quote = '';
+      if (ch === '\\') i++;
+      else if (ch === quote || (ch === '\n' && syntax !== 'nginx')) quote = '';
       continue;
     }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '#') {
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#') {
       const nl = text.indexOf('\n', i);
       if (nl === -1) break;
       i = nl;
-    } else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return file.position(i).line;
+    } else if (ch === '{') depth++;
+    else if (ch === '}') {
+      if (depth === 0) return undefined; // the enclosing block closes first: the next line only
+      if (--depth === 0) return file.position(i).line;
+    } else if (ch === ';' && depth === 0 && syntax === 'nginx') return file.position(i).line;
   }
   return undefined;
 }
@@ -131,7 +154,7 @@ function blockEnd(file: SourceFile, start: number): number | undefined {
  * The findings about the suppressions of the audited files: invalid ones always, unused ones when
  * asked. `known` is every rule id; a suppression of a rule that did not run (`ran`) is not unused.
  */
-export function suppressionFindings(index: SuppressionIndex, files: readonly SourceFile[], known: ReadonlySet<string>, ran: ReadonlySet<string>, reportUnused: boolean): Finding[] {
+export function suppressionFindings(index: SuppressionIndex, files: readonly SourceFile[], known: ReadonlySet<string>, ran: ReadonlySet<string>, reportUnused: boolean, findings: readonly Finding[] = []): Finding[] {
   const out: Finding[] = [];
   for (const file of files) {
     if (file.builtIn) continue;
@@ -139,8 +162,12 @@ export function suppressionFindings(index: SuppressionIndex, files: readonly Sou
       const at = { file: file.display, line: s.line, column: s.column, endLine: s.line, endColumn: s.endColumn, fingerprint: '' };
       const problem = (ruleId: keyof typeof SUPPRESSION_RULES, message: string) =>
         out.push({ ruleId, category: 'suppression', severity: 'warning', message, ...at });
+      if (s.problem) {
+        problem('invalid-suppression', s.problem);
+        continue;
+      }
       if (s.rules !== 'all' && s.rules.length === 0) {
-        problem('invalid-suppression', 'this https-audit-ignore names no rule: name the rules it silences (`# https-audit-ignore rule-id -- reason`); only https-audit-ignore-file may silence every rule');
+        problem('invalid-suppression', `this https-audit-ignore names no rule: name the rules it silences (\`${s.form}\`); only https-audit-ignore-file may silence every rule`);
         continue;
       }
       const unknown = s.rules === 'all' ? [] : s.rules.filter((r) => !known.has(r));
@@ -148,7 +175,7 @@ export function suppressionFindings(index: SuppressionIndex, files: readonly Sou
         const near = closest(r, known);
         problem('invalid-suppression', `https-audit-ignore names '${printableId(r)}', which is not a rule${near ? `: did you mean '${near}'?` : ' (`https-audit --list-rules` lists them)'}`);
       }
-      if (!s.reason) problem('invalid-suppression', 'this https-audit-ignore gives no reason: add one after `--` (`# https-audit-ignore rule-id -- why this is acceptable here`), so that the next reader knows why it is safe');
+      if (!s.reason) problem('invalid-suppression', `this https-audit-ignore gives no reason: add one after \`--\` (\`${s.form}\`), so that the next reader knows why it is safe`);
       if (!reportUnused) continue;
       if (s.rules === 'all') {
         if (s.used.size === 0) problem('unused-suppression', 'this https-audit-ignore-file silences nothing: no rule reports anything in this file; remove it');
@@ -156,7 +183,16 @@ export function suppressionFindings(index: SuppressionIndex, files: readonly Sou
       }
       const unused = s.rules.filter((r) => known.has(r) && ran.has(r) && !s.used.has(r));
       if (unused.length) {
-        problem('unused-suppression', `this https-audit-ignore silences nothing for ${unused.map((r) => `'${r}'`).join(', ')}: ${s.from === s.to && s.to !== Number.MAX_SAFE_INTEGER ? `no such finding on line ${s.from}` : 'no such finding where it applies'}; remove ${unused.length === s.rules.length ? 'it' : 'those names'}`);
+        // The finding may be reported elsewhere and name this line among its places (an env line
+        // the setting reads): say where the comment belongs.
+        const elsewhere = findings.find((f) => unused.includes(f.ruleId) && !f.suppressed && (f.related ?? []).some((r) => r.file === file.display && r.line >= s.from && r.line <= s.to));
+        problem(
+          'unused-suppression',
+          `this https-audit-ignore silences nothing for ${unused.map((r) => `'${r}'`).join(', ')}: ` +
+            (elsewhere
+              ? `the finding is reported at ${elsewhere.file}:${elsewhere.line}, which names this line: put the comment there`
+              : `${s.from === s.to && s.to !== Number.MAX_SAFE_INTEGER ? `no such finding on line ${s.from}` : 'no such finding where it applies'}; remove ${unused.length === s.rules.length ? 'it' : 'those names'}`),
+        );
       }
     }
   }

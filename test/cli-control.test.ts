@@ -64,7 +64,13 @@ describe('--changed-only: the whole project is loaded, only the given files are 
     expect(ids(changed.stdout)).toEqual(['proxy-proto-from-client conf.d/site.conf:6']);
     expect(changed.code).toBe(1);
     // A staged file with nothing to report, or that is no configuration at all: silent, exit 0.
+    writeFileSync(path.join(dir, 'README.md'), '# shop\n');
     expect(run(['--changed-only', 'conf.d/other.conf', 'README.md'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    // A directory stands for the files under it; a missing file, a path outside the project or no path at all is a usage error.
+    expect(ids(run(['--format', 'json', '--changed-only', 'conf.d'], dir).stdout)).toEqual(['proxy-proto-from-client conf.d/site.conf:6']);
+    expect(run(['--changed-only', 'conf.d/gone.conf'], dir)).toMatchObject({ code: 2, stderr: 'https-audit: --changed-only: no such file or directory: conf.d/gone.conf\n' });
+    expect(run(['--changed-only', '../nginx.conf'], path.join(dir, 'conf.d')).code).toBe(2);
+    expect(run(['--changed-only'], dir).code).toBe(2);
   });
 });
 
@@ -85,7 +91,9 @@ describe('standard input', () => {
 describe('the baseline', () => {
   it('accepts the findings it holds, survives lines shifting, fails on new ones, and --update-baseline rewrites it', () => {
     const dir = project(SPLIT);
-    const first = run(['--baseline', 'baseline.json'], dir);
+    // A missing baseline is an error (a mistyped or uncommitted one must not pass CI): writing it is asked for.
+    expect(run(['--baseline', 'baseline.json'], dir)).toMatchObject({ code: 2, stderr: 'https-audit: the baseline baseline.json does not exist: run once with --update-baseline to write it\n' });
+    const first = run(['--baseline', 'baseline.json', '--update-baseline'], dir);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('wrote the baseline baseline.json (1 finding)');
     const saved = readFileSync(path.join(dir, 'baseline.json'), 'utf8');
@@ -108,6 +116,9 @@ describe('the baseline', () => {
     expect(run(['--baseline', 'baseline.json', 'conf.d/site.conf', 'nginx.conf'], dir).stderr).toContain('1 finding of the baseline baseline.json is gone');
     expect(run(['--baseline', 'baseline.json', '--update-baseline'], dir).stderr).toContain('wrote the baseline baseline.json (1 finding)');
     expect(JSON.parse(readFileSync(path.join(dir, 'baseline.json'), 'utf8')).findings.map((f: { file: string }) => f.file)).toEqual(['conf.d/more.conf']);
+    // From another working directory: its paths are relative to the baseline's own directory.
+    expect(run(['--baseline', '../baseline.json', '..'], path.join(dir, 'conf.d'))).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(run(['--baseline', 'baseline.json', '--update-baseline', '--changed-only', 'conf.d/more.conf'], dir)).toMatchObject({ code: 2 });
   });
 });
 
@@ -130,11 +141,12 @@ describe('rules', () => {
 });
 
 describe('unused suppressions', () => {
-  it('reported by default in machine formats, on request in stylish', () => {
+  it('reported by default in every format (the exit code never depends on the format); off on request', () => {
     const dir = project({ 'site.conf': 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always; # https-audit-ignore hsts-missing -- set by the CDN\n}\n' });
-    expect(run([], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(run([], dir).stdout).toContain('silences nothing');
     expect(ids(run(['--format', 'json'], dir).stdout)).toEqual(['unused-suppression site.conf:4']);
-    expect(run(['--report-unused-suppressions'], dir).stdout).toContain('silences nothing');
+    for (const format of ['stylish', 'json', 'sarif', 'github', 'gitlab', 'junit', 'markdown']) expect(run(['--max-warnings', '0', '--format', format], dir).code, format).toBe(1);
+    expect(run(['--no-report-unused-suppressions'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(ids(run(['--format', 'json', '--no-report-unused-suppressions'], dir).stdout)).toEqual([]);
   });
 });
@@ -164,7 +176,7 @@ describe('the config file is the tree’s: it cannot reach outside it', () => {
   it('a baseline the config names is never written unless --update-baseline asks; never through a link', async () => {
     const { symlinkSync } = await import('node:fs');
     const dir = project({ ...SPLIT, 'https-audit.config.json': '{"baseline": "accepted.json"}', 'victim.txt': 'keep me\n' });
-    expect(run([], dir)).toMatchObject({ code: 2, stderr: "https-audit: the baseline accepted.json that https-audit.config.json names does not exist: run with --update-baseline to write it\n" });
+    expect(run([], dir)).toMatchObject({ code: 2, stderr: "https-audit: the baseline accepted.json that https-audit.config.json names does not exist: run once with --update-baseline to write it\n" });
     expect(existsSync(path.join(dir, 'accepted.json'))).toBe(false);
     symlinkSync(path.join(dir, 'victim.txt'), path.join(dir, 'accepted.json'));
     expect(run(['--update-baseline'], dir)).toMatchObject({ code: 2, stderr: 'https-audit: the baseline accepted.json is a symbolic link: it is not written (name the file itself)\n' });

@@ -46,13 +46,20 @@ describe('validation: every problem at its line and column', () => {
       '5:11 versions.django: expected a version such as "1.24.0" or "4.2"',
     ]);
   });
+  it('a file or directory it names that does not exist is located in the config; a YAML number for a version says to quote it', async () => {
+    expect(await problems('.https-audit.yaml', 'envFiles:\n  - deploy/missing.env\nnginxPrefix: nope\n')).toEqual([
+      '2:5 envFiles: no such file: "deploy/missing.env" (relative to the config file\'s directory)',
+      '3:14 nginxPrefix: no such directory: "nope" (relative to the config file\'s directory)',
+    ]);
+    expect(await problems('.https-audit.yaml', 'versions:\n  nginx: 1.20\n')).toEqual(['2:10 versions.nginx: expected string (quote it: YAML reads 1.20 as the number 1.2)']);
+  });
   it('a JSON syntax error is located', async () => {
     const p = await problems('https-audit.config.json', '{\n  "rules": {,}\n}\n');
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^2:\d+ JSON syntax error/);
   });
   it('a valid file resolves its paths against its own directory', async () => {
-    const dir = project({ 'https-audit.config.json': JSON.stringify({ rules: { 'hsts-missing': 'off', 'tls-protocols-unset': 'error', 'http-asset-url': 'on' }, envFiles: ['deploy/.env.prod'], nginxPrefix: 'deploy/nginx', versions: { nginx: '1.24' } }) });
+    const dir = project({ 'deploy/.env.prod': 'A=1\n', 'deploy/nginx/nginx.conf': 'events {}\n', 'https-audit.config.json': JSON.stringify({ rules: { 'hsts-missing': 'off', 'tls-protocols-unset': 'error', 'http-asset-url': 'on' }, envFiles: ['deploy/.env.prod'], nginxPrefix: 'deploy/nginx', versions: { nginx: '1.24' } }) });
     const c = await load(dir, 'https-audit.config.json');
     expect(c.rules).toEqual({ 'hsts-missing': 'off', 'tls-protocols-unset': 'error' });
     expect(c.envFiles).toEqual([path.join(dir, 'deploy/.env.prod')]);
@@ -86,7 +93,7 @@ describe('the README', () => {
     const readme = readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Config file'));
     const snippet = /```json\n([\s\S]*?)```/.exec(section)![1]!;
-    const dir = project({ 'https-audit.config.json': snippet });
+    const dir = project({ 'https-audit.config.json': snippet, 'deploy/production.env': 'A=1\n', 'deploy/nginx/nginx.conf': 'events {}\n' });
     const c = await load(dir, 'https-audit.config.json');
     expect(c.rules['hsts-preload-incomplete']).toBe('off');
     expect(Object.keys(c.versions)).toEqual(['nginx', 'django', 'pycloudinary']);

@@ -108,4 +108,40 @@ describe('inline suppression', () => {
     const twice = auditFiles({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', 'proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;') }).findings;
     expect(new Set(twice.map((f) => f.fingerprint)).size).toBe(twice.length);
   });
+
+  it('only a real comment counts: the words inside a string, a quoted argument or an attribute silence nothing', () => {
+    const HSTS = 'add_header Strict-Transport-Security "max-age=63072000" always;';
+    const conf = `server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2;\n    ${HSTS}\n    location / {\n        add_header Cache-Control "public # https-audit-ignore hsts-header-dropped -- x";\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n`;
+    expect(ids({ 'a.conf': conf })).toEqual(['hsts-header-dropped:6']);
+    const page = { 'nginx.conf': site('proxy_set_header X-Forwarded-Proto $scheme;', ''), 'templates/a.html': '<img src="http://cdn.example.com/a.png" alt="<!-- https-audit-ignore http-asset-url -- in attr -->">\n' };
+    expect(ids(page)).toContain('http-asset-url:1');
+    const py = auditFiles({
+      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+      'mysite/__init__.py': '',
+      'mysite/settings.py': 'SECRET_KEY = "k8#t2v!x9q$w4e7r1y6u3i0o5p2a8s4d"\nDEBUG = False\nALLOWED_HOSTS = ["a.example.com"]\nNOTE = "# https-audit-ignore-file -- in a string"\nDOC = """\n# https-audit-ignore-file -- in a docstring\n"""\nSESSION_COOKIE_SECURE = False\n',
+    });
+    expect(py.findings.filter((f) => !f.suppressed).map((f) => f.ruleId)).toContain('hsts-missing');
+    expect(py.findings.filter((f) => f.suppressed)).toEqual([]);
+  });
+
+  it('a comment above a directive written over several lines covers all of it; above a block whose { is on the next line, the block', () => {
+    const conf = 'server {\n    listen 443 ssl;\n    # https-audit-ignore tls-legacy-protocol -- payment terminals\n    ssl_protocols TLSv1.2\n        TLSv1.1\n        TLSv1;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n}\n';
+    expect(ids({ 'a.conf': conf }, { reportUnusedSuppressions: true })).toEqual([]);
+    const block = site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;', '').replace('    location / {', '    # https-audit-ignore proxy-proto-from-client -- only the ALB reaches this port\n    location /\n    {');
+    expect(ids({ 'a.conf': block }, { reportUnusedSuppressions: true })).toEqual([]);
+  });
+
+  it('a malformed comment is one finding that shows the form in the file\'s own comment syntax', () => {
+    const r = auditFiles({ 'nginx.conf': site('proxy_set_header X-Forwarded-Proto $scheme;', ''), 'templates/a.html': '<img src="http://cdn.example.com/a.png"> <!-- https-audit-ignore http-asset-url — em dash -->\n' });
+    const bad = r.findings.filter((f) => f.ruleId === 'invalid-suppression');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.message).toContain('`<!-- https-audit-ignore rule-id[, rule-id] -- reason -->`');
+  });
+
+  it('in an env file a trailing suppression is refused (the loader may keep it in the value), with the advice to put it above', () => {
+    const r = auditFiles({ '.env': 'SITE_URL=http://shop.example.com # https-audit-ignore env-http-url -- legacy\n' }, { reportUnusedSuppressions: true });
+    const bad = r.findings.find((f) => f.ruleId === 'invalid-suppression');
+    expect(bad?.message).toContain('put the https-audit-ignore alone on the line above');
+    expect(auditFiles({ '.env': '# https-audit-ignore env-http-url -- legacy partner\nSITE_URL=http://shop.example.com\n' }, { reportUnusedSuppressions: true }).findings.filter((f) => !f.suppressed)).toEqual([]);
+  });
 });

@@ -18,6 +18,8 @@ import { printable } from './escape.js';
 import type { Summary } from './summary.js';
 
 export const MAX_ROWS = 50;
+/** The request chains' share of the report (GitHub's job summary takes at most 1 MiB). */
+export const MAX_CHAIN_CHARS = 256 * 1024;
 
 /** Untrusted text as literal Markdown inline text (also safe in a table cell). */
 export function mdText(s: string): string {
@@ -62,9 +64,12 @@ export function formatMarkdown(result: Pick<AuditResult, 'findings' | 'errors'>,
   }
   if (result.errors.length) {
     out += '\n### Files that could not be read or parsed\n\n| where | error |\n| --- | --- |\n';
-    for (const e of result.errors) out += `| ${mdText(`${e.file}:${e.line}:${e.column}`)} | ${mdText(e.message)} |\n`;
+    for (const e of result.errors.slice(0, MAX_ROWS)) out += `| ${mdText(`${e.file}:${e.line}:${e.column}`)} | ${mdText(e.message)} |\n`;
+    if (result.errors.length > MAX_ROWS) out += `\n${result.errors.length - MAX_ROWS} more in the full report.\n`;
   }
   if (chains) {
+    // GitHub refuses a job summary over 1 MiB: the chains of a very large project are cut.
+    if (chains.length > MAX_CHAIN_CHARS) chains = chains.slice(0, chains.lastIndexOf('\n', MAX_CHAIN_CHARS) + 1) + `… cut at ${MAX_CHAIN_CHARS / 1024} KiB: \`https-audit chain\` prints them all\n`;
     const longest = Math.max(2, ...(chains.match(/`+/g) ?? []).map((r) => r.length));
     const fence = '`'.repeat(longest + 1);
     out += `\n<details><summary>Request chains: the hops from the viewer to the app</summary>\n\n${fence}text\n${chains.replace(/\n$/, '')}\n${fence}\n\n</details>\n`;

@@ -69,6 +69,7 @@ export function formatStylish(
   const unparsed = new Set(result.errors.filter((e) => e.kind !== 'config').map((e) => e.file)).size;
   if (unparsed) line += `, ${unparsed} ${unparsed === 1 ? 'file' : 'files'} could not be parsed`;
   if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
+  if (summary.suppressed) line += `, ${summary.suppressed} suppressed (https-audit-ignore or the baseline)`;
   const style = errors ? 'red' : warning ? 'yellow' : 'blue';
   out += `\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`;
   return out;
