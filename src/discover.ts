@@ -181,51 +181,64 @@ function walk(
     }
     entries = l;
   }
-  const own = loadIgnore(dir, access, layers, skipped);
+  // A virtualenv (its pyvenv.cfg in the listing): nothing of ours, and thousands of files. Not a root.
+  if (depth > 0 && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
+  // The .gitignore is read only when the listing shows one (no failing open per directory).
+  const own = entries.some((e) => e.name === '.gitignore') ? loadIgnore(dir, access, layers, skipped) : undefined;
   const here = own ? [...layers, own] : layers;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Paths and the parent's name computed once per directory, not per entry.
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  const parent = path.basename(dir);
   for (const entry of entries) {
-    const abs = path.join(dir, entry.name);
-    if (entry.name.includes('\uFFFD')) {
-      // Bytes that are not UTF-8 in a name: Node.js cannot name the file to open it.
-      if (candidateByName(abs) || entry.isDirectory()) skipped.push({ path: abs, refusal: { kind: 'bad-name' }, dir: entry.isDirectory() });
-      continue;
-    }
-    access.seed(dir, entry);
+    const name = entry.name;
     if (entry.isDirectory()) {
-      if (SKIP_DIRS.has(entry.name) || ignored(here, abs, true) || isVirtualenv(abs, access)) continue;
+      const abs = prefix + name;
+      if (name.includes('\uFFFD')) {
+        skipped.push({ path: abs, refusal: { kind: 'bad-name' }, dir: true });
+        continue;
+      }
+      if (SKIP_DIRS.has(name) || ignored(here, abs, true)) continue;
       if (depth >= LIMITS.directoryDepth) {
         skipped.push({ path: abs, refusal: { kind: 'too-deep', limit: LIMITS.directoryDepth }, dir: true });
         continue;
       }
       walk(abs, here, out, seen, access, skipped, undefined, depth + 1);
-    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      continue;
+    }
+    // The name first (cheap): most files of a repository are none of ours and cost nothing more.
+    const candidate = !BACKUP.test(name) && kindByName(name, parent) !== undefined;
+    if (!candidate && !entry.isSymbolicLink()) continue;
+    const abs = prefix + name;
+    if (name.includes('\uFFFD')) {
+      // Bytes that are not UTF-8 in a name: Node.js cannot name the file to open it.
+      if (candidate) skipped.push({ path: abs, refusal: { kind: 'bad-name' }, dir: false });
+      continue;
+    }
+    if (entry.isFile() || entry.isSymbolicLink()) {
       // A link is followed only to a regular file inside the audited roots (never to a directory:
       // directory links loop and leave the project); classify() checks that before reading.
-      if (seen.has(abs)) continue;
-      // The name first (cheap), the ignore patterns only for a file that would be audited.
-      if (!candidateByName(abs)) {
-        if (entry.isSymbolicLink() && !ignored(here, abs, false) && access.stat(abs).kind === 'outside') skipped.push({ path: abs, refusal: { kind: 'outside' }, dir: false });
+      if (!candidate) {
+        if (!ignored(here, abs, false) && access.stat(abs).kind === 'outside') skipped.push({ path: abs, refusal: { kind: 'outside' }, dir: false });
         continue;
       }
+      if (seen.has(abs)) continue;
+      access.seed(dir, entry);
       // A git-ignored env file is still read: it is what the process gets where the audit runs
       // (a server's .env); findings that depend on it name it.
-      if (ignored(isEnvFileName(entry.name) ? here.filter((l) => l.always) : here, abs, false)) continue;
+      if (ignored(isEnvFileName(name) ? here.filter((l) => l.always) : here, abs, false)) continue;
       const kind = classify(abs, false, access, skipped);
       if (kind) {
         seen.add(abs);
         out.push({ path: abs, explicit: false, ...kind });
       }
-    } else if (candidateByName(abs)) {
+    } else {
       // A FIFO, socket or device named like a configuration: never opened.
       skipped.push({ path: abs, refusal: { kind: 'special', what: entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device' }, dir: false });
     }
   }
 }
 
-function isVirtualenv(dir: string, access: FileAccess): boolean {
-  return access.isFile(path.join(dir, 'pyvenv.cfg'));
-}
 
 /** Python files that name or hold Django settings: entry points and settings modules. */
 function isDjangoPython(name: string, parent: string): boolean {
@@ -235,11 +248,6 @@ function isDjangoPython(name: string, parent: string): boolean {
   );
 }
 
-/** Whether the name alone makes a file something discovery would look at. */
-function candidateByName(abs: string): boolean {
-  const name = path.basename(abs);
-  return !BACKUP.test(name) && kindByName(name, path.basename(path.dirname(abs))) !== undefined;
-}
 
 /** What a file's name says it is; 'maybe-nginx' is decided by its text. */
 function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'maybe-kubernetes' | 'maybe-json' | undefined {
