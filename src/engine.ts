@@ -3,6 +3,7 @@
  * spans, inline suppressions, one finding per place, a stable order.
  */
 import { fingerprint } from './fingerprint.js';
+import type { SourceFile } from './source.js';
 import { SuppressionIndex } from './suppress.js';
 import { redact } from './redact.js';
 import type { Deployment, Finding, Report, Rule } from './types.js';
@@ -17,7 +18,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
   /** One finding per rule and place: a snippet included in several contexts keeps its most severe report. */
   const byPlace = new Map<string, Finding>();
   const abouts = new Map<string, { base: string; about: string[] }>();
-  const lineText = new Map<Finding, string>();
+  const sourceOf = new Map<Finding, SourceFile>();
   for (const rule of rules) {
     const report = (r: Report) => {
       const { file, start, end } = r.span;
@@ -49,7 +50,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
         fingerprint: '',
       };
       if (suppression) finding.suppressed = { kind: 'inSource', justification: suppression.reason ?? '' };
-      lineText.set(finding, file.lineText(from.line));
+      sourceOf.set(finding, file);
       const related = (r.related ?? []).filter((x) => !x.span.file.builtIn);
       if (related.length) {
         finding.related = related.map((x) => ({ file: x.span.file.display, ...x.span.file.position(x.span.start), message: redact(x.message) }));
@@ -65,7 +66,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
     }
   }
   const findings = [...byPlace.values()].sort(compareFindings);
-  fingerprint(findings, (f) => lineText.get(f)!);
+  fingerprint(findings, (f) => sourceOf.get(f)!.lineText(f.line));
   return findings;
 }
 

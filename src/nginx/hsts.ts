@@ -5,6 +5,7 @@
 import { hstsViaHeadersMore, isHstsHeader } from './facts.js';
 import {
   addHeadersInForce,
+  directivesNamed,
   inheritedDirective,
   ownDirectives,
   requestScopes,
@@ -35,8 +36,16 @@ export interface ServerHsts {
   covered: Scope[];
 }
 
+const hstsOf = new WeakMap<Scope, HeaderEntry | null>();
+
+/** The Strict-Transport-Security add_header in force in this scope (memoized: parents are asked for every child). */
 export function hstsIn(scope: Scope): HeaderEntry | undefined {
-  return addHeadersInForce(scope).entries.find((e) => isHstsHeader(e.name));
+  let hit = hstsOf.get(scope);
+  if (hit === undefined) {
+    hit = addHeadersInForce(scope).entries.find((e) => isHstsHeader(e.name)) ?? null;
+    hstsOf.set(scope, hit);
+  }
+  return hit ?? undefined;
 }
 
 const coverageCache = new WeakMap<Deployment, ServerHsts[]>();
@@ -66,8 +75,10 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
   const out: ServerHsts[] = [];
   coverageCache.set(model, out);
   for (const config of model.nginx) {
+    // headers-more mentioning HSTS anywhere in the configuration (most have none: then no server is asked).
+    const headersMore = directivesNamed(config, 'more_set_headers').some((d) => d.node.d.args.some((a) => /strict-transport-security/i.test(a.value)));
     for (const server of config.servers) {
-      if (!server.tls || server.incomplete || hstsViaHeadersMore(server)) continue;
+      if (!server.tls || server.incomplete || (headersMore && hstsViaHeadersMore(server))) continue;
       // `ssl_reject_handshake on` refuses the TLS handshake: no response, no headers.
       if (inheritedDirective(server, 'ssl_reject_handshake')?.d.args[0]?.value === 'on') continue;
       // `return 444` closes the connection without a response.

@@ -148,6 +148,7 @@ const byName = new WeakMap<NginxConfig, Map<string, DirectiveAt[]>>();
 export function directivesNamed(config: NginxConfig, ...names: string[]): readonly DirectiveAt[] {
   let index = byName.get(config);
   if (!index) {
+    // A configuration built by buildNginxConfig has its index already (record()); others get it here.
     index = new Map();
     for (const d of config.directives) {
       const list = index.get(d.node.d.name);
@@ -157,9 +158,25 @@ export function directivesNamed(config: NginxConfig, ...names: string[]): readon
     byName.set(config, index);
   }
   if (names.length === 1) return index.get(names[0]!) ?? NO_DIRECTIVES;
+  // Several names: merged in file order once, then kept under the joined names.
+  const key = '\0' + names.join('\0');
+  const merged = index.get(key);
+  if (merged) return merged;
   const lists = names.map((n) => index.get(n)).filter((l) => l !== undefined);
-  if (lists.length <= 1) return lists[0] ?? NO_DIRECTIVES;
-  return lists.flat().sort((a, b) => a.index - b.index);
+  const out = lists.length <= 1 ? [...(lists[0] ?? NO_DIRECTIVES)] : lists.flat().sort((a, b) => a.index - b.index);
+  index.set(key, out);
+  return out;
+}
+
+/** Adds a directive to config.directives and to the index by name, in one pass. */
+function record(config: NginxConfig, node: ExpandedNode, scope: Scope): void {
+  const at: DirectiveAt = { node, scope, index: config.directives.length };
+  config.directives.push(at);
+  let index = byName.get(config);
+  if (!index) byName.set(config, (index = new Map()));
+  const list = index.get(node.d.name);
+  if (list) list.push(at);
+  else index.set(node.d.name, [at]);
 }
 
 const NO_DIRECTIVES: readonly DirectiveAt[] = Object.freeze([]);
@@ -203,7 +220,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
     markIncomplete(scope);
   }
   for (const node of nodes) {
-    config.directives.push({ node, scope, index: config.directives.length });
+    record(config, node, scope);
     const { d } = node;
     if (!node.children) continue;
     switch (d.name) {
@@ -235,7 +252,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
 
 function collect(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
   for (const node of nodes) {
-    config.directives.push({ node, scope, index: config.directives.length });
+    record(config, node, scope);
     if (node.children) collect(config, scope, node.children);
   }
 }
