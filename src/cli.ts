@@ -242,7 +242,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         (build.length ? ` (${build.join(', ')} ${build.length > 1 ? 'are' : 'is'} skipped as build output: name ${build.length > 1 ? 'them' : 'it'} to audit ${build.length > 1 ? 'them' : 'it'})` : '');
     }
     const auditedFiles = result.files.filter((f) => !f.builtIn).map((f) => f.display);
-    const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? {} : io.stdout, result.projects);
+    const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? () => ({}) : () => io.stdout, result.projects);
     let outputFailed = false;
     if (options.output !== undefined) {
       const file = path.resolve(cwd, options.output);
@@ -254,7 +254,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${printable((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
       }
     } else {
-      io.stdout.write(report);
+      if (report) io.stdout.write(report);
     }
     for (const failure of result.failures) {
       io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(redact(failure)) : printable(redact(failure.split('\n')[0]!))}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);
@@ -292,7 +292,8 @@ async function render(
   summary: Summary,
   auditedFiles: string[],
   cwd: string,
-  stream: { isTTY?: boolean },
+  /** Where stylish output goes (asked only when there is something to colour: a stream is made on first use). */
+  stream: () => { isTTY?: boolean },
   projects?: { model: Deployment; root?: string }[],
 ): Promise<string> {
   switch (options.format) {
@@ -314,7 +315,8 @@ async function render(
     }
     case 'stylish': {
       // A report written to a file (-o) is coloured only when --color asks (FORCE_COLOR is for terminals and pipes).
-      const level = options.output !== undefined && options.color !== true ? 0 : colorLevel(options.color, stream);
+      const anything = shown.errors.length > 0 || shown.notes.length > 0 || shown.findings.some((f) => !f.suppressed);
+      const level = !anything || (options.output !== undefined && options.color !== true) ? 0 : colorLevel(options.color, stream());
       const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
       return formatStylish(shown, summary, chalk, { links: options.links });
     }
