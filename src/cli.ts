@@ -15,6 +15,7 @@ import { summarize, type Summary } from './report/summary.js';
 import { SUPPRESSION_RULES, type AuditResult, type Deployment } from './types.js';
 import type { Config } from './config.js';
 import { BaselineError } from './baseline.js';
+import { ruleTimes } from './engine.js';
 import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
@@ -255,6 +256,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       }
     } else {
       if (report) io.stdout.write(report);
+    }
+    if (ruleTimes) {
+      // TIMING=1, as ESLint: the slowest rules, on standard error.
+      const rows = [...ruleTimes].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TIMING) > 1 ? Number(process.env.TIMING) : 10);
+      const total = [...ruleTimes.values()].reduce((a, b) => a + b, 0);
+      io.stderr.write(`Rule${' '.repeat(32)}| Time (ms) | Relative\n${'-'.repeat(36)}|-----------|---------\n`);
+      for (const [id, ms] of rows) io.stderr.write(`${id.padEnd(36)}|${ms.toFixed(1).padStart(10)} |${((100 * ms) / (total || 1)).toFixed(1).padStart(7)}%\n`);
     }
     for (const failure of result.failures) {
       io.stderr.write(`https-audit: internal error: ${options.debug ? printableLines(redact(failure)) : printable(redact(failure.split('\n')[0]!))}${options.debug ? '' : ' (run with --debug for details, and please report it)'}\n`);

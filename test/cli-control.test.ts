@@ -183,3 +183,13 @@ describe('the config file is the tree’s: it cannot reach outside it', () => {
     expect(readFileSync(path.join(dir, 'victim.txt'), 'utf8')).toBe('keep me\n');
   });
 });
+
+describe('TIMING=1 (as ESLint)', () => {
+  it('prints the time of the slowest rules on standard error, and nothing changes on standard output', () => {
+    const env = { ...process.env, TIMING: '1' } as NodeJS.ProcessEnv;
+    const r = spawnSync(process.execPath, [BIN, 'fixtures/nginx-legacy', '--format', 'json'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^Rule +\| Time \(ms\) \| Relative\n-+\|-+\|-+\n/);
+    expect(r.stderr.split('\n').filter((l) => /^[a-z0-9-]+ +\| +[\d.]+ \| +[\d.]+%$/.test(l)).length).toBe(10);
+    expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
+  });
+});
