@@ -3,27 +3,13 @@
  * file shipped in the package, rules/<id>/README.md) in the terminal.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { RULES } from '../rules/index.js';
 import { printable } from './report/escape.js';
-import { SUPPRESSION_RULES, type Severity } from './types.js';
-import { docsUrl } from './version.js';
+import { allRules, readmePath, type RuleMeta } from './report/rules-meta.js';
 import { distance } from './config.js';
 
-export interface RuleInfo {
-  id: string;
-  category: string;
-  severity: Severity;
-  summary: string;
-  docs: string;
-}
-
-export function ruleInfos(): RuleInfo[] {
-  return [
-    ...RULES.map((r) => ({ id: r.id, category: r.category, severity: r.severity, summary: r.summary, docs: docsUrl(r.id) })),
-    ...Object.entries(SUPPRESSION_RULES).map(([id, summary]) => ({ id, category: 'suppression', severity: 'warning' as const, summary, docs: docsUrl(id) })),
-  ].sort((a, b) => (a.id < b.id ? -1 : 1));
+/** Every rule, sorted by id. */
+export function ruleInfos(): RuleMeta[] {
+  return allRules().sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export function listRules(format: 'text' | 'json'): string {
@@ -32,12 +18,6 @@ export function listRules(format: 'text' | 'json'): string {
   const w = Math.max(...infos.map((i) => i.id.length));
   const c = Math.max(...infos.map((i) => i.category.length));
   return infos.map((i) => `${i.id.padEnd(w)}  ${i.category.padEnd(c)}  ${i.severity.padEnd(7)}  ${i.summary}`).join('\n') + '\n';
-}
-
-/** The package's root: one level above dist/ (the bundle) or src/ (the sources). */
-function packageRoot(): string {
-  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
-  return path.dirname(here);
 }
 
 /** The rule's README, or an error message naming the nearest rule. */
@@ -51,7 +31,7 @@ export function explain(id: string): { text: string } | { error: string } {
     return { text: `# ${info.id}\n\n${info.summary}\n\nThe comment: \`# https-audit-ignore rule-id[, rule-id] -- reason\` at the end of a line, or alone on the line above (covering the block a line opening one starts); \`# https-audit-ignore-file [rule-id, ...] -- reason\` for the whole file.\n\n${info.docs}\n` };
   }
   try {
-    const text = readFileSync(path.join(packageRoot(), 'rules', id, 'README.md'), 'utf8');
+    const text = readFileSync(readmePath(info.id) ?? '', 'utf8');
     return { text: `${text.trimEnd()}\n\n${info.docs}\n` };
   } catch {
     return { text: `# ${info.id}\n\n${info.summary}\n\n${info.docs}\n` };

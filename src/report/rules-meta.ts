@@ -36,7 +36,7 @@ export function pascalCase(id: string): string {
 }
 
 /** Where the package's rules/ folder is: beside dist/ in the bundle, two levels up from src/report/ in the sources. */
-function readmePath(id: string): string | undefined {
+export function readmePath(id: string): string | undefined {
   const here = typeof __filename === 'string' ? path.dirname(__filename) : path.dirname(fileURLToPath(import.meta.url));
   for (const up of [['..'], ['..', '..']]) {
     const file = path.join(here, ...up, 'rules', id, 'README.md');
