@@ -188,8 +188,9 @@ export class IncludeExpander {
           this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
           node.unresolved = true;
         } else {
-          node.children = [];
-          this.expand(d.block, via, depth + 1, node.children);
+          const children: ExpandedNode[] = [];
+          this.expand(d.block, via, depth + 1, children);
+          node.children = children.slice(); // exactly sized (see parse.ts)
         }
       }
       out.push(node);

@@ -293,6 +293,9 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
   if (inheritedDirective(server, 'ssl')?.d.args[0]?.value === 'on') for (const l of server.listens) l.ssl = true;
+  // Exactly sized: kept for the whole audit, one pair per server (see parse.ts).
+  server.listens = server.listens.slice();
+  server.names = server.names.slice();
   // tls and plainHttp are derived in buildNginxConfig, once every server's listeners are known.
   return server;
 }
