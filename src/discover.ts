@@ -41,6 +41,10 @@ const TEMPLATE_FILE = /\.(html?|jinja2?|j2|djhtml|hbs|handlebars|ejs|vue|svelte|
 
 /** JSON files that are never a CDN's configuration (and are common): not even sniffed. */
 const IGNORED_JSON = /^(package(-lock)?|composer(\.lock)?|tsconfig(\.[\w-]+)?|jsconfig|\.?eslintrc|\.?babelrc|\.prettierrc|renovate|lerna|nx|turbo|vercel|deno|angular|devcontainer|\.?stylelintrc)\.json$|\.(lock|map|min)\.json$|\.schema\.json$/;
+/** Extensions no kind of ours has (see kindByName). */
+const NEVER_OURS = new Set('md markdown rst adoc txt png jpg jpeg gif svg ico webp avif bmp tiff woff woff2 ttf otf eot map lock go rs java kt kts c h cc cpp hpp cs rb php pyc pyi pyd so dylib dll o a jar class zip gz tgz bz2 xz 7z pdf mp4 mp3 wav ogg webm mov csv tsv parquet sql sh bash zsh ps1 bat swift m mm scala clj ex exs erl hs lua pl r dart snap'.split(' '));
+/** Names that may be ours whatever their extension (Dockerfile.md is read as a Dockerfile, an env template, an nginx file). */
+const MAY_BE_OURS = /^(nginx|dockerfile|containerfile|procfile|(docker-)?compose|\.?env[._-])/i;
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
 /** How much of a file too large to read whole is read to tell whether it is an nginx config. */
 const SNIFF_HEAD_BYTES = 64 * 1024;
@@ -251,6 +255,10 @@ function isDjangoPython(name: string, parent: string): boolean {
 
 /** What a file's name says it is; 'maybe-nginx' is decided by its text. */
 function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'maybe-kubernetes' | 'maybe-json' | undefined {
+  // Most files of a repository are source, docs and assets: told by their extension before the
+  // dozen patterns below (unless the name or the directory could still make them ours).
+  const dot = name.lastIndexOf('.');
+  if (dot > 0 && NEVER_OURS.has(name.slice(dot + 1).toLowerCase()) && !MAY_BE_OURS.test(name) && !NGINX_DIRS.has(parent)) return undefined;
   if (name === 'nginx.conf') return 'nginx';
   // Terraform's native syntax; the variable files Terraform loads by itself (others need -var-file).
   if (name.endsWith('.tf') || name === 'terraform.tfvars' || name.endsWith('.auto.tfvars')) return 'terraform';
