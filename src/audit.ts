@@ -48,12 +48,10 @@ export interface AuditOptions {
 type Audited = AuditResult & { model: Deployment; projects: { model: Deployment; root?: string }[] };
 
 export function audit(options: AuditOptions): Audited {
+  // Set (or cleared) for each audit, and kept after it: versions are looked up lazily, also by what
+  // reads the model once the audit returned (the chains of the markdown report).
   assumeVersions(options.versions?.versions, options.versions?.source ?? '');
-  try {
-    return auditWith(options);
-  } finally {
-    assumeVersions(undefined, '');
-  }
+  return auditWith(options);
 }
 
 function auditWith(options: AuditOptions): Audited {

@@ -8,7 +8,8 @@
  * The file holds no message and no line text (a line may hold a secret): the rule, the file, the
  * line number at the time (for a reader), and the fingerprint.
  */
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { readOwnFile, writeOwnFile } from './write.js';
 import path from 'node:path';
 import { fingerprintAs } from './fingerprint.js';
 import type { Finding } from './types.js';
@@ -28,12 +29,16 @@ export interface Baseline {
 
 export class BaselineError extends Error {}
 
-export function readBaseline(abs: string, shown: string): Baseline {
+export function readBaseline(abs: string, shown: string, cwd: string): Baseline {
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    // Through no link, no FIFO or device, and bounded: the baseline may be the tree's.
+    text = readOwnFile(abs, cwd, MAX_BASELINE_BYTES);
   } catch (e) {
-    throw new BaselineError(`cannot read the baseline ${shown} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BaselineError(
+      `cannot read the baseline ${shown} (${code === 'ELINK' ? (e as Error).message : code === 'ELOOP' ? 'it is a symbolic link' : code === 'ENOTREG' ? 'not a regular file' : code === 'EFBIG' ? `over ${MAX_BASELINE_BYTES / 1048576} MiB` : (code ?? (e as Error).message)})`,
+    );
   }
   let data: unknown;
   try {
@@ -75,8 +80,15 @@ export function writeBaseline(abs: string, findings: readonly Finding[], shown: 
     link = false;
   }
   if (link) throw new BaselineError(`the baseline ${shown} is a symbolic link: it is not written (name the file itself)`);
-  writeFileSync(abs, baselineOf(findings, cwd, path.dirname(abs)));
+  try {
+    writeOwnFile(abs, baselineOf(findings, cwd, path.dirname(abs)), cwd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BaselineError(`cannot write the baseline ${shown} (${code === 'ELINK' ? (e as Error).message : (code ?? (e as Error).message)})`);
+  }
 }
+
+const MAX_BASELINE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Marks the findings the baseline accepts as suppressed (`external`); returns the entries that

@@ -20,7 +20,8 @@ import { VERSION } from './version.js';
 import { printable } from './report/escape.js';
 import { redact } from './redact.js';
 import path from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeOwnFile } from './write.js';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
@@ -165,7 +166,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       if (!program.args.length) throw new UsageError('--changed-only needs the files to report on (the whole project is audited; only what is in, or about, them is reported)');
       for (const p of only) {
         const rel = path.relative(cwd, path.resolve(cwd, p));
-        if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`--changed-only: ${p} is outside the working directory, which is the project audited: run from the project's root`);
+        if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) throw new UsageError(`--changed-only: ${p} is outside the working directory, which is the project audited: run from the project's root`);
         if (!existsSync(path.resolve(cwd, p))) throw new UsageError(`--changed-only: no such file or directory: ${p}`);
       }
       paths = ['.'];
@@ -216,7 +217,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         for (const f of entries) f.suppressed = { kind: 'external', justification: `accepted in the baseline ${shownName}` };
         io.stderr.write(`https-audit: wrote the baseline ${printable(shownName)} (${entries.length} ${entries.length === 1 ? 'finding' : 'findings'})\n`);
       } else {
-        const base = b.readBaseline(baselineFile, shownName);
+        const base = b.readBaseline(baselineFile, shownName, cwd);
         const stale = b.applyBaseline(result.findings, base, shownName, cwd, path.dirname(baselineFile));
         const dirOf = path.dirname(baselineFile);
         if (stale.length && stale.length === base.findings.length && base.findings.every((e) => !existsSync(path.resolve(dirOf, e.file)))) {
@@ -248,11 +249,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (options.output !== undefined) {
       const file = path.resolve(cwd, options.output);
       try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(file, report);
+        writeOwnFile(file, report, cwd);
       } catch (e) {
         outputFailed = true;
-        io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${printable((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
+        io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${writeError(e)}\n`);
       }
     } else {
       if (report) io.stdout.write(report);
@@ -331,6 +331,12 @@ async function render(
   }
 }
 
+/** Why a file could not be written, in words (src/write.ts refuses links). */
+function writeError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return printable(code === 'ELINK' ? (e as Error).message : code === 'ELOOP' ? 'it is a symbolic link (not followed)' : (code ?? (e as Error).message));
+}
+
 /** Writes to standard output; 0. */
 function write(io: Io, text: string): number {
   io.stdout.write(text);
@@ -342,11 +348,10 @@ function emit(io: Io, options: Options, cwd: string, text: string): number {
   if (options.output === undefined) return write(io, text);
   try {
     const file = path.resolve(cwd, options.output);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
+    writeOwnFile(file, text, cwd);
     return 0;
   } catch (e) {
-    io.stderr.write(`https-audit: cannot write to ${printable(options.output)}: ${printable((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
+    io.stderr.write(`https-audit: cannot write to ${printable(options.output)}: ${writeError(e)}\n`);
     return EXIT_OUTPUT_FAILED;
   }
 }

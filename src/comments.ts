@@ -70,7 +70,9 @@ function hashAfterSpace(text: string, env: boolean): [number, number][] {
       else if (c === quote) quote = '';
       continue;
     }
-    if (c === '#' && (!env || isSpace(text[i - 1]))) {
+    // nginx starts a comment only at the start of a token (`http://x/#frag` is one word); an env
+    // file at the start of a line or after a space.
+    if (c === '#' && (env ? isSpace(text[i - 1]) : isSpace(text[i - 1]) || /[;{}]/.test(text[i - 1]!))) {
       const end = toEol(text, i);
       out.push([i, end]);
       i = end;
@@ -96,7 +98,11 @@ function python(text: string): [number, number][] {
       out.push([i, end]);
       i = end;
     } else if (c === '"' || c === "'") {
-      const raw = /[rR]/.test(text.slice(Math.max(0, i - 2), i));
+      // A raw string only with a real prefix token (r, rb, br, fr, rf… case-insensitive), not any r before the quote (`a or"…"`).
+      let p = i;
+      while (p > 0 && /[A-Za-z]/.test(text[p - 1]!)) p--;
+      const prefix = text.slice(p, i).toLowerCase();
+      const raw = /^(r|rb|br|rf|fr|rt|tr)$/.test(prefix) && (p === 0 || !/\w/.test(text[p - 1]!));
       const triple = text.startsWith(c.repeat(3), i);
       const close = triple ? c.repeat(3) : c;
       let j = i + close.length;
@@ -167,12 +173,7 @@ function cLike(text: string, o: { hash: boolean; strings: string; heredoc: boole
       out.push([i, end]);
       i = end - 1;
     } else if (o.strings.includes(c)) {
-      let j = i + 1;
-      for (; j < text.length && text[j] !== c; j++) {
-        if (text[j] === '\\') j++;
-        else if (text[j] === '\n' && c !== '`') break;
-      }
-      i = j;
+      i = o.heredoc ? hclStringEnd(text, i) : stringEnd(text, i, c);
     } else if (o.heredoc && c === '<' && text[i + 1] === '<') {
       const m = /^<<-?([A-Za-z_]\w*)[ \t]*\r?\n/.exec(text.slice(i, i + 80));
       if (!m) continue;
@@ -183,6 +184,40 @@ function cLike(text: string, o: { hash: boolean; strings: string; heredoc: boole
     }
   }
   return out;
+}
+
+/** The offset of the quote that closes the string opened at `i` (escapes skipped). */
+function stringEnd(text: string, i: number, q: string): number {
+  let j = i + 1;
+  for (; j < text.length && text[j] !== q; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === '\n' && q !== '`') break;
+  }
+  return j;
+}
+
+/**
+ * An HCL string opened at `i`: its `${ … }` interpolations may hold strings of their own
+ * (`"${a == "x" ? "y" : "z"}"`), so quotes are matched by depth, not by the next `"`.
+ */
+function hclStringEnd(text: string, i: number): number {
+  const stack: ('string' | 'interp')[] = ['string'];
+  let j = i + 1;
+  for (; j < text.length && stack.length; j++) {
+    const c = text[j]!;
+    const top = stack[stack.length - 1];
+    if (top === 'string') {
+      if (c === '\\') j++;
+      else if (c === '"') stack.pop();
+      else if ((c === '$' || c === '%') && text[j + 1] === '{') {
+        stack.push('interp');
+        j++;
+      } else if (c === '\n') return j;
+    } else if (c === '"') stack.push('string');
+    else if (c === '{') stack.push('interp');
+    else if (c === '}') stack.pop();
+  }
+  return j - 1;
 }
 
 /** HTML and its templates: `<!-- -->` outside a tag, and the template engines' `{# #}` anywhere. */

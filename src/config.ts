@@ -93,6 +93,8 @@ function exists(abs: string): boolean {
 }
 
 const MAX_CONFIG_BYTES = 1 << 20;
+/** Problems reported for one config file (a file of thousands of mistakes says the first ones). */
+const MAX_PROBLEMS = 50;
 
 /**
  * Reads and validates a config file. `known` is every rule id (a misspelt one is an error, with
@@ -118,10 +120,21 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     if (e instanceof ConfigError) throw e;
     return fail(`cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  // Line and column from a table of line starts (a config with thousands of problems stays linear).
+  let starts: number[] | undefined;
   const at = (offset: number) => {
-    const before = text.slice(0, offset);
-    const line = before.split('\n').length;
-    return { line, column: offset - before.lastIndexOf('\n') };
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
   };
   if (text.trim() === '') return { ...EMPTY_CONFIG, file: abs, display: shown };
   // The tree with positions: our JSON parser, or the YAML package (each loaded only now).
@@ -174,6 +187,7 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   };
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      if (problems.length >= MAX_PROBLEMS) break;
       const where = issue.path.join('.') || 'the config';
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
@@ -188,6 +202,7 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   const data = parsed.success ? parsed.data : undefined;
   for (const id of Object.keys((value as { rules?: object })?.rules ?? {})) {
     if (known.has(id)) continue;
+    if (problems.length >= MAX_PROBLEMS) break;
     const near = closest(id, [...known]);
     problems.push({ file: shown, ...locate(['rules', id], true), message: `rules: '${id}' is not a rule${near ? `: did you mean '${near}'?` : ' (`https-audit --list-rules` lists them)'}` });
   }

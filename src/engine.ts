@@ -49,7 +49,8 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
         endColumn: to.column,
         fingerprint: '',
       };
-      if (suppression) finding.suppressed = { kind: 'inSource', justification: suppression.reason ?? '' };
+      // The reason is the tree's text: credentials in it are masked like any message.
+      if (suppression) finding.suppressed = { kind: 'inSource', justification: redact(suppression.reason ?? '') };
       sourceOf.set(finding, file);
       const related = (r.related ?? []).filter((x) => !x.span.file.builtIn);
       if (related.length) {

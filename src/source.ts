@@ -37,6 +37,19 @@ export class SourceFile {
     return { line: lo + 1, column: offset - starts[lo]! + 1 - bom };
   }
 
+  /** The offset where the line holding `offset` starts. */
+  lineStartOf(offset: number): number {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return starts[lo]!;
+  }
+
   /** The text of a 1-based line, without its line break. */
   lineText(line: number): string {
     const starts = (this.lineStarts ??= computeLineStarts(this.text));

@@ -76,7 +76,8 @@ function scan(file: SourceFile): Suppression[] {
     const start = m.index;
     while (c < comments.length && comments[c]![1] <= start) c++;
     if (c >= comments.length || comments[c]![0] > start) continue;
-    const lineStart = Math.max(text.lastIndexOf('\n', start - 1), text.lastIndexOf('\r', start - 1)) + 1;
+    // From the line table (a backward search for '\r' in a file without one would cost the whole file each time).
+    const lineStart = file.lineStartOf(start);
     const alone = /^[ \t]*$/.test(text.slice(lineStart, start));
     // The comment's text: rule ids, then `-- reason`; a closing `-->`, `#}` or `*/` is not part of it.
     const body = m[3]!.replace(/\s*(?:-->|#\}|\*\/)\s*$/, '');
@@ -117,37 +118,99 @@ function nextLine(text: string, offset: number): number {
 /**
  * The last line of what starts on the line at `start`: in nginx, the statement to its `;` (a
  * directive over several lines) or the block its `{` opens (even on a later line); elsewhere,
- * the block when the line ends with `{`. Quotes and `#` comments are skipped. Linear.
+ * the block when the line ends with `{`. From a structure computed once per file in one pass, so
+ * that any number of suppressions costs linear time.
  */
 function statementEnd(file: SourceFile, start: number, syntax: string): number | undefined {
+  const st = structureOf(file, syntax);
+  if (syntax === 'nginx') {
+    const i = lowerBound(st.starts, start);
+    const s = st.starts[i];
+    if (s === undefined) return undefined;
+    // The enclosing block closes first: the next line only.
+    const c = st.closes[lowerBound(st.closes, start)];
+    if (c !== undefined && c < s) return undefined;
+    const e = st.ends.get(s);
+    return e === undefined ? undefined : file.position(e).line;
+  }
   const text = file.text;
   let eol = text.indexOf('\n', start);
   if (eol === -1) eol = text.length;
-  if (syntax !== 'nginx') {
-    const line = text.slice(start, eol).replace(/\s+#.*$/, '').trimEnd();
-    if (!line.endsWith('{')) return undefined;
-  }
-  let depth = 0;
+  const line = text.slice(start, eol).replace(/\s+#.*$/, '').trimEnd();
+  if (!line.endsWith('{')) return undefined;
+  const close = st.ends.get(start + line.length - 1);
+  return close === undefined ? undefined : file.position(close).line;
+}
+
+interface Structure {
+  /** nginx: where each statement starts (sorted), and where each `}` is (sorted). */
+  starts: number[];
+  closes: number[];
+  /** nginx: statement start -> its `;` or closing `}`; elsewhere: `{` -> its `}`. */
+  ends: Map<number, number>;
+}
+
+const structures = new WeakMap<SourceFile, Structure>();
+
+function structureOf(file: SourceFile, syntax: string): Structure {
+  let st = structures.get(file);
+  if (st) return st;
+  st = { starts: [], closes: [], ends: new Map() };
+  structures.set(file, st);
+  const text = file.text;
+  const nginx = syntax === 'nginx';
+  const stack: number[] = [];
+  let cur = -1;
   let quote = '';
-  for (let i = start; i < text.length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quote) {
       if (ch === '\\') i++;
-      else if (ch === quote || (ch === '\n' && syntax !== 'nginx')) quote = '';
+      else if (ch === quote || (ch === '\n' && !nginx)) quote = '';
       continue;
     }
-    if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '#') {
+    const prev = i === 0 ? ' ' : text[i - 1]!;
+    const tokenStart = /[\s;{}]/.test(prev);
+    if (ch === '#' && (!nginx || tokenStart)) {
       const nl = text.indexOf('\n', i);
       if (nl === -1) break;
-      i = nl;
-    } else if (ch === '{') depth++;
-    else if (ch === '}') {
-      if (depth === 0) return undefined; // the enclosing block closes first: the next line only
-      if (--depth === 0) return file.position(i).line;
-    } else if (ch === ';' && depth === 0 && syntax === 'nginx') return file.position(i).line;
+      i = nl - 1;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') continue;
+    if (ch === '{') {
+      stack.push(nginx ? (cur >= 0 ? cur : i) : i);
+      cur = -1;
+    } else if (ch === '}') {
+      if (nginx) st.closes.push(i);
+      const open = stack.pop();
+      if (open !== undefined) st.ends.set(open, i);
+      cur = -1;
+    } else if (ch === ';' && nginx) {
+      if (cur >= 0) st.ends.set(cur, i);
+      cur = -1;
+    } else {
+      if (nginx && cur < 0) {
+        cur = i;
+        st.starts.push(i);
+      }
+      // nginx opens a quote only at the start of a token (`don't` is one word).
+      if ((ch === '"' || ch === "'") && (!nginx || tokenStart)) quote = ch;
+    }
   }
-  return undefined;
+  return st;
+}
+
+/** The index of the first element >= x in a sorted array. */
+function lowerBound(xs: number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -193,3 +193,33 @@ describe('TIMING=1 (as ESLint)', () => {
     expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
   });
 });
+
+describe('files the CLI writes or reads by name are never reached through a link from the tree', () => {
+  it('-o does not write through a link committed where the report goes, nor through a linked directory', async () => {
+    const { symlinkSync, mkdirSync } = await import('node:fs');
+    const dir = project({ ...SPLIT, 'victim/keep.txt': 'keep me\n' });
+    symlinkSync(path.join(dir, 'victim/keep.txt'), path.join(dir, 'gl-code-quality-report.json'));
+    const r = run(['--format', 'gitlab', '-o', 'gl-code-quality-report.json', '.'], dir);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('symbolic link');
+    expect(readFileSync(path.join(dir, 'victim/keep.txt'), 'utf8')).toBe('keep me\n');
+    const outside = project({ 'x.txt': 'x\n' });
+    symlinkSync(outside, path.join(dir, 'reports'));
+    const r2 = run(['--format', 'sarif', '-o', 'reports/out.sarif', '.'], dir);
+    expect(r2.code).toBe(3);
+    expect(r2.stderr).toContain('outside the working directory');
+    expect(existsSync(path.join(outside, 'out.sarif'))).toBe(false);
+    mkdirSync(path.join(dir, 'ok'));
+    expect(run(['--format', 'sarif', '-o', 'ok/out.sarif', '.'], dir).code).toBe(1);
+    expect(existsSync(path.join(dir, 'ok/out.sarif'))).toBe(true);
+  });
+  it('a baseline that is a link (to /dev/zero) is refused at once, not read', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = project(SPLIT);
+    symlinkSync('/dev/zero', path.join(dir, 'base.json'));
+    const t = performance.now();
+    const r = run(['--baseline', 'base.json', '.'], dir);
+    expect(performance.now() - t).toBeLessThan(10_000);
+    expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read the baseline base.json') });
+  });
+});

@@ -145,3 +145,33 @@ describe('inline suppression', () => {
     expect(auditFiles({ '.env': '# https-audit-ignore env-http-url -- legacy partner\nSITE_URL=http://shop.example.com\n' }, { reportUnusedSuppressions: true }).findings.filter((f) => !f.suppressed)).toEqual([]);
   });
 });
+
+describe('suppressions: hostile and tricky input', () => {
+  it('nginx starts a comment only at the start of a token: #… inside a URL silences nothing', () => {
+    const conf = 'server {\n    listen 443 ssl;\n    ssl_protocols TLSv1.2;\n    add_header Strict-Transport-Security "max-age=63072000" always;\n    return 302 http://example.com/#https-audit-ignore-file\n      ;\n}\n';
+    expect(ids({ 'a.conf': conf })).toContain('redirect-to-http:5');
+  });
+  it('HCL: quotes inside ${…} do not end the string', () => {
+    const r = auditFiles({ 'a.tf': 'locals {\n  note = "${var.env == "prod" ? "p # https-audit-ignore-file -- generated" : "d"}"\n}\n' });
+    expect(r.findings.filter((f) => f.ruleId === 'invalid-suppression' || f.suppressed)).toEqual([]);
+  });
+  it('Python: `or"…"` is no raw-string prefix', async () => {
+    const { commentRanges } = await import('../src/comments.js');
+    const text = 'x = a or"\\"# https-audit-ignore-file -- r"\n# real\n';
+    expect(commentRanges(text, 'python').map(([s, e]) => text.slice(s, e))).toEqual(['# real']);
+  });
+  it('an apostrophe inside a word opens no quote in nginx: the suppression covers its directive only', () => {
+    const conf = site('proxy_set_header X-Forwarded-Proto $scheme;', '').replace('    location / {', "    # https-audit-ignore hsts-missing -- x\n    add_header X-Note don't;\n    location / {").replace('proxy_set_header X-Forwarded-Proto $scheme;', 'proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;');
+    expect(ids({ 'a.conf': conf })).toContain('proxy-proto-from-client:7');
+  });
+  it('many suppressions above statements that never end cost linear time', () => {
+    const lines = Array.from({ length: 40_000 }, () => '# https-audit-ignore http-serves-content -- r').join('\n');
+    const t = performance.now();
+    auditFiles({ 'a.conf': `server {\n    listen 80;\n${lines}\n` });
+    expect(performance.now() - t).toBeLessThan(8_000); // quadratic: 18 s here
+  });
+  it('the reason is redacted like any message', () => {
+    const r = auditFiles({ 'a.conf': site('proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; # https-audit-ignore proxy-proto-from-client -- upstream is http://deploy:Hunter2Secret@10.0.0.5/', '') });
+    expect(JSON.stringify(r.findings.map((f) => f.suppressed))).not.toContain('Hunter2Secret');
+  });
+});

@@ -294,7 +294,7 @@ function configCalls(file: SourceFile): { start: number; secure?: { value?: bool
   const re = new RegExp(CONFIG_CALL.source, 'g');
   for (let m = re.exec(file.text); m; m = re.exec(file.text)) {
     // Only a call at the start of a line (module level): one in a function or a branch may not run.
-    const lineStart = file.text.lastIndexOf('\n', m.index) + 1;
+    const lineStart = file.lineStartOf(m.index);
     const prefix = file.text.slice(lineStart, m.index);
     const indented = prefix !== '' && !/^[A-Za-z_]\w*\s*=\s*$/.test(prefix);
     // The arguments, to the matching parenthesis (bounded).

@@ -70,7 +70,9 @@ export function formatMarkdown(result: Pick<AuditResult, 'findings' | 'errors'>,
   if (chains) {
     // GitHub refuses a job summary over 1 MiB: the chains of a very large project are cut.
     if (chains.length > MAX_CHAIN_CHARS) chains = chains.slice(0, chains.lastIndexOf('\n', MAX_CHAIN_CHARS) + 1) + `… cut at ${MAX_CHAIN_CHARS / 1024} KiB: \`https-audit chain\` prints them all\n`;
-    const longest = Math.max(2, ...(chains.match(/`+/g) ?? []).map((r) => r.length));
+    // A loop, not Math.max(...runs): the tree can hold more runs than a call takes arguments.
+    let longest = 2;
+    for (const r of chains.matchAll(/`+/g)) if (r[0].length > longest) longest = r[0].length;
     const fence = '`'.repeat(longest + 1);
     out += `\n<details><summary>Request chains: the hops from the viewer to the app</summary>\n\n${fence}text\n${chains.replace(/\n$/, '')}\n${fence}\n\n</details>\n`;
   }
