@@ -146,13 +146,26 @@ export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = pa
 
 /** Where the parser met syntax errors, in order (one walk of the tree, shared with the error report). */
 export function errorPositions(tree: Tree): number[] {
+  // The tree's own arrays, not a walk with a node object per node: a 2,000-line settings file has
+  // some 14,000 nodes, and the walk cost 5-9 ms cold. A TreeBuffer stores each node as four
+  // numbers (type id, start, end, end index), relative to the buffer's position.
   const errors: number[] = [];
-  tree.iterate({
-    enter(n) {
-      if (n.type.isError) errors.push(n.from);
-    },
-  });
-  return errors;
+  const visit = (t: Tree, at: number) => {
+    if (t.type.isError) errors.push(at);
+    for (let i = 0; i < t.children.length; i++) {
+      const child = t.children[i]!;
+      const pos = at + t.positions[i]!;
+      if (!('buffer' in child)) visit(child, pos);
+      else {
+        // (Told by shape: the Tree class lives in the lazily loaded parser's bundle.)
+        const buf = child.buffer;
+        const types = child.set.types;
+        for (let j = 0; j < buf.length; j += 4) if (types[buf[j]!]!.isError) errors.push(pos + buf[j + 1]!);
+      }
+    }
+  };
+  visit(tree, 0);
+  return errors.sort((a, b) => a - b);
 }
 
 class Evaluator {
