@@ -207,6 +207,7 @@ function walk(
         skipped.push({ path: abs, refusal: { kind: 'too-deep', limit: LIMITS.directoryDepth }, dir: true });
         continue;
       }
+      access.seed(dir, entry);
       walk(abs, here, out, seen, access, skipped, undefined, depth + 1);
       continue;
     }
@@ -258,7 +259,16 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   // Most files of a repository are source, docs and assets: told by their extension before the
   // dozen patterns below (unless the name or the directory could still make them ours).
   const dot = name.lastIndexOf('.');
-  if (dot > 0 && NEVER_OURS.has(name.slice(dot + 1).toLowerCase()) && !MAY_BE_OURS.test(name) && !NGINX_DIRS.has(parent)) return undefined;
+  if (dot > 0 && !MAY_BE_OURS.test(name) && !NGINX_DIRS.has(parent)) {
+    const ext = name.slice(dot + 1).toLowerCase();
+    if (NEVER_OURS.has(ext)) return undefined;
+    // Source files, the bulk of a repository: only Django's entry points and settings, and
+    // front-end code under templates/, static/ or js/, are ours.
+    if (ext === 'py' && !/^\.?env[._-]/i.test(name)) return isDjangoPython(name, parent) ? 'python' : undefined;
+    if ((ext === 'js' || ext === 'mjs' || ext === 'ts') && !/(?:^|\.)env[._-]/i.test(name)) {
+      return !/\.(min|d)\./.test(name) && (parent === 'templates' || parent === 'static' || parent === 'js') ? 'template' : undefined;
+    }
+  }
   if (name === 'nginx.conf') return 'nginx';
   // Terraform's native syntax; the variable files Terraform loads by itself (others need -var-file).
   if (name.endsWith('.tf') || name === 'terraform.tfvars' || name.endsWith('.auto.tfvars')) return 'terraform';

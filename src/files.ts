@@ -211,14 +211,18 @@ export class FileAccess {
    * is checked when it is read).
    */
   seed(dir: string, entry: Dirent): void {
-    if (!entry.isFile()) return;
+    // A directory too (a listing's directory entry is not a link): the walk then lists it
+    // without an lstat per directory.
+    const isDir = entry.isDirectory();
+    if (!isDir && !entry.isFile()) return;
     const abs = path.join(dir, entry.name);
     if (this.stats.has(abs)) return;
     const realDir = this.realpath(dir);
-    if (typeof realDir !== 'string' || !this.inside(realDir)) return;
+    if (typeof realDir !== 'string') return;
     const real = path.join(realDir, entry.name);
+    if (!this.inside(real)) return;
     this.realpaths.set(abs, real);
-    this.stats.set(abs, { kind: 'file', real });
+    this.stats.set(abs, isDir ? { kind: 'dir', real } : { kind: 'file', real });
   }
 
   /**
