@@ -215,11 +215,12 @@ export class FileAccess {
     // without an lstat per directory.
     const isDir = entry.isDirectory();
     if (!isDir && !entry.isFile()) return;
-    const abs = path.join(dir, entry.name);
+    // Joined by hand: both are normalised absolute paths and a listed name has no separator.
+    const abs = dir.endsWith(path.sep) ? dir + entry.name : dir + path.sep + entry.name;
     if (this.stats.has(abs)) return;
     const realDir = this.realpath(dir);
     if (typeof realDir !== 'string') return;
-    const real = path.join(realDir, entry.name);
+    const real = realDir.endsWith(path.sep) ? realDir + entry.name : realDir + path.sep + entry.name;
     if (!this.inside(real)) return;
     this.realpaths.set(abs, real);
     this.stats.set(abs, isDir ? { kind: 'dir', real } : { kind: 'file', real });
