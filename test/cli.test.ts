@@ -69,6 +69,7 @@ describe('fixture projects, end to end', () => {
       line: 10,
       column: 1,
       message: 'unexpected "}"',
+      kind: 'parse',
     });
     expect(report.findings.map((f: { file: string }) => f.file)).toContain('fixtures/nginx-broken/conf.d/api.conf');
     const stylish = run(['fixtures/nginx-broken']);
@@ -87,8 +88,8 @@ describe('fixture projects, end to end', () => {
     expect(stderr).toBe('');
     expect(code).toBe(1);
     expect(report.errors).toEqual([
-      { file: 'binary.conf', line: 1, column: 11, message: 'unexpected end of file, expecting "}"' },
-      { file: 'deep.conf', line: 201, column: 12, message: 'blocks nested more than 200 levels deep' },
+      { file: 'binary.conf', line: 1, column: 11, message: 'unexpected end of file, expecting "}"', kind: 'parse' },
+      { file: 'deep.conf', line: 201, column: 12, message: 'blocks nested more than 200 levels deep', kind: 'parse' },
     ]);
     expect(report.findings.map((f: { ruleId: string; file: string }) => `${f.ruleId} ${f.file}`)).toEqual(['http-serves-content site.conf']);
   });
@@ -100,6 +101,7 @@ describe('fixture projects, end to end', () => {
       line: 4,
       column: 1,
       message: 'include cycle: common.conf -> more.conf -> common.conf (nginx -t crashes on it)',
+      kind: 'config',
     });
   });
 });

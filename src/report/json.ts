@@ -28,7 +28,7 @@ export function formatJson(result: Pick<AuditResult, 'findings' | 'errors' | 'no
     findings: result.findings.filter((f) => !f.suppressed).map(finding),
     /** Findings an https-audit-ignore comment or the baseline accepts, with the reason given. */
     suppressed: result.findings.filter((f) => f.suppressed).map(finding),
-    errors: result.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message })),
+    errors: result.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message, kind: e.kind })),
     notes: result.notes.map((n) => ({ file: n.file, line: n.line, column: n.column, message: n.message })),
     summary,
   };

@@ -33,7 +33,8 @@ export const ReportSchema = z.strictObject({
   version: z.literal(1),
   findings: z.array(FindingSchema),
   suppressed: z.array(FindingSchema),
-  errors: z.array(z.strictObject({ ...position, message: z.string().min(1) })),
+  /** kind: parse (nginx's or the parser's syntax error), read (the file cannot be read), config (valid syntax nginx still refuses: an include cycle). */
+  errors: z.array(z.strictObject({ ...position, message: z.string().min(1), kind: z.enum(['parse', 'read', 'config']) })),
   notes: z.array(z.strictObject({ ...position, message: z.string().min(1) })),
   summary: z.strictObject({
     files: z.number().int().nonnegative(),
