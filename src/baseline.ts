@@ -65,8 +65,10 @@ export function keyOf(f: Finding, cwd: string, baselineDir: string): { file: str
 export function baselineOf(findings: readonly Finding[], cwd: string, baselineDir: string): string {
   const entries = findings
     .filter((f) => !f.suppressed || f.suppressed.kind === 'external')
-    .map((f) => ({ ruleId: f.ruleId, ...keyOf(f, cwd, baselineDir), line: f.line }))
-    .map(({ ruleId, file, line, fingerprint }) => ({ ruleId, file, line, fingerprint }));
+    .map((f) => {
+      const { file, fingerprint } = keyOf(f, cwd, baselineDir);
+      return { ruleId: f.ruleId, file, line: f.line, fingerprint };
+    });
   const b: Baseline = { version: 1, tool: 'https-audit', findings: entries };
   return JSON.stringify(b, null, 2) + '\n';
 }

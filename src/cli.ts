@@ -245,18 +245,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     const auditedFiles = result.files.filter((f) => !f.builtIn).map((f) => f.display);
     const report = await render(options, { ...shown, failures: result.failures }, summary, auditedFiles, cwd, options.output ? () => ({}) : () => io.stdout, result.projects);
-    let outputFailed = false;
-    if (options.output !== undefined) {
-      const file = path.resolve(cwd, options.output);
-      try {
-        writeOwnFile(file, report, cwd);
-      } catch (e) {
-        outputFailed = true;
-        io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${writeError(e)}\n`);
-      }
-    } else {
-      if (report) io.stdout.write(report);
-    }
+    const outputFailed = emit(io, options, cwd, report) !== 0;
     if (ruleTimes) {
       // TIMING=1, as ESLint: the slowest rules, on standard error.
       const rows = [...ruleTimes].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TIMING) > 1 ? Number(process.env.TIMING) : 10);
@@ -337,9 +326,9 @@ function writeError(e: unknown): string {
   return printable(code === 'ELINK' ? (e as Error).message : code === 'ELOOP' ? 'it is a symbolic link (not followed)' : (code ?? (e as Error).message));
 }
 
-/** Writes to standard output; 0. */
+/** Writes to standard output (nothing for an empty text: the stream is not even made); 0. */
 function write(io: Io, text: string): number {
-  io.stdout.write(text);
+  if (text) io.stdout.write(text);
   return 0;
 }
 
@@ -347,11 +336,10 @@ function write(io: Io, text: string): number {
 function emit(io: Io, options: Options, cwd: string, text: string): number {
   if (options.output === undefined) return write(io, text);
   try {
-    const file = path.resolve(cwd, options.output);
-    writeOwnFile(file, text, cwd);
+    writeOwnFile(path.resolve(cwd, options.output), text, cwd);
     return 0;
   } catch (e) {
-    io.stderr.write(`https-audit: cannot write to ${printable(options.output)}: ${writeError(e)}\n`);
+    io.stderr.write(`https-audit: cannot write the report to ${printable(options.output)}: ${writeError(e)}\n`);
     return EXIT_OUTPUT_FAILED;
   }
 }

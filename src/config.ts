@@ -7,10 +7,13 @@
  * Only the CLI reads it (the engine takes the options it yields), and only when one exists: this
  * module (with zod/mini, 20 KB of the bundle) is initialised and the parsers loaded then.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { YNode } from './deploy/yaml.js';
 import * as z from 'zod/mini';
+import { closest } from './nearest.js';
+import { SourceFile } from './source.js';
+import { realOf, within } from './write.js';
 import type { Severity } from './types.js';
 
 export const CONFIG_NAMES = ['https-audit.config.json', '.https-audit.yaml', '.https-audit.yml'] as const;
@@ -108,8 +111,8 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   // The file is the tree's (a pull request can change it): a link that leaves its directory is
   // not read, and every path it names must stay inside that directory (the repository).
   const dir = path.dirname(abs);
-  const realDir = realpathOr(dir);
-  if (!within(realpathOr(abs), realDir)) fail('the config file is a symbolic link to a place outside its directory: it is not read');
+  const realDir = realOf(dir);
+  if (!within(realOf(abs), realDir)) fail('the config file is a symbolic link to a place outside its directory: it is not read');
   let text: string;
   try {
     const st = statSync(abs);
@@ -120,23 +123,9 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     if (e instanceof ConfigError) throw e;
     return fail(`cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  // Line and column from a table of line starts (a config with thousands of problems stays linear).
-  let starts: number[] | undefined;
-  const at = (offset: number) => {
-    if (!starts) {
-      starts = [0];
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    }
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  };
-  if (text.trim() === '') return { ...EMPTY_CONFIG, file: abs, display: shown };
+  // Line and column as everywhere else (a config with thousands of problems stays linear).
+  const source = new SourceFile(abs, shown, text);
+  const at = (offset: number) => source.position(offset);
   // The tree with positions: our JSON parser, or the YAML package (each loaded only now).
   let root: YNode | undefined;
   if (abs.endsWith('.json')) {
@@ -191,7 +180,7 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
       const where = issue.path.join('.') || 'the config';
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
-          const near = closest(k, [...(issue.path.length === 0 ? Object.keys(schema.shape) : issue.path[0] === 'versions' ? Object.keys(VERSION_KEYS) : [])]);
+          const near = closest(k, issue.path.length === 0 ? Object.keys(schema.shape) : issue.path[0] === 'versions' ? Object.keys(VERSION_KEYS) : []);
           problems.push({ file: shown, ...locate([...issue.path, k], true), message: `${issue.path.length ? `${where}: ` : ''}unknown key '${k}'${near ? `: did you mean '${near}'?` : ''}` });
         }
         continue;
@@ -203,14 +192,14 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   for (const id of Object.keys((value as { rules?: object })?.rules ?? {})) {
     if (known.has(id)) continue;
     if (problems.length >= MAX_PROBLEMS) break;
-    const near = closest(id, [...known]);
+    const near = closest(id, known);
     problems.push({ file: shown, ...locate(['rules', id], true), message: `rules: '${id}' is not a rule${near ? `: did you mean '${near}'?` : ' (`https-audit --list-rules` lists them)'}` });
   }
   // Paths stay inside the config file's directory, links resolved (nothing outside the tree is read or written).
   for (const [key, list] of [['envFiles', data?.envFiles ?? []], ['nginxPrefix', data?.nginxPrefix ? [data.nginxPrefix] : []], ['baseline', data?.baseline ? [data.baseline] : []]] as const) {
     list.forEach((p, i) => {
       const resolved = path.resolve(dir, p);
-      if (!within(resolved, dir) || !within(realpathOr(resolved), realDir)) {
+      if (!within(resolved, dir) || !within(realOf(resolved), realDir)) {
         problems.push({ file: shown, ...locate(key === 'envFiles' ? [key, i] : [key]), message: `${key}: ${JSON.stringify(p.slice(0, 200))} leads outside the directory of the config file; only paths inside it are used` });
       }
     });
@@ -235,20 +224,6 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
     reportUnusedSuppressions: data.reportUnusedSuppressions,
     baseline: data.baseline === undefined ? undefined : path.resolve(dir, data.baseline),
   };
-}
-
-/** The path with links resolved, as far as it exists (the rest appended). */
-function realpathOr(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(realpathOr(parent), path.basename(p));
-  }
-}
-
-function within(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** zod's message, in the words of this file. */
@@ -282,21 +257,4 @@ function nodeAt(root: YNode, keys: PropertyKey[], key: boolean): { start: number
     else return node;
   }
   return node;
-}
-
-/** The candidate at edit distance 2 or less, if exactly one. */
-function closest(id: string, candidates: string[]): string | undefined {
-  if (id.length > 60) return undefined;
-  const near = candidates.filter((k) => Math.abs(k.length - id.length) <= 2 && distance(k, id) <= 2);
-  return near.length === 1 ? near[0] : undefined;
-}
-
-export function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

@@ -265,9 +265,7 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
     // Source files, the bulk of a repository: only Django's entry points and settings, and
     // front-end code under templates/, static/ or js/, are ours.
     if (ext === 'py' && !/^\.?env[._-]/i.test(name)) return isDjangoPython(name, parent) ? 'python' : undefined;
-    if ((ext === 'js' || ext === 'mjs' || ext === 'ts') && !/(?:^|\.)env[._-]/i.test(name)) {
-      return !/\.(min|d)\./.test(name) && (parent === 'templates' || parent === 'static' || parent === 'js') ? 'template' : undefined;
-    }
+    if ((ext === 'js' || ext === 'mjs' || ext === 'ts') && !/(?:^|\.)env[._-]/i.test(name)) return frontEndCode(name, parent) ? 'template' : undefined;
   }
   if (name === 'nginx.conf') return 'nginx';
   // Terraform's native syntax; the variable files Terraform loads by itself (others need -var-file).
@@ -285,8 +283,13 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   if (nginxCandidate(name, parent)) return 'maybe-nginx';
   // Pages and front-end code that may load assets over http (http-asset-url, cloudinary-http-url).
   if (TEMPLATE_FILE.test(name) && !/\.min\./.test(name)) return 'template';
-  if (/\.(m?js|ts)$/.test(name) && !/\.(min|d)\./.test(name) && (parent === 'templates' || parent === 'static' || parent === 'js')) return 'template';
+  if (/\.(m?js|ts)$/.test(name) && frontEndCode(name, parent)) return 'template';
   return undefined;
+}
+
+/** Front-end code that may build asset URLs: JavaScript or TypeScript (not minified, not declarations) under templates/, static/ or js/. */
+function frontEndCode(name: string, parent: string): boolean {
+  return !/\.(min|d)\./.test(name) && (parent === 'templates' || parent === 'static' || parent === 'js');
 }
 
 function nginxCandidate(name: string, parent: string): boolean {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { printable } from './report/escape.js';
 import { allRules, readmePath, type RuleMeta } from './report/rules-meta.js';
-import { distance } from './config.js';
+import { distance } from './nearest.js';
 
 /** Every rule, sorted by id. */
 export function ruleInfos(): RuleMeta[] {

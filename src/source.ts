@@ -25,20 +25,19 @@ export class SourceFile {
    * files), and a UTF-8 byte order mark, which editors do not show, takes no column.
    */
   position(offset: number): Position {
-    const starts = (this.lineStarts ??= computeLineStarts(this.text));
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = this.lineIndex(offset);
     const bom = lo === 0 && offset > 0 && this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    return { line: lo + 1, column: offset - starts[lo]! + 1 - bom };
+    return { line: lo + 1, column: offset - this.lineStarts![lo]! + 1 - bom };
   }
 
   /** The offset where the line holding `offset` starts. */
   lineStartOf(offset: number): number {
+    const i = this.lineIndex(offset); // builds the table first
+    return this.lineStarts![i]!;
+  }
+
+  /** The 0-based index of the line holding `offset` (the line table is built on first use). */
+  private lineIndex(offset: number): number {
     const starts = (this.lineStarts ??= computeLineStarts(this.text));
     let lo = 0;
     let hi = starts.length - 1;
@@ -47,7 +46,7 @@ export class SourceFile {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return starts[lo]!;
+    return lo;
   }
 
   /** The text of a 1-based line, without its line break. */

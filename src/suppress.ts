@@ -12,7 +12,7 @@
  * required: a suppression without one, one naming an unknown rule, and (on request) one that
  * silences nothing are reported as findings of their own.
  */
-import { distance } from './config.js';
+import { closest } from './nearest.js';
 import { fingerprint } from './fingerprint.js';
 import { commentRanges, syntaxOf } from './comments.js';
 import type { SourceFile } from './source.js';
@@ -269,9 +269,3 @@ function printableId(id: string): string {
   return id.length > 60 ? `${id.slice(0, 60).replace(/[^\w-]/g, '?')}…` : id.replace(/[^\w-]/g, '?');
 }
 
-/** The known rule id at edit distance 2 or less, if exactly one. */
-function closest(id: string, known: ReadonlySet<string>): string | undefined {
-  if (id.length > 60) return undefined;
-  const near = [...known].filter((k) => Math.abs(k.length - id.length) <= 2 && distance(k, id) <= 2);
-  return near.length === 1 ? near[0] : undefined;
-}

@@ -11,15 +11,19 @@ import path from 'node:path';
 
 /** Why this path may not be used, or undefined. */
 export function refusedPath(abs: string, cwd: string): string | undefined {
-  const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
   const realCwd = realOf(cwd);
-  if (!inside(abs, cwd) && !inside(abs, realCwd)) return undefined;
-  if (!inside(realOf(abs), realCwd)) return 'a symbolic link (or a directory that is one) leads it outside the working directory';
+  if (!within(abs, cwd) && !within(abs, realCwd)) return undefined;
+  if (!within(realOf(abs), realCwd)) return 'a symbolic link (or a directory that is one) leads it outside the working directory';
   return undefined;
 }
 
+/** Whether `p` is `dir` or inside it (both absolute). */
+export function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+}
+
 /** The path with links resolved as far as it exists, the rest appended. */
-function realOf(p: string): string {
+export function realOf(p: string): string {
   const rest: string[] = [];
   for (let cur = p; ; cur = path.dirname(cur)) {
     try {
