@@ -3,13 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorPositions } from '../src/python/evaluate.js';
-import { parsePython } from '../src/python/parse.js';
+import { parseWithLezer } from '../src/python/parse.js';
 import { mutate, rng } from './fuzz/harness.js';
 import { ROOT } from './helpers.js';
 
 function walked(text: string): number[] {
   const out: number[] = [];
-  parsePython(text).iterate({ enter: (n) => void (n.type.isError && out.push(n.from)) });
+  parseWithLezer(text).iterate({ enter: (n) => void (n.type.isError && out.push(n.from)) });
   return out.sort((a, b) => a - b);
 }
 
@@ -30,7 +30,7 @@ describe('errorPositions', () => {
       const text = mutate(r, files[i % files.length]!, files);
       const expected = walked(text);
       if (expected.length) broken++;
-      expect(errorPositions(parsePython(text)), `input ${i}`).toEqual(expected);
+      expect(errorPositions(parseWithLezer(text)), `input ${i}`).toEqual(expected);
     }
     expect(broken).toBeGreaterThan(200); // the mutations do break the syntax
   });

@@ -1,6 +1,6 @@
 /**
- * The Python parser is loaded only when a project has a .py file to audit (start-up is most of a
- * pre-commit run). Its own file: vitest gives each test file a fresh module registry.
+ * lezer's Python parser is loaded only when a project has a .py file that src/python/fast.ts leaves
+ * to it (start-up is most of a pre-commit run). Its own file: vitest gives each test file a fresh module registry.
  */
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -8,12 +8,19 @@ import { audit } from '../src/audit.js';
 import { pythonParserLoaded } from '../src/python/parse.js';
 import { project, ROOT } from './helpers.js';
 
-it('is not loaded for nginx and env files, and is loaded for a Django project', () => {
+it('lezer is not loaded for nginx and env files, nor for settings the fast parser reads, and is for a file it leaves', () => {
   audit({ paths: [path.join(ROOT, 'fixtures/nginx-good')], cwd: ROOT });
   audit({ paths: ['.'], cwd: project({ '.env': 'PUBLIC_URL=https://shop.example.org\n', 'nginx.conf': 'events {}\n' }) });
   expect(pythonParserLoaded()).toBe(false);
-  audit({ paths: [path.join(ROOT, 'fixtures/django-uwsgi-legacy')], cwd: ROOT });
+  // src/python/fast.ts reads the fixtures' settings.
+  const legacy = audit({ paths: [path.join(ROOT, 'fixtures/django-uwsgi-legacy')], cwd: ROOT });
+  expect(legacy.findings.some((f) => f.file.endsWith('settings.py'))).toBe(true);
+  expect(pythonParserLoaded()).toBe(false);
+  // `yield` is one of the constructs it leaves to lezer.
+  const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")\n';
+  const r = audit({ paths: ['.'], cwd: project({ 'manage.py': manage, 'app/__init__.py': '', 'app/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\nSESSION_COOKIE_SECURE = False\nGEN = lambda: (yield)\n' }) });
   expect(pythonParserLoaded()).toBe(true);
+  expect(r.findings.map((f) => f.ruleId)).toContain('session-cookie-insecure');
 });
 
 it('the YAML parser is not loaded without a Compose file or Kubernetes manifest, and is with one', async () => {

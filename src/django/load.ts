@@ -247,7 +247,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     else if (limit) diagnostics.parseError(f, limit.offset, limit.message);
     else {
       const tree = parsePython(pythonText(f.text));
-      if (tree.gaveUpAt !== undefined) {
+      if (!('fast' in tree) && tree.gaveUpAt !== undefined) {
         // Python refuses such a file anyway; what it would set is not known.
         diagnostics.parseError(f, Math.min(tree.gaveUpAt, f.text.length), `the Python parser had to recover from syntax errors more than ${MAX_RECOVERY_STEPS} times (a file of errors, or a chain of thousands of operators) and stopped here: what this file sets is not known`);
       } else {
@@ -475,7 +475,7 @@ function baseEnvFile(settings: string, root: string, projectRoot: string, envs: 
 }
 
 function reportSyntaxErrors(file: SourceFile, tree: Tree, errors: number[], diagnostics: Diagnostics): void {
-  if (!errors.length) return;
+  if (!errors.length || 'fast' in tree) return;
   let first: SyntaxNode | undefined;
   tree.iterate({
     from: errors[0]!,

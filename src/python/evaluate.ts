@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { SourceFile, Span } from '../source.js';
-import { parsePython, type SyntaxNode, type Tree } from './parse.js';
+import { parsePython, type LezerTree, type SyntaxNode, type Tree } from './parse.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { LIMITS } from '../files.js';
 import {
@@ -146,11 +146,12 @@ export function evaluateModule(file: SourceFile, host: EvalHost, tree: Tree = pa
 
 /** Where the parser met syntax errors, in order (one walk of the tree, shared with the error report). */
 export function errorPositions(tree: Tree): number[] {
+  if ('fast' in tree) return []; // the fast parser gives a tree only for a file without errors
   // The tree's own arrays, not a walk with a node object per node: a 2,000-line settings file has
   // some 14,000 nodes, and the walk cost 5-9 ms cold. A TreeBuffer stores each node as four
   // numbers (type id, start, end, end index), relative to the buffer's position.
   const errors: number[] = [];
-  const visit = (t: Tree, at: number) => {
+  const visit = (t: LezerTree, at: number) => {
     if (t.type.isError) errors.push(at);
     for (let i = 0; i < t.children.length; i++) {
       const child = t.children[i]!;

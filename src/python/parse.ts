@@ -4,14 +4,30 @@
  * Speed section). In the bundle, `__PYTHON_PARSER__` names a separate file, dist/lezer-python.cjs.
  */
 import { requireLazily } from '../lazy.js';
-import type { Tree, SyntaxNode } from '@lezer/common';
+import type { Tree as LezerTree } from '@lezer/common';
+import { fastParsePython, type FastTree } from './fast.js';
 
-export type { Tree, SyntaxNode };
+/** What the evaluator reads of a node: lezer's SyntaxNode and the fast parser's PyNode both are one. */
+export interface SyntaxNode {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+  readonly type: { readonly isError: boolean };
+  readonly parent: SyntaxNode | null;
+  readonly firstChild: SyntaxNode | null;
+  readonly lastChild: SyntaxNode | null;
+  readonly nextSibling: SyntaxNode | null;
+  readonly prevSibling: SyntaxNode | null;
+}
+
+/** lezer's tree (the file may hold syntax errors), or the fast parser's (it has none). */
+export type Tree = (LezerTree & { gaveUpAt?: number }) | FastTree;
+export type { LezerTree };
 
 declare const __PYTHON_PARSER__: string | undefined;
 
 interface PartialParse {
-  advance(): Tree | null;
+  advance(): LezerTree | null;
   stopAt(pos: number): void;
   readonly parsedPos: number;
   /** Non-zero while the parser recovers from a syntax error (an internal of @lezer/lr's Parse). */
@@ -19,7 +35,7 @@ interface PartialParse {
 }
 
 interface LezerPython {
-  parser: { parse(text: string): Tree; startParse(text: string): PartialParse };
+  parser: { parse(text: string): LezerTree; startParse(text: string): PartialParse };
 }
 
 let loaded: LezerPython | undefined;
@@ -36,11 +52,19 @@ function load(): LezerPython {
 export const MAX_RECOVERY_STEPS = 400;
 
 /**
- * A parse tree; syntax errors become error nodes (⚠) and the rest of the file still parses. When
+ * A parse tree. src/python/fast.ts gives lezer's tree for the Python settings are made of, without
+ * loading lezer; anything else (a syntax error included) is parsed by lezer itself.
+ */
+export function parsePython(text: string): Tree {
+  return fastParsePython(text) ?? parseWithLezer(text);
+}
+
+/**
+ * lezer's parse tree; syntax errors become error nodes (⚠) and the rest of the file still parses. When
  * the parser has had to recover more than MAX_RECOVERY_STEPS times, it stops where it is and
  * `gaveUpAt` says where (the tree covers the file up to there).
  */
-export function parsePython(text: string): Tree & { gaveUpAt?: number } {
+export function parseWithLezer(text: string): LezerTree & { gaveUpAt?: number } {
   const parse = load().parser.startParse(text);
   let recoveries = 0;
   let gaveUpAt: number | undefined;
@@ -54,7 +78,7 @@ export function parsePython(text: string): Tree & { gaveUpAt?: number } {
   }
 }
 
-/** Whether the parser has been loaded in this process (the bench and a test check it stays unloaded). */
+/** Whether lezer has been loaded in this process (the bench and a test check it stays unloaded). */
 export function pythonParserLoaded(): boolean {
   return loaded !== undefined;
 }

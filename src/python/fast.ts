@@ -1,0 +1,1378 @@
+/**
+ * A hand-written parser for the Python that settings files are made of, producing the very tree
+ * @lezer/python produces (the same node names, the same positions, comments where lezer puts
+ * them), or nothing. It gives up (returns undefined) on a syntax error and on every construct it
+ * does not know as exactly as lezer (`match`, `yield`, `async`, `:=`, `print x`, decorators on
+ * expressions, backslash continuations, tabs in indentation, non-ASCII names, `\r`...), and the
+ * caller then parses the file with lezer: the result is lezer's in every case, only sooner.
+ *
+ * Why: a cold @lezer/python parse of a 2,000-line settings file took 55-60 ms of a run of 160
+ * (its tables are deserialised and its generic LR loop runs in V8's interpreter); this parser
+ * reads the same file in a fraction of that, and the evaluator walks plain objects instead of
+ * lezer's buffer cursors. test/python-fast.test.ts compares the two trees node for node on every
+ * Python file of the fixtures, on generated settings and on the Python standard library and
+ * Django sources of the machine, and the fuzz target does on random input.
+ */
+
+/** A node of the tree, shaped like the part of lezer's SyntaxNode the evaluator reads. */
+export class PyNode {
+  parent: PyNode | null = null;
+  firstChild: PyNode | null = null;
+  lastChild: PyNode | null = null;
+  nextSibling: PyNode | null = null;
+  prevSibling: PyNode | null = null;
+  constructor(
+    readonly name: string,
+    public from: number,
+    public to: number,
+  ) {}
+  get type(): { readonly isError: false; readonly name: string } {
+    return { isError: false, name: this.name };
+  }
+  get node(): PyNode {
+    return this;
+  }
+  add(c: PyNode): void {
+    c.parent = this;
+    if (this.lastChild) {
+      this.lastChild.nextSibling = c;
+      c.prevSibling = this.lastChild;
+    } else this.firstChild = c;
+    this.lastChild = c;
+  }
+  /** Puts c before `before` (or last): only comments are placed after the fact. */
+  insertBefore(c: PyNode, before: PyNode | null): void {
+    if (!before) return this.add(c);
+    c.parent = this;
+    c.nextSibling = before;
+    c.prevSibling = before.prevSibling;
+    if (before.prevSibling) before.prevSibling.nextSibling = c;
+    else this.firstChild = c;
+    before.prevSibling = c;
+  }
+}
+
+export interface FastTree {
+  readonly topNode: PyNode;
+  readonly fast: true;
+}
+
+/** A test's hook: told where the parser gives up. */
+let WHY: ((at: number, text: string) => void) | undefined;
+export function whyHook(f: typeof WHY): void {
+  WHY = f;
+}
+
+/** Thrown inside the parser where it gives the file to lezer. */
+class GiveUp {}
+const GIVE_UP = new GiveUp();
+
+// Token kinds.
+const NAME = 1, KW = 2, NUM = 3, STR = 4, OP = 5, NL = 6, INDENT = 7, DEDENT = 8, EOF = 9;
+
+const KEYWORDS = new Set([
+  'and', 'as', 'assert', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global',
+  'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'None', 'True', 'False',
+]);
+/** Keywords lezer knows that this parser leaves to it. */
+const GIVE_UP_WORDS = new Set(['async', 'await', 'yield']);
+/** Soft keywords: a statement that starts with one is left to lezer (it tries both readings). */
+const SOFT_KEYWORDS = new Set(['match', 'case', 'type']);
+
+const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
+const OPS2 = new Set(['**', '//', '>>', '<<', '<=', '>=', '==', '!=', '<>', '->', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=']);
+const OPS1 = '+-*/%@&|^~<>()[]{},:.;=!';
+const UPDATE_OPS = new Set(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '**=', '//=', '@=']);
+const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=', '<>']);
+/** Operators lezer names by their text inside ArithOp (they are tokens of their own in its grammar). */
+const NAMED_ARITH = new Set(['*', '**', '@']);
+/** Binary operators by precedence, loosest first (lezer's bitor, xor, bitand, shift, plus, times). */
+const LEVELS: [Set<string>, string][] = [
+  [new Set(['|']), 'BitOp'],
+  [new Set(['^']), 'BitOp'],
+  [new Set(['&']), 'BitOp'],
+  [new Set(['<<', '>>']), 'BitOp'],
+  [new Set(['+', '-']), 'ArithOp'],
+  [new Set(['*', '@', '/', '%', '//']), 'ArithOp'],
+];
+
+/** Nesting past this, lezer's own limits may come into play: left to it. */
+const MAX_DEPTH = 150;
+/** lezer forces a reduction after 300 nested nodes of 2,000 characters or more with one start. */
+const BIG_NODE = 2000;
+const MAX_BIG_SAME_START = 75;
+
+function isIdStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isIdChar(c: number): boolean {
+  return isIdStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** The tree lezer would give, or undefined where this parser leaves the file to lezer. */
+export function fastParsePython(text: string): FastTree | undefined {
+  try {
+    return { topNode: new Parser(text).script(), fast: true };
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    if (e instanceof RangeError) return undefined; // a stack too deep: lezer decides
+    throw e;
+  }
+}
+
+class Parser {
+  private readonly n: number;
+  /** Where scanning resumes (the end of the current token). */
+  private pos = 0;
+  // The current token.
+  private kind = 0;
+  private from = 0;
+  private to = 0;
+  private val = '';
+  /** End of the last token taken that counts for a node's end (lezer's reducePos). */
+  private lastEnd = 0;
+  /** Open brackets: newlines are not tokens inside them. */
+  private brackets = 0;
+  private readonly indents: number[] = [0];
+  private pendingDedents = 0;
+  private atLineStart = true;
+  private depth = 0;
+  private readonly comments: PyNode[] = [];
+  private bigStart = -1;
+  private bigCount = 0;
+  private bigSize = 0;
+
+  constructor(private readonly s: string) {
+    this.n = s.length;
+  }
+
+  private fail(): never {
+    if (WHY) WHY(this.from, this.s);
+    throw GIVE_UP;
+  }
+
+  // ---- scanning ----
+
+  /** Scans the token at this.pos into kind/from/to/val. */
+  private scan(): void {
+    const s = this.s;
+    if (this.pendingDedents > 0) {
+      this.pendingDedents--;
+      this.kind = DEDENT;
+      this.from = this.to = this.pos;
+      return;
+    }
+    let p = this.pos;
+    if (this.atLineStart && this.brackets === 0) {
+      // Blank and comment lines, then the indentation of the next line of code.
+      for (;;) {
+        let col = 0;
+        while (p < this.n && s.charCodeAt(p) === 32) {
+          p++;
+          col++;
+        }
+        const c = p < this.n ? s.charCodeAt(p) : -1;
+        if (c === 9 || c === 12 || c === 13 || c === 11 || c === 92) this.fail();
+        if (c === 10) {
+          p++;
+          continue;
+        }
+        if (c === 35) {
+          p = this.comment(p);
+          if (p < this.n) p++; // its newline
+          continue;
+        }
+        this.atLineStart = false;
+        this.pos = p;
+        if (c === -1) {
+          // The end: a dedent for every open block, then the end.
+          if (this.indents.length > 1) {
+            this.pendingDedents = this.indents.length - 2;
+            this.indents.length = 1;
+            this.kind = DEDENT;
+            this.from = this.to = p;
+            return;
+          }
+          this.kind = EOF;
+          this.from = this.to = p;
+          return;
+        }
+        const top = this.indents[this.indents.length - 1]!;
+        if (col > top) {
+          this.indents.push(col);
+          this.kind = INDENT;
+          this.from = p - col;
+          this.to = p;
+          return;
+        }
+        if (col < top) {
+          let k = 0;
+          while (this.indents[this.indents.length - 1]! > col) {
+            this.indents.pop();
+            k++;
+          }
+          if (this.indents[this.indents.length - 1] !== col) this.fail(); // an inconsistent dedent
+          this.pendingDedents = k - 1;
+          this.kind = DEDENT;
+          this.from = this.to = p - col;
+          return;
+        }
+        break;
+      }
+    }
+    // Spaces and comments within a line; newlines too inside brackets.
+    for (;;) {
+      const c = p < this.n ? s.charCodeAt(p) : -1;
+      if (c === 32 || c === 9) p++;
+      else if (c === 35) p = this.comment(p);
+      else if (c === 10 && this.brackets > 0) p++;
+      else if (c === 92 && s.charCodeAt(p + 1) === 10) {
+        // A continuation line: lezer's `space` token takes the backslash, the newline and the
+        // next line's indentation, so no indentation token comes of it, except where that line
+        // starts at column 0 inside a block (a dedent to lezer) or is blank (a blank line).
+        p += 2;
+        const start = p;
+        while (p < this.n && (s.charCodeAt(p) === 32 || s.charCodeAt(p) === 9)) p++;
+        if (this.brackets === 0) {
+          const d = p < this.n ? s.charCodeAt(p) : -1;
+          if (d === 10 || d === 35 || d === -1 || d === 13) this.fail();
+          if (p === start && this.indents[this.indents.length - 1] !== 0) this.fail();
+        }
+      } else if (c === 92 || c === 12 || c === 13 || c === 11) this.fail(); // form feeds, CR: left to lezer
+      else break;
+    }
+    this.from = p;
+    if (p >= this.n) {
+      this.kind = EOF;
+      this.to = this.pos = p;
+      return;
+    }
+    const c = s.charCodeAt(p);
+    if (c === 10) {
+      this.kind = NL;
+      this.to = this.pos = p + 1;
+      return;
+    }
+    if (isIdStart(c)) {
+      let q = p + 1;
+      while (q < this.n && isIdChar(s.charCodeAt(q))) q++;
+      const q0 = q < this.n ? s.charCodeAt(q) : -1;
+      if (q0 === 39 || q0 === 34) {
+        // A string prefix?
+        const pre = s.slice(p, q).toLowerCase();
+        if (pre === 'r' || pre === 'u' || pre === 'b' || pre === 'f' || pre === 'rb' || pre === 'br' || pre === 'rf' || pre === 'fr') {
+          this.kind = STR;
+          this.to = this.pos = p; // the string is read when taken
+          return;
+        }
+        this.fail();
+      }
+      if (q0 >= 128) this.fail();
+      const w = s.slice(p, q);
+      if (GIVE_UP_WORDS.has(w)) this.fail();
+      if (w === 'print') {
+        // lezer's legacyPrint tokenizer: `print` followed by anything but (, ., a newline or a
+        // comment is Python 2's print statement.
+        let r = q;
+        while (r < this.n && (s.charCodeAt(r) === 32 || s.charCodeAt(r) === 9)) r++;
+        const after = r < this.n ? s.charCodeAt(r) : -1;
+        if (after !== 40 && after !== 46 && after !== 10 && after !== 35) this.fail();
+      }
+      this.kind = KEYWORDS.has(w) ? KW : NAME;
+      this.val = w;
+      this.to = this.pos = q;
+      return;
+    }
+    if (c === 39 || c === 34) {
+      this.kind = STR;
+      this.to = this.pos = p;
+      return;
+    }
+    if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(p + 1)))) {
+      this.kind = NUM;
+      this.to = this.pos = this.number(p);
+      return;
+    }
+    if (c >= 128) this.fail();
+    const three = s.slice(p, p + 3);
+    if (OPS3.has(three)) {
+      this.kind = OP;
+      this.val = three;
+      this.to = this.pos = p + 3;
+      return;
+    }
+    const two = s.slice(p, p + 2);
+    if (OPS2.has(two)) {
+      if (two === ':=' || two === '@=' || two === '<>') this.fail();
+      this.kind = OP;
+      this.val = two;
+      this.to = this.pos = p + 2;
+      return;
+    }
+    const one = s[p]!;
+    if (OPS1.includes(one)) {
+      this.kind = OP;
+      this.val = one;
+      this.to = this.pos = p + 1;
+      return;
+    }
+    this.fail();
+  }
+
+  /** A comment from p (at `#`) to the end of its line; returns where it ends. */
+  private comment(p: number): number {
+    let q = p;
+    while (q < this.n) {
+      const c = this.s.charCodeAt(q);
+      if (c === 10) break;
+      if (c === 13) this.fail();
+      q++;
+    }
+    this.comments.push(new PyNode('Comment', p, q));
+    return q;
+  }
+
+  private digits(p: number, ok: (c: number) => boolean): number {
+    while (p < this.n) {
+      const c = this.s.charCodeAt(p);
+      if (ok(c) || c === 95) p++;
+      else break;
+    }
+    return p;
+  }
+
+  /** lezer's Number token from p; gives up where the text goes on like a word or a dot. */
+  private number(p: number): number {
+    const s = this.s;
+    let q: number;
+    const c1 = s.charCodeAt(p + 1) | 32;
+    if (s.charCodeAt(p) === 48 && (c1 === 120 || c1 === 111 || c1 === 98)) {
+      const ok = c1 === 120 ? isHex : c1 === 111 ? (c: number) => c >= 48 && c <= 55 : (c: number) => c === 48 || c === 49;
+      q = this.digits(p + 2, ok);
+      if (q === p + 2) this.fail();
+    } else {
+      q = s.charCodeAt(p) === 46 ? p : this.digits(p, isDigit);
+      if (s.charCodeAt(q) === 46 && isDigit(s.charCodeAt(q + 1))) q = this.digits(q + 1, isDigit);
+      const e = s.charCodeAt(q) | 32;
+      if (e === 101) {
+        let r = q + 1;
+        if (s.charCodeAt(r) === 43 || s.charCodeAt(r) === 45) r++;
+        if (isDigit(s.charCodeAt(r))) q = this.digits(r, isDigit);
+      }
+      if ((s.charCodeAt(q) | 32) === 106) q++;
+    }
+    const after = q < this.n ? s.charCodeAt(q) : -1;
+    if (after === 46 || isIdChar(after) || after >= 128) this.fail();
+    return q;
+  }
+
+  /** Takes the current token: its end counts for the nodes around it, and the next is scanned. */
+  private next(): void {
+    if (this.to > this.from) this.lastEnd = this.to;
+    if (this.kind === OP) {
+      const v = this.val;
+      if (v === '(' || v === '[' || v === '{') this.brackets++;
+      else if (v === ')' || v === ']' || v === '}') this.brackets--;
+    } else if (this.kind === NL) this.atLineStart = true;
+    this.scan();
+  }
+
+  /** The current token's kind (a call: TypeScript would keep a comparison's narrowing past next()). */
+  private current(): number {
+    return this.kind;
+  }
+  private atStatementEnd(): boolean {
+    return this.kind === NL || this.kind === EOF || this.isOp(';');
+  }
+  private isOp(v: string): boolean {
+    return this.kind === OP && this.val === v;
+  }
+  private isKw(v: string): boolean {
+    return this.kind === KW && this.val === v;
+  }
+
+  /** The current token as a leaf named `name`, taken. */
+  private leaf(name: string): PyNode {
+    const node = new PyNode(name, this.from, this.to);
+    this.next();
+    return node;
+  }
+  private expectOp(v: string): PyNode {
+    if (!this.isOp(v)) this.fail();
+    return this.leaf(v);
+  }
+  private expectKw(v: string): PyNode {
+    if (!this.isKw(v)) this.fail();
+    return this.leaf(v);
+  }
+  private name(): PyNode {
+    if (this.kind !== NAME) this.fail();
+    return this.leaf('VariableName');
+  }
+
+  private open(name: string, from = this.from): PyNode {
+    return new PyNode(name, from, from);
+  }
+  private close(node: PyNode): PyNode {
+    node.to = this.lastEnd;
+    // lezer's count (Stack.reduce): one more for a big node where the last big one started, a new
+    // count for a bigger one elsewhere. It may count two reductions for one node of this tree
+    // (a 700-term sum stops at the 650th), so this gives up at a quarter of its 300.
+    const size = node.to - node.from;
+    if (size >= BIG_NODE) {
+      if (node.from === this.bigStart) {
+        this.bigSize = size;
+        if (++this.bigCount > MAX_BIG_SAME_START) this.fail();
+      } else if (this.bigSize < size) {
+        this.bigStart = node.from;
+        this.bigSize = size;
+        this.bigCount = 1;
+      }
+    }
+    return node;
+  }
+  /** A node around `first` (already parsed), as lezer's left-recursive rules make. */
+  private wrap(name: string, first: PyNode): PyNode {
+    const node = new PyNode(name, first.from, first.to);
+    node.add(first);
+    return node;
+  }
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) this.fail();
+  }
+
+  // ---- statements ----
+
+  script(): PyNode {
+    this.scan();
+    const top = new PyNode('Script', 0, this.n);
+    while (this.kind !== EOF) {
+      if (this.kind === INDENT || this.kind === DEDENT) this.fail();
+      this.statement(top);
+    }
+    placeComments(top, this.comments);
+    return top;
+  }
+
+  private statement(parent: PyNode): void {
+    if (this.kind === KW) {
+      switch (this.val) {
+        case 'if':
+          return parent.add(this.ifStatement());
+        case 'while':
+          return parent.add(this.whileStatement());
+        case 'for':
+          return parent.add(this.forStatement());
+        case 'try':
+          return parent.add(this.tryStatement());
+        case 'with':
+          return parent.add(this.withStatement());
+        case 'def':
+          return parent.add(this.functionDefinition());
+        case 'class':
+          return parent.add(this.classDefinition());
+      }
+    } else if (this.isOp('@')) return parent.add(this.decorated());
+    this.simpleStatement(parent);
+  }
+
+  /** smallStatement (";" smallStatement?)* and the newline: a StatementGroup when there are several. */
+  private simpleStatement(parent: PyNode): void {
+    const first = this.smallStatement();
+    if (!this.isOp(';')) {
+      parent.add(first);
+      return this.endOfLine();
+    }
+    const group = this.wrap('StatementGroup', first);
+    while (this.isOp(';')) {
+      group.add(this.leaf(';'));
+      if (this.kind !== NL && this.kind !== EOF) group.add(this.smallStatement());
+    }
+    this.endOfLine();
+    parent.add(this.close(group));
+  }
+
+  private endOfLine(): void {
+    if (this.kind === NL) this.next();
+    else if (this.kind !== EOF) this.fail();
+  }
+
+  private smallStatement(): PyNode {
+    if (this.kind === KW) {
+      switch (this.val) {
+        case 'pass':
+          return this.keywordOnly('PassStatement');
+        case 'break':
+          return this.keywordOnly('BreakStatement');
+        case 'continue':
+          return this.keywordOnly('ContinueStatement');
+        case 'del': {
+          const st = this.open('DeleteStatement');
+          st.add(this.leaf('del'));
+          this.commaSep(st, () => this.expression());
+          return this.close(st);
+        }
+        case 'return': {
+          const st = this.open('ReturnStatement');
+          st.add(this.leaf('return'));
+          if (!this.atStatementEnd()) this.commaSep(st, () => this.test(), true);
+          return this.close(st);
+        }
+        case 'raise': {
+          const st = this.open('RaiseStatement');
+          st.add(this.leaf('raise'));
+          if (!this.atStatementEnd()) {
+            st.add(this.test());
+            if (this.isKw('from')) {
+              st.add(this.leaf('from'));
+              st.add(this.test());
+            } else if (this.isOp(',')) {
+              st.add(this.leaf(','));
+              st.add(this.test());
+              if (this.isOp(',')) {
+                st.add(this.leaf(','));
+                st.add(this.test());
+              }
+            }
+          }
+          return this.close(st);
+        }
+        case 'global':
+        case 'nonlocal': {
+          const st = this.open('ScopeStatement');
+          st.add(this.leaf(this.val));
+          this.commaSep(st, () => this.name());
+          return this.close(st);
+        }
+        case 'assert': {
+          const st = this.open('AssertStatement');
+          st.add(this.leaf('assert'));
+          this.commaSep(st, () => this.test());
+          return this.close(st);
+        }
+        case 'import':
+        case 'from':
+          return this.importStatement();
+      }
+    }
+    if (this.kind === NAME && SOFT_KEYWORDS.has(this.val)) {
+      // lezer reads both ways; where the word is followed by `=`, `:` or `.name`, only the name's survives.
+      let r = this.to;
+      while (r < this.n && this.s.charCodeAt(r) === 32) r++;
+      const a = this.s.charCodeAt(r);
+      const b = this.s.charCodeAt(r + 1);
+      if (!((a === 61 && b !== 61) || a === 58 || (a === 46 && isIdStart(b)))) this.fail();
+    }
+    // expressions, then an assignment, an update or nothing.
+    const st = this.open('ExpressionStatement');
+    this.commaSep(st, () => this.test(), true);
+    if (this.isOp('=') || this.isOp(':')) {
+      (st as { name: string }).name = 'AssignStatement';
+      if (this.isOp(':')) st.add(this.typeDef());
+      while (this.isOp('=')) {
+        st.add(this.leaf('AssignOp'));
+        this.commaSep(st, () => this.test(), true);
+      }
+    } else if (this.kind === OP && UPDATE_OPS.has(this.val)) {
+      (st as { name: string }).name = 'UpdateStatement';
+      st.add(this.leaf('UpdateOp'));
+      this.commaSep(st, () => this.test());
+    }
+    return this.close(st);
+  }
+
+  private keywordOnly(name: string): PyNode {
+    const st = this.open(name);
+    st.add(this.leaf(this.val));
+    return this.close(st);
+  }
+
+  private typeDef(): PyNode {
+    const t = this.open('TypeDef');
+    t.add(this.leaf(':'));
+    t.add(this.test());
+    return this.close(t);
+  }
+
+  /** item ("," item)* ","?, flat in parent; `star` allows `*expression` items. */
+  private commaSep(parent: PyNode, item: () => PyNode, star = false): void {
+    for (;;) {
+      if (star && this.isOp('*')) {
+        parent.add(this.leaf('*'));
+        parent.add(this.expression());
+      } else parent.add(item());
+      if (!this.isOp(',')) return;
+      parent.add(this.leaf(','));
+      if (!this.startsTest()) return;
+    }
+  }
+
+  /** Whether the current token can begin an expression (after a trailing comma, whether one follows). */
+  private startsTest(): boolean {
+    switch (this.kind) {
+      case NAME:
+      case NUM:
+      case STR:
+        return true;
+      case KW:
+        return this.val === 'None' || this.val === 'True' || this.val === 'False' || this.val === 'not' || this.val === 'lambda';
+      case OP:
+        return this.val === '(' || this.val === '[' || this.val === '{' || this.val === '-' || this.val === '+' || this.val === '~' || this.val === '...' || this.val === '*';
+    }
+    return false;
+  }
+
+  private importStatement(): PyNode {
+    const st = this.open('ImportStatement');
+    if (this.isKw('import')) {
+      st.add(this.leaf('import'));
+      this.importedNames(st);
+      return this.close(st);
+    }
+    st.add(this.leaf('from'));
+    let dots = false;
+    while (this.isOp('.') || this.isOp('...')) {
+      st.add(this.leaf(this.val === '.' ? '.' : 'Ellipsis'));
+      dots = true;
+    }
+    if (this.kind === NAME) this.dottedName(st);
+    else if (!dots) this.fail();
+    st.add(this.expectKw('import'));
+    if (this.isOp('*')) st.add(this.leaf('*'));
+    else this.importedNames(st);
+    return this.close(st);
+  }
+
+  private importedNames(st: PyNode): void {
+    const paren = this.isOp('(');
+    if (paren) st.add(this.leaf('('));
+    for (;;) {
+      this.dottedName(st);
+      if (this.isKw('as')) {
+        st.add(this.leaf('as'));
+        st.add(this.name());
+      }
+      if (!this.isOp(',')) break;
+      st.add(this.leaf(','));
+      if (this.kind !== NAME) break;
+    }
+    if (paren) st.add(this.expectOp(')'));
+  }
+
+  private dottedName(st: PyNode): void {
+    st.add(this.name());
+    while (this.isOp('.')) {
+      st.add(this.leaf('.'));
+      st.add(this.name());
+    }
+  }
+
+  /** Body { ":" (simpleStatement | newline indent statement+ (dedent | eof)) } */
+  private body(): PyNode {
+    this.enter();
+    const b = this.open('Body');
+    b.add(this.expectOp(':'));
+    if (this.kind === NL) {
+      this.next();
+      if (this.current() !== INDENT) this.fail();
+      this.next();
+      do this.statement(b);
+      while (this.current() !== DEDENT && this.current() !== EOF);
+      if (this.current() === DEDENT) this.next();
+    } else this.simpleStatement(b);
+    this.depth--;
+    return this.close(b);
+  }
+
+  private ifStatement(): PyNode {
+    const st = this.open('IfStatement');
+    st.add(this.leaf('if'));
+    st.add(this.test());
+    st.add(this.body());
+    while (this.isKw('elif')) {
+      st.add(this.leaf('elif'));
+      st.add(this.test());
+      st.add(this.body());
+    }
+    this.elseClause(st);
+    return this.close(st);
+  }
+
+  private elseClause(st: PyNode): void {
+    if (this.isKw('else')) {
+      st.add(this.leaf('else'));
+      st.add(this.body());
+    }
+  }
+
+  private whileStatement(): PyNode {
+    const st = this.open('WhileStatement');
+    st.add(this.leaf('while'));
+    st.add(this.test());
+    st.add(this.body());
+    this.elseClause(st);
+    return this.close(st);
+  }
+
+  private forStatement(): PyNode {
+    const st = this.open('ForStatement');
+    st.add(this.leaf('for'));
+    this.commaSep(st, () => this.expression(), true);
+    st.add(this.expectKw('in'));
+    this.commaSep(st, () => this.test());
+    st.add(this.body());
+    this.elseClause(st);
+    return this.close(st);
+  }
+
+  private tryStatement(): PyNode {
+    const st = this.open('TryStatement');
+    st.add(this.leaf('try'));
+    st.add(this.body());
+    while (this.isKw('except')) {
+      st.add(this.leaf('except'));
+      if (this.isOp('*')) this.fail();
+      if (!this.isOp(':')) {
+        st.add(this.test());
+        if (this.isKw('as') || this.isOp(',')) {
+          st.add(this.leaf(this.val));
+          st.add(this.name());
+        }
+      }
+      st.add(this.body());
+    }
+    this.elseClause(st);
+    if (this.isKw('finally')) {
+      st.add(this.leaf('finally'));
+      st.add(this.body());
+    }
+    return this.close(st);
+  }
+
+  private withStatement(): PyNode {
+    const st = this.open('WithStatement');
+    st.add(this.leaf('with'));
+    for (;;) {
+      st.add(this.test());
+      if (this.isKw('as')) {
+        st.add(this.leaf('as'));
+        st.add(this.name());
+      }
+      if (!this.isOp(',')) break;
+      st.add(this.leaf(','));
+      if (this.isOp(':')) break;
+    }
+    st.add(this.body());
+    return this.close(st);
+  }
+
+  private functionDefinition(): PyNode {
+    const st = this.open('FunctionDefinition');
+    st.add(this.leaf('def'));
+    st.add(this.name());
+    if (!this.isOp('(')) this.fail();
+    const params = this.open('ParamList');
+    params.add(this.leaf('('));
+    while (!this.isOp(')')) {
+      if (this.isOp('*') || this.isOp('**')) {
+        const star = this.val;
+        params.add(this.leaf(star));
+        if (this.kind === NAME) {
+          params.add(this.name());
+          if (this.isOp(':')) params.add(this.typeDef());
+        } else if (star === '**') this.fail();
+      } else if (this.isOp('/')) this.next(); // an anonymous token in lezer's grammar: no node
+      else {
+        params.add(this.name());
+        if (this.isOp(':')) params.add(this.typeDef());
+        if (this.isOp('=')) {
+          params.add(this.leaf('AssignOp'));
+          params.add(this.test());
+        }
+      }
+      if (!this.isOp(',')) break;
+      params.add(this.leaf(','));
+    }
+    params.add(this.expectOp(')'));
+    st.add(this.close(params));
+    if (this.isOp('->')) {
+      const t = this.open('TypeDef');
+      this.next();
+      t.add(this.test());
+      st.add(this.close(t));
+    }
+    st.add(this.body());
+    return this.close(st);
+  }
+
+  private classDefinition(): PyNode {
+    const st = this.open('ClassDefinition');
+    st.add(this.leaf('class'));
+    st.add(this.name());
+    if (this.isOp('(')) st.add(this.argList());
+    st.add(this.body());
+    return this.close(st);
+  }
+
+  private decorated(): PyNode {
+    const st = this.open('DecoratedStatement');
+    while (this.isOp('@')) {
+      const d = this.open('Decorator');
+      d.add(this.leaf('At'));
+      this.dottedName(d);
+      if (this.isOp('(')) d.add(this.argList());
+      if (this.kind !== NL) this.fail();
+      this.next();
+      st.add(this.close(d));
+    }
+    if (this.isKw('def')) st.add(this.functionDefinition());
+    else if (this.isKw('class')) st.add(this.classDefinition());
+    else this.fail();
+    return this.close(st);
+  }
+
+  // ---- expressions ----
+
+  /** test: a lambda, or testInner with an optional conditional. */
+  private test(noCond = false): PyNode {
+    if (this.isKw('lambda')) return this.lambda(noCond);
+    const inner = this.testInner();
+    if (noCond || !this.isKw('if')) return inner;
+    this.enter();
+    const c = this.wrap('ConditionalExpression', inner);
+    c.add(this.leaf('if'));
+    c.add(this.testInner());
+    c.add(this.expectKw('else'));
+    c.add(this.test());
+    this.depth--;
+    return this.close(c);
+  }
+
+  private lambda(noCond: boolean): PyNode {
+    this.enter();
+    const l = this.open('LambdaExpression');
+    l.add(this.leaf('lambda'));
+    const params = this.open('ParamList', this.from);
+    if (this.isOp(':')) {
+      // lezer's empty ParamList: zero-length, where the colon is.
+      l.add(params);
+    } else {
+      for (;;) {
+        if (this.isOp('*')) {
+          params.add(this.leaf('*'));
+          if (this.kind === NAME) params.add(this.name());
+        } else if (this.isOp('**')) {
+          params.add(this.leaf('**'));
+          params.add(this.name());
+        } else {
+          params.add(this.name());
+          if (this.isOp('=')) {
+            params.add(this.leaf('AssignOp'));
+            params.add(this.test());
+          }
+        }
+        if (!this.isOp(',')) break;
+        params.add(this.leaf(','));
+      }
+      l.add(this.close(params));
+    }
+    l.add(this.expectOp(':'));
+    l.add(this.test(noCond));
+    this.depth--;
+    return this.close(l);
+  }
+
+  /** or, and, not, comparisons (lezer's `not` takes all of the testInner after it). */
+  private testInner(): PyNode {
+    this.enter();
+    let left = this.andTest();
+    while (this.isKw('or')) {
+      const b = this.wrap('BinaryExpression', left);
+      b.add(this.leaf('or'));
+      b.add(this.andTest());
+      left = this.close(b);
+    }
+    this.depth--;
+    return left;
+  }
+
+  private andTest(): PyNode {
+    let left = this.notTest();
+    while (this.isKw('and')) {
+      const b = this.wrap('BinaryExpression', left);
+      b.add(this.leaf('and'));
+      b.add(this.notTest());
+      left = this.close(b);
+    }
+    return left;
+  }
+
+  private notTest(): PyNode {
+    if (this.isKw('not')) {
+      const u = this.open('UnaryExpression');
+      u.add(this.leaf('not'));
+      u.add(this.testInner());
+      return this.close(u);
+    }
+    let left = this.expression();
+    for (;;) {
+      if (this.kind === OP && COMPARE_OPS.has(this.val)) {
+        const b = this.wrap('BinaryExpression', left);
+        b.add(this.leaf('CompareOp'));
+        b.add(this.compareOperand());
+        left = this.close(b);
+      } else if (this.isKw('in') || this.isKw('not') || this.isKw('is')) {
+        const b = this.wrap('BinaryExpression', left);
+        if (this.isKw('not')) {
+          b.add(this.leaf('not'));
+          b.add(this.expectKw('in'));
+        } else if (this.isKw('is')) {
+          b.add(this.leaf('is'));
+          if (this.isKw('not')) b.add(this.leaf('not'));
+        } else b.add(this.leaf('in'));
+        b.add(this.compareOperand());
+        left = this.close(b);
+      } else return left;
+    }
+  }
+
+  /** The right side of a comparison: lezer's testInner there would take a `not`; left to it. */
+  private compareOperand(): PyNode {
+    if (this.isKw('not')) this.fail();
+    return this.expression();
+  }
+
+  /** expression: the binary operators from | down, unary prefixes, **, trailers, atoms. */
+  private expression(level = 0): PyNode {
+    if (level === LEVELS.length) return this.unary();
+    if (level === 0) this.enter();
+    const [ops, name] = LEVELS[level]!;
+    let left = this.expression(level + 1);
+    while (this.kind === OP && ops.has(this.val)) {
+      const b = this.wrap('BinaryExpression', left);
+      b.add(this.operator(name));
+      b.add(this.expression(level + 1));
+      left = this.close(b);
+    }
+    if (level === 0) this.depth--;
+    return left;
+  }
+
+  private operator(name: string): PyNode {
+    if (name === 'ArithOp' && NAMED_ARITH.has(this.val)) {
+      const op = new PyNode('ArithOp', this.from, this.to);
+      op.add(this.leaf(this.val));
+      return op;
+    }
+    return this.leaf(name);
+  }
+
+  private unary(): PyNode {
+    if (this.isOp('-') || this.isOp('+') || this.isOp('~')) {
+      this.enter();
+      const u = this.open('UnaryExpression');
+      u.add(this.leaf(this.val === '~' ? 'BitOp' : 'ArithOp'));
+      u.add(this.unary());
+      this.depth--;
+      return this.close(u);
+    }
+    return this.power();
+  }
+
+  private power(): PyNode {
+    const base = this.trailers();
+    if (!this.isOp('**')) return base;
+    this.enter();
+    const b = this.wrap('BinaryExpression', base);
+    b.add(this.operator('ArithOp'));
+    b.add(this.unary());
+    this.depth--;
+    return this.close(b);
+  }
+
+  private trailers(): PyNode {
+    let e = this.atom();
+    for (;;) {
+      if (this.isOp('(')) {
+        const call = this.wrap('CallExpression', e);
+        call.add(this.argList());
+        e = this.close(call);
+      } else if (this.isOp('.')) {
+        const m = this.wrap('MemberExpression', e);
+        m.add(this.leaf('.'));
+        if (this.kind !== NAME && this.kind !== KW) this.fail();
+        m.add(this.leaf('PropertyName'));
+        e = this.close(m);
+      } else if (this.isOp('[')) {
+        const m = this.wrap('MemberExpression', e);
+        this.subscript(m);
+        e = this.close(m);
+      } else return e;
+    }
+  }
+
+  private subscript(m: PyNode): void {
+    this.enter();
+    m.add(this.leaf('['));
+    for (;;) {
+      if (!this.isOp(':')) m.add(this.test());
+      if (this.isOp(':')) {
+        m.add(this.leaf(':'));
+        if (!this.isOp(':') && !this.isOp(',') && !this.isOp(']')) m.add(this.test());
+        if (this.isOp(':')) {
+          m.add(this.leaf(':'));
+          if (!this.isOp(',') && !this.isOp(']')) m.add(this.test());
+        }
+      }
+      if (!this.isOp(',')) break;
+      m.add(this.leaf(','));
+      if (this.isOp(']')) break;
+    }
+    m.add(this.expectOp(']'));
+    this.depth--;
+  }
+
+  private argList(): PyNode {
+    this.enter();
+    const a = this.open('ArgList');
+    a.add(this.leaf('('));
+    while (!this.isOp(')')) {
+      if (this.isOp('**') || this.isOp('*')) {
+        a.add(this.leaf(this.val));
+        a.add(this.test());
+      } else if (this.kind === NAME && this.s.charCodeAt(this.skipSpaces(this.to)) === 61 && this.s.charCodeAt(this.skipSpaces(this.to) + 1) !== 61) {
+        a.add(this.name());
+        a.add(this.leaf('AssignOp'));
+        a.add(this.test());
+        if (this.isKw('for')) this.compFor(a);
+      } else {
+        a.add(this.test());
+        if (this.isKw('for')) this.compFor(a);
+      }
+      if (!this.isOp(',')) break;
+      a.add(this.leaf(','));
+    }
+    a.add(this.expectOp(')'));
+    this.depth--;
+    return this.close(a);
+  }
+
+  /** Past spaces (and, within brackets, newlines and comments are not looked through: callers check `=`). */
+  private skipSpaces(p: number): number {
+    while (p < this.n && (this.s.charCodeAt(p) === 32 || this.s.charCodeAt(p) === 9)) p++;
+    return p;
+  }
+
+  /** compFor: for commaSep<expression> in testInner (compFor | compIf)?, flat in parent. */
+  private compFor(parent: PyNode): void {
+    this.enter();
+    let loops = 0;
+    while (this.isKw('for') || (loops > 0 && this.isKw('if'))) {
+      if (this.isKw('for')) {
+        parent.add(this.leaf('for'));
+        this.commaSep(parent, () => this.expression());
+        parent.add(this.expectKw('in'));
+        parent.add(this.testInner());
+      } else {
+        parent.add(this.leaf('if'));
+        parent.add(this.test(true));
+      }
+      loops++;
+    }
+    this.depth--;
+  }
+
+  private atom(): PyNode {
+    switch (this.kind) {
+      case NAME:
+        return this.leaf('VariableName');
+      case NUM:
+        return this.leaf('Number');
+      case STR:
+        return this.strings();
+      case KW:
+        if (this.val === 'None') return this.leaf('None');
+        if (this.val === 'True' || this.val === 'False') return this.leaf('Boolean');
+        return this.fail();
+      case OP:
+        switch (this.val) {
+          case '(':
+            return this.paren();
+          case '[':
+            return this.bracket();
+          case '{':
+            return this.brace();
+          case '...':
+            return this.leaf('Ellipsis');
+        }
+    }
+    return this.fail();
+  }
+
+  /** A starred item or a test (testNamed without `:=`). */
+  private item(parent: PyNode): void {
+    if (this.isOp('*')) {
+      parent.add(this.leaf('*'));
+      parent.add(this.expression());
+    } else parent.add(this.test());
+  }
+
+  private paren(): PyNode {
+    this.enter();
+    const p = this.open('TupleExpression');
+    p.add(this.leaf('('));
+    if (!this.isOp(')')) {
+      this.item(p);
+      if (this.isKw('for')) {
+        (p as { name: string }).name = 'ComprehensionExpression';
+        this.compFor(p);
+      } else if (this.isOp(',')) {
+        while (this.isOp(',')) {
+          p.add(this.leaf(','));
+          if (this.isOp(')')) break;
+          this.item(p);
+        }
+      } else (p as { name: string }).name = 'ParenthesizedExpression';
+    }
+    p.add(this.expectOp(')'));
+    this.depth--;
+    return this.close(p);
+  }
+
+  private bracket(): PyNode {
+    this.enter();
+    const a = this.open('ArrayExpression');
+    a.add(this.leaf('['));
+    if (!this.isOp(']')) {
+      this.item(a);
+      if (this.isKw('for')) {
+        (a as { name: string }).name = 'ArrayComprehensionExpression';
+        this.compFor(a);
+      } else
+        while (this.isOp(',')) {
+          a.add(this.leaf(','));
+          if (this.isOp(']')) break;
+          this.item(a);
+        }
+    }
+    a.add(this.expectOp(']'));
+    this.depth--;
+    return this.close(a);
+  }
+
+  private brace(): PyNode {
+    this.enter();
+    const d = this.open('DictionaryExpression');
+    d.add(this.leaf('{'));
+    if (!this.isOp('}')) {
+      let dict: boolean;
+      const entry = (): void => {
+        if (dict) {
+          if (this.isOp('**')) {
+            d.add(this.leaf('**'));
+            d.add(this.expression());
+          } else {
+            d.add(this.test());
+            d.add(this.expectOp(':'));
+            d.add(this.test());
+          }
+        } else this.item(d);
+      };
+      if (this.isOp('**')) dict = true;
+      else if (this.isOp('*')) dict = false;
+      else {
+        d.add(this.test());
+        dict = this.isOp(':');
+        if (dict) {
+          d.add(this.leaf(':'));
+          d.add(this.test());
+        }
+      }
+      if (d.lastChild!.name === '{') entry();
+      if (!dict) (d as { name: string }).name = 'SetExpression';
+      if (this.isKw('for')) {
+        (d as { name: string }).name = dict ? 'DictionaryComprehensionExpression' : 'SetComprehensionExpression';
+        this.compFor(d);
+      } else
+        while (this.isOp(',')) {
+          d.add(this.leaf(','));
+          if (this.isOp('}')) break;
+          entry();
+        }
+    }
+    d.add(this.expectOp('}'));
+    this.depth--;
+    return this.close(d);
+  }
+
+  // ---- strings ----
+
+  /** One string, or several in a row (ContinuedString). */
+  private strings(): PyNode {
+    const first = this.string();
+    if (this.kind !== STR) return first;
+    const c = this.wrap('ContinuedString', first);
+    while (this.kind === STR) c.add(this.string());
+    return this.close(c);
+  }
+
+  /** The string at the current token (its prefix, quotes, escapes and replacements), taken. */
+  private string(): PyNode {
+    const s = this.s;
+    const start = this.from;
+    let p = start;
+    let raw = false;
+    let format = false;
+    for (;;) {
+      const c = s.charCodeAt(p) | 32;
+      if (c === 114) raw = true;
+      else if (c === 102) format = true;
+      else if (c !== 117 && c !== 98) break;
+      p++;
+    }
+    const quote = s.charCodeAt(p);
+    const long = s.charCodeAt(p + 1) === quote && s.charCodeAt(p + 2) === quote;
+    p += long ? 3 : 1;
+    const node = new PyNode(format ? 'FormatString' : 'String', start, start);
+    for (;;) {
+      if (p >= this.n) this.fail(); // unterminated
+      const c = s.charCodeAt(p);
+      if (format && c === 123) {
+        if (s.charCodeAt(p + 1) === 123) p += 2;
+        else p = this.replacement(node, p);
+      } else if (c === 92) {
+        if (raw) {
+          if (p + 1 >= this.n) this.fail();
+          p += 2;
+        } else p = this.escape(node, p);
+      } else if (c === quote && (!long || (s.charCodeAt(p + 1) === quote && s.charCodeAt(p + 2) === quote))) {
+        p += long ? 3 : 1;
+        break;
+      } else if (c === 10 && !long) this.fail();
+      else if (c === 13) this.fail();
+      else p++;
+    }
+    node.to = p;
+    this.pos = p;
+    this.lastEnd = p;
+    this.scan();
+    return node;
+  }
+
+  /** An escape at p (a backslash), as lezer's tokenizer reads it; returns its end. */
+  private escape(node: PyNode, p: number): number {
+    const s = this.s;
+    if (p + 1 >= this.n) this.fail();
+    const e = s.charCodeAt(p + 1);
+    if (e === 13) this.fail();
+    let q = p + 2;
+    const run = (max: number, ok: (c: number) => boolean) => {
+      for (let i = 0; i < max && q < this.n && ok(s.charCodeAt(q)); i++) q++;
+    };
+    if (e === 111) run(2, (c) => c >= 48 && c <= 55);
+    else if (e === 120) run(2, isHex);
+    else if (e === 117) run(4, isHex);
+    else if (e === 85) run(8, isHex);
+    else if (e === 78 && s.charCodeAt(q) === 123) {
+      q++;
+      while (q < this.n) {
+        const c = s.charCodeAt(q);
+        if (c === 125 || c === 39 || c === 34 || c === 10) break;
+        q++;
+      }
+      if (s.charCodeAt(q) === 125) q++;
+    }
+    node.add(new PyNode('Escape', p, q));
+    return q;
+  }
+
+  /** A replacement field at p (`{`) in an f-string; returns where the string goes on. */
+  private replacement(parent: PyNode, p: number): number {
+    this.enter();
+    const r = new PyNode('FormatReplacement', p, p);
+    r.add(new PyNode('{', p, p + 1));
+    const saved = { brackets: this.brackets, atLineStart: this.atLineStart, pendingDedents: this.pendingDedents };
+    this.brackets = 1;
+    this.atLineStart = false;
+    this.pendingDedents = 0;
+    this.pos = p + 1;
+    this.lastEnd = p + 1;
+    this.scan();
+    if (this.isOp('*')) this.fail();
+    this.commaSep(r, () => this.test());
+    if (this.isOp('=')) r.add(this.leafNoScan('FormatSelfDoc'));
+    if (this.isOp('!')) {
+      const c = this.s.charCodeAt(this.to);
+      if (c !== 115 && c !== 114 && c !== 97) this.fail();
+      r.add(new PyNode('FormatConversion', this.from, this.to + 1));
+      this.pos = this.to + 1;
+      this.scan();
+    }
+    let q: number;
+    if (this.isOp(':')) {
+      const spec = new PyNode('FormatSpec', this.from, this.to);
+      spec.add(new PyNode(':', this.from, this.to));
+      q = this.to;
+      for (;;) {
+        if (q >= this.n) this.fail();
+        const c = this.s.charCodeAt(q);
+        if (c === 125) break;
+        if (c === 123) q = this.replacement(spec, q);
+        else if (c === 10 || c === 13 || c === 39 || c === 34 || c === 92) this.fail(); // where lezer's spec reading may differ
+        else q++;
+        spec.to = q;
+      }
+      r.add(spec);
+      r.add(new PyNode('}', q, q + 1));
+      q++;
+    } else {
+      if (!this.isOp('}')) this.fail();
+      r.add(new PyNode('}', this.from, this.to));
+      q = this.to;
+    }
+    r.to = q;
+    parent.add(r);
+    this.brackets = saved.brackets;
+    this.atLineStart = saved.atLineStart;
+    this.pendingDedents = saved.pendingDedents;
+    this.depth--;
+    return q;
+  }
+
+  /** The current token as a leaf, without scanning past it (inside an f-string's field). */
+  private leafNoScan(name: string): PyNode {
+    const node = new PyNode(name, this.from, this.to);
+    this.pos = this.to;
+    this.scan();
+    return node;
+  }
+}
+
+/**
+ * Puts each comment in the deepest node whose range holds it, before the first child after it:
+ * where lezer's parser leaves a skipped token (one past a node's last token is moved out of it).
+ */
+function placeComments(top: PyNode, comments: PyNode[]): void {
+  let i = 0;
+  const place = (node: PyNode): void => {
+    let child = node.firstChild;
+    while (i < comments.length) {
+      const c = comments[i]!;
+      if (c.to > node.to && node !== top) return;
+      while (child && child.to <= c.from) child = child.nextSibling;
+      if (child && child.from <= c.from && c.to <= child.to && child.firstChild) {
+        place(child);
+        continue;
+      }
+      node.insertBefore(c, child);
+      i++;
+    }
+  };
+  place(top);
+}

@@ -1,0 +1,173 @@
+/**
+ * src/python/fast.ts must give @lezer/python's tree, node for node (names and positions, comments
+ * included), or nothing. Compared here on every Python file of the fixtures, on generated
+ * settings, on the Python standard library and Django of the machine (CI installs
+ * python3-django), on mutated and generated input, and on the operator chains where lezer stops.
+ * Where lezer reports a syntax error the fast parser may only give a tree if Python itself
+ * compiles the file (lezer has bugs of its own: see the global_settings.py case below).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fastParsePython } from '../src/python/fast.js';
+import { parseWithLezer, type SyntaxNode } from '../src/python/parse.js';
+import { genPython, mutate, rng } from './fuzz/harness.js';
+import { ROOT } from './helpers.js';
+// @ts-expect-error: the bench's generator is plain JavaScript
+import { writeSettingsProject } from '../bench/generate.mjs';
+
+function shape(n: SyntaxNode, out: string[] = []): string[] {
+  out.push(`${n.name} ${n.from}-${n.to}`);
+  for (let c = n.firstChild; c; c = c.nextSibling) shape(c, out);
+  out.push(')');
+  return out;
+}
+
+function lezerErrors(text: string): boolean {
+  let broken = false;
+  parseWithLezer(text).iterate({ enter: (n) => void (n.type.isError && (broken = true)) });
+  return broken;
+}
+
+/** Texts Python's own compiler refuses (one python3 process for all). */
+function pythonRefuses(texts: string[]): string[] {
+  if (!texts.length) return [];
+  const r = spawnSync('python3', ['-c', 'import sys, json\nbad = []\nfor t in json.load(sys.stdin):\n    try:\n        compile(t, "x.py", "exec")\n    except (SyntaxError, ValueError):\n        bad.append(t)\nprint(json.dumps(bad))'], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 1 << 28 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as string[];
+}
+
+interface Tally {
+  handled: number;
+  left: number;
+  /** Given a tree where lezer reports errors: each must be Python that compiles. */
+  overLezerErrors: string[];
+}
+
+/** Compares the two parsers on one text; returns whether the fast parser gave a tree. */
+function compare(text: string, where: string, tally: Tally): void {
+  const fast = fastParsePython(text);
+  if (!fast) {
+    tally.left++;
+    return;
+  }
+  tally.handled++;
+  if (lezerErrors(text)) {
+    tally.overLezerErrors.push(text);
+    return;
+  }
+  const a = shape(parseWithLezer(text).topNode);
+  const b = shape(fast.topNode);
+  if (a.join('\n') !== b.join('\n')) {
+    let i = 0;
+    while (a[i] === b[i]) i++;
+    expect(b.slice(Math.max(0, i - 3), i + 3), `${where}: trees differ at node ${i}`).toEqual(a.slice(Math.max(0, i - 3), i + 3));
+  }
+}
+
+function pyFiles(dir: string, skip: RegExp = /^$/): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (skip.test(p)) continue;
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.py')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+const fixtures = pyFiles(path.join(ROOT, 'fixtures')).map((f) => readFileSync(f, 'utf8'));
+
+describe('the fast Python parser', () => {
+  it('reads every Python file of the fixtures and generated settings, as lezer does', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fast-py-'));
+    writeSettingsProject(dir, 2000);
+    const files = [...pyFiles(path.join(ROOT, 'fixtures')), ...pyFiles(dir)];
+    expect(files.length).toBeGreaterThan(60);
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    for (const f of files) compare(readFileSync(f, 'utf8'), f, tally);
+    // All of them: a construct the parser stops knowing shows here first.
+    expect(tally).toEqual({ handled: files.length, left: 0, overLezerErrors: [] });
+  });
+
+  const system = ['/usr/lib/python3/dist-packages/django', '/usr/lib/python3.11'].filter((d) => existsSync(d));
+  it.skipIf(!system.length)('agrees with lezer on the Python standard library and Django', () => {
+    const files = system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/));
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    for (const f of files) {
+      let text = readFileSync(f, 'utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = '\n' + text.slice(1);
+      compare(text, f, tally);
+    }
+    // What it leaves (backslash continuations at column 0, `yield`, `async`, `match`, Python 2's
+    // print...) is lezer's to read; most modules have none of it.
+    expect(tally.handled / files.length).toBeGreaterThan(0.6);
+    expect(pythonRefuses(tally.overLezerErrors)).toEqual([]);
+  });
+
+  it("reads Django's own global_settings.py, where lezer reports an error in valid Python", () => {
+    // lezer 1.1.19 puts an error node on a newline between comment lines of this file (in the
+    // file, not in a cut of it): the fast parser's tree has none, and Python agrees.
+    const file = '/usr/lib/python3/dist-packages/django/conf/global_settings.py';
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    expect(fastParsePython(text)).toBeDefined();
+    expect(pythonRefuses([text])).toEqual([]);
+  });
+
+  it('agrees with lezer on 3,000 mutated and generated files', () => {
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    for (let i = 0; i < 3000; i++) {
+      const r = rng(1000 + i);
+      const text = i % 2 ? mutate(r, fixtures[i % fixtures.length]!, fixtures) : genPython(r, fixtures);
+      compare(text, `input ${i}`, tally);
+    }
+    expect(tally.handled).toBeGreaterThan(1000);
+    expect(tally.left).toBeGreaterThan(300); // the mutations do break the syntax
+    expect(pythonRefuses(tally.overLezerErrors)).toEqual([]);
+  });
+
+  it('leaves to lezer the chains where lezer forces its way out, and reads shorter ones', () => {
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    const chains = (n: number) => [
+      `X = ${Array(n).fill('1').join(' + ')}\n`,
+      `X = ${Array(n).fill('a').join(' and ')}\n`,
+      `X = ${Array(n).fill('a').join(' < ')}\n`,
+      `X = a${'.b'.repeat(n)}\n`,
+      `X = f${'()'.repeat(n)}\n`,
+      `X = a${'[1]'.repeat(n)}\n`,
+      `X = ${Array(n).fill('"s"').join(' ')}\n`,
+      `X = ${'('.repeat(Math.min(n, 400))}1${')'.repeat(Math.min(n, 400))}\n`,
+      `X = ${'['.repeat(Math.min(n, 400))}${']'.repeat(Math.min(n, 400))}\n`,
+      `X = ${'-'.repeat(n)}1\n`,
+      `X = ${Array(n).fill('2').join(' ** ')}\n`,
+      `if a:\n${Array.from({ length: Math.min(n, 120) }, (_, i) => `${'    '.repeat(i + 1)}if b:\n`).join('')}${'    '.repeat(Math.min(n, 120) + 1)}pass\n`,
+    ];
+    for (const n of [10, 100, 300, 500, 600, 650, 700, 1000, 2000]) for (const [k, text] of chains(n).entries()) compare(text, `chain ${k} of ${n}`, tally);
+    expect(tally.overLezerErrors.map((t) => t.slice(0, 40))).toEqual([]);
+    expect(tally.handled).toBeGreaterThan(40);
+  });
+
+  it('leaves to lezer what it does not read exactly as lezer does', () => {
+    for (const text of [
+      'def f():\n    yield 1\n',
+      'async def f():\n    await g()\n',
+      'match x:\n    case 1:\n        pass\n',
+      'print "legacy"\n',
+      'if a:\n\tx = 1\n',
+      'x = 1\r\ny = 2\r\n',
+      'if (n := 10) > 5:\n    pass\n',
+      'x = "unterminated\n',
+      'x = 1 +\n',
+      'x = f"{a:\'>10}"\n',
+      'caf\u00e9 = 1\n',
+      'if a:\n    x = 1 + \\\n2\n',
+      '  x = 1\n',
+    ]) expect(fastParsePython(text), JSON.stringify(text)).toBeUndefined();
+  });
+});
