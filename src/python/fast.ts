@@ -68,6 +68,8 @@ class GiveUp {}
 const GIVE_UP = new GiveUp();
 
 // Token kinds.
+/** What commaSep's items are. */
+const TEST = 0, EXPR = 1, NAMES = 2;
 const NAME = 1, KW = 2, NUM = 3, STR = 4, OP = 5, NL = 6, INDENT = 7, DEDENT = 8, EOF = 9;
 
 const KEYWORDS = new Set([
@@ -79,23 +81,10 @@ const GIVE_UP_WORDS = new Set(['async', 'await', 'yield']);
 /** Soft keywords: a statement that starts with one is left to lezer (it tries both readings). */
 const SOFT_KEYWORDS = new Set(['match', 'case', 'type']);
 
-const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
-const OPS2 = new Set(['**', '//', '>>', '<<', '<=', '>=', '==', '!=', '<>', '->', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=']);
-const OPS1 = '+-*/%@&|^~<>()[]{},:.;=!';
+/** One-character operators by character code (no string made for each). */
+const OP1: string[] = [];
+for (const ch of '+-*/%@&|^~<>()[]{},:.;=!') OP1[ch.charCodeAt(0)] = ch;
 const UPDATE_OPS = new Set(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '**=', '//=', '@=']);
-const COMPARE_OPS = new Set(['<', '>', '==', '>=', '<=', '!=', '<>']);
-/** Operators lezer names by their text inside ArithOp (they are tokens of their own in its grammar). */
-const NAMED_ARITH = new Set(['*', '**', '@']);
-/** Binary operators by precedence, loosest first (lezer's bitor, xor, bitand, shift, plus, times). */
-const LEVELS: [Set<string>, string][] = [
-  [new Set(['|']), 'BitOp'],
-  [new Set(['^']), 'BitOp'],
-  [new Set(['&']), 'BitOp'],
-  [new Set(['<<', '>>']), 'BitOp'],
-  [new Set(['+', '-']), 'ArithOp'],
-  [new Set(['*', '@', '/', '%', '//']), 'ArithOp'],
-];
-
 /** Nesting past this, lezer's own limits may come into play: left to it. */
 const MAX_DEPTH = 150;
 /** lezer forces a reduction after 300 nested nodes of 2,000 characters or more with one start. */
@@ -274,7 +263,8 @@ class Parser {
         this.fail();
       }
       if (q0 >= 128) this.fail();
-      const w = s.slice(p, q);
+      // Only a short word may be a keyword (no string is made for the others: UPPER_CASE settings).
+      const w = q - p <= 8 && (c >= 97 || c === 78 || c === 84 || c === 70) ? s.slice(p, q) : '';
       if (GIVE_UP_WORDS.has(w)) this.fail();
       if (w === 'print') {
         // lezer's legacyPrint tokenizer: `print` followed by anything but (, ., a newline or a
@@ -300,29 +290,56 @@ class Parser {
       return;
     }
     if (c >= 128) this.fail();
-    const three = s.slice(p, p + 3);
-    if (OPS3.has(three)) {
-      this.kind = OP;
-      this.val = three;
-      this.to = this.pos = p + 3;
-      return;
+    // Operators: the longest of lezer's tokens that starts here.
+    const c1 = p + 1 < this.n ? s.charCodeAt(p + 1) : -1;
+    const c2 = p + 2 < this.n ? s.charCodeAt(p + 2) : -1;
+    let len = 1;
+    switch (c) {
+      case 42: // * ** *= **=
+      case 47: // / // /= //=
+      case 60: // < << <= <<= <>
+      case 62: // > >> >= >>=
+        if (c1 === c) len = c2 === 61 ? 3 : 2;
+        else if (c1 === 61) len = 2;
+        else if (c === 60 && c1 === 62) this.fail(); // <>: Python 2
+        break;
+      case 46: // . ...
+        if (c1 === 46 && c2 === 46) len = 3;
+        break;
+      case 45: // - -= ->
+        if (c1 === 61 || c1 === 62) len = 2;
+        break;
+      case 58: // : (:= is left to lezer)
+        if (c1 === 61) this.fail();
+        break;
+      case 64: // @ (@= is left to lezer)
+        if (c1 === 61) this.fail();
+        break;
+      case 43: // + +=
+      case 37: // %
+      case 38: // &
+      case 124: // |
+      case 94: // ^
+      case 61: // = ==
+      case 33: // ! !=
+        if (c1 === 61) len = 2;
+        break;
+      case 40:
+      case 41:
+      case 91:
+      case 93:
+      case 123:
+      case 125:
+      case 44:
+      case 59:
+      case 126:
+        break;
+      default:
+        this.fail();
     }
-    const two = s.slice(p, p + 2);
-    if (OPS2.has(two)) {
-      if (two === ':=' || two === '@=' || two === '<>') this.fail();
-      this.kind = OP;
-      this.val = two;
-      this.to = this.pos = p + 2;
-      return;
-    }
-    const one = s[p]!;
-    if (OPS1.includes(one)) {
-      this.kind = OP;
-      this.val = one;
-      this.to = this.pos = p + 1;
-      return;
-    }
-    this.fail();
+    this.kind = OP;
+    this.val = len === 1 ? OP1[c]! : s.slice(p, p + len);
+    this.to = this.pos = p + len;
   }
 
   /** A comment from p (at `#`) to the end of its line; returns where it ends. */
@@ -515,13 +532,13 @@ class Parser {
         case 'del': {
           const st = this.open('DeleteStatement');
           st.add(this.leaf('del'));
-          this.commaSep(st, () => this.expression());
+          this.commaSep(st, EXPR);
           return this.close(st);
         }
         case 'return': {
           const st = this.open('ReturnStatement');
           st.add(this.leaf('return'));
-          if (!this.atStatementEnd()) this.commaSep(st, () => this.test(), true);
+          if (!this.atStatementEnd()) this.commaSep(st, TEST, true);
           return this.close(st);
         }
         case 'raise': {
@@ -547,13 +564,13 @@ class Parser {
         case 'nonlocal': {
           const st = this.open('ScopeStatement');
           st.add(this.leaf(this.val));
-          this.commaSep(st, () => this.name());
+          this.commaSep(st, NAMES);
           return this.close(st);
         }
         case 'assert': {
           const st = this.open('AssertStatement');
           st.add(this.leaf('assert'));
-          this.commaSep(st, () => this.test());
+          this.commaSep(st, TEST);
           return this.close(st);
         }
         case 'import':
@@ -571,18 +588,18 @@ class Parser {
     }
     // expressions, then an assignment, an update or nothing.
     const st = this.open('ExpressionStatement');
-    this.commaSep(st, () => this.test(), true);
+    this.commaSep(st, TEST, true);
     if (this.isOp('=') || this.isOp(':')) {
       (st as { name: string }).name = 'AssignStatement';
       if (this.isOp(':')) st.add(this.typeDef());
       while (this.isOp('=')) {
         st.add(this.leaf('AssignOp'));
-        this.commaSep(st, () => this.test(), true);
+        this.commaSep(st, TEST, true);
       }
     } else if (this.kind === OP && UPDATE_OPS.has(this.val)) {
       (st as { name: string }).name = 'UpdateStatement';
       st.add(this.leaf('UpdateOp'));
-      this.commaSep(st, () => this.test());
+      this.commaSep(st, TEST);
     }
     return this.close(st);
   }
@@ -600,13 +617,13 @@ class Parser {
     return this.close(t);
   }
 
-  /** item ("," item)* ","?, flat in parent; `star` allows `*expression` items. */
-  private commaSep(parent: PyNode, item: () => PyNode, star = false): void {
+  /** item ("," item)* ","?, flat in parent: tests (TEST), expressions (EXPR) or names (NAMES); `star` allows `*expression` items. */
+  private commaSep(parent: PyNode, item: number, star = false): void {
     for (;;) {
-      if (star && this.isOp('*')) {
+      if (star && this.kind === OP && this.val === '*') {
         parent.add(this.leaf('*'));
         parent.add(this.expression());
-      } else parent.add(item());
+      } else parent.add(item === TEST ? this.test() : item === EXPR ? this.expression() : this.name());
       if (!this.isOp(',')) return;
       parent.add(this.leaf(','));
       if (!this.startsTest()) return;
@@ -723,9 +740,9 @@ class Parser {
   private forStatement(): PyNode {
     const st = this.open('ForStatement');
     st.add(this.leaf('for'));
-    this.commaSep(st, () => this.expression(), true);
+    this.commaSep(st, EXPR, true);
     st.add(this.expectKw('in'));
-    this.commaSep(st, () => this.test());
+    this.commaSep(st, TEST);
     st.add(this.body());
     this.elseClause(st);
     return this.close(st);
@@ -888,84 +905,100 @@ class Parser {
     return this.close(l);
   }
 
-  /** or, and, not, comparisons (lezer's `not` takes all of the testInner after it). */
+  /** testInner: or, and, not, comparisons and the binary operators (lezer's `not` takes all of the testInner after it). */
   private testInner(): PyNode {
+    return this.binary(1);
+  }
+
+  /** expression: the binary operators from | down, unary prefixes, **, trailers, atoms (no comparison, no `not`). */
+  private expression(): PyNode {
+    return this.binary(4);
+  }
+
+  /** The precedence of the binary operator at the current token (0: none): or 1, and 2, comparisons 3, | 4, ^ 5, & 6, shifts 7, + - 8, * @ / % // 9. */
+  private precedence(): number {
+    if (this.kind === OP) {
+      switch (this.val) {
+        case '|':
+          return 4;
+        case '^':
+          return 5;
+        case '&':
+          return 6;
+        case '<<':
+        case '>>':
+          return 7;
+        case '+':
+        case '-':
+          return 8;
+        case '*':
+        case '@':
+        case '/':
+        case '%':
+        case '//':
+          return 9;
+        case '<':
+        case '>':
+        case '==':
+        case '>=':
+        case '<=':
+        case '!=':
+          return 3;
+      }
+      return 0;
+    }
+    if (this.kind === KW) {
+      switch (this.val) {
+        case 'or':
+          return 1;
+        case 'and':
+          return 2;
+        case 'in':
+        case 'not':
+        case 'is':
+          return 3;
+      }
+    }
+    return 0;
+  }
+
+  /** Precedence climbing over lezer's left-associative levels, from `min` up. */
+  private binary(min: number): PyNode {
     this.enter();
-    let left = this.andTest();
-    while (this.isKw('or')) {
+    let left: PyNode;
+    if (this.kind === KW && this.val === 'not') {
+      // unaryTest: lezer's `not` takes a whole testInner; after a comparison operator it is left to lezer.
+      if (min > 3) this.fail();
+      const u = this.open('UnaryExpression');
+      u.add(this.leaf('not'));
+      u.add(this.binary(1));
+      left = this.close(u);
+    } else left = this.unary();
+    for (;;) {
+      const prec = this.precedence();
+      if (prec < min || prec === 0) break;
       const b = this.wrap('BinaryExpression', left);
-      b.add(this.leaf('or'));
-      b.add(this.andTest());
+      if (prec >= 4) {
+        b.add(this.operator(prec >= 8 ? 'ArithOp' : 'BitOp'));
+      } else if (prec === 3) {
+        if (this.kind === OP) b.add(this.leaf('CompareOp'));
+        else if (this.val === 'not') {
+          b.add(this.leaf('not'));
+          b.add(this.expectKw('in'));
+        } else if (this.val === 'is') {
+          b.add(this.leaf('is'));
+          if (this.isKw('not')) b.add(this.leaf('not'));
+        } else b.add(this.leaf('in'));
+      } else b.add(this.leaf(this.val));
+      b.add(this.binary(prec + 1));
       left = this.close(b);
     }
     this.depth--;
     return left;
   }
 
-  private andTest(): PyNode {
-    let left = this.notTest();
-    while (this.isKw('and')) {
-      const b = this.wrap('BinaryExpression', left);
-      b.add(this.leaf('and'));
-      b.add(this.notTest());
-      left = this.close(b);
-    }
-    return left;
-  }
-
-  private notTest(): PyNode {
-    if (this.isKw('not')) {
-      const u = this.open('UnaryExpression');
-      u.add(this.leaf('not'));
-      u.add(this.testInner());
-      return this.close(u);
-    }
-    let left = this.expression();
-    for (;;) {
-      if (this.kind === OP && COMPARE_OPS.has(this.val)) {
-        const b = this.wrap('BinaryExpression', left);
-        b.add(this.leaf('CompareOp'));
-        b.add(this.compareOperand());
-        left = this.close(b);
-      } else if (this.isKw('in') || this.isKw('not') || this.isKw('is')) {
-        const b = this.wrap('BinaryExpression', left);
-        if (this.isKw('not')) {
-          b.add(this.leaf('not'));
-          b.add(this.expectKw('in'));
-        } else if (this.isKw('is')) {
-          b.add(this.leaf('is'));
-          if (this.isKw('not')) b.add(this.leaf('not'));
-        } else b.add(this.leaf('in'));
-        b.add(this.compareOperand());
-        left = this.close(b);
-      } else return left;
-    }
-  }
-
-  /** The right side of a comparison: lezer's testInner there would take a `not`; left to it. */
-  private compareOperand(): PyNode {
-    if (this.isKw('not')) this.fail();
-    return this.expression();
-  }
-
-  /** expression: the binary operators from | down, unary prefixes, **, trailers, atoms. */
-  private expression(level = 0): PyNode {
-    if (level === LEVELS.length) return this.unary();
-    if (level === 0) this.enter();
-    const [ops, name] = LEVELS[level]!;
-    let left = this.expression(level + 1);
-    while (this.kind === OP && ops.has(this.val)) {
-      const b = this.wrap('BinaryExpression', left);
-      b.add(this.operator(name));
-      b.add(this.expression(level + 1));
-      left = this.close(b);
-    }
-    if (level === 0) this.depth--;
-    return left;
-  }
-
   private operator(name: string): PyNode {
-    if (name === 'ArithOp' && NAMED_ARITH.has(this.val)) {
+    if (name === 'ArithOp' && (this.val === '*' || this.val === '@')) {
       const op = new PyNode('ArithOp', this.from, this.to);
       op.add(this.leaf(this.val));
       return op;
@@ -973,8 +1006,9 @@ class Parser {
     return this.leaf(name);
   }
 
+  /** Prefix + - ~, then an atom with its trailers and a `**`. */
   private unary(): PyNode {
-    if (this.isOp('-') || this.isOp('+') || this.isOp('~')) {
+    if (this.kind === OP && (this.val === '-' || this.val === '+' || this.val === '~')) {
       this.enter();
       const u = this.open('UnaryExpression');
       u.add(this.leaf(this.val === '~' ? 'BitOp' : 'ArithOp'));
@@ -982,37 +1016,33 @@ class Parser {
       this.depth--;
       return this.close(u);
     }
-    return this.power();
-  }
-
-  private power(): PyNode {
-    const base = this.trailers();
-    if (!this.isOp('**')) return base;
-    this.enter();
-    const b = this.wrap('BinaryExpression', base);
-    b.add(this.operator('ArithOp'));
-    b.add(this.unary());
-    this.depth--;
-    return this.close(b);
-  }
-
-  private trailers(): PyNode {
     let e = this.atom();
     for (;;) {
-      if (this.isOp('(')) {
+      if (this.kind !== OP) return e;
+      const v = this.val;
+      if (v === '(') {
         const call = this.wrap('CallExpression', e);
         call.add(this.argList());
         e = this.close(call);
-      } else if (this.isOp('.')) {
+      } else if (v === '.') {
         const m = this.wrap('MemberExpression', e);
         m.add(this.leaf('.'));
-        if (this.kind !== NAME && this.kind !== KW) this.fail();
+        if (this.current() !== NAME && this.current() !== KW) this.fail();
         m.add(this.leaf('PropertyName'));
         e = this.close(m);
-      } else if (this.isOp('[')) {
+      } else if (v === '[') {
         const m = this.wrap('MemberExpression', e);
         this.subscript(m);
         e = this.close(m);
+      } else if (v === '**') {
+        this.enter();
+        const b = this.wrap('BinaryExpression', e);
+        const op = new PyNode('ArithOp', this.from, this.to);
+        op.add(this.leaf('**'));
+        b.add(op);
+        b.add(this.unary());
+        this.depth--;
+        return this.close(b);
       } else return e;
     }
   }
@@ -1076,7 +1106,7 @@ class Parser {
     while (this.isKw('for') || (loops > 0 && this.isKw('if'))) {
       if (this.isKw('for')) {
         parent.add(this.leaf('for'));
-        this.commaSep(parent, () => this.expression());
+        this.commaSep(parent, EXPR);
         parent.add(this.expectKw('in'));
         parent.add(this.testInner());
       } else {
@@ -1305,7 +1335,7 @@ class Parser {
     this.lastEnd = p + 1;
     this.scan();
     if (this.isOp('*')) this.fail();
-    this.commaSep(r, () => this.test());
+    this.commaSep(r, TEST);
     if (this.isOp('=')) r.add(this.leafNoScan('FormatSelfDoc'));
     if (this.isOp('!')) {
       const c = this.s.charCodeAt(this.to);
