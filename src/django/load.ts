@@ -13,7 +13,8 @@ import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
 import { errorPositions, evaluateModule, EvaluationTooLong, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
-import { MAX_RECOVERY_STEPS, parsePython, type SyntaxNode, type Tree } from '../python/parse.js';
+import { MAX_RECOVERY_STEPS, parseWithLezer, type SyntaxNode, type Tree } from '../python/parse.js';
+import { fastParsePython } from '../python/fast.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
@@ -241,12 +242,15 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
   const parse = (f: SourceFile): { tree: Tree; errors: number[] } | undefined => {
     if (parsed.has(f.path)) return parsed.get(f.path);
     let result: { tree: Tree; errors: number[] } | undefined;
-    const limit = checkPythonLimits(f.text);
     access.budget.python -= f.text.length;
+    // The fast parser gives a tree only for a file well within CPython's limits (it gives up long
+    // before 200 nested brackets or 100 levels of indentation): the limits are checked for the rest.
+    const fast = access.budget.python < 0 ? undefined : fastParsePython(pythonText(f.text));
+    const limit = fast || access.budget.python < 0 ? undefined : checkPythonLimits(f.text);
     if (access.budget.python < 0) diagnostics.refused(f.path, { kind: 'budget', what: `${LIMITS.pythonBytes / (1024 * 1024)} MiB of Python in all` }, 'Python file');
     else if (limit) diagnostics.parseError(f, limit.offset, limit.message);
     else {
-      const tree = parsePython(pythonText(f.text));
+      const tree = fast ?? parseWithLezer(pythonText(f.text));
       if (!('fast' in tree) && tree.gaveUpAt !== undefined) {
         // Python refuses such a file anyway; what it would set is not known.
         diagnostics.parseError(f, Math.min(tree.gaveUpAt, f.text.length), `the Python parser had to recover from syntax errors more than ${MAX_RECOVERY_STEPS} times (a file of errors, or a chain of thousands of operators) and stopped here: what this file sets is not known`);

@@ -85,7 +85,11 @@ const SOFT_KEYWORDS = new Set(['match', 'case', 'type']);
 const OP1: string[] = [];
 for (const ch of '+-*/%@&|^~<>()[]{},:.;=!') OP1[ch.charCodeAt(0)] = ch;
 const UPDATE_OPS = new Set(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '**=', '//=', '@=']);
-/** Nesting past this, lezer's own limits may come into play: left to it. */
+/**
+ * Nesting past this, lezer's own limits may come into play: left to it. Every bracket is at least
+ * one level, so a file the parser reads is far from CPython's 200 nested brackets (the caller
+ * checks src/python/limits.ts only for the files it leaves).
+ */
 const MAX_DEPTH = 150;
 /** lezer forces a reduction after 300 nested nodes of 2,000 characters or more with one start. */
 const BIG_NODE = 2000;
@@ -194,6 +198,8 @@ class Parser {
         }
         const top = this.indents[this.indents.length - 1]!;
         if (col > top) {
+          // CPython refuses a 100th level (src/python/limits.ts reports it): left to that check.
+          if (this.indents.length > 90) this.fail();
           this.indents.push(col);
           this.kind = INDENT;
           this.from = p - col;
