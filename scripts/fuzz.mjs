@@ -34,7 +34,7 @@ await build({
   logLevel: 'warning',
 });
 const { runFuzz } = createRequire(import.meta.url)(outfile);
-const counts = { nginx: 40_000, env: 30_000, python: 15_000, descriptors: 10_000, edge: 10_000, suppressions: 10_000, configs: 3_000, redact: 10_000, projects: 6_000 };
+const counts = { nginx: 40_000, env: 30_000, python: 15_000, pythonFast: 15_000, descriptors: 10_000, edge: 10_000, suppressions: 10_000, configs: 3_000, redact: 10_000, projects: 6_000 };
 for (const k of Object.keys(counts)) counts[k] = Math.round(counts[k] * scale);
 const t0 = performance.now();
 const { failures, inputs } = await runFuzz(root, seed, counts, (s) => console.log(s));

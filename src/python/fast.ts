@@ -1282,6 +1282,10 @@ class Parser {
       if (format && c === 123) {
         if (s.charCodeAt(p + 1) === 123) p += 2;
         else p = this.replacement(node, p);
+      } else if (format && c === 125) {
+        // `}}`; a single `}` is a syntax error to Python (lezer reads on): left to lezer.
+        if (s.charCodeAt(p + 1) !== 125) this.fail();
+        p += 2;
       } else if (c === 92) {
         if (raw) {
           if (p + 1 >= this.n) this.fail();

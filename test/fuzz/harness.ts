@@ -18,7 +18,9 @@ import { parseEnv, expandValue } from '../../src/env/parse.js';
 import { parseNginx } from '../../src/nginx/parse.js';
 import { checkPythonLimits } from '../../src/python/limits.js';
 import { evaluateModule, type Namespace } from '../../src/python/evaluate.js';
-import { parsePython } from '../../src/python/parse.js';
+import { parsePython, parseWithLezer, type SyntaxNode } from '../../src/python/parse.js';
+import { fastParsePython } from '../../src/python/fast.js';
+import { spawnSync } from 'node:child_process';
 import { redact } from '../../src/redact.js';
 import { ChainReportSchema, ReportSchema } from '../../src/report/schema.js';
 import { SourceFile } from '../../src/source.js';
@@ -231,6 +233,45 @@ export function fuzzPython(text: string): string | undefined {
   return ms > SLOW_MS ? `took ${ms.toFixed(0)} ms` : undefined;
 }
 
+function treeShape(n: SyntaxNode, out: string[] = []): string[] {
+  out.push(`${n.name} ${n.from}-${n.to}`);
+  for (let c = n.firstChild; c; c = c.nextSibling) treeShape(c, out);
+  out.push(')');
+  return out;
+}
+
+/**
+ * The fast Python parser against lezer (src/python/fast.ts must give lezer's tree or none). A
+ * tree where lezer reports errors, or over CPython's limits, goes to `unsure`: Python decides.
+ */
+export function fuzzPythonFast(text: string, unsure: string[]): string | undefined {
+  const { value: fast, ms } = timed(() => fastParsePython(text));
+  if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
+  if (!fast) return undefined;
+  const lezer = parseWithLezer(text);
+  let broken = false;
+  lezer.iterate({ enter: (n) => void (n.type.isError && (broken = true)) });
+  const overLimits = checkPythonLimits(text) !== undefined;
+  if (broken || overLimits) unsure.push(text);
+  if (broken) return undefined;
+  const a = treeShape(lezer.topNode);
+  const b = treeShape(fast.topNode);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return `trees differ at node ${i}: lezer ${a.slice(i, i + 3).join(' ')}, fast ${b.slice(i, i + 3).join(' ')}`;
+  return undefined;
+}
+
+/**
+ * Of the texts, those Python's own compiler refuses (one python3 for all; none when python3 is
+ * missing). A lone surrogate, which no file read as UTF-8 holds, becomes U+FFFD first.
+ */
+export function pythonRefuses(texts: string[]): string[] {
+  if (!texts.length) return [];
+  const wellFormed = texts.map((t) => t.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  const script = 'import sys, json\nbad = []\nfor i, t in enumerate(json.load(sys.stdin)):\n    try:\n        compile(t, "x.py", "exec")\n    except (SyntaxError, ValueError):\n        bad.append(i)\nprint(json.dumps(bad))';
+  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(wellFormed), encoding: 'utf8', maxBuffer: 1 << 28 });
+  return r.status === 0 ? (JSON.parse(r.stdout) as number[]).map((i) => texts[i]!) : [];
+}
+
 const DOCKER_LINES = [
   'FROM nginx:1.27-alpine', 'FROM python:3.12-slim AS base', 'FROM base', 'FROM debian:bookworm-slim', 'ARG ENVIRONMENT=production',
   'ENV DJANGO_SETTINGS_MODULE=shop.settings.production', 'ENV A=1 \\\n    B="two words"', 'ENV LEGACY some value', 'ENV X=${ENVIRONMENT}',
@@ -441,6 +482,8 @@ export interface Scale {
   nginx: number;
   env: number;
   python: number;
+  /** The fast Python parser against lezer, on generated and mutated Python. */
+  pythonFast?: number;
   projects: number;
   redact: number;
   /** https-audit-ignore comments in mutated configs. */
@@ -464,6 +507,8 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
       return `threw ${(e as Error)?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e)}`;
     }
   };
+  const unsure: string[] = [];
+  const unsureSeeds = new Map<string, number>();
   const steps: [string, number, (s: number) => void][] = [
     ['nginx', scale.nginx, (s) => {
       const text = genNginx(rng(s), corpora.nginx);
@@ -476,6 +521,12 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
     ['python', scale.python, (s) => {
       const text = genPython(rng(s), corpora.python);
       record('python', s, text, guard(() => fuzzPython(text)));
+    }],
+    ['python-fast', scale.pythonFast ?? 0, (s) => {
+      const r = rng(s);
+      const text = chance(r, 0.5) ? genPython(r, corpora.python) : mutate(r, pick(r, corpora.python), corpora.python);
+      record('python-fast', s, text, guard(() => fuzzPythonFast(text, unsure)));
+      if (unsure.length && unsure[unsure.length - 1] === text) unsureSeeds.set(text, s);
     }],
     ['descriptors', scale.descriptors ?? 0, (s) => {
       const r = rng(s);
@@ -573,6 +624,7 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  for (const text of pythonRefuses(unsure).slice(0, 5)) failures.push({ target: 'python-fast', seed: unsureSeeds.get(text) ?? -1, problem: 'the fast parser gives a tree for a file Python refuses', input: text.slice(0, 2000) });
   return { failures, inputs };
 }
 
