@@ -1346,12 +1346,26 @@ function moduleObject(dotted: string): Val {
 
 /** A Python string literal's value (prefixes r/b/u, single or triple quotes, escapes). */
 export function decodeString(raw: string): Val {
-  const m = /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/.exec(raw);
-  if (!m) return unknown('an unterminated string');
-  const prefix = m[1]!.toLowerCase();
-  if (prefix.includes('b')) return unknown('a bytes literal');
-  const body = m[3]!;
-  return str(prefix.includes('r') ? body : decodeEscapes(body));
+  // What /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/ matches, without a match array and its
+  // strings for every literal of a settings file.
+  let i = 0;
+  let raw_ = false;
+  let bytes = false;
+  for (; i < 2 && i < raw.length; i++) {
+    const c = raw.charCodeAt(i) | 32;
+    if (c === 114) raw_ = true;
+    else if (c === 98) bytes = true;
+    else if (c !== 117) break;
+  }
+  const q = raw.charCodeAt(i);
+  if (q !== 39 && q !== 34) return unknown('an unterminated string');
+  const n = raw.length;
+  let body: string | undefined;
+  if (raw.charCodeAt(i + 1) === q && raw.charCodeAt(i + 2) === q && n >= i + 6 && raw.charCodeAt(n - 1) === q && raw.charCodeAt(n - 2) === q && raw.charCodeAt(n - 3) === q) body = raw.slice(i + 3, n - 3);
+  else if (n >= i + 2 && raw.charCodeAt(n - 1) === q) body = raw.slice(i + 1, n - 1);
+  if (body === undefined) return unknown('an unterminated string');
+  if (bytes) return unknown('a bytes literal');
+  return str(raw_ ? body : decodeEscapes(body));
 }
 
 function decodeEscapes(body: string): string {
