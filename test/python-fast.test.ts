@@ -22,7 +22,8 @@ import { writeSettingsProject } from '../bench/generate.mjs';
 function shape(n: SyntaxNode, out: string[] = []): string[] {
   out.push(`${n.name} ${n.from}-${n.to}`);
   for (let c = n.firstChild; c; c = c.nextSibling) shape(c, out);
-  out.push(')');
+  // The evaluator reads lastChild too.
+  out.push(n.lastChild ? `) last ${n.lastChild.name} ${n.lastChild.from}` : ')');
   return out;
 }
 

@@ -13,7 +13,7 @@ import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
 import { errorPositions, evaluateModule, EvaluationTooLong, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
-import { MAX_RECOVERY_STEPS, parseWithLezer, type SyntaxNode, type Tree } from '../python/parse.js';
+import { MAX_RECOVERY_STEPS, parseWithLezer, type LezerNode, type SyntaxNode, type Tree } from '../python/parse.js';
 import { fastParsePython } from '../python/fast.js';
 import { checkPythonLimits } from '../python/limits.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
@@ -480,7 +480,7 @@ function baseEnvFile(settings: string, root: string, projectRoot: string, envs: 
 
 function reportSyntaxErrors(file: SourceFile, tree: Tree, errors: number[], diagnostics: Diagnostics): void {
   if (!errors.length || 'fast' in tree) return;
-  let first: SyntaxNode | undefined;
+  let first: LezerNode | undefined;
   tree.iterate({
     from: errors[0]!,
     to: errors[0]! + 1,
@@ -494,7 +494,7 @@ function reportSyntaxErrors(file: SourceFile, tree: Tree, errors: number[], diag
     },
   });
   if (first === undefined) return;
-  let stmt: SyntaxNode | null = first;
+  let stmt: LezerNode | null = first;
   while (stmt.parent && stmt.parent.name !== 'Script' && stmt.parent.name !== 'Body') stmt = stmt.parent;
   if (stmt.type.isError) stmt = stmt.prevSibling;
   if (stmt && longChain(stmt)) {

@@ -1301,9 +1301,9 @@ function skipComments(n: SyntaxNode | null): SyntaxNode | null {
 }
 
 function lastNonComment(n: SyntaxNode): SyntaxNode | null {
-  let c = n.lastChild;
-  while (c && c.name === 'Comment') c = c.prevSibling;
-  return c;
+  let last: SyntaxNode | null = null;
+  for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'Comment') last = c;
+  return last;
 }
 
 function rootName(n: SyntaxNode, text: string): string | undefined {

@@ -16,11 +16,11 @@
 
 /** A node of the tree, shaped like the part of lezer's SyntaxNode the evaluator reads. */
 export class PyNode {
-  parent: PyNode | null = null;
+  // No parent or previous sibling: the evaluator does not ask, and a smaller node is less for the
+  // garbage collector to copy while the tree is alive (a 2,000-line settings file makes ~15,000).
   firstChild: PyNode | null = null;
   lastChild: PyNode | null = null;
   nextSibling: PyNode | null = null;
-  prevSibling: PyNode | null = null;
   constructor(
     readonly name: string,
     public from: number,
@@ -33,22 +33,17 @@ export class PyNode {
     return this;
   }
   add(c: PyNode): void {
-    c.parent = this;
-    if (this.lastChild) {
-      this.lastChild.nextSibling = c;
-      c.prevSibling = this.lastChild;
-    } else this.firstChild = c;
+    if (this.lastChild) this.lastChild.nextSibling = c;
+    else this.firstChild = c;
     this.lastChild = c;
   }
-  /** Puts c before `before` (or last): only comments are placed after the fact. */
-  insertBefore(c: PyNode, before: PyNode | null): void {
-    if (!before) return this.add(c);
-    c.parent = this;
-    c.nextSibling = before;
-    c.prevSibling = before.prevSibling;
-    if (before.prevSibling) before.prevSibling.nextSibling = c;
+  /** Puts c between prev (or first) and prev's next sibling: only comments are placed after the fact. */
+  insertAfter(c: PyNode, prev: PyNode | null): void {
+    const next = prev ? prev.nextSibling : this.firstChild;
+    c.nextSibling = next;
+    if (prev) prev.nextSibling = c;
     else this.firstChild = c;
-    before.prevSibling = c;
+    if (!next) this.lastChild = c;
   }
 }
 
@@ -1401,16 +1396,21 @@ class Parser {
 function placeComments(top: PyNode, comments: PyNode[]): void {
   let i = 0;
   const place = (node: PyNode): void => {
+    let prev: PyNode | null = null;
     let child = node.firstChild;
     while (i < comments.length) {
       const c = comments[i]!;
       if (c.to > node.to && node !== top) return;
-      while (child && child.to <= c.from) child = child.nextSibling;
+      while (child && child.to <= c.from) {
+        prev = child;
+        child = child.nextSibling;
+      }
       if (child && child.from <= c.from && c.to <= child.to && child.firstChild) {
         place(child);
         continue;
       }
-      node.insertBefore(c, child);
+      node.insertAfter(c, prev);
+      prev = c;
       i++;
     }
   };

@@ -4,7 +4,7 @@
  * Speed section). In the bundle, `__PYTHON_PARSER__` names a separate file, dist/lezer-python.cjs.
  */
 import { requireLazily } from '../lazy.js';
-import type { Tree as LezerTree } from '@lezer/common';
+import type { Tree as LezerTree, SyntaxNode as LezerNode } from '@lezer/common';
 import { fastParsePython, type FastTree } from './fast.js';
 
 /** What the evaluator reads of a node: lezer's SyntaxNode and the fast parser's PyNode both are one. */
@@ -13,16 +13,14 @@ export interface SyntaxNode {
   readonly from: number;
   readonly to: number;
   readonly type: { readonly isError: boolean };
-  readonly parent: SyntaxNode | null;
   readonly firstChild: SyntaxNode | null;
   readonly lastChild: SyntaxNode | null;
   readonly nextSibling: SyntaxNode | null;
-  readonly prevSibling: SyntaxNode | null;
 }
 
 /** lezer's tree (the file may hold syntax errors), or the fast parser's (it has none). */
 export type Tree = (LezerTree & { gaveUpAt?: number }) | FastTree;
-export type { LezerTree };
+export type { LezerTree, LezerNode };
 
 declare const __PYTHON_PARSER__: string | undefined;
 

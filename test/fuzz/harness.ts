@@ -236,7 +236,8 @@ export function fuzzPython(text: string): string | undefined {
 function treeShape(n: SyntaxNode, out: string[] = []): string[] {
   out.push(`${n.name} ${n.from}-${n.to}`);
   for (let c = n.firstChild; c; c = c.nextSibling) treeShape(c, out);
-  out.push(')');
+  // The evaluator reads lastChild too.
+  out.push(n.lastChild ? `) last ${n.lastChild.name} ${n.lastChild.from}` : ')');
   return out;
 }
 
