@@ -80,9 +80,9 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
     for (const server of config.servers) {
       if (!server.tls || server.incomplete || (headersMore && hstsViaHeadersMore(server))) continue;
       // `ssl_reject_handshake on` refuses the TLS handshake: no response, no headers.
-      if (inheritedDirective(server, 'ssl_reject_handshake')?.d.args[0]?.value === 'on') continue;
+      if (inheritedDirective(server, 'ssl_reject_handshake')?.d.argValue(0) === 'on') continue;
       // `return 444` closes the connection without a response.
-      const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.args[0]?.value === '444'));
+      const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.argValue(0) === '444'));
       const covered = scopes.filter((s) => hstsIn(s));
       const isCovered = new Set(covered);
       const gaps: HstsGap[] = [];

@@ -144,7 +144,7 @@ export class IncludeExpander {
   private resolution(d: NginxDirective): Resolution {
     let r = this.resolutions.get(d);
     if (!r) {
-      r = this.resolve(d.args[0]!.value, d);
+      r = this.resolve(d.argValue(0)!, d);
       this.resolutions.set(d, r);
     }
     return r;
@@ -198,7 +198,7 @@ export class IncludeExpander {
   }
 
   private expandInclude(d: NginxDirective, via: NginxDirective[], out: ExpandedNode[], depth: number): void {
-    const target = d.args[0]!.value;
+    const target = d.argValue(0)!;
     const resolved = this.resolution(d);
     if (resolved.kind === 'stock') {
       const parsed = this.host.parseStock(resolved.key);
@@ -312,7 +312,7 @@ export class IncludeExpander {
 }
 
 function isInclude(d: NginxDirective): boolean {
-  return d.name === 'include' && d.args.length === 1 && !d.block;
+  return d.name === 'include' && d.argc === 1 && !d.block;
 }
 
 function stockKeyFor(target: string): string | undefined {

@@ -62,15 +62,15 @@ const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
 function handlerOf(scope: Scope): Handler {
   for (const node of scope.own) {
     const kind = PASS_DIRECTIVES[node.d.name];
-    if (kind) return { kind, node, target: node.d.args[0]?.value };
+    if (kind) return { kind, node, target: node.d.argValue(0) };
   }
   if ((scope.kind === 'if' || scope.kind === 'limit_except') && scope.parent?.handler && scope.parent.handler.kind !== 'static') {
     if (!scope.own.some((n) => n.d.name === 'return')) return scope.parent.handler;
   }
   const ret = scope.own.find((n) => n.d.name === 'return');
-  if (ret) return { kind: 'return', node: ret, target: ret.d.args.map((a) => a.value).join(' ') };
+  if (ret) return { kind: 'return', node: ret, target: ret.d.values().join(' ') };
   const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
-  return { kind: 'static', node: files, target: files?.d.args[0]?.value };
+  return { kind: 'static', node: files, target: files?.d.argValue(0) };
 }
 
 export interface Listen {
@@ -292,7 +292,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
-  if (inheritedDirective(server, 'ssl')?.d.args[0]?.value === 'on') for (const l of server.listens) l.ssl = true;
+  if (inheritedDirective(server, 'ssl')?.d.argValue(0) === 'on') for (const l of server.listens) l.ssl = true;
   // Exactly sized: kept for the whole audit, one pair per server (see parse.ts).
   server.listens = server.listens.slice();
   server.names = server.names.slice();
@@ -301,7 +301,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
 }
 
 function parseListen(node: ExpandedNode): Listen {
-  const [addr, ...params] = node.d.args.map((a) => a.value);
+  const [addr, ...params] = node.d.values();
   const listen: Listen = {
     node,
     port: 80,
@@ -562,7 +562,7 @@ export function inheritedArray(scope: Scope, name: string): InheritedArray {
 
 function computeInheritedArray(scope: Scope, name: string): InheritedArray {
   const own = ownDirectives(scope, name);
-  const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.args[0]?.value : undefined;
+  const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.argValue(0) : undefined;
   if (mode === 'off') return { nodes: own, from: own.length ? scope : undefined };
   if (mode === 'merge' && scope.parent) {
     const outer = inheritedArray(scope.parent, name);
@@ -604,7 +604,7 @@ export function spanOf(node: ExpandedNode): Span {
 /** The head of a block (`server`, `location /x`), for findings about a missing setting. */
 export function headSpan(node: ExpandedNode): Span {
   const d = node.d;
-  const last = d.args[d.args.length - 1];
+  const last = d.args[d.argc - 1];
   return { file: d.file, start: d.start, end: last ? last.end : d.nameArg.end };
 }
 
@@ -615,7 +615,7 @@ export function argSpanOf(node: ExpandedNode, arg: NginxArg): Span {
 export function describeScope(scope: Scope): string {
   if (!scope.node) return 'the top level';
   const d = scope.node.d;
-  const args = d.args.map((a) => a.value).join(' ');
+  const args = d.values().join(' ');
   return args ? `${d.name} ${args}` : d.name;
 }
 
@@ -632,7 +632,7 @@ export function hasCatchAllLocation(scope: Scope): boolean {
 /** `location /`, `location ^~ /`, or a regex location that matches every URI. */
 export function isCatchAllLocation(scope: Scope): boolean {
   if (scope.kind !== 'location') return false;
-  const args = scope.node!.d.args.map((a) => a.value);
+  const args = scope.node!.d.values();
   if (args.length === 1) return args[0] === '/';
   if (args.length === 2 && args[0] === '^~') return args[1] === '/';
   if (args.length === 2 && (args[0] === '~' || args[0] === '~*')) return regexMatchesEverything(args[1]!);
@@ -664,17 +664,17 @@ function clientControlledVariables(config: NginxConfig): void {
     changed = false;
     for (const { node, scope } of makers) {
       const d = node.d;
-      if (d.args.length < 2) continue;
+      if (d.argc < 2) continue;
       let into: Set<string> | undefined;
       let dirty = false;
       if (d.name === 'map') {
         into = global;
-        dirty = isTaintedText(d.args[0]!.value, undefined) || node.children!.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
+        dirty = isTaintedText(d.argValue(0)!, undefined) || node.children!.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
       } else {
         const server = scope.server!;
         into = perServer.get(server);
         if (!into) perServer.set(server, (into = new Set()));
-        dirty = isTaintedText(d.args[1]!.value, server);
+        dirty = isTaintedText(d.argValue(1)!, server);
       }
       const name = (d.name === 'map' ? d.args[1] : d.args[0])!.value.replace(/^\$/, '').toLowerCase();
       if (name && dirty && !into.has(name)) {
