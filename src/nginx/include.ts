@@ -15,14 +15,35 @@ import { LIMITS, type FileAccess } from '../files.js';
 import { MAX_DEPTH, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 import { globMatch, hasGlobChars } from './glob.js';
+import type { Scope } from './model.js';
 
-export interface ExpandedNode {
-  d: NginxDirective;
-  children?: ExpandedNode[];
-  /** The include directives that brought this directive here, outermost first. */
-  via: NginxDirective[];
+/**
+ * A directive where the expansion puts it. Once a configuration is built from the tree, it is also
+ * that configuration's DirectiveAt (model.ts): its scope and its place in config.directives (one
+ * object a directive rather than two).
+ */
+export class ExpandedNode {
+  children?: ExpandedNode[] = undefined;
   /** Set on an `include` that could not be read: the enclosing block is not fully known. */
-  unresolved?: boolean;
+  unresolved?: boolean = undefined;
+  /** The scope it sits in (set by buildNginxConfig). */
+  scope: Scope = undefined!;
+  /** Its place in config.directives (set by buildNginxConfig). */
+  index = -1;
+
+  constructor(
+    readonly d: NginxDirective,
+    /** The include directives that brought this directive here, outermost first. */
+    readonly via: NginxDirective[],
+    unresolved?: boolean,
+  ) {
+    if (unresolved) this.unresolved = true;
+  }
+
+  /** As a DirectiveAt: the node is itself. */
+  get node(): ExpandedNode {
+    return this;
+  }
 }
 
 export interface LoaderHost {
@@ -175,7 +196,7 @@ export class IncludeExpander {
         this.expandInclude(d, via, out, depth);
         continue;
       }
-      const node: ExpandedNode = { d, via };
+      const node = new ExpandedNode(d, via);
       // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
       // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
       if (d.name.startsWith('$')) {
@@ -214,40 +235,40 @@ export class IncludeExpander {
           : `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
               'checks for missing settings are skipped for the block that includes it',
       );
-      out.push({ d, via, unresolved: true });
+      out.push(new ExpandedNode(d, via, true));
       return;
     }
     for (const file of resolved.files) {
       if (!this.spend(1, d)) {
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         return;
       }
       const stat = this.host.access.stat(file);
       if (stat.kind === 'dir') {
         this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       if (stat.kind === 'special') {
         this.host.note(d, `include "${target}" names ${stat.what}, not a regular file: it is not read, so what it sets is unknown`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       const real = this.host.realpath(file);
       if (this.cycles.get(d)?.has(real)) {
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       if (via.length >= LIMITS.includeDepth) {
         this.host.error(d, `includes nested more than ${LIMITS.includeDepth} files deep: the audit does not follow this one, so what it sets is unknown`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       const parsed = this.host.parseFile(file);
       if (parsed) this.host.reached(real);
       if (!parsed || parsed.error || !this.spend(parsed.directiveCount, d)) {
         // The file's own error is reported for that file; nginx would stop here.
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       this.expand(parsed.directives, [...via, d], depth, out);

@@ -37,8 +37,11 @@ export interface Scope {
   handler?: Handler;
   /** `own` by directive name, built on first use. */
   byName?: Map<string, ExpandedNode[]>;
-  /** inheritedDirective/inheritedArray answers for this scope, computed once (they walk the enclosing levels). */
-  inherited?: Map<string, ExpandedNode | InheritedArray | undefined>;
+  /**
+   * inheritedDirective/inheritedArray answers for this scope, computed once (they walk the enclosing
+   * levels), by memoSlot(): a hole is a question not asked yet, null an answer of nothing.
+   */
+  inherited?: (ExpandedNode | InheritedArray | null)[];
 }
 
 /** `proxy_pass` and friends, `return`, or files from `root`/`alias` (the default). */
@@ -132,9 +135,12 @@ export interface NginxConfig {
   version: VersionInfo;
 }
 
-/** A directive of the expanded tree, the scope it sits in, and its place in config.directives. */
+/**
+ * A directive of the expanded tree, the scope it sits in, and its place in config.directives
+ * (buildNginxConfig's are the ExpandedNodes themselves: see include.ts).
+ */
 export interface DirectiveAt {
-  node: ExpandedNode;
+  readonly node: ExpandedNode;
   scope: Scope;
   index: number;
 }
@@ -170,7 +176,10 @@ export function directivesNamed(config: NginxConfig, ...names: string[]): readon
 
 /** Adds a directive to config.directives and to the index by name, in one pass. */
 function record(config: NginxConfig, node: ExpandedNode, scope: Scope): void {
-  const at: DirectiveAt = { node, scope, index: config.directives.length };
+  // The node is its own DirectiveAt (a tree is built into one configuration).
+  node.scope = scope;
+  node.index = config.directives.length;
+  const at: DirectiveAt = node;
   config.directives.push(at);
   let index = byName.get(config);
   if (!index) byName.set(config, (index = new Map()));
@@ -527,14 +536,27 @@ function tlsNameIndex(config: NginxConfig): NameIndex {
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */
 export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
-  const memo = (scope.inherited ??= new Map());
-  const key = 'd:' + name;
-  if (memo.has(key)) return memo.get(key) as ExpandedNode | undefined;
+  const memo = (scope.inherited ??= []);
+  const slot = memoSlot(name);
+  const known = memo[slot];
+  if (known !== undefined) return (known as ExpandedNode | null) ?? undefined;
   const own = ownDirectives(scope, name);
   // Memoized per level, so that a question asked at every level of a deep nesting costs one step a level.
   const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
-  memo.set(key, found);
+  memo[slot] = found ?? null;
   return found;
+}
+
+/**
+ * The questions asked of scopes, numbered: a scope keeps its answers in an array by these numbers
+ * (a Map a scope was most of a scope's memory). Even slots for inheritedDirective, odd for inheritedArray.
+ */
+const MEMO_SLOTS = new Map<string, number>();
+
+function memoSlot(name: string, array = false): number {
+  let id = MEMO_SLOTS.get(name);
+  if (id === undefined) MEMO_SLOTS.set(name, (id = MEMO_SLOTS.size));
+  return 2 * id + (array ? 1 : 0);
 }
 
 export interface InheritedArray {
@@ -550,12 +572,12 @@ export interface InheritedArray {
  * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
  */
 export function inheritedArray(scope: Scope, name: string): InheritedArray {
-  const memo = (scope.inherited ??= new Map());
-  const key = 'a:' + name;
-  let found = memo.get(key) as InheritedArray | undefined;
+  const memo = (scope.inherited ??= []);
+  const slot = memoSlot(name, true);
+  let found = memo[slot] as InheritedArray | undefined;
   if (!found) {
     found = computeInheritedArray(scope, name);
-    memo.set(key, found);
+    memo[slot] = found;
   }
   return found;
 }
