@@ -273,7 +273,7 @@ export function contentLocations(scope: Scope): Scope[] {
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
 export function hstsViaHeadersMore(scope: Scope): boolean {
   const mentions = (s: Scope) =>
-    ownDirectives(s, 'more_set_headers').some((n) => n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
+    ownDirectives(s, 'more_set_headers').some((n) => n.d.values().some((v) => /strict-transport-security/i.test(v)));
   const within = (s: Scope): boolean => mentions(s) || s.children.some(within);
   return chainOf(scope).some(mentions) || within(scope);
 }

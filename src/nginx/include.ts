@@ -149,9 +149,11 @@ export class IncludeExpander {
   includes(parsed: ParsedNginxFile): { d: NginxDirective; target: string }[] {
     const out: { d: NginxDirective; target: string }[] = [];
     const pending: NginxDirective[][] = [parsed.directives];
+    const withIncludes = parsed.includeBlocks;
     while (pending.length) {
       for (const d of pending.pop()!) {
-        if (d.block) pending.push(d.block);
+        // Blocks without an include at any depth are skipped (the parser lists the others).
+        if (d.block && (!withIncludes || withIncludes.has(d.block))) pending.push(d.block);
         if (!isInclude(d)) continue;
         // (Stock files include nothing of the project.)
         const r = this.resolution(d);
@@ -192,30 +194,38 @@ export class IncludeExpander {
   /** Appends the expansion of `directives` to `out` (never by spreading: a file may hold 100,000 directives). */
   private expand(directives: NginxDirective[], via: NginxDirective[], depth: number, out: ExpandedNode[]): void {
     for (const d of directives) {
-      if (isInclude(d)) {
-        this.expandInclude(d, via, out, depth);
-        continue;
-      }
-      const node = new ExpandedNode(d, via);
-      // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
-      // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
-      if (d.name.startsWith('$')) {
-        node.unresolved = true;
-        this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
-      }
-      if (d.block) {
-        if (depth >= MAX_DEPTH) {
-          // Each file is within the limit, but the files included into each other are not.
-          this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
-          node.unresolved = true;
-        } else {
-          const children: ExpandedNode[] = [];
-          this.expand(d.block, via, depth + 1, children);
-          node.children = children.slice(); // exactly sized (see parse.ts)
-        }
-      }
-      out.push(node);
+      if (isInclude(d)) this.expandInclude(d, via, out, depth);
+      else out.push(this.node(d, via, depth));
     }
+  }
+
+  /** The expansion of one directive that is not an include. */
+  private node(d: NginxDirective, via: NginxDirective[], depth: number): ExpandedNode {
+    const node = new ExpandedNode(d, via);
+    // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
+    // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
+    if (d.name.startsWith('$')) {
+      node.unresolved = true;
+      this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
+    }
+    if (d.block) {
+      if (depth >= MAX_DEPTH) {
+        // Each file is within the limit, but the files included into each other are not.
+        this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
+        node.unresolved = true;
+      } else if (!d.block.some(isInclude)) {
+        // One node a directive: made exactly sized (see parse.ts).
+        const block = d.block;
+        const children = new Array<ExpandedNode>(block.length);
+        for (let i = 0; i < block.length; i++) children[i] = this.node(block[i]!, via, depth + 1);
+        node.children = children;
+      } else {
+        const children: ExpandedNode[] = [];
+        this.expand(d.block, via, depth + 1, children);
+        node.children = children.slice(); // exactly sized (see parse.ts)
+      }
+    }
+    return node;
   }
 
   private expandInclude(d: NginxDirective, via: NginxDirective[], out: ExpandedNode[], depth: number): void {

@@ -249,7 +249,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
         descend(config, scope, 'limit_except', node);
         break;
       case 'upstream':
-        if (d.args[0]) config.upstreams.add(d.args[0].value);
+        if (d.argc) config.upstreams.add(d.argValue(0)!);
         collect(config, scope, node.children);
         break;
       default:
@@ -297,7 +297,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   fill(config, server, node.children ?? []);
 
   for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
-  for (const n of ownDirectives(server, 'server_name')) for (const a of n.d.args) server.names.push(a.value);
+  for (const n of ownDirectives(server, 'server_name')) for (const v of n.d.values()) server.names.push(v);
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
@@ -603,13 +603,13 @@ export interface HeaderEntry {
 }
 
 export function headerEntry(node: ExpandedNode): HeaderEntry {
-  const [nameArg, valueArg, flag] = node.d.args;
+  const d = node.d;
   return {
     node,
-    name: (nameArg?.value ?? '').toLowerCase(),
-    value: valueArg?.value ?? '',
-    valueArg,
-    always: flag?.value === 'always',
+    name: (d.argValue(0) ?? '').toLowerCase(),
+    value: d.argValue(1) ?? '',
+    valueArg: d.arg(1),
+    always: d.argValue(2) === 'always',
   };
 }
 
@@ -626,7 +626,7 @@ export function spanOf(node: ExpandedNode): Span {
 /** The head of a block (`server`, `location /x`), for findings about a missing setting. */
 export function headSpan(node: ExpandedNode): Span {
   const d = node.d;
-  const last = d.args[d.argc - 1];
+  const last = d.arg(d.argc - 1);
   return { file: d.file, start: d.start, end: last ? last.end : d.nameArg.end };
 }
 
@@ -691,14 +691,14 @@ function clientControlledVariables(config: NginxConfig): void {
       let dirty = false;
       if (d.name === 'map') {
         into = global;
-        dirty = isTaintedText(d.argValue(0)!, undefined) || node.children!.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
+        dirty = isTaintedText(d.argValue(0)!, undefined) || node.children!.some((c) => c.d.values().some((v) => isTaintedText(v, undefined)));
       } else {
         const server = scope.server!;
         into = perServer.get(server);
         if (!into) perServer.set(server, (into = new Set()));
         dirty = isTaintedText(d.argValue(1)!, server);
       }
-      const name = (d.name === 'map' ? d.args[1] : d.args[0])!.value.replace(/^\$/, '').toLowerCase();
+      const name = d.argValue(d.name === 'map' ? 1 : 0)!.replace(/^\$/, '').toLowerCase();
       if (name && dirty && !into.has(name)) {
         into.add(name);
         changed = true;

@@ -94,6 +94,11 @@ export class NginxDirective {
     return out;
   }
 
+  /** Argument i (as args[i], without making the others). */
+  arg(i: number): NginxArg | undefined {
+    return i >= 0 && i < this.argc ? this.argAt(this.at + 4 + 2 * i) : undefined;
+  }
+
   /** The value of argument i (as args[i]?.value, without making the arguments). */
   argValue(i: number): string | undefined {
     if (i < 0 || i >= this.argc) return undefined;
@@ -159,6 +164,11 @@ export interface ParsedNginxFile {
   error?: NginxSyntaxError;
   /** Directives in the file, at every depth. */
   directiveCount: number;
+  /**
+   * The blocks that hold an `include` directive at some depth (include.ts walks only those to find
+   * a file's includes). Undefined: not known, every block is walked.
+   */
+  includeBlocks?: Set<NginxDirective[]>;
 }
 
 const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
@@ -212,6 +222,8 @@ class Parser {
   private error: NginxSyntaxError | undefined;
   private readonly comments: NginxComment[] = [];
   private count = 0;
+  private includeCount = 0;
+  private readonly includeBlocks = new Set<NginxDirective[]>();
 
   constructor(private readonly file: SourceFile) {
     this.text = file.text;
@@ -239,7 +251,7 @@ class Parser {
     }
     // Exactly sized: the pool is kept as long as the directives.
     this.store.pool = this.store.pool.slice(0, this.used);
-    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count };
+    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count, includeBlocks: this.includeBlocks };
   }
 
   private fail(offset: number, message: string): NginxSyntaxError {
@@ -268,6 +280,7 @@ class Parser {
       const directive = new NginxDirective(this.nameAt(at), this.store, at);
       out.push(directive);
       this.count++;
+      if (directive.name === 'include') this.includeCount++;
       if (rc === Tok.BlockStart) {
         if (handlerBlock) this.stop(this.stopAt, 'unexpected "{"');
         if (directive.name.endsWith('_by_lua_block')) {
@@ -280,8 +293,10 @@ class Parser {
         } else {
           if (depth >= MAX_DEPTH) this.stop(this.stopAt, `blocks nested more than ${MAX_DEPTH} levels deep`);
           const block: NginxDirective[] = [];
+          const includesBefore = this.includeCount;
           this.parseBlock(block, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
           directive.block = block.slice(); // exactly sized
+          if (this.includeCount > includesBefore) this.includeBlocks.add(directive.block);
           this.store.pool[at] = this.stopAt + 1;
         }
       }
