@@ -24,12 +24,10 @@ import type { Scope } from './model.js';
  */
 export class ExpandedNode {
   children?: ExpandedNode[] = undefined;
-  /** Set on an `include` that could not be read: the enclosing block is not fully known. */
-  unresolved?: boolean = undefined;
   /** The scope it sits in (set by buildNginxConfig). */
   scope: Scope = undefined!;
-  /** Its place in config.directives (set by buildNginxConfig). */
-  index = -1;
+  /** (index + 1) * 2, plus 1 when unresolved: two facts in one field. */
+  private bits = 0;
 
   constructor(
     readonly d: NginxDirective,
@@ -37,7 +35,25 @@ export class ExpandedNode {
     readonly via: NginxDirective[],
     unresolved?: boolean,
   ) {
-    if (unresolved) this.unresolved = true;
+    if (unresolved) this.bits = 1;
+  }
+
+  /** Set on an `include` that could not be read: the enclosing block is not fully known. */
+  get unresolved(): boolean | undefined {
+    return this.bits & 1 ? true : undefined;
+  }
+
+  set unresolved(v: boolean | undefined) {
+    this.bits = v ? this.bits | 1 : this.bits & ~1;
+  }
+
+  /** Its place in config.directives (set by buildNginxConfig; -1 before). */
+  get index(): number {
+    return (this.bits >>> 1) - 1;
+  }
+
+  set index(i: number) {
+    this.bits = ((i + 1) << 1) | (this.bits & 1);
   }
 
   /** As a DirectiveAt: the node is itself. */

@@ -536,14 +536,16 @@ function tlsNameIndex(config: NginxConfig): NameIndex {
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */
 export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
-  const memo = (scope.inherited ??= []);
+  // Memoized per level that has nested levels, so that a question asked at every level of a deep
+  // nesting costs one step a level. A level without nested ones (most locations) keeps no answers:
+  // asking again costs a scan of its own directives and one look at its parent's.
+  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
   const slot = memoSlot(name);
-  const known = memo[slot];
+  const known = memo?.[slot];
   if (known !== undefined) return (known as ExpandedNode | null) ?? undefined;
   const own = ownDirectives(scope, name);
-  // Memoized per level, so that a question asked at every level of a deep nesting costs one step a level.
   const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
-  memo[slot] = found ?? null;
+  if (memo) memo[slot] = found ?? null;
   return found;
 }
 
@@ -572,12 +574,13 @@ export interface InheritedArray {
  * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
  */
 export function inheritedArray(scope: Scope, name: string): InheritedArray {
-  const memo = (scope.inherited ??= []);
+  // As inheritedDirective: memoized at levels with nested levels.
+  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
   const slot = memoSlot(name, true);
-  let found = memo[slot] as InheritedArray | undefined;
+  let found = memo?.[slot] as InheritedArray | undefined;
   if (!found) {
     found = computeInheritedArray(scope, name);
-    memo[slot] = found;
+    if (memo) memo[slot] = found;
   }
   return found;
 }
