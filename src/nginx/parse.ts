@@ -223,6 +223,8 @@ class Parser {
   private readonly comments: NginxComment[] = [];
   private count = 0;
   private includeCount = 0;
+  /** The directives of the blocks being read, innermost last (see parseBlock). */
+  private readonly scratch: NginxDirective[] = [];
   private readonly includeBlocks = new Set<NginxDirective[]>();
 
   constructor(private readonly file: SourceFile) {
@@ -292,10 +294,14 @@ class Parser {
           this.store.pool[at] = close + 1;
         } else {
           if (depth >= MAX_DEPTH) this.stop(this.stopAt, `blocks nested more than ${MAX_DEPTH} levels deep`);
-          const block: NginxDirective[] = [];
+          // Nested blocks are read onto one scratch stack, each then copied off exactly sized (no
+          // array grown by push is kept, and none is made only to be copied).
+          const scratch = this.scratch;
+          const from = scratch.length;
           const includesBefore = this.includeCount;
-          this.parseBlock(block, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
-          directive.block = block.slice(); // exactly sized
+          this.parseBlock(scratch, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
+          directive.block = scratch.slice(from);
+          scratch.length = from;
           if (this.includeCount > includesBefore) this.includeBlocks.add(directive.block);
           this.store.pool[at] = this.stopAt + 1;
         }
