@@ -2,7 +2,7 @@
  * Runs rules over the deployment model and turns their reports into findings: positions from
  * spans, inline suppressions, one finding per place, a stable order.
  */
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, withFingerprint } from './fingerprint.js';
 import type { SourceFile } from './source.js';
 import { SuppressionIndex } from './suppress.js';
 import { redact } from './redact.js';
@@ -37,7 +37,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
       const from = file.position(start);
       const suppression = suppressions.match(file, from.line, rule.id);
       const to = file.position(Math.max(start, end));
-      const finding: Finding = {
+      const finding: Finding = withFingerprint({
         ruleId: rule.id,
         category: rule.category,
         severity,
@@ -47,8 +47,7 @@ export function runRules(model: Deployment, rules: readonly Rule[], failures: st
         column: from.column,
         endLine: to.line,
         endColumn: to.column,
-        fingerprint: '',
-      };
+      });
       // The reason is the tree's text: credentials in it are masked like any message.
       if (suppression) finding.suppressed = { kind: 'inSource', justification: redact(suppression.reason ?? '') };
       sourceOf.set(finding, file);

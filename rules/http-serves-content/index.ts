@@ -76,7 +76,7 @@ export const rule: Rule = {
           report({
             span: headSpan(location.node!),
             message:
-              `${describe(location.node!.d.args.map((a) => a.value))} serves content over plain http on ${port(plain[0]!)} ` +
+              `${describe(location.node!.d.values())} serves content over plain http on ${port(plain[0]!)} ` +
               `${rest}; ${why}${appNote(model, location)}.`,
             related,
           });

@@ -13,14 +13,16 @@ export const rule: Rule = {
     for (const config of model.nginx) {
       for (const { node, scope } of directivesNamed(config, ...HEADER_DIRECTIVES, ...PARAM_DIRECTIVES)) {
         const { d } = node;
-        const [nameArg, valueArg] = d.args;
-        if (!nameArg || !valueArg) continue;
-        const isHeader = HEADER_DIRECTIVES.has(d.name) && PROTO_HEADERS.has(nameArg.value.toLowerCase());
-        const isParam = PARAM_DIRECTIVES.has(d.name) && PROTO_PARAMS.has(nameArg.value);
+        if (d.argc < 2) continue;
+        // Values only: the argument objects are made for a report (most directives are not one).
+        const headerName = d.argValue(0)!;
+        const value = d.argValue(1)!;
+        const isHeader = HEADER_DIRECTIVES.has(d.name) && PROTO_HEADERS.has(headerName.toLowerCase());
+        const isParam = PARAM_DIRECTIVES.has(d.name) && PROTO_PARAMS.has(headerName);
         if (!isHeader && !isParam) continue;
         // Forwarded carries the scheme in its proto= element only; for= and host= are other matters.
-        const forwarded = /^(HTTP_)?forwarded$/i.test(nameArg.value);
-        const schemePart = forwarded ? /proto=("[^"]*"|[^;,\s]*)/i.exec(valueArg.value)?.[1] : valueArg.value;
+        const forwarded = /^(HTTP_)?forwarded$/i.test(headerName);
+        const schemePart = forwarded ? /proto=("[^"]*"|[^;,\s]*)/i.exec(value)?.[1] : value;
         if (schemePart === undefined) continue;
         const variable = valueIsClientControlled(config, schemePart, scope);
         if (!variable) continue;
@@ -36,20 +38,20 @@ export const rule: Rule = {
         if (reaches === 'unknown') {
           const hop = front[front.length - 1]!;
           report({
-            span: argSpanOf(node, valueArg),
+            span: argSpanOf(node, d.arg(1)!),
             severity: 'warning',
             message:
-              `${nameArg.value} is copied from ${source}. This server ${hop.kind === 'assumed-proxy' ? `looks like it sits behind a TLS-terminating proxy (${hop.assumed})` : `sits behind ${hop.name} (${hop.assumed ?? hop.detail})`}, ` +
+              `${headerName} is copied from ${source}. This server ${hop.kind === 'assumed-proxy' ? `looks like it sits behind a TLS-terminating proxy (${hop.assumed})` : `sits behind ${hop.name} (${hop.assumed ?? hop.detail})`}, ` +
               'whose header this passes on: that is only safe if nginx cannot be reached except through that proxy, and the proxy ' +
               'overwrites the header rather than appending to it. Otherwise anyone can send "https" over plain http.',
           });
           continue;
         }
-        const fix = forwarded ? `proto=$scheme in the ${nameArg.value} value` : `${d.name} ${nameArg.value} $scheme;`;
+        const fix = forwarded ? `proto=$scheme in the ${headerName} value` : `${d.name} ${headerName} $scheme;`;
         report({
-          span: argSpanOf(node, valueArg),
+          span: argSpanOf(node, d.arg(1)!),
           message:
-            `${nameArg.value} is set from ${source}: anyone can send "https" over plain http and the application will trust it. ` +
+            `${headerName} is set from ${source}: anyone can send "https" over plain http and the application will trust it. ` +
             `Use $scheme (the connection nginx received): ${fix}`,
         });
       }

@@ -17,9 +17,9 @@ export const rule: Rule = {
         // The header that passes through unchanged is what reaches nginx: the client's only when
         // nothing in front replaces it (behind a TLS proxy or a hop not read: unknown, no finding).
         if (arrivingAt(model, scope.server, 'HTTP_X_FORWARDED_PROTO').forgeable !== 'yes') continue;
-        if (isExternalTlsUpstream(config, node.d.args[0]?.value ?? '')) continue;
+        if (isExternalTlsUpstream(config, node.d.argValue(0) ?? '')) continue;
         const inForce = inheritedArray(scope, 'proxy_set_header');
-        if (inForce.nodes.some((n) => carriesScheme(n.d.args[0]?.value ?? '', n.d.args[1]?.value ?? ''))) continue;
+        if (inForce.nodes.some((n) => carriesScheme(n.d.argValue(0) ?? '', n.d.argValue(1) ?? ''))) continue;
 
         const dropped = droppedSchemeHeader(scope);
         if (dropped && inForce.from) {
@@ -28,7 +28,7 @@ export const rule: Rule = {
             span: spanOf(first),
             message:
               `this proxy_set_header in ${describeScope(inForce.from)} replaces every proxy_set_header inherited from the enclosing block, ` +
-              `so ${dropped.d.args[0]!.value} is not set here and the client's own header reaches the application ` +
+              `so ${dropped.d.argValue(0)!} is not set here and the client's own header reaches the application ` +
               '(nginx inherits proxy_set_header only when a level has none of its own). Repeat it in this block.',
             related: [
               { span: spanOf(dropped), message: 'the header that is dropped' },
@@ -51,7 +51,7 @@ export const rule: Rule = {
 function droppedSchemeHeader(scope: Scope) {
   for (let s = scope.parent; s; s = s.parent) {
     const found = inheritedArray(s, 'proxy_set_header').nodes.find((n) =>
-      carriesScheme(n.d.args[0]?.value ?? '', n.d.args[1]?.value ?? ''),
+      carriesScheme(n.d.argValue(0) ?? '', n.d.argValue(1) ?? ''),
     );
     if (found) return found;
   }

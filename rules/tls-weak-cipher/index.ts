@@ -45,7 +45,7 @@ export const rule: Rule = {
   check(model, { report }) {
     for (const config of model.nginx) {
       for (const { node } of directivesNamed(config, ...DIRECTIVES)) {
-        if (!DIRECTIVES.has(node.d.name) || node.d.args.length !== 1) continue;
+        if (!DIRECTIVES.has(node.d.name) || node.d.argc !== 1) continue;
         const arg = node.d.args[0]!;
         const tokens = splitCipherList(arg.value);
         // `!X` deletes X for good, whatever its position (openssl-ciphers(1)).

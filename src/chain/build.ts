@@ -183,7 +183,7 @@ function serverChains(model: Deployment, server: Server): Chain[] {
     for (const app of model.django) {
       out.push({
         site,
-        paths: scope === server ? '/' : scope.node!.d.args.map((a) => a.value).join(' '),
+        paths: scope === server ? '/' : scope.node!.d.values().join(' '),
         hops: [viewerHop(), ...front, nginx, appServerHop(app, nginx), djangoHopOf(b, app)],
         assumptions: model.django.length > 1 ? [...assumptions, `the settings module is ${app.module} (one of ${model.django.length} candidates)`] : assumptions,
       });

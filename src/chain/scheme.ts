@@ -288,7 +288,7 @@ export function wsgiScheme(chain: Chain): Belief {
           : xfp.honest === 'constant' && xfp.value === 'https' && trust === 'yes'
             ? 'yes'
             : 'unknown';
-  const pass = 'pass' in before ? (before as { pass?: { d: { args: { value: string }[] } } }).pass?.d.args[0]?.value : undefined;
+  const pass = 'pass' in before ? (before as { pass?: { d: { argValue(i: number): string | undefined } } }).pass?.d.argValue(0) : undefined;
   return {
     httpsSeen: seen,
     spoofable: false,

@@ -162,7 +162,7 @@ export function redirectsToHttps(scope: Scope): boolean {
   // Asked of every scope by several rules: no allocation on the way.
   for (const node of scope.own) {
     if (isHttpsRedirect(node)) return true;
-    if (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.args.map((a) => a.value))) return true;
+    if (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.values())) return true;
   }
   return false;
 }
@@ -178,7 +178,7 @@ export function httpsRedirectIn(scope: Scope): { node: ExpandedNode; on: 'always
     if (isHttpsRedirect(node)) return { node, on: 'always' };
     const inner = node.d.name === 'if' ? node.children?.find(isHttpsRedirect) : undefined;
     if (!inner) continue;
-    const args = node.d.args.map((a) => a.value);
+    const args = node.d.values();
     if (holdsForPlainHttp(args)) {
       const v = ifVariable(args);
       return { node: inner, on: v && PROXY_SCHEME_VARIABLES.has(v) ? 'header' : 'connection' };
@@ -195,7 +195,7 @@ function isHttpsRedirect(node: ExpandedNode): boolean {
   if (node.d.name === 'error_page') return false;
   const r = redirectOf(node);
   if (!r || targetScheme(r.target) !== 'https') return false;
-  return node.d.name !== 'rewrite' || regexMatchesEverything(node.d.args[0]!.value);
+  return node.d.name !== 'rewrite' || regexMatchesEverything(node.d.argValue(0)!);
 }
 
 /**
@@ -219,7 +219,7 @@ function tlsProxySign(server: Server): string | undefined {
     for (const c of scope.children) stack.push(c);
     if (scope.kind !== 'if') continue;
     const n = scope.node!;
-    const v = ifVariable(n.d.args.map((a) => a.value));
+    const v = ifVariable(n.d.values());
     if (v && PROXY_SCHEME_VARIABLES.has(v) && n.children?.some(isHttpsRedirect)) return `it redirects on $${v}`;
   }
   if (realIpFrom(server).length) return 'it trusts set_real_ip_from';
@@ -246,7 +246,7 @@ export function answersWithoutContent(scope: Scope): boolean {
  */
 function deniesEveryone(scope: Scope): boolean {
   for (const n of scope.own) {
-    if ((n.d.name === 'allow' || n.d.name === 'deny') && n.d.args[0]?.value === 'all') return n.d.name === 'deny';
+    if ((n.d.name === 'allow' || n.d.name === 'deny') && n.d.argValue(0) === 'all') return n.d.name === 'deny';
   }
   return false;
 }
@@ -254,7 +254,7 @@ function deniesEveryone(scope: Scope): boolean {
 /** ACME http-01 challenges must be answered over plain http: serving them is not a leak. */
 export function isAcmeLocation(scope: Scope): boolean {
   if (scope.kind !== 'location') return false;
-  const uri = scope.node!.d.args[scope.node!.d.args.length - 1]?.value ?? '';
+  const uri = scope.node!.d.args[scope.node!.d.argc - 1]?.value ?? '';
   return /\.well-known\/acme-challenge/.test(uri);
 }
 
@@ -263,7 +263,7 @@ export function contentLocations(scope: Scope): Scope[] {
   const out: Scope[] = [];
   for (const child of scope.children) {
     if (child.kind !== 'location') continue;
-    if (isAcmeLocation(child) || child.node!.d.args[0]?.value.startsWith('@')) continue; // named locations are internal
+    if (isAcmeLocation(child) || child.node!.d.argValue(0)?.startsWith('@')) continue; // named locations are internal
     if (!redirectsToHttps(child) && !answersWithoutContent(child)) out.push(child);
     else for (const s of contentLocations(child)) out.push(s);
   }
@@ -273,7 +273,7 @@ export function contentLocations(scope: Scope): Scope[] {
 /** Does any level from this scope up mention HSTS through headers-more (which we do not model)? */
 export function hstsViaHeadersMore(scope: Scope): boolean {
   const mentions = (s: Scope) =>
-    ownDirectives(s, 'more_set_headers').some((n) => n.d.args.some((a) => /strict-transport-security/i.test(a.value)));
+    ownDirectives(s, 'more_set_headers').some((n) => n.d.values().some((v) => /strict-transport-security/i.test(v)));
   const within = (s: Scope): boolean => mentions(s) || s.children.some(within);
   return chainOf(scope).some(mentions) || within(scope);
 }

@@ -4,8 +4,9 @@
  */
 import { hstsViaHeadersMore, isHstsHeader } from './facts.js';
 import {
-  addHeadersInForce,
   directivesNamed,
+  headerEntry,
+  inheritedArray,
   inheritedDirective,
   ownDirectives,
   requestScopes,
@@ -42,7 +43,9 @@ const hstsOf = new WeakMap<Scope, HeaderEntry | null>();
 export function hstsIn(scope: Scope): HeaderEntry | undefined {
   let hit = hstsOf.get(scope);
   if (hit === undefined) {
-    hit = addHeadersInForce(scope).entries.find((e) => isHstsHeader(e.name)) ?? null;
+    // The first Strict-Transport-Security of the add_header list in force (only that one is made an entry).
+    const node = inheritedArray(scope, 'add_header').nodes.find((n) => isHstsHeader(n.d.argValue(0) ?? ''));
+    hit = node ? headerEntry(node) : null;
     hstsOf.set(scope, hit);
   }
   return hit ?? undefined;
@@ -76,13 +79,13 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
   coverageCache.set(model, out);
   for (const config of model.nginx) {
     // headers-more mentioning HSTS anywhere in the configuration (most have none: then no server is asked).
-    const headersMore = directivesNamed(config, 'more_set_headers').some((d) => d.node.d.args.some((a) => /strict-transport-security/i.test(a.value)));
+    const headersMore = directivesNamed(config, 'more_set_headers').some((d) => d.node.d.values().some((v) => /strict-transport-security/i.test(v)));
     for (const server of config.servers) {
       if (!server.tls || server.incomplete || (headersMore && hstsViaHeadersMore(server))) continue;
       // `ssl_reject_handshake on` refuses the TLS handshake: no response, no headers.
-      if (inheritedDirective(server, 'ssl_reject_handshake')?.d.args[0]?.value === 'on') continue;
+      if (inheritedDirective(server, 'ssl_reject_handshake')?.d.argValue(0) === 'on') continue;
       // `return 444` closes the connection without a response.
-      const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.args[0]?.value === '444'));
+      const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.argValue(0) === '444'));
       const covered = scopes.filter((s) => hstsIn(s));
       const isCovered = new Set(covered);
       const gaps: HstsGap[] = [];
@@ -92,7 +95,7 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
         const drop = firstDrop(scope);
         if (drop) {
           gap.dropped = drop.outer;
-          gap.droppedAt = addHeadersInForce(drop.level).from ?? drop.level;
+          gap.droppedAt = inheritedArray(drop.level, 'add_header').from ?? drop.level;
         }
         gaps.push(gap);
       }

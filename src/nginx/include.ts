@@ -15,14 +15,51 @@ import { LIMITS, type FileAccess } from '../files.js';
 import { MAX_DEPTH, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 import { globMatch, hasGlobChars } from './glob.js';
+import type { Scope } from './model.js';
 
-export interface ExpandedNode {
-  d: NginxDirective;
-  children?: ExpandedNode[];
-  /** The include directives that brought this directive here, outermost first. */
-  via: NginxDirective[];
+/**
+ * A directive where the expansion puts it. Once a configuration is built from the tree, it is also
+ * that configuration's DirectiveAt (model.ts): its scope and its place in config.directives (one
+ * object a directive rather than two).
+ */
+export class ExpandedNode {
+  children?: ExpandedNode[] = undefined;
+  /** The scope it sits in (set by buildNginxConfig). */
+  scope: Scope = undefined!;
+  /** (index + 1) * 2, plus 1 when unresolved: two facts in one field. */
+  private bits = 0;
+
+  constructor(
+    readonly d: NginxDirective,
+    /** The include directives that brought this directive here, outermost first. */
+    readonly via: NginxDirective[],
+    unresolved?: boolean,
+  ) {
+    if (unresolved) this.bits = 1;
+  }
+
   /** Set on an `include` that could not be read: the enclosing block is not fully known. */
-  unresolved?: boolean;
+  get unresolved(): boolean | undefined {
+    return this.bits & 1 ? true : undefined;
+  }
+
+  set unresolved(v: boolean | undefined) {
+    this.bits = v ? this.bits | 1 : this.bits & ~1;
+  }
+
+  /** Its place in config.directives (set by buildNginxConfig; -1 before). */
+  get index(): number {
+    return (this.bits >>> 1) - 1;
+  }
+
+  set index(i: number) {
+    this.bits = ((i + 1) << 1) | (this.bits & 1);
+  }
+
+  /** As a DirectiveAt: the node is itself. */
+  get node(): ExpandedNode {
+    return this;
+  }
 }
 
 export interface LoaderHost {
@@ -128,9 +165,11 @@ export class IncludeExpander {
   includes(parsed: ParsedNginxFile): { d: NginxDirective; target: string }[] {
     const out: { d: NginxDirective; target: string }[] = [];
     const pending: NginxDirective[][] = [parsed.directives];
+    const withIncludes = parsed.includeBlocks;
     while (pending.length) {
       for (const d of pending.pop()!) {
-        if (d.block) pending.push(d.block);
+        // Blocks without an include at any depth are skipped (the parser lists the others).
+        if (d.block && (!withIncludes || withIncludes.has(d.block))) pending.push(d.block);
         if (!isInclude(d)) continue;
         // (Stock files include nothing of the project.)
         const r = this.resolution(d);
@@ -144,7 +183,7 @@ export class IncludeExpander {
   private resolution(d: NginxDirective): Resolution {
     let r = this.resolutions.get(d);
     if (!r) {
-      r = this.resolve(d.args[0]!.value, d);
+      r = this.resolve(d.argValue(0)!, d);
       this.resolutions.set(d, r);
     }
     return r;
@@ -171,34 +210,42 @@ export class IncludeExpander {
   /** Appends the expansion of `directives` to `out` (never by spreading: a file may hold 100,000 directives). */
   private expand(directives: NginxDirective[], via: NginxDirective[], depth: number, out: ExpandedNode[]): void {
     for (const d of directives) {
-      if (isInclude(d)) {
-        this.expandInclude(d, via, out, depth);
-        continue;
-      }
-      const node: ExpandedNode = { d, via };
-      // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
-      // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
-      if (d.name.startsWith('$')) {
-        node.unresolved = true;
-        this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
-      }
-      if (d.block) {
-        if (depth >= MAX_DEPTH) {
-          // Each file is within the limit, but the files included into each other are not.
-          this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
-          node.unresolved = true;
-        } else {
-          const children: ExpandedNode[] = [];
-          this.expand(d.block, via, depth + 1, children);
-          node.children = children.slice(); // exactly sized (see parse.ts)
-        }
-      }
-      out.push(node);
+      if (isInclude(d)) this.expandInclude(d, via, out, depth);
+      else out.push(this.node(d, via, depth));
     }
   }
 
+  /** The expansion of one directive that is not an include. */
+  private node(d: NginxDirective, via: NginxDirective[], depth: number): ExpandedNode {
+    const node = new ExpandedNode(d, via);
+    // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
+    // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
+    if (d.name.startsWith('$')) {
+      node.unresolved = true;
+      this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
+    }
+    if (d.block) {
+      if (depth >= MAX_DEPTH) {
+        // Each file is within the limit, but the files included into each other are not.
+        this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
+        node.unresolved = true;
+      } else if (!d.block.some(isInclude)) {
+        // One node a directive: made exactly sized (see parse.ts).
+        const block = d.block;
+        const children = new Array<ExpandedNode>(block.length);
+        for (let i = 0; i < block.length; i++) children[i] = this.node(block[i]!, via, depth + 1);
+        node.children = children;
+      } else {
+        const children: ExpandedNode[] = [];
+        this.expand(d.block, via, depth + 1, children);
+        node.children = children.slice(); // exactly sized (see parse.ts)
+      }
+    }
+    return node;
+  }
+
   private expandInclude(d: NginxDirective, via: NginxDirective[], out: ExpandedNode[], depth: number): void {
-    const target = d.args[0]!.value;
+    const target = d.argValue(0)!;
     const resolved = this.resolution(d);
     if (resolved.kind === 'stock') {
       const parsed = this.host.parseStock(resolved.key);
@@ -214,40 +261,40 @@ export class IncludeExpander {
           : `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
               'checks for missing settings are skipped for the block that includes it',
       );
-      out.push({ d, via, unresolved: true });
+      out.push(new ExpandedNode(d, via, true));
       return;
     }
     for (const file of resolved.files) {
       if (!this.spend(1, d)) {
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         return;
       }
       const stat = this.host.access.stat(file);
       if (stat.kind === 'dir') {
         this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       if (stat.kind === 'special') {
         this.host.note(d, `include "${target}" names ${stat.what}, not a regular file: it is not read, so what it sets is unknown`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       const real = this.host.realpath(file);
       if (this.cycles.get(d)?.has(real)) {
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       if (via.length >= LIMITS.includeDepth) {
         this.host.error(d, `includes nested more than ${LIMITS.includeDepth} files deep: the audit does not follow this one, so what it sets is unknown`);
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       const parsed = this.host.parseFile(file);
       if (parsed) this.host.reached(real);
       if (!parsed || parsed.error || !this.spend(parsed.directiveCount, d)) {
         // The file's own error is reported for that file; nginx would stop here.
-        out.push({ d, via, unresolved: true });
+        out.push(new ExpandedNode(d, via, true));
         continue;
       }
       this.expand(parsed.directives, [...via, d], depth, out);
@@ -312,7 +359,7 @@ export class IncludeExpander {
 }
 
 function isInclude(d: NginxDirective): boolean {
-  return d.name === 'include' && d.args.length === 1 && !d.block;
+  return d.name === 'include' && d.argc === 1 && !d.block;
 }
 
 function stockKeyFor(target: string): string | undefined {

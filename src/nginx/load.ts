@@ -341,10 +341,11 @@ function renderArgs(directives: NginxDirective[], env: (name: string) => string 
   const stack = [...directives];
   while (stack.length) {
     const d = stack.pop()!;
-    for (const a of d.args) {
-      if (!a.value.includes('${')) continue;
+    for (let i = 0, n = d.argc; i < n; i++) {
+      const written = d.argValue(i)!;
+      if (!written.includes('${')) continue;
       let plain = true;
-      const value = a.value.replace(/\$\{(\w+)\}/g, (m, name: string) => {
+      const value = written.replace(/\$\{(\w+)\}/g, (m, name: string) => {
         const v = env(name);
         if (v === undefined || !/^[^\s;{}'"#\\]*$/.test(v)) {
           plain = false;
@@ -353,8 +354,7 @@ function renderArgs(directives: NginxDirective[], env: (name: string) => string 
         return v;
       });
       if (!plain || value.length > LIMITS.expandedValueChars || (budget -= value.length) < 0) continue;
-      a.value = value;
-      a.rendered = true;
+      d.render(i, value);
     }
     if (d.block) stack.push(...d.block);
   }

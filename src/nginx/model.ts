@@ -37,8 +37,11 @@ export interface Scope {
   handler?: Handler;
   /** `own` by directive name, built on first use. */
   byName?: Map<string, ExpandedNode[]>;
-  /** inheritedDirective/inheritedArray answers for this scope, computed once (they walk the enclosing levels). */
-  inherited?: Map<string, ExpandedNode | InheritedArray | undefined>;
+  /**
+   * inheritedDirective/inheritedArray answers for this scope, computed once (they walk the enclosing
+   * levels), by memoSlot(): a hole is a question not asked yet, null an answer of nothing.
+   */
+  inherited?: (ExpandedNode | InheritedArray | null)[];
 }
 
 /** `proxy_pass` and friends, `return`, or files from `root`/`alias` (the default). */
@@ -62,15 +65,15 @@ const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
 function handlerOf(scope: Scope): Handler {
   for (const node of scope.own) {
     const kind = PASS_DIRECTIVES[node.d.name];
-    if (kind) return { kind, node, target: node.d.args[0]?.value };
+    if (kind) return { kind, node, target: node.d.argValue(0) };
   }
   if ((scope.kind === 'if' || scope.kind === 'limit_except') && scope.parent?.handler && scope.parent.handler.kind !== 'static') {
     if (!scope.own.some((n) => n.d.name === 'return')) return scope.parent.handler;
   }
   const ret = scope.own.find((n) => n.d.name === 'return');
-  if (ret) return { kind: 'return', node: ret, target: ret.d.args.map((a) => a.value).join(' ') };
+  if (ret) return { kind: 'return', node: ret, target: ret.d.values().join(' ') };
   const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
-  return { kind: 'static', node: files, target: files?.d.args[0]?.value };
+  return { kind: 'static', node: files, target: files?.d.argValue(0) };
 }
 
 export interface Listen {
@@ -132,9 +135,12 @@ export interface NginxConfig {
   version: VersionInfo;
 }
 
-/** A directive of the expanded tree, the scope it sits in, and its place in config.directives. */
+/**
+ * A directive of the expanded tree, the scope it sits in, and its place in config.directives
+ * (buildNginxConfig's are the ExpandedNodes themselves: see include.ts).
+ */
 export interface DirectiveAt {
-  node: ExpandedNode;
+  readonly node: ExpandedNode;
   scope: Scope;
   index: number;
 }
@@ -170,7 +176,10 @@ export function directivesNamed(config: NginxConfig, ...names: string[]): readon
 
 /** Adds a directive to config.directives and to the index by name, in one pass. */
 function record(config: NginxConfig, node: ExpandedNode, scope: Scope): void {
-  const at: DirectiveAt = { node, scope, index: config.directives.length };
+  // The node is its own DirectiveAt (a tree is built into one configuration).
+  node.scope = scope;
+  node.index = config.directives.length;
+  const at: DirectiveAt = node;
   config.directives.push(at);
   let index = byName.get(config);
   if (!index) byName.set(config, (index = new Map()));
@@ -240,7 +249,7 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
         descend(config, scope, 'limit_except', node);
         break;
       case 'upstream':
-        if (d.args[0]) config.upstreams.add(d.args[0].value);
+        if (d.argc) config.upstreams.add(d.argValue(0)!);
         collect(config, scope, node.children);
         break;
       default:
@@ -288,11 +297,11 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   fill(config, server, node.children ?? []);
 
   for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
-  for (const n of ownDirectives(server, 'server_name')) for (const a of n.d.args) server.names.push(a.value);
+  for (const n of ownDirectives(server, 'server_name')) for (const v of n.d.values()) server.names.push(v);
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
-  if (inheritedDirective(server, 'ssl')?.d.args[0]?.value === 'on') for (const l of server.listens) l.ssl = true;
+  if (inheritedDirective(server, 'ssl')?.d.argValue(0) === 'on') for (const l of server.listens) l.ssl = true;
   // Exactly sized: kept for the whole audit, one pair per server (see parse.ts).
   server.listens = server.listens.slice();
   server.names = server.names.slice();
@@ -301,7 +310,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
 }
 
 function parseListen(node: ExpandedNode): Listen {
-  const [addr, ...params] = node.d.args.map((a) => a.value);
+  const [addr, ...params] = node.d.values();
   const listen: Listen = {
     node,
     port: 80,
@@ -527,14 +536,29 @@ function tlsNameIndex(config: NginxConfig): NameIndex {
 
 /** A single-valued directive as nginx resolves it: the innermost level that sets it. */
 export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
-  const memo = (scope.inherited ??= new Map());
-  const key = 'd:' + name;
-  if (memo.has(key)) return memo.get(key) as ExpandedNode | undefined;
+  // Memoized per level that has nested levels, so that a question asked at every level of a deep
+  // nesting costs one step a level. A level without nested ones (most locations) keeps no answers:
+  // asking again costs a scan of its own directives and one look at its parent's.
+  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
+  const slot = memoSlot(name);
+  const known = memo?.[slot];
+  if (known !== undefined) return (known as ExpandedNode | null) ?? undefined;
   const own = ownDirectives(scope, name);
-  // Memoized per level, so that a question asked at every level of a deep nesting costs one step a level.
   const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
-  memo.set(key, found);
+  if (memo) memo[slot] = found ?? null;
   return found;
+}
+
+/**
+ * The questions asked of scopes, numbered: a scope keeps its answers in an array by these numbers
+ * (a Map a scope was most of a scope's memory). Even slots for inheritedDirective, odd for inheritedArray.
+ */
+const MEMO_SLOTS = new Map<string, number>();
+
+function memoSlot(name: string, array = false): number {
+  let id = MEMO_SLOTS.get(name);
+  if (id === undefined) MEMO_SLOTS.set(name, (id = MEMO_SLOTS.size));
+  return 2 * id + (array ? 1 : 0);
 }
 
 export interface InheritedArray {
@@ -550,19 +574,20 @@ export interface InheritedArray {
  * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
  */
 export function inheritedArray(scope: Scope, name: string): InheritedArray {
-  const memo = (scope.inherited ??= new Map());
-  const key = 'a:' + name;
-  let found = memo.get(key) as InheritedArray | undefined;
+  // As inheritedDirective: memoized at levels with nested levels.
+  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
+  const slot = memoSlot(name, true);
+  let found = memo?.[slot] as InheritedArray | undefined;
   if (!found) {
     found = computeInheritedArray(scope, name);
-    memo.set(key, found);
+    if (memo) memo[slot] = found;
   }
   return found;
 }
 
 function computeInheritedArray(scope: Scope, name: string): InheritedArray {
   const own = ownDirectives(scope, name);
-  const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.args[0]?.value : undefined;
+  const mode = name === 'add_header' ? inheritedDirective(scope, 'add_header_inherit')?.d.argValue(0) : undefined;
   if (mode === 'off') return { nodes: own, from: own.length ? scope : undefined };
   if (mode === 'merge' && scope.parent) {
     const outer = inheritedArray(scope.parent, name);
@@ -581,13 +606,13 @@ export interface HeaderEntry {
 }
 
 export function headerEntry(node: ExpandedNode): HeaderEntry {
-  const [nameArg, valueArg, flag] = node.d.args;
+  const d = node.d;
   return {
     node,
-    name: (nameArg?.value ?? '').toLowerCase(),
-    value: valueArg?.value ?? '',
-    valueArg,
-    always: flag?.value === 'always',
+    name: (d.argValue(0) ?? '').toLowerCase(),
+    value: d.argValue(1) ?? '',
+    valueArg: d.arg(1),
+    always: d.argValue(2) === 'always',
   };
 }
 
@@ -604,7 +629,7 @@ export function spanOf(node: ExpandedNode): Span {
 /** The head of a block (`server`, `location /x`), for findings about a missing setting. */
 export function headSpan(node: ExpandedNode): Span {
   const d = node.d;
-  const last = d.args[d.args.length - 1];
+  const last = d.arg(d.argc - 1);
   return { file: d.file, start: d.start, end: last ? last.end : d.nameArg.end };
 }
 
@@ -615,7 +640,7 @@ export function argSpanOf(node: ExpandedNode, arg: NginxArg): Span {
 export function describeScope(scope: Scope): string {
   if (!scope.node) return 'the top level';
   const d = scope.node.d;
-  const args = d.args.map((a) => a.value).join(' ');
+  const args = d.values().join(' ');
   return args ? `${d.name} ${args}` : d.name;
 }
 
@@ -632,7 +657,7 @@ export function hasCatchAllLocation(scope: Scope): boolean {
 /** `location /`, `location ^~ /`, or a regex location that matches every URI. */
 export function isCatchAllLocation(scope: Scope): boolean {
   if (scope.kind !== 'location') return false;
-  const args = scope.node!.d.args.map((a) => a.value);
+  const args = scope.node!.d.values();
   if (args.length === 1) return args[0] === '/';
   if (args.length === 2 && args[0] === '^~') return args[1] === '/';
   if (args.length === 2 && (args[0] === '~' || args[0] === '~*')) return regexMatchesEverything(args[1]!);
@@ -664,19 +689,19 @@ function clientControlledVariables(config: NginxConfig): void {
     changed = false;
     for (const { node, scope } of makers) {
       const d = node.d;
-      if (d.args.length < 2) continue;
+      if (d.argc < 2) continue;
       let into: Set<string> | undefined;
       let dirty = false;
       if (d.name === 'map') {
         into = global;
-        dirty = isTaintedText(d.args[0]!.value, undefined) || node.children!.some((c) => c.d.args.some((a) => isTaintedText(a.value, undefined)));
+        dirty = isTaintedText(d.argValue(0)!, undefined) || node.children!.some((c) => c.d.values().some((v) => isTaintedText(v, undefined)));
       } else {
         const server = scope.server!;
         into = perServer.get(server);
         if (!into) perServer.set(server, (into = new Set()));
-        dirty = isTaintedText(d.args[1]!.value, server);
+        dirty = isTaintedText(d.argValue(1)!, server);
       }
-      const name = (d.name === 'map' ? d.args[1] : d.args[0])!.value.replace(/^\$/, '').toLowerCase();
+      const name = d.argValue(d.name === 'map' ? 1 : 0)!.replace(/^\$/, '').toLowerCase();
       if (name && dirty && !into.has(name)) {
         into.add(name);
         changed = true;

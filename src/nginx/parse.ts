@@ -20,19 +20,124 @@ export interface NginxArg {
   rendered?: boolean;
 }
 
-export interface NginxDirective {
-  name: string;
-  nameArg: NginxArg;
-  args: NginxArg[];
-  file: SourceFile;
-  /** Offset of the directive name. */
-  start: number;
-  /** Offset just past the terminating `;`, or past the closing `}` of a block. */
-  end: number;
+/**
+ * A file's directives keep their positions in one Int32Array, not in objects: for each directive,
+ * at its slot, [end, argument count, name start, name end, then start and end of each argument].
+ * Argument values are read from the text when asked for (they are the text between the offsets,
+ * unquoted and unescaped), so a directive nobody asks about costs one small object.
+ */
+class DirectiveStore {
+  /** Rendered argument values (load.ts renderArgs), by the slot of the argument's start. */
+  rendered: Map<number, string> | undefined = undefined;
+  /** Raw Lua bodies of `*_by_lua_block` directives, by directive slot. */
+  lua: Map<number, string> | undefined = undefined;
+  constructor(
+    readonly file: SourceFile,
+    readonly text: string,
+    public pool: Int32Array,
+  ) {}
+}
+
+/** Directive names are a small vocabulary: one string each, shared by every directive of every file. */
+const NAMES = new Map<string, string>();
+
+export class NginxDirective {
   /** Children of a `{ ... }` block; undefined for simple directives and Lua blocks. */
-  block?: NginxDirective[];
+  block: NginxDirective[] | undefined = undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly store: DirectiveStore,
+    /** This directive's slot in the store's pool. */
+    private readonly at: number,
+  ) {}
+
+  get file(): SourceFile {
+    return this.store.file;
+  }
+
+  /** Offset of the directive name. */
+  get start(): number {
+    return this.store.pool[this.at + 2]!;
+  }
+
+  /** Offset just past the terminating `;`, or past the closing `}` of a block. */
+  get end(): number {
+    return this.store.pool[this.at]!;
+  }
+
+  /** The number of arguments (without making them). */
+  get argc(): number {
+    return this.store.pool[this.at + 1]!;
+  }
+
+  get nameArg(): NginxArg {
+    return this.argAt(this.at + 2);
+  }
+
+  /**
+   * The arguments, made anew at each call (the directive keeps none: most are never asked for them,
+   * and a kept copy was most of a directive's memory). Read one value with argValue instead.
+   */
+  get args(): NginxArg[] {
+    const n = this.argc;
+    const made = new Array<NginxArg>(n);
+    for (let i = 0; i < n; i++) made[i] = this.argAt(this.at + 4 + 2 * i);
+    return made;
+  }
+
+  /** The arguments' values (as args.map((a) => a.value), without making the arguments). */
+  values(): string[] {
+    const n = this.argc;
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = this.argValue(i)!;
+    return out;
+  }
+
+  /** Argument i (as args[i], without making the others). */
+  arg(i: number): NginxArg | undefined {
+    return i >= 0 && i < this.argc ? this.argAt(this.at + 4 + 2 * i) : undefined;
+  }
+
+  /** The value of argument i (as args[i]?.value, without making the arguments). */
+  argValue(i: number): string | undefined {
+    if (i < 0 || i >= this.argc) return undefined;
+    const slot = this.at + 4 + 2 * i;
+    const store = this.store;
+    return store.rendered?.get(slot) ?? valueOf(store.text, store.pool[slot]!, store.pool[slot + 1]!);
+  }
+
   /** Raw Lua source of a `*_by_lua_block { ... }` body. */
-  luaBody?: string;
+  get luaBody(): string | undefined {
+    return this.store.lua?.get(this.at);
+  }
+
+  /** Gives argument i a rendered value (a template's `${VAR}` filled in; see load.ts). */
+  render(i: number, value: string): void {
+    const slot = this.at + 4 + 2 * i;
+    (this.store.rendered ??= new Map()).set(slot, value);
+  }
+
+  private argAt(slot: number): NginxArg {
+    const { pool, text } = this.store;
+    const start = pool[slot]!;
+    const end = pool[slot + 1]!;
+    const c = text.charCodeAt(start);
+    const rendered = this.store.rendered?.get(slot);
+    const arg: NginxArg = { value: rendered ?? valueOf(text, start, end), start, end, quote: c === DQUOTE ? '"' : c === SQUOTE ? "'" : '' };
+    if (rendered !== undefined) arg.rendered = true;
+    return arg;
+  }
+}
+
+/** A word's value from its offsets: without its quotes, unescaped when it holds a backslash. */
+function valueOf(text: string, start: number, end: number): string {
+  const c = text.charCodeAt(start);
+  const quoted = c === DQUOTE || c === SQUOTE;
+  const from = quoted ? start + 1 : start;
+  const to = quoted ? end - 1 : end;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === BSLASH) return unescape(text, from, to);
+  return text.slice(from, to);
 }
 
 export interface NginxSyntaxError {
@@ -59,6 +164,11 @@ export interface ParsedNginxFile {
   error?: NginxSyntaxError;
   /** Directives in the file, at every depth. */
   directiveCount: number;
+  /**
+   * The blocks that hold an `include` directive at some depth (include.ts walks only those to find
+   * a file's includes). Undefined: not known, every block is walked.
+   */
+  includeBlocks?: Set<NginxDirective[]>;
 }
 
 const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
@@ -100,15 +210,27 @@ export function parseNginx(file: SourceFile): ParsedNginxFile {
 class Parser {
   private readonly text: string;
   private pos = 0;
-  private args: NginxArg[] = [];
+  /** The current directive's words so far: start and end offsets, in pairs (reused). */
+  private words: number[] = [];
+  /** Words in `words`. */
+  private argn = 0;
+  private readonly store: DirectiveStore;
+  /** Slots used in store.pool. */
+  private used = 0;
   /** Offset of the character that ended the last token (`;`, `{` or `}`), or text length. */
   private stopAt = 0;
   private error: NginxSyntaxError | undefined;
   private readonly comments: NginxComment[] = [];
   private count = 0;
+  private includeCount = 0;
+  /** The directives of the blocks being read, innermost last (see parseBlock). */
+  private readonly scratch: NginxDirective[] = [];
+  private readonly includeBlocks = new Set<NginxDirective[]>();
 
   constructor(private readonly file: SourceFile) {
     this.text = file.text;
+    // About 9 slots a directive, a directive every 40 characters or so: grown when short.
+    this.store = new DirectiveStore(file, this.text, new Int32Array(Math.max(64, this.text.length >> 2)));
   }
 
   run(): ParsedNginxFile {
@@ -129,7 +251,9 @@ class Parser {
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
-    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count };
+    // Exactly sized: the pool is kept as long as the directives.
+    this.store.pool = this.store.pool.slice(0, this.used);
+    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count, includeBlocks: this.includeBlocks };
   }
 
   private fail(offset: number, message: string): NginxSyntaxError {
@@ -154,39 +278,68 @@ class Parser {
         if (inBlock) this.stop(this.text.length, 'unexpected end of file, expecting "}"');
         return;
       }
-      // Exactly sized (an array grown by push keeps room for 17 or more: ~120 bytes a directive
-      // over a 27k-line file); the scratch array is reused for the next directive.
-      const nameArg = this.args[0]!;
-      const args = this.args.slice(1);
-      this.args.length = 0;
-      const directive: NginxDirective = {
-        name: nameArg.value,
-        nameArg,
-        args,
-        file: this.file,
-        start: nameArg.start,
-        end: this.stopAt + 1,
-      };
+      const at = this.record();
+      const directive = new NginxDirective(this.nameAt(at), this.store, at);
       out.push(directive);
       this.count++;
+      if (directive.name === 'include') this.includeCount++;
       if (rc === Tok.BlockStart) {
         if (handlerBlock) this.stop(this.stopAt, 'unexpected "{"');
         if (directive.name.endsWith('_by_lua_block')) {
           const bodyStart = this.stopAt + 1;
           const close = skipLua(this.text, bodyStart);
           if (close < 0) this.stop(this.text.length, 'unexpected end of file, expecting "}"');
-          directive.luaBody = this.text.slice(bodyStart, close);
+          (this.store.lua ??= new Map()).set(at, this.text.slice(bodyStart, close));
           this.pos = close + 1;
-          directive.end = close + 1;
+          this.store.pool[at] = close + 1;
         } else {
           if (depth >= MAX_DEPTH) this.stop(this.stopAt, `blocks nested more than ${MAX_DEPTH} levels deep`);
-          const block: NginxDirective[] = [];
-          this.parseBlock(block, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
-          directive.block = block.slice();
-          directive.end = this.stopAt + 1;
+          // Nested blocks are read onto one scratch stack, each then copied off exactly sized (no
+          // array grown by push is kept, and none is made only to be copied).
+          const scratch = this.scratch;
+          const from = scratch.length;
+          const includesBefore = this.includeCount;
+          this.parseBlock(scratch, true, HANDLER_BLOCKS.has(directive.name), depth + 1);
+          directive.block = scratch.slice(from);
+          scratch.length = from;
+          if (this.includeCount > includesBefore) this.includeBlocks.add(directive.block);
+          this.store.pool[at] = this.stopAt + 1;
         }
       }
     }
+  }
+
+  /** Writes the directive just read into the pool: [end, argument count, name start, name end, arguments...]. */
+  private record(): number {
+    const n = this.argn;
+    const need = 2 + 2 * n;
+    let pool = this.store.pool;
+    const at = this.used;
+    if (at + need > pool.length) {
+      const grown = new Int32Array(Math.max(pool.length * 2, at + need));
+      grown.set(pool.subarray(0, at));
+      this.store.pool = pool = grown;
+    }
+    pool[at] = this.stopAt + 1;
+    pool[at + 1] = n - 1;
+    const words = this.words;
+    for (let i = 0; i < 2 * n; i++) pool[at + 2 + i] = words[i]!;
+    this.used = at + need;
+    this.argn = 0;
+    return at;
+  }
+
+  /** The directive name at a slot, one shared string per name. */
+  private nameAt(at: number): string {
+    const pool = this.store.pool;
+    const value = valueOf(this.text, pool[at + 2]!, pool[at + 3]!);
+    let name = NAMES.get(value);
+    if (name === undefined) {
+      // A copy: a slice would keep the whole file's text alive through the shared table.
+      name = Buffer.from(value, 'utf16le').toString('utf16le');
+      if (NAMES.size < 10_000) NAMES.set(name, name);
+    }
+    return name;
   }
 
   private byteCache = { from: -1, to: -1, bytes: 0 };
@@ -228,8 +381,6 @@ class Parser {
     let quoted = false;
     let sQuoted = false;
     let dQuoted = false;
-    /** The current word holds a backslash, so its value needs nginx's unescaping. */
-    let escaped = false;
     let start = pos;
     let quote: NginxArg['quote'] = '';
     /** nginx's own `start`: where the buffer must keep bytes from (after an opening quote). */
@@ -238,7 +389,7 @@ class Parser {
     for (;;) {
       if (pos >= len) {
         this.pos = pos;
-        if (this.args.length > 0 || !lastSpace) {
+        if (this.argn > 0 || !lastSpace) {
           this.stop(len, 'unexpected end of file, expecting ";" or "}"');
         }
         this.stopAt = len;
@@ -283,17 +434,16 @@ class Parser {
         start = at;
         keepFrom = at;
         quote = '';
-        escaped = false;
         if (ch === SP || ch === TAB || ch === CR || ch === LF) continue;
         switch (ch) {
           case SEMI:
           case LBRACE:
-            if (this.args.length === 0) this.stop(at, `unexpected "${text[at]}"`);
+            if (this.argn === 0) this.stop(at, `unexpected "${text[at]}"`);
             this.pos = pos;
             this.stopAt = at;
             return ch === LBRACE ? Tok.BlockStart : Tok.Ok;
           case RBRACE:
-            if (this.args.length !== 0) this.stop(at, 'unexpected "}"');
+            if (this.argn !== 0) this.stop(at, 'unexpected "}"');
             this.pos = pos;
             this.stopAt = at;
             return Tok.BlockDone;
@@ -309,7 +459,6 @@ class Parser {
           }
           case BSLASH:
             quoted = true;
-            escaped = true;
             lastSpace = false;
             continue;
           case DQUOTE:
@@ -349,7 +498,6 @@ class Parser {
         variable = false;
         if (ch === BSLASH) {
           quoted = true;
-          escaped = true;
           continue;
         }
         if (ch === DOLLAR) {
@@ -374,13 +522,10 @@ class Parser {
         }
 
         if (found) {
-          const wordStart = quote ? start + 1 : start;
-          this.args.push({
-            value: escaped ? unescape(text, wordStart, at) : text.slice(wordStart, at),
-            start,
-            end: quote ? at + 1 : at,
-            quote,
-          });
+          // The value is read from the text when asked for (valueOf: unquoted, unescaped).
+          const w = 2 * this.argn++;
+          this.words[w] = start;
+          this.words[w + 1] = quote ? at + 1 : at;
           if (ch === SEMI) {
             this.pos = pos;
             this.stopAt = at;

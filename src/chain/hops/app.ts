@@ -108,7 +108,7 @@ function trusts(app: DjangoApp, before: NginxHop | undefined): Tri {
   if (app.forwardedTrustUnknown) return 'unknown';
   if (!before) return 'no';
   // `proxy_pass $backend`: where it goes is decided per request.
-  if (/\$/.test(before.pass?.d.args[0]?.value ?? '')) return 'unknown';
+  if (/\$/.test(before.pass?.d.argValue(0) ?? '')) return 'unknown';
   if (!upstreamIsLocal(before)) return 'no';
   if (app.appServer === 'gunicorn') return 'yes';
   // uvicorn trusts 127.0.0.1 only: a unix-socket peer has no address in its allow list.

@@ -123,7 +123,7 @@ export class AssumedProxyHop implements Hop {
 
   /** A proxy on the network (not on this host) handles the viewers' connections. */
   get network(): boolean {
-    return realIpFrom(this.server).some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.args[0]?.value ?? ''));
+    return realIpFrom(this.server).some((n) => !/^(127\.|::1$|\[::1\]|unix:|localhost$)/.test(n.d.argValue(0) ?? ''));
   }
 
   sets(key: string): Sets {

@@ -74,7 +74,7 @@ function passesToOtherService(config: NginxConfig, target: string, services: Ser
   const hosts = config.upstreams.has(host)
     ? (upstreamBlock(config, host)?.children ?? [])
         .filter((c) => c.d.name === 'server')
-        .map((c) => (c.d.args[0]?.value ?? '').replace(/:\d+$/, '').toLowerCase())
+        .map((c) => (c.d.argValue(0) ?? '').replace(/:\d+$/, '').toLowerCase())
     : [host];
   if (!hosts.length) return false;
   return hosts.every((h) => {
@@ -122,7 +122,7 @@ class NginxHopImpl implements NginxHop {
       this.passKind = passes.kind;
     }
     this.accepts = { http: server.plainHttp ? 'yes' : 'no', https: server.tls ? 'yes' : 'no' };
-    this.speaks = !this.pass ? 'unknown' : this.passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(this.pass.d.args[0]?.value ?? '') ? 'https' : 'http';
+    this.speaks = !this.pass ? 'unknown' : this.passKind === 'uwsgi' ? 'http' : /^https:\/\//i.test(this.pass.d.argValue(0) ?? '') ? 'https' : 'http';
   }
 
   get at() {
@@ -138,7 +138,7 @@ class NginxHopImpl implements NginxHop {
         `server ${serverLabel(server)} (${file.display}:${file.position(server.node!.d.start).line}), ` +
         `listen ${[...new Set(server.listens.map((l) => `${l.port}${l.ssl ? ' ssl' : ''}`))].join(', ') || '80'}` +
         `${scope !== server ? `, ${describeScope(scope)}` : ''}` +
-        (pass ? ` -> ${pass.d.name} ${pass.d.args[0]?.value ?? ''}` : '');
+        (pass ? ` -> ${pass.d.name} ${pass.d.argValue(0) ?? ''}` : '');
     }
     return memo.detail;
   }
@@ -201,7 +201,7 @@ function serverWideRedirect(server: Server): ReturnType<typeof httpsRedirectIn> 
 /** The status and target of a redirect, and whether it keeps the host the viewer asked for. */
 function redirectFacts(server: Server, node: ExpandedNode): Omit<NonNullable<Hop['redirect']>, 'on'> {
   const r = redirectOf(node)!;
-  const args = node.d.args.map((a) => a.value);
+  const args = node.d.values();
   const code = node.d.name === 'return' ? (args.length === 2 ? args[0] : '302') : node.d.name === 'rewrite' ? (args[2] === 'permanent' ? '301' : '302') : undefined;
   const host = targetHost(r.target).toLowerCase();
   // `$host$request_uri`: the host part is $host, followed by the path variables.
@@ -222,19 +222,19 @@ function redirectFacts(server: Server, node: ExpandedNode): Omit<NonNullable<Hop
 function tlsFloor(config: NginxConfig, server: Server): { protocols: string; ciphers?: string } {
   const perServer = atLeast(config.version, '1.29.2');
   const owner = perServer === true ? server : tlsDefaultServer(config, server);
-  const of = (s: Server) => inheritedDirective(s, 'ssl_protocols')?.d.args.map((a) => a.value).join(' ');
+  const of = (s: Server) => inheritedDirective(s, 'ssl_protocols')?.d.values().join(' ');
   const own = of(owner);
   let protocols = own ?? `not set: the default of ${show(config.version)}`;
   if (perServer === undefined && owner !== server && of(server) !== own) protocols += ` (the default server's; ${of(server) ?? 'not set'} from nginx 1.29.2)`;
-  const ciphers = inheritedDirective(owner, 'ssl_ciphers')?.d.args.map((a) => a.value).join(' ');
+  const ciphers = inheritedDirective(owner, 'ssl_ciphers')?.d.values().join(' ');
   return { protocols, ...(ciphers ? { ciphers } : {}) };
 }
 
 /** nginx's real_ip: the client address it takes from a proxy it trusts. */
 function realIp(server: Server): string | undefined {
-  const from = realIpFrom(server).map((n) => n.d.args[0]?.value ?? '');
+  const from = realIpFrom(server).map((n) => n.d.argValue(0) ?? '');
   if (!from.length) return undefined;
-  const header = inheritedDirective(server, 'real_ip_header')?.d.args[0]?.value ?? 'X-Real-IP';
+  const header = inheritedDirective(server, 'real_ip_header')?.d.argValue(0) ?? 'X-Real-IP';
   return `client addresses from ${header} sent by ${from.slice(0, 3).join(', ')}${from.length > 3 ? ', …' : ''} (set_real_ip_from)`;
 }
 
@@ -254,18 +254,18 @@ function nginxSets(hop: NginxHop, key: string): Sets {
   let node: ExpandedNode | undefined;
   if (hop.passKind === 'proxy') {
     if (!header) return { kind: 'passes' };
-    const nodes = inheritedArray(hop.scope, 'proxy_set_header').nodes.filter((n) => n.d.args[0]?.value.toLowerCase() === header.toLowerCase());
+    const nodes = inheritedArray(hop.scope, 'proxy_set_header').nodes.filter((n) => n.d.argValue(0)?.toLowerCase() === header.toLowerCase());
     node = nodes[nodes.length - 1];
   } else if (hop.passKind === 'uwsgi') {
     // uwsgi_param HTTP_X_FORWARDED_PROTO …; an HTTP_* param hides the client's header of that name.
     // For its own scheme uWSGI takes UWSGI_SCHEME when nginx sends it, else HTTPS (the pseudo
     // key 'UWSGI_SCHEME|HTTPS'); Django's META['HTTPS'] is the HTTPS parameter alone.
     const params = inheritedArray(hop.scope, 'uwsgi_param').nodes;
-    const last = (name: string) => params.filter((n) => n.d.args[0]?.value === name).pop();
+    const last = (name: string) => params.filter((n) => n.d.argValue(0) === name).pop();
     node = key === 'UWSGI_SCHEME|HTTPS' ? last('UWSGI_SCHEME') ?? last('HTTPS') : last(key);
   } else return { kind: 'passes' };
   if (!node) return { kind: 'passes' };
-  const value = node.d.args[1]?.value ?? '';
+  const value = node.d.argValue(1) ?? '';
   const at = spanOf(node);
   if (value === '') return { kind: 'removes', at };
   const variable = valueIsClientControlled(hop.config, value, hop.scope);
@@ -286,7 +286,7 @@ function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hst
   // looked up on first use (most chains are asked only whether nginx adds one).
   let hide: ExpandedNode | null | undefined;
   const hidden = () =>
-    (hide ??= (passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.args[0]?.value ?? '')) : undefined) ?? null) ?? undefined;
+    (hide ??= (passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.argValue(0) ?? '')) : undefined) ?? null) ?? undefined;
   return {
     adds: entry ? 'yes' : 'no',
     at: entry ? spanOf(entry.node) : undefined,
@@ -308,7 +308,7 @@ function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hst
 function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cookie: string, flag: string, path: string): Tri {
   if (passKind !== 'proxy') return passKind === 'uwsgi' ? 'no' : 'unknown';
   const flags = inheritedArray(scope, 'proxy_cookie_flags').nodes.some((n) => {
-    const [name, ...rest] = n.d.args.map((a) => a.value);
+    const [name, ...rest] = n.d.values();
     if (!name || !rest.some((f) => f.toLowerCase() === flag)) return false;
     if (name.startsWith('~')) return untrustedRegExp(name.slice(1).replace(/^\*/, ''), name.startsWith('~*') ? 'i' : '')?.test(cookie) ?? false;
     return name === cookie;
@@ -316,7 +316,7 @@ function cookieFlag(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined, cooki
   // proxy_cookie_path PATH "REPLACEMENT; secure" rewrites only cookies whose path starts with PATH
   // (or matches it, for `~`/`~*`).
   const pathHack = inheritedArray(scope, 'proxy_cookie_path').nodes.some((n) => {
-    const [from = '', to = ''] = n.d.args.map((a) => a.value);
+    const [from = '', to = ''] = n.d.values();
     if (!new RegExp(`;\\s*${flag}`, 'i').test(to)) return false;
     if (from.startsWith('~')) return untrustedRegExp(from.slice(1).replace(/^\*/, ''), from.startsWith('~*') ? 'i' : '')?.test(path) ?? false;
     return path.startsWith(from);
@@ -332,7 +332,7 @@ function upstreamBlock(config: NginxConfig, name: string): ExpandedNode | undefi
   if (!index) {
     index = new Map();
     for (const d of directivesNamed(config, 'upstream')) {
-      const n = d.node.d.args[0]?.value.toLowerCase();
+      const n = d.node.d.argValue(0)?.toLowerCase();
       if (n !== undefined && !index.has(n)) index.set(n, d.node);
     }
     upstreamIndex.set(config, index);
@@ -342,10 +342,10 @@ function upstreamBlock(config: NginxConfig, name: string): ExpandedNode | undefi
 
 /** The addresses a pass directive reaches: its own, or the servers of the upstream block it names. */
 export function upstreamAddresses(hop: NginxHop): string[] {
-  const target = hop.pass?.d.args[0]?.value ?? '';
+  const target = hop.pass?.d.argValue(0) ?? '';
   const host = targetHost(target).toLowerCase();
   if (!hop.config.upstreams.has(host)) return [target.replace(/^https?:\/\//i, '')];
-  return (upstreamBlock(hop.config, host)?.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.args[0]?.value ?? '');
+  return (upstreamBlock(hop.config, host)?.children ?? []).filter((c) => c.d.name === 'server').map((c) => c.d.argValue(0) ?? '');
 }
 
 /** The upstream is reached over loopback or a unix socket (gunicorn trusts such peers by default). */
