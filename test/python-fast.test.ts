@@ -178,6 +178,7 @@ describe('the fast Python parser', () => {
       'x = 1 +\n',
       'x = f"{a:\'>10}"\n',
       'caf\u00e9 = 1\n',
+      '# a comment with a NUL \0 byte\nX = 1\n',
       'if a:\n    x = 1 + \\\n2\n',
       '  x = 1\n',
     ]) expect(fastParsePython(text), JSON.stringify(text)).toBeUndefined();

@@ -105,6 +105,8 @@ function isHex(c: number): boolean {
 
 /** The tree lezer would give, or undefined where this parser leaves the file to lezer. */
 export function fastParsePython(text: string): FastTree | undefined {
+  // A NUL byte anywhere (a comment, a string): Python refuses the file; lezer reads on.
+  if (text.includes('\0')) return undefined;
   try {
     return { topNode: new Parser(text).script(), fast: true };
   } catch (e) {
