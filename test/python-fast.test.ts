@@ -125,10 +125,12 @@ describe('the fast Python parser', () => {
     const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
     for (let i = 0; i < 3000; i++) {
       const r = rng(1000 + i);
-      const text = i % 2 ? mutate(r, fixtures[i % fixtures.length]!, fixtures) : genPython(r, fixtures);
+      let text = i % 2 ? mutate(r, fixtures[i % fixtures.length]!, fixtures) : genPython(r, fixtures);
+      // Endings lezer reads by their own rules: a last line of spaces, comments, blank lines.
+      if (i % 5 === 0) text = text.replace(/\s*$/, ['\n  ', '\n\n ', '\n# c\n   ', '\n    # c', ' '][i % 25 / 5]!);
       compare(text, `input ${i}`, tally);
     }
-    expect(tally.handled).toBeGreaterThan(1000);
+    expect(tally.handled).toBeGreaterThan(800);
     expect(tally.left).toBeGreaterThan(300); // the mutations do break the syntax
     expect(pythonRefuses(tally.overLezerErrors)).toEqual([]);
   });
@@ -179,6 +181,11 @@ describe('the fast Python parser', () => {
       'x = f"{a:\'>10}"\n',
       'caf\u00e9 = 1\n',
       '# a comment with a NUL \0 byte\nX = 1\n',
+      // A last line of spaces without a newline: lezer moves a statement's end, or errs.
+      'if a: b\n\n  ',
+      'if a: b\n# c\n  ',
+      'if a:\n    b\n    # c\n ',
+      'if a:\n return\n  ',
       'if a:\n    x = 1 + \\\n2\n',
       '  x = 1\n',
     ]) expect(fastParsePython(text), JSON.stringify(text)).toBeUndefined();

@@ -181,6 +181,9 @@ class Parser {
         this.atLineStart = false;
         this.pos = p;
         if (c === -1) {
+          // A last line of spaces without a newline: lezer's indentation tokenizer reads its
+          // depth (an indent or dedent there moves the end of a statement, or is an error).
+          if (col > 0) this.fail();
           // The end: a dedent for every open block, then the end.
           if (this.indents.length > 1) {
             this.pendingDedents = this.indents.length - 2;

@@ -525,7 +525,9 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
     }],
     ['python-fast', scale.pythonFast ?? 0, (s) => {
       const r = rng(s);
-      const text = chance(r, 0.5) ? genPython(r, corpora.python) : mutate(r, pick(r, corpora.python), corpora.python);
+      let text = chance(r, 0.5) ? genPython(r, corpora.python) : mutate(r, pick(r, corpora.python), corpora.python);
+      // Endings lezer reads by their own rules: a last line of spaces, comments, blank lines.
+      if (chance(r, 0.2)) text = text.replace(/\s*$/, pick(r, ['\n  ', '\n\n ', '\n# c\n   ', '\n    # c', ' ', '']));
       record('python-fast', s, text, guard(() => fuzzPythonFast(text, unsure)));
       if (unsure.length && unsure[unsure.length - 1] === text) unsureSeeds.set(text, s);
     }],
