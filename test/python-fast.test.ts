@@ -13,25 +13,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastParsePython } from '../src/python/fast.js';
 import { checkPythonLimits } from '../src/python/limits.js';
-import { parseWithLezer, type SyntaxNode } from '../src/python/parse.js';
-import { genPython, mutate, pythonRefuses, rng } from './fuzz/harness.js';
+import { fuzzPythonFast, genPython, mutate, pythonRefuses, rng } from './fuzz/harness.js';
 import { ROOT } from './helpers.js';
 // @ts-expect-error: the bench's generator is plain JavaScript
 import { writeSettingsProject } from '../bench/generate.mjs';
-
-function shape(n: SyntaxNode, out: string[] = []): string[] {
-  out.push(`${n.name} ${n.from}-${n.to}`);
-  for (let c = n.firstChild; c; c = c.nextSibling) shape(c, out);
-  // The evaluator reads lastChild too.
-  out.push(n.lastChild ? `) last ${n.lastChild.name} ${n.lastChild.from}` : ')');
-  return out;
-}
-
-function lezerErrors(text: string): boolean {
-  let broken = false;
-  parseWithLezer(text).iterate({ enter: (n) => void (n.type.isError && (broken = true)) });
-  return broken;
-}
 
 interface Tally {
   handled: number;
@@ -40,28 +25,16 @@ interface Tally {
   overLezerErrors: string[];
 }
 
-/** Compares the two parsers on one text. */
+/** Compares the two parsers on one text (the fuzz run's check, test/fuzz/harness.ts). */
 function compare(text: string, where: string, tally: Tally): void {
-  const fast = fastParsePython(text);
-  if (!fast) {
+  if (!fastParsePython(text)) {
     tally.left++;
     return;
   }
   tally.handled++;
-  // The caller checks CPython's limits only for files the fast parser leaves. src/python/limits.ts
-  // over-counts brackets in strings inside f-string fields; Python decides those.
-  const overLimits = checkPythonLimits(text) !== undefined;
-  if (overLimits || lezerErrors(text)) {
-    tally.overLezerErrors.push(text);
-    if (!overLimits || lezerErrors(text)) return;
-  }
-  const a = shape(parseWithLezer(text).topNode);
-  const b = shape(fast.topNode);
-  if (a.join('\n') !== b.join('\n')) {
-    let i = 0;
-    while (a[i] === b[i]) i++;
-    expect(b.slice(Math.max(0, i - 3), i + 3), `${where}: trees differ at node ${i}`).toEqual(a.slice(Math.max(0, i - 3), i + 3));
-  }
+  // Where lezer reports errors, or src/python/limits.ts a limit (it over-counts brackets in
+  // strings inside f-string fields), the text goes to overLezerErrors: Python decides those.
+  expect(fuzzPythonFast(text, tally.overLezerErrors), where).toBeUndefined();
 }
 
 function pyFiles(dir: string, skip: RegExp = /^$/): string[] {

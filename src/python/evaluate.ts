@@ -1349,11 +1349,11 @@ export function decodeString(raw: string): Val {
   // What /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/ matches, without a match array and its
   // strings for every literal of a settings file.
   let i = 0;
-  let raw_ = false;
+  let isRaw = false;
   let bytes = false;
   for (; i < 2 && i < raw.length; i++) {
     const c = raw.charCodeAt(i) | 32;
-    if (c === 114) raw_ = true;
+    if (c === 114) isRaw = true;
     else if (c === 98) bytes = true;
     else if (c !== 117) break;
   }
@@ -1365,7 +1365,7 @@ export function decodeString(raw: string): Val {
   else if (n >= i + 2 && raw.charCodeAt(n - 1) === q) body = raw.slice(i + 1, n - 1);
   if (body === undefined) return unknown('an unterminated string');
   if (bytes) return unknown('a bytes literal');
-  return str(raw_ ? body : decodeEscapes(body));
+  return str(isRaw ? body : decodeEscapes(body));
 }
 
 function decodeEscapes(body: string): string {

@@ -26,12 +26,6 @@ export class PyNode {
     public from: number,
     public to: number,
   ) {}
-  get type(): { readonly isError: false; readonly name: string } {
-    return { isError: false, name: this.name };
-  }
-  get node(): PyNode {
-    return this;
-  }
   add(c: PyNode): void {
     if (this.lastChild) this.lastChild.nextSibling = c;
     else this.firstChild = c;
@@ -50,12 +44,6 @@ export class PyNode {
 export interface FastTree {
   readonly topNode: PyNode;
   readonly fast: true;
-}
-
-/** A test's hook: told where the parser gives up. */
-let WHY: ((at: number, text: string) => void) | undefined;
-export function whyHook(f: typeof WHY): void {
-  WHY = f;
 }
 
 /** Thrown inside the parser where it gives the file to lezer. */
@@ -143,7 +131,6 @@ class Parser {
   }
 
   private fail(): never {
-    if (WHY) WHY(this.from, this.s);
     throw GIVE_UP;
   }
 
@@ -1082,7 +1069,7 @@ class Parser {
       if (this.isOp('**') || this.isOp('*')) {
         a.add(this.leaf(this.val));
         a.add(this.test());
-      } else if (this.kind === NAME && this.s.charCodeAt(this.skipSpaces(this.to)) === 61 && this.s.charCodeAt(this.skipSpaces(this.to) + 1) !== 61) {
+      } else if (this.kind === NAME && this.keywordArgument()) {
         a.add(this.name());
         a.add(this.leaf('AssignOp'));
         a.add(this.test());
@@ -1099,10 +1086,15 @@ class Parser {
     return this.close(a);
   }
 
-  /** Past spaces (and, within brackets, newlines and comments are not looked through: callers check `=`). */
-  private skipSpaces(p: number): number {
+  /**
+   * Whether the name at the current token is followed by `=` (not `==`) on its line: `f(a=1)`. A
+   * newline or comment before the `=` is not looked through (the argument is then read as a test,
+   * and the `=` makes the parser give up).
+   */
+  private keywordArgument(): boolean {
+    let p = this.to;
     while (p < this.n && (this.s.charCodeAt(p) === 32 || this.s.charCodeAt(p) === 9)) p++;
-    return p;
+    return this.s.charCodeAt(p) === 61 && this.s.charCodeAt(p + 1) !== 61;
   }
 
   /** compFor: for commaSep<expression> in testInner (compFor | compIf)?, flat in parent. */
@@ -1168,13 +1160,8 @@ class Parser {
       if (this.isKw('for')) {
         (p as { name: string }).name = 'ComprehensionExpression';
         this.compFor(p);
-      } else if (this.isOp(',')) {
-        while (this.isOp(',')) {
-          p.add(this.leaf(','));
-          if (this.isOp(')')) break;
-          this.item(p);
-        }
-      } else (p as { name: string }).name = 'ParenthesizedExpression';
+      } else if (this.isOp(',')) this.moreItems(p, ')', false);
+      else (p as { name: string }).name = 'ParenthesizedExpression';
     }
     p.add(this.expectOp(')'));
     this.depth--;
@@ -1190,16 +1177,33 @@ class Parser {
       if (this.isKw('for')) {
         (a as { name: string }).name = 'ArrayComprehensionExpression';
         this.compFor(a);
-      } else
-        while (this.isOp(',')) {
-          a.add(this.leaf(','));
-          if (this.isOp(']')) break;
-          this.item(a);
-        }
+      } else this.moreItems(a, ']', false);
     }
     a.add(this.expectOp(']'));
     this.depth--;
     return this.close(a);
+  }
+
+  /** `, item` up to the closing bracket (a trailing comma allowed), flat in node. */
+  private moreItems(node: PyNode, close: string, dict: boolean): void {
+    while (this.isOp(',')) {
+      node.add(this.leaf(','));
+      if (this.isOp(close)) break;
+      this.entry(node, dict);
+    }
+  }
+
+  /** An item of a list, tuple or set (`*x` or a test), or of a dictionary (`**x` or `k: v`). */
+  private entry(node: PyNode, dict: boolean): void {
+    if (!dict) return this.item(node);
+    if (this.isOp('**')) {
+      node.add(this.leaf('**'));
+      node.add(this.expression());
+    } else {
+      node.add(this.test());
+      node.add(this.expectOp(':'));
+      node.add(this.test());
+    }
   }
 
   private brace(): PyNode {
@@ -1207,22 +1211,12 @@ class Parser {
     const d = this.open('DictionaryExpression');
     d.add(this.leaf('{'));
     if (!this.isOp('}')) {
+      // The first item says which: `**x` or `k: v` a dictionary, `*x` or `v` a set.
       let dict: boolean;
-      const entry = (): void => {
-        if (dict) {
-          if (this.isOp('**')) {
-            d.add(this.leaf('**'));
-            d.add(this.expression());
-          } else {
-            d.add(this.test());
-            d.add(this.expectOp(':'));
-            d.add(this.test());
-          }
-        } else this.item(d);
-      };
-      if (this.isOp('**')) dict = true;
-      else if (this.isOp('*')) dict = false;
-      else {
+      if (this.isOp('**') || this.isOp('*')) {
+        dict = this.isOp('**');
+        this.entry(d, dict);
+      } else {
         d.add(this.test());
         dict = this.isOp(':');
         if (dict) {
@@ -1230,17 +1224,11 @@ class Parser {
           d.add(this.test());
         }
       }
-      if (d.lastChild!.name === '{') entry();
       if (!dict) (d as { name: string }).name = 'SetExpression';
       if (this.isKw('for')) {
         (d as { name: string }).name = dict ? 'DictionaryComprehensionExpression' : 'SetComprehensionExpression';
         this.compFor(d);
-      } else
-        while (this.isOp(',')) {
-          d.add(this.leaf(','));
-          if (this.isOp('}')) break;
-          entry();
-        }
+      } else this.moreItems(d, '}', dict);
     }
     d.add(this.expectOp('}'));
     this.depth--;

@@ -12,7 +12,6 @@ export interface SyntaxNode {
   readonly name: string;
   readonly from: number;
   readonly to: number;
-  readonly type: { readonly isError: boolean };
   readonly firstChild: SyntaxNode | null;
   readonly lastChild: SyntaxNode | null;
   readonly nextSibling: SyntaxNode | null;
