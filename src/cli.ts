@@ -346,7 +346,7 @@ function emit(io: Io, options: Options, cwd: string, text: string): number {
 
 /** The config file the options name or that is found, validated; an exit code (2) when it cannot be used. */
 async function readConfig(options: Options, cwd: string, display: (abs: string) => string, io: Io): Promise<Config | number> {
-  const { EMPTY_CONFIG, ConfigError, findConfig, loadConfig } = await import('./config.js');
+  const { EMPTY_CONFIG, findConfig } = await import('./config-find.js');
   let file: string | undefined;
   if (options.config === false) return EMPTY_CONFIG;
   if (typeof options.config === 'string') {
@@ -354,6 +354,7 @@ async function readConfig(options: Options, cwd: string, display: (abs: string) 
     if (!existsSync(file)) throw new UsageError(`--config: no such file: ${options.config}`);
   } else file = findConfig(cwd);
   if (!file) return EMPTY_CONFIG;
+  const { ConfigError, loadConfig } = await import('./config.js');
   const { RULES } = await import('../rules/index.js');
   try {
     return await loadConfig(file, new Set([...RULES.map((r) => r.id), ...Object.keys(SUPPRESSION_RULES)]), display);

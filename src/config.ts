@@ -5,7 +5,8 @@
  * with zod; every problem is reported at its line and column in the file.
  *
  * Only the CLI reads it (the engine takes the options it yields), and only when one exists: this
- * module (with zod/mini, 20 KB of the bundle) is initialised and the parsers loaded then.
+ * module (with zod/mini, 20 KB of the bundle) is initialised and the parsers loaded then. Finding
+ * it is config-find.ts, which every run loads.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,11 @@ import { SourceFile } from './source.js';
 import { realOf, within } from './write.js';
 import type { Severity } from './types.js';
 
-export const CONFIG_NAMES = ['https-audit.config.json', '.https-audit.yaml', '.https-audit.yml'] as const;
+import { configModule, EMPTY_CONFIG } from './config-find.js';
+
+configModule.loaded = true;
+
+export { CONFIG_NAMES, EMPTY_CONFIG, findConfig } from './config-find.js';
 
 /** The versions the config may assume (used only where no file of the project pins one). */
 export const VERSION_KEYS = {
@@ -48,25 +53,12 @@ export interface Config {
   baseline?: string;
 }
 
-export const EMPTY_CONFIG: Config = { rules: {}, ignore: [], versions: {}, envFiles: [] };
-
 /** A config file that cannot be used: where, and why. */
 export class ConfigError extends Error {
   constructor(
     readonly problems: { file: string; line: number; column: number; message: string }[],
   ) {
     super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
-  }
-}
-
-/** The config file that applies to `cwd`: the nearest of CONFIG_NAMES up to the repository's root. */
-export function findConfig(cwd: string): string | undefined {
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    for (const name of CONFIG_NAMES) {
-      const abs = path.join(dir, name);
-      if (isFile(abs)) return abs;
-    }
-    if (exists(path.join(dir, '.git')) || path.dirname(dir) === dir) return undefined;
   }
 }
 
@@ -81,15 +73,6 @@ function isFile(abs: string): boolean {
 function isDir(abs: string): boolean {
   try {
     return statSync(abs).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function exists(abs: string): boolean {
-  try {
-    statSync(abs);
-    return true;
   } catch {
     return false;
   }

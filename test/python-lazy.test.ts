@@ -56,3 +56,17 @@ it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a
   expect(loaded('cloudformation-cloudfront-django')).toEqual(expect.arrayContaining(['yaml.cjs']));
   expect(loaded('cloudformation-cloudfront-django')).not.toContain('edge-parsers.cjs');
 });
+
+it('the config module (and zod) is initialised only when there is a config file', async () => {
+  const { main } = await import('../src/cli.js');
+  const { configModule } = await import('../src/config-find.js');
+  const sink = { write: () => true };
+  const io = { stdout: sink, stderr: sink } as unknown as Parameters<typeof main>[1];
+  const plain = project({ 'nginx.conf': 'events {}\nhttp { server { listen 443 ssl; } }\n' });
+  expect(await main(['.'], io, plain)).toBe(0);
+  expect(configModule.loaded).toBe(false);
+  const configured = project({ 'nginx.conf': 'events {}\nhttp { server { listen 443 ssl; } }\n', '.https-audit.yaml': 'rules:\n  hsts-missing: off\n' });
+  expect(await main(['.'], io, configured)).toBe(0);
+  expect(configModule.loaded).toBe(true);
+});
+

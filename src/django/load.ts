@@ -589,6 +589,7 @@ class ProjectEnv implements RuntimeEnv {
     if (env.template || this.sources.some((s) => s.env === env)) return true;
     this.sources.push({ env, loader, override, call });
     this.cache.clear();
+    this.chainOf = undefined;
     this.version++;
     return true;
   }
@@ -609,23 +610,31 @@ class ProjectEnv implements RuntimeEnv {
       this.defaults.set(name, value);
       if (secrets.length) this.defaultSecrets.set(name, secrets);
       this.cache.clear();
+      this.chainOf = undefined;
       this.version++;
     }
   }
 
-  /** The loaded files in call order, then the base `.env` unless a call already loaded it. */
-  private *chain(): Iterable<{ env: EnvFile; loader: EnvLoader }> {
+  /**
+   * The loaded files in call order, then the base `.env` unless a call already loaded it. Made once
+   * for each state of the sources (every lookup of every variable walks it).
+   */
+  private chainOf: { env: EnvFile; loader: EnvLoader }[] | undefined;
+  private chain(): { env: EnvFile; loader: EnvLoader }[] {
+    if (this.chainOf) return this.chainOf;
+    const out: { env: EnvFile; loader: EnvLoader }[] = [];
     // A file loaded with override=True replaces the process's variables (the last such load wins);
     // one whose override is not known leaves them unknown where it sets them.
     const overriding = this.sources.filter((x) => x.override !== false);
     for (let i = overriding.length - 1; i >= 0; i--) {
       const x = overriding[i]!;
-      if (x.override === undefined) yield { env: Object.assign(Object.create(x.env) as EnvFile, { byKey: unknownEntries(x.env) }), loader: x.loader };
-      else yield x;
+      if (x.override === undefined) out.push({ env: Object.assign(Object.create(x.env) as EnvFile, { byKey: unknownEntries(x.env) }), loader: x.loader });
+      else out.push(x);
     }
-    for (const env of this.processEnv) yield { env, loader: 'dotenv' };
-    yield* this.sources.filter((x) => x.override === false);
-    if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) yield { env: this.base, loader: 'dotenv' };
+    for (const env of this.processEnv) out.push({ env, loader: 'dotenv' });
+    for (const x of this.sources) if (x.override === false) out.push(x);
+    if (this.base && !this.base.template && !this.sources.some((s) => s.env === this.base)) out.push({ env: this.base, loader: 'dotenv' });
+    return (this.chainOf = out);
   }
 
   /**
@@ -649,7 +658,9 @@ class ProjectEnv implements RuntimeEnv {
   }
 
   private find(name: string): EnvLookup | undefined {
-    for (const { env, loader } of this.chain()) {
+    const chain = this.chain();
+    for (let i = 0; i < chain.length; i++) {
+      const { env, loader } = chain[i]!;
       const entry = env.byKey.get(name);
       if (!entry) {
         if (env.wildcard) return { value: '', unknown: env.wildcard };
