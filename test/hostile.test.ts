@@ -722,6 +722,33 @@ describe('a closed or full standard output ends the run quietly', () => {
     expect(code).toBe(3);
   });
 
+  it('a non-blocking pipe that fills up: the whole report arrives, and the exit code is the run\'s', () => {
+    // Standard output on a pipe is written with write(2) (src/main.ts); a pipe its reader made
+    // non-blocking answers EAGAIN once full, and the rest goes through Node's stream, which waits.
+    const { tree, write } = workspace();
+    write('tree/site.conf', 'server {\n  listen 443 ssl;\n' + '  add_header Strict-Transport-Security "max-age=60" always;\n'.repeat(5_000) + '}\n');
+    const expected = spawnSync(process.execPath, [BIN, '.'], { cwd: tree, encoding: 'utf8', maxBuffer: 100 * 1024 * 1024 });
+    expect(expected.stdout.length).toBeGreaterThan(256 * 1024);
+    const py = [
+      'import os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'os.set_blocking(w, False)',
+      'p = subprocess.Popen([sys.argv[1], sys.argv[2], "."], stdout=w, cwd=sys.argv[3])',
+      'os.close(w)',
+      'time.sleep(0.5)',
+      'out = b""',
+      'while True:',
+      '    chunk = os.read(r, 65536)',
+      '    if not chunk: break',
+      '    out += chunk',
+      'sys.stdout.buffer.write(out)',
+      'sys.stderr.write(str(p.wait()))',
+    ].join('\n');
+    const r = spawnSync('python3', ['-c', py, process.execPath, BIN, tree], { encoding: 'utf8', maxBuffer: 100 * 1024 * 1024 });
+    expect(r.stderr).toBe(String(expected.status));
+    expect(r.stdout).toBe(expected.stdout);
+  });
+
   it('`> /dev/full`: exit 3, nothing on stderr', () => {
     const { tree, write } = workspace();
     write('tree/site.conf', 'server { listen 80; }\n');

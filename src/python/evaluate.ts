@@ -120,6 +120,10 @@ const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict_
 const SPLIT_SETTINGS_INCLUDE = /^\s*include\s*\(/;
 
 /** Methods of lists and dicts that change nothing. */
+/** What a list, tuple or set display holds besides its items; a dict display besides its keys and values. */
+const SEQUENCE_PUNCTUATION = new Set(['(', ')', '[', ']', '{', '}', ',', 'Comment']);
+const DICT_PUNCTUATION = new Set(['{', '}', ',', ':', 'Comment']);
+const NO_NAMED: ReadonlyMap<string, Val> = new Map();
 const READ_ONLY_METHODS = new Set(['count', 'index', 'copy', 'get', 'keys', 'values', 'items', '__contains__', '__len__']);
 
 /** Thrown when the run's evaluation budget is spent: the module being evaluated is not audited. */
@@ -433,6 +437,14 @@ class Evaluator {
   // --- statements ----------------------------------------------------------------------------
 
   private assign(n: SyntaxNode, ns: Namespace): void {
+    // `NAME = value`, most statements of a settings file: no groups to make.
+    const first = n.firstChild;
+    const op = first?.nextSibling;
+    const only = op?.nextSibling;
+    if (first?.name === 'VariableName' && op?.name === 'AssignOp' && only && !only.nextSibling && only.name !== 'Comment') {
+      this.bind(first, this.expr(only, ns), n, only, ns);
+      return;
+    }
     // a = b = value ; a: T = value ; a, b = 1, 2 (lezer leaves the commas flat)
     const groups: SyntaxNode[][] = [[]];
     for (let c = n.firstChild; c; c = c.nextSibling) {
@@ -735,7 +747,7 @@ class Evaluator {
       case 'SetExpression': {
         const items: Val[] = [];
         for (let c = n.firstChild; c; c = c.nextSibling) {
-          if (['(', ')', '[', ']', '{', '}', ',', 'Comment'].includes(c.name)) continue;
+          if (SEQUENCE_PUNCTUATION.has(c.name)) continue;
           if (c.name === '*') {
             const next = skipComments(c.nextSibling);
             if (!next) break;
@@ -827,7 +839,7 @@ class Evaluator {
     const dict = new DictBuilder();
     let pendingKey: Val | undefined;
     for (let c = n.firstChild; c; c = c.nextSibling) {
-      if (['{', '}', ',', ':', 'Comment'].includes(c.name)) continue;
+      if (DICT_PUNCTUATION.has(c.name)) continue;
       if (c.name === 'for') return unknown('a dict comprehension');
       if (c.name === '**') {
         const next = skipComments(c.nextSibling);
@@ -976,29 +988,30 @@ class Evaluator {
     return unknown(this.quote(n), mergeEnv(v, k));
   }
 
-  private args(call: SyntaxNode, ns: Namespace): { positional: Val[]; named: Map<string, Val>; nodes: SyntaxNode[] } {
+  private args(call: SyntaxNode, ns: Namespace): { positional: Val[]; named: ReadonlyMap<string, Val>; nodes: SyntaxNode[] } {
     const positional: Val[] = [];
-    const named = new Map<string, Val>();
+    // Most calls have no keyword argument: no map made for them.
+    let named: Map<string, Val> | undefined;
     const nodes: SyntaxNode[] = [];
     const list = child(call, 'ArgList');
-    if (!list) return { positional, named, nodes };
+    if (!list) return { positional, named: NO_NAMED, nodes };
     for (let c = list.firstChild; c; c = c.nextSibling) {
       if (c.name === '(' || c.name === ')' || c.name === ',' || c.name === 'Comment') continue;
       if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') {
         const valueNode = c.nextSibling.nextSibling;
-        if (valueNode) named.set(this.text(c), this.exprInner(valueNode, ns));
+        if (valueNode) (named ??= new Map()).set(this.text(c), this.exprInner(valueNode, ns));
         c = valueNode ?? c;
         continue;
       }
       if (c.name === '*' || c.name === '**') {
-        named.set('**', unknown('arguments passed with * or **'));
+        (named ??= new Map()).set('**', unknown('arguments passed with * or **'));
         c = c.nextSibling ?? c;
         continue;
       }
       nodes.push(c);
       positional.push(this.exprInner(c, ns));
     }
-    return { positional, named, nodes };
+    return { positional, named: named ?? NO_NAMED, nodes };
   }
 
   private call(n: SyntaxNode, ns: Namespace): Val {
@@ -1120,7 +1133,7 @@ class Evaluator {
   }
 
   /** env('X'), env.bool('X', default=…), with the scheme given to environ.Env(X=(bool, …)). */
-  private environCall(self: Extract<Val, { k: 'obj' }>, method: string | undefined, positional: Val[], named: Map<string, Val>, n: SyntaxNode): Val {
+  private environCall(self: Extract<Val, { k: 'obj' }>, method: string | undefined, positional: Val[], named: ReadonlyMap<string, Val>, n: SyntaxNode): Val {
     const name = positional[0];
     if (name?.k !== 'str') return unknown(this.quote(n));
     const scheme = self.schemes?.get(name.v);

@@ -250,18 +250,24 @@ function reprInto(v: Val, secrets: readonly string[], out: { text: string; max: 
 
 /** The env uses of several values, without repeats. */
 export function mergeEnv(...vals: (Val | undefined)[]): EnvUse[] | undefined {
+  // Indexed loops: this runs for most values of a settings file, in code seldom optimised, where
+  // for-of makes an iterator result per step.
   let only: EnvUse[] | undefined;
   let several = false;
-  for (const v of vals) {
-    if (!v?.env?.length) continue;
-    if (only && only !== v.env) several = true;
-    only ??= v.env;
+  for (let i = 0; i < vals.length; i++) {
+    const env = vals[i]?.env;
+    if (!env?.length) continue;
+    if (only && only !== env) several = true;
+    only ??= env;
   }
   if (!several) return only;
   const seen = new Set<EnvUse>();
   const out: EnvUse[] = [];
-  for (const v of vals) {
-    for (const u of v?.env ?? []) {
+  for (let i = 0; i < vals.length; i++) {
+    const env = vals[i]?.env;
+    if (!env) continue;
+    for (let j = 0; j < env.length; j++) {
+      const u = env[j]!;
       if (seen.has(u)) continue;
       seen.add(u);
       out.push(u);
