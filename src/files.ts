@@ -262,6 +262,7 @@ export class FileAccess {
     const r = readRegular(s.real, limit);
     if ('text' in r) {
       this.budget.bytes -= r.bytes;
+      fileRead?.(r.bytes);
       this.texts.set(s.real, { text: r.text, bytes: r.bytes });
       return { text: r.text, real: r.real };
     }
@@ -318,6 +319,13 @@ function specialKind(s: fs.Stats): string {
   if (s.isSocket()) return 'a socket';
   if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
   return 'not a regular file';
+}
+
+
+let fileRead: ((bytes: number) => void) | undefined;
+/** Has `f` told the size of each file read whole from now on (the CLI's; src/main.ts), or no longer. */
+export function onFileRead(f: ((bytes: number) => void) | undefined): void {
+  fileRead = f;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Entry point of the built CLI (dist/cli.cjs). */
 import { fstatSync, writeSync } from 'node:fs';
 import { main, EXIT_OUTPUT_FAILED } from './cli.js';
+import { onFileRead } from './files.js';
 
 // A closed or full standard output (`| head -c 0`, `> /dev/full`) ends the run quietly, with its
 // own exit code, instead of Node's EPIPE/ENOSPC stack trace.
@@ -67,6 +68,28 @@ const io = {
     return (stderr ??= guarded(process.stderr));
   },
 };
+
+/**
+ * A large input: V8's young generation is kept at its first size. By default it doubles (up to
+ * 16 MiB a semispace) whenever most of what it holds survives, which is all of a configuration's
+ * model: every doubling is fresh memory to fault in, to copy the model through, and to keep until
+ * exit. Kept small, the model moves to the old generation sooner; measured on this project's bench
+ * machine (where a page fault is dear), a 0.77 MB nginx config took 12 % less time and its peak RSS
+ * went from 82 to 69 MB, a 3 MB one 11 % less and 139 to 109 MB, a 12 MB one 3 % less and 294 to
+ * 270 MB; below about 100 KB it makes no difference, and loading node:v8 costs a few ms, hence the
+ * threshold. Set after the code cache was accepted (a flag set before would make V8 refuse it),
+ * and only on V8 11 (Node 20), where it was measured: later V8 no longer takes a factor under 2.
+ */
+const LARGE_INPUT_BYTES = 128 * 1024;
+let bytesRead = 0;
+if (process.versions.v8.startsWith('11.')) {
+  onFileRead((bytes) => {
+    bytesRead += bytes;
+    if (bytesRead < LARGE_INPUT_BYTES) return;
+    onFileRead(undefined);
+    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+  });
+}
 
 main(process.argv.slice(2), io).then(
   (code) => {

@@ -223,3 +223,22 @@ describe('files the CLI writes or reads by name are never reached through a link
     expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read the baseline base.json') });
   });
 });
+
+describe("V8's young generation on a large input (src/main.ts)", () => {
+  // Kept at its first size (1 MiB semispaces, 2 MiB committed) once 128 KiB of input is read: by
+  // default V8 doubles it while the model survives (8 MiB on this 300 KB config).
+  const newSpaceCommitted = (dir: string) => {
+    const r = spawnSync(process.execPath, ['--trace-gc-verbose', BIN, '.'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const sizes = [...r.stdout.matchAll(/New space,.*committed:\s+(\d+) KB/g)].map((m) => Number(m[1]));
+    return { status: r.status, scavenges: sizes.length, max: Math.max(...sizes) };
+  };
+  it.runIf(process.versions.v8.startsWith('11.'))('stays at its first size on a 300 KB nginx config', async () => {
+    const { writeMultiSite } = (await import('../bench/generate.mjs')) as { writeMultiSite: (dir: string, reps: number) => void };
+    const dir = project({});
+    writeMultiSite(dir, 40);
+    const r = newSpaceCommitted(dir);
+    expect(r.status).toBe(1);
+    expect(r.scavenges).toBeGreaterThan(5);
+    expect(r.max).toBeLessThanOrEqual(2048);
+  });
+});
