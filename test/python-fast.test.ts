@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastParsePython } from '../src/python/fast.js';
 import { checkPythonLimits } from '../src/python/limits.js';
-import { fuzzPythonFast, genPython, mutate, pythonRefuses, rng } from './fuzz/harness.js';
+import { fuzzPythonFast, genPython, lineEnds, mutate, pythonRefuses, rng } from './fuzz/harness.js';
 import { ROOT } from './helpers.js';
 // @ts-expect-error: the bench's generator is plain JavaScript
 import { writeSettingsProject } from '../bench/generate.mjs';
@@ -84,6 +84,39 @@ describe('the fast Python parser', () => {
     expect(pythonRefuses(tally.overLezerErrors)).toEqual([]);
   });
 
+  it('reads CRLF files (saved on Windows) as lezer does: the fixtures, generated settings, the standard library and Django with CRLF ends', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fast-py-'));
+    writeSettingsProject(dir, 2000);
+    const own = [...pyFiles(path.join(ROOT, 'fixtures')), ...pyFiles(dir)];
+    const files = [...own, ...system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/))];
+    const lf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    const crlf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    for (const f of files) {
+      let text = readFileSync(f, 'utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = '\n' + text.slice(1);
+      if (text.includes('\r')) continue;
+      if (fastParsePython(text)) lf.handled++;
+      compare(text.replace(/\n/g, '\r\n'), `${f} (CRLF)`, crlf);
+    }
+    // Every file read with LF ends is read with CRLF ends.
+    expect(crlf.handled).toBe(lf.handled);
+    expect(crlf.handled).toBeGreaterThan(own.length);
+    expect(pythonRefuses(crlf.overLezerErrors)).toEqual([]);
+  });
+
+  it('a project saved with CRLF ends is audited as with LF ends: the same findings at the same lines and columns', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const { audit } = await import('../src/audit.js');
+    const lf = path.join(ROOT, 'fixtures/django-uwsgi-legacy');
+    const crlf = path.join(mkdtempSync(path.join(tmpdir(), 'fast-py-')), 'project');
+    cpSync(lf, crlf, { recursive: true });
+    for (const f of pyFiles(crlf)) writeFileSync(f, readFileSync(f, 'utf8').replace(/\n/g, '\r\n'));
+    const seen = (root: string) => audit({ paths: [root], cwd: root }).findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column}`).sort();
+    const expected = seen(lf);
+    expect(expected.filter((f) => f.includes('settings.py:')).length).toBeGreaterThan(2);
+    expect(seen(crlf)).toEqual(expected);
+  });
+
   it("reads Django's own global_settings.py, where lezer reports an error in valid Python", () => {
     // lezer 1.1.19 puts an error node on a newline between comment lines of this file (in the
     // file, not in a cut of it): the fast parser's tree has none, and Python agrees.
@@ -101,6 +134,8 @@ describe('the fast Python parser', () => {
       let text = i % 2 ? mutate(r, fixtures[i % fixtures.length]!, fixtures) : genPython(r, fixtures);
       // Endings lezer reads by their own rules: a last line of spaces, comments, blank lines.
       if (i % 5 === 0) text = text.replace(/\s*$/, ['\n  ', '\n\n ', '\n# c\n   ', '\n    # c', ' '][i % 25 / 5]!);
+      // Windows line ends on some: everywhere, on some lines, or a CR alone (left to lezer).
+      text = lineEnds(r, text);
       compare(text, `input ${i}`, tally);
     }
     expect(tally.handled).toBeGreaterThan(800);
@@ -147,7 +182,8 @@ describe('the fast Python parser', () => {
       'match x:\n    case 1:\n        pass\n',
       'print "legacy"\n',
       'if a:\n\tx = 1\n',
-      'x = 1\r\ny = 2\r\n',
+      'x = 1\ry = 2\r',
+      'x = 1\r\ny = 2\r',
       'if (n := 10) > 5:\n    pass\n',
       'x = "unterminated\n',
       'x = 1 +\n',

@@ -15,6 +15,10 @@ it('lezer is not loaded for nginx and env files, nor for settings the fast parse
   // src/python/fast.ts reads the fixtures' settings.
   const legacy = audit({ paths: [path.join(ROOT, 'fixtures/django-uwsgi-legacy')], cwd: ROOT });
   expect(legacy.findings.some((f) => f.file.endsWith('settings.py'))).toBe(true);
+  // Nor settings saved with CRLF ends (Windows).
+  const crlf = { 'manage.py': 'import os\r\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")\r\n', 'app/__init__.py': '', 'app/settings.py': 'INSTALLED_APPS = ["django.contrib.sessions"]\r\nSESSION_COOKIE_SECURE = False\r\n' };
+  const windows = audit({ paths: ['.'], cwd: project(crlf) });
+  expect(windows.findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column}`)).toContain('session-cookie-insecure app/settings.py:2:1');
   expect(pythonParserLoaded()).toBe(false);
   // `yield` is one of the constructs it leaves to lezer.
   const manage = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")\n';

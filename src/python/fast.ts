@@ -3,7 +3,7 @@
  * @lezer/python produces (the same node names, the same positions, comments where lezer puts
  * them), or nothing. It gives up (returns undefined) on a syntax error and on every construct it
  * does not know as exactly as lezer (`match`, `yield`, `async`, `:=`, `print x`, decorators on
- * expressions, backslash continuations, tabs in indentation, non-ASCII names, `\r`...), and the
+ * expressions, backslash continuations, tabs in indentation, non-ASCII names, a CR outside a CRLF...), and the
  * caller then parses the file with lezer: the result is lezer's in every case, only sooner.
  *
  * Why: a cold @lezer/python parse of a 2,000-line settings file took 55-60 ms of a run of 160
@@ -95,8 +95,26 @@ function isHex(c: number): boolean {
 export function fastParsePython(text: string): FastTree | undefined {
   // A NUL byte anywhere (a comment, a string): Python refuses the file; lezer reads on.
   if (text.includes('\0')) return undefined;
+  // CRLF line ends (a file saved on Windows): read with LF ends, then every position moved back
+  // past the CRs before it. A CR alone is left to lezer.
+  let crs: number[] | undefined;
+  if (text.includes('\r')) {
+    crs = [];
+    let lf = '';
+    let from = 0;
+    for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) {
+      if (text.charCodeAt(i + 1) !== 10) return undefined;
+      lf += text.slice(from, i);
+      from = i + 1;
+      // Where the CR was, counted in the text without CRs: the LF's position there.
+      crs.push(i - crs.length);
+    }
+    text = lf + text.slice(from);
+  }
   try {
-    return { topNode: new Parser(text).script(), fast: true };
+    const top = new Parser(text).script();
+    if (crs) withCrs(top, crs, text);
+    return { topNode: top, fast: true };
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     if (e instanceof RangeError) return undefined; // a stack too deep: lezer decides
@@ -1379,6 +1397,34 @@ class Parser {
     this.pos = this.to;
     this.scan();
     return node;
+  }
+}
+
+/**
+ * Moves every position of the tree from the text without CRs (`lf`) to the text with them: past
+ * each CR that stood before it. So a node that ends at a line's end ends before its CR, as lezer's
+ * do. A node that ends after a line's LF (a block, and the statement it closes) ends, in lezer's
+ * tree of the CRLF text, between the CR and the LF; the script ends at the end of the text.
+ */
+function withCrs(top: PyNode, crs: number[], lf: string): void {
+  const at = (p: number): number => {
+    // The number of CRs (LF positions) below p.
+    let lo = 0;
+    let hi = crs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (crs[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return p + lo;
+  };
+  const stack: PyNode[] = [top];
+  while (stack.length) {
+    const n = stack.pop()!;
+    const afterLf = n !== top && lf.charCodeAt(n.to - 1) === 10 && crs.length > 0 && at(n.to) - at(n.to - 1) === 2;
+    n.from = at(n.from);
+    n.to = afterLf ? at(n.to) - 1 : at(n.to);
+    for (let c = n.firstChild; c; c = c.nextSibling) stack.push(c);
   }
 }
 

@@ -245,6 +245,15 @@ function treeShape(n: SyntaxNode, out: string[] = []): string[] {
  * The fast Python parser against lezer (src/python/fast.ts must give lezer's tree or none). A
  * tree where lezer reports errors, or over CPython's limits, goes to `unsure`: Python decides.
  */
+/** Windows line ends for some texts: CRLF everywhere, on some lines only, or a CR alone here and there. */
+export function lineEnds(r: () => number, text: string): string {
+  const x = r();
+  if (x < 0.7) return text;
+  if (x < 0.85) return text.replace(/\n/g, '\r\n');
+  if (x < 0.95) return text.replace(/\n/g, () => (r() < 0.5 ? '\r\n' : '\n'));
+  return text.replace(/\n/g, () => (r() < 0.1 ? '\r' : '\r\n'));
+}
+
 export function fuzzPythonFast(text: string, unsure: string[]): string | undefined {
   const { value: fast, ms } = timed(() => fastParsePython(text));
   if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
@@ -528,6 +537,7 @@ export async function runFuzz(root: string, seed: number, scale: Scale, log: (s:
       let text = chance(r, 0.5) ? genPython(r, corpora.python) : mutate(r, pick(r, corpora.python), corpora.python);
       // Endings lezer reads by their own rules: a last line of spaces, comments, blank lines.
       if (chance(r, 0.2)) text = text.replace(/\s*$/, pick(r, ['\n  ', '\n\n ', '\n# c\n   ', '\n    # c', ' ', '']));
+      text = lineEnds(r, text);
       record('python-fast', s, text, guard(() => fuzzPythonFast(text, unsure)));
       if (unsure.length && unsure[unsure.length - 1] === text) unsureSeeds.set(text, s);
     }],
