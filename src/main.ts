@@ -1,5 +1,5 @@
 /** Entry point of the built CLI (dist/cli.cjs). */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync, type Stats } from 'node:fs';
 import { main, EXIT_OUTPUT_FAILED } from './cli.js';
 import { onFileRead } from './files.js';
 
@@ -13,12 +13,22 @@ function guarded<T extends NodeJS.WriteStream>(stream: T): T {
   return stream;
 }
 
+/** `> /dev/null` (a script that wants the exit code only): a device, but no terminal. */
+function isNullDevice(kind: Stats): boolean {
+  if (!kind.isCharacterDevice()) return false;
+  try {
+    return statSync('/dev/null').rdev === kind.rdev;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Standard output when it is a pipe, a socket (what Node gives a child process) or a file: CI,
  * pre-commit, `> report.txt`. It is written with write(2), as Node's own stream does for these
  * (synchronously), but without creating process.stdout, which loads Node's net, stream and tty
- * modules: about 5 ms of every run that prints something. Undefined for a terminal or a device
- * (/dev/null, /dev/full): those get process.stdout.
+ * modules: about 5 ms of every run that prints something; /dev/null too. Undefined for a terminal
+ * or another device (/dev/full): those get process.stdout.
  */
 function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined {
   let kind;
@@ -27,7 +37,7 @@ function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined 
   } catch {
     return undefined;
   }
-  if (!kind.isFIFO() && !kind.isFile() && !kind.isSocket()) return undefined;
+  if (!kind.isFIFO() && !kind.isFile() && !kind.isSocket() && !isNullDevice(kind)) return undefined;
   let failed = false;
   /** A pipe its reader made non-blocking and that is full: the rest goes through Node's stream, which waits. */
   let stream: NodeJS.WriteStream | undefined;

@@ -244,3 +244,26 @@ describe("V8's young generation on a large input (src/main.ts)", () => {
     expect(r.max).toBeLessThanOrEqual(2048);
   });
 });
+
+describe('standard output without process.stdout (src/main.ts)', () => {
+  it('a report to a pipe, a file or /dev/null loads none of Node\'s stream modules, and arrives whole', () => {
+    const dir = project({ 'site.conf': 'server {\n  listen 80;\n  server_name example.org;\n  location / { root /srv; }\n}\n' });
+    const record = path.join(dir, 'record.cjs');
+    writeFileSync(record, "process.on('exit', () => require('fs').writeFileSync(process.env.LOADED_TO, process.moduleLoadList.filter((m) => / (stream|net|tty)$/.test(m)).join(',')));\n");
+    const run = (redirect: string) => {
+      const out = path.join(dir, `loaded-${redirect.length}`);
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" -r ./record.cjs "${BIN}" site.conf ${redirect}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOADED_TO: out } });
+      return { status: r.status, stdout: r.stdout, loaded: readFileSync(out, 'utf8') };
+    };
+    const toFile = run('> report.txt');
+    expect(toFile.status).toBe(1);
+    expect(readFileSync(path.join(dir, 'report.txt'), 'utf8')).toContain('http-serves-content');
+    expect(toFile.loaded).toBe('');
+    const piped = run('| cat');
+    expect(piped.stdout).toBe(readFileSync(path.join(dir, 'report.txt'), 'utf8'));
+    expect(piped.loaded).toBe('');
+    const nulled = run('> /dev/null; echo "exit $?"');
+    expect(nulled.stdout).toBe('exit 1\n');
+    expect(nulled.loaded).toBe('');
+  });
+});
