@@ -91,15 +91,25 @@ describe('the fast Python parser', () => {
     const files = [...own, ...system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/))];
     const lf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
     const crlf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    let ownHandled = 0;
     for (const f of files) {
       let text = readFileSync(f, 'utf8');
       if (text.charCodeAt(0) === 0xfeff) text = '\n' + text.slice(1);
       if (text.includes('\r')) continue;
       if (fastParsePython(text)) lf.handled++;
+      const before = crlf.handled;
       compare(text.replace(/\n/g, '\r\n'), `${f} (CRLF)`, crlf);
+      if (own.includes(f) && crlf.handled > before) ownHandled++;
     }
-    // Every file read with LF ends is read with CRLF ends.
-    expect(crlf.handled).toBe(lf.handled);
+    // Every file of ours is read with CRLF ends; of the system's, all but the few with a backslash
+    // at a line's end inside a one-line string (left to lezer, below).
+    expect(ownHandled).toBe(own.length);
+    expect(crlf.handled).toBeGreaterThan(lf.handled * 0.99);
+    // A backslash at a line's end in a triple-quoted string, and continuation lines, are read as lezer does.
+    for (const text of ['w = """a\\\r\nb"""\r\n', "w = r'''a\\\r\nb'''\r\n", 'x = 1 + \\\r\n    2\r\n', 'x = (1 +\r\n  2)\r\n']) {
+      expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
+      compare(text, JSON.stringify(text), crlf);
+    }
     expect(crlf.handled).toBeGreaterThan(own.length);
     expect(pythonRefuses(crlf.overLezerErrors)).toEqual([]);
   });
@@ -184,6 +194,13 @@ describe('the fast Python parser', () => {
       'if a:\n\tx = 1\n',
       'x = 1\ry = 2\r',
       'x = 1\r\ny = 2\r',
+      // A backslash at a line's end in a one-line string of a CRLF file: lezer's escape takes the
+      // CR and the LF ends the string (found by a helper's review).
+      'w = "a\\\r\nb"\r\n',
+      "w = r'a\\\r\nb'\r\n",
+      "w = b'a\\\r\nb'\r\n",
+      "w = f'{a}\\\r\n'\r\n",
+      'def f():\r\n    return "a\\\r\nb"\r\n',
       'if (n := 10) > 5:\n    pass\n',
       'x = "unterminated\n',
       'x = 1 +\n',

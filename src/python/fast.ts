@@ -112,7 +112,7 @@ export function fastParsePython(text: string): FastTree | undefined {
     text = lf + text.slice(from);
   }
   try {
-    const top = new Parser(text).script();
+    const top = new Parser(text, crs !== undefined).script();
     if (crs) withCrs(top, crs, text);
     return { topNode: top, fast: true };
   } catch (e) {
@@ -144,7 +144,11 @@ class Parser {
   private bigCount = 0;
   private bigSize = 0;
 
-  constructor(private readonly s: string) {
+  constructor(
+    private readonly s: string,
+    /** The file's line ends were CRLF (they are LF in `s`). */
+    private readonly crlf = false,
+  ) {
     this.n = s.length;
   }
 
@@ -1293,6 +1297,9 @@ class Parser {
         if (s.charCodeAt(p + 1) !== 125) this.fail();
         p += 2;
       } else if (c === 92) {
+        // A backslash before a line's end in a one-line string of a CRLF file: lezer's escape (or
+        // raw backslash) takes the CR, and the LF ends the string; here the CR is gone.
+        if (this.crlf && !long && s.charCodeAt(p + 1) === 10) this.fail();
         if (raw) {
           if (p + 1 >= this.n) this.fail();
           p += 2;
