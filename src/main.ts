@@ -87,12 +87,16 @@ const io = {
  * machine (where a page fault is dear), a 0.77 MB nginx config took 12 % less time and its peak RSS
  * went from 82 to 69 MB, a 3 MB one 11 % less and 139 to 109 MB, a 12 MB one 3 % less and 294 to
  * 270 MB; below about 100 KB it makes no difference, and loading node:v8 costs a few ms, hence the
- * threshold. Set after the code cache was accepted (a flag set before would make V8 refuse it),
+ * threshold. Set after the code cache was accepted (a flag set before would make V8 refuse it);
+ * the parsers loaded after it (YAML, HCL, lezer) compile without their caches, which a project
+ * that large still gains on (a helper's mixed 330 KB project: 402 -> 358 ms),
  * and only on V8 11 (Node 20), where it was measured: later V8 no longer takes a factor under 2.
  */
 const LARGE_INPUT_BYTES = 128 * 1024;
 let bytesRead = 0;
-if (process.versions.v8.startsWith('11.')) {
+// Not in the build's run that writes the code caches: the parsers' caches would be made under the
+// flag, and every run without it would refuse them.
+if (process.versions.v8.startsWith('11.') && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
   onFileRead((bytes) => {
     bytesRead += bytes;
     if (bytesRead < LARGE_INPUT_BYTES) return;
