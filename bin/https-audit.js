@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire, wrap } = require('node:module');
+const { createRequire } = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
 // The name V8 gives the bundle in stack traces. A code cache records the name of the script it was
@@ -52,7 +52,8 @@ try {
       }
     };
   }
-  const script = new vm.Script(wrap(code), { filename: NAME, cachedData });
+  // The file is already the function the module loader would wrap the bundle in (scripts/build.mjs).
+  const script = new vm.Script(code, { filename: NAME, cachedData });
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
     process.once('beforeExit', () => fs.writeFileSync(file + '.cache', script.createCachedData()));
   }

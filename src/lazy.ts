@@ -4,7 +4,7 @@
  * with V8's code cache; from the sources, the package itself.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire, wrap } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 
@@ -25,7 +25,8 @@ function requireWithCodeCache(file: string): unknown {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(wrap(code), { filename: file, cachedData });
+  // Already wrapped as the module loader would (scripts/build.mjs).
+  const script = new vm.Script(code, { filename: file, cachedData });
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));

@@ -193,10 +193,12 @@ describe('npm pack', () => {
     }
     // Loaded the way bin/https-audit.js and src/lazy.ts load them, by the same Node that built them.
     const probe = `
-      const fs = require('fs'), path = require('path'), vm = require('vm'), { wrap } = require('module');
+      const fs = require('fs'), path = require('path'), vm = require('vm');
       const rejected = [];
       for (const f of fs.readdirSync('.').filter((f) => f.endsWith('.cjs'))) {
-        const s = new vm.Script(wrap(fs.readFileSync(f, 'utf8')), { filename: path.resolve(f), cachedData: fs.readFileSync(f + '.cache') });
+        // Each file is already wrapped as the module loader would (scripts/build.mjs).
+        if (!fs.readFileSync(f, 'utf8').startsWith('(function (exports, require, module, __filename, __dirname) { ')) rejected.push(f + ' (not wrapped)');
+        const s = new vm.Script(fs.readFileSync(f, 'utf8'), { filename: path.resolve(f), cachedData: fs.readFileSync(f + '.cache') });
         if (s.cachedDataRejected) rejected.push(f);
       }
       console.log(JSON.stringify(rejected));`;
