@@ -21,7 +21,8 @@ const NAME = 'https-audit/dist/cli.cjs';
 try {
   let code;
   try {
-    code = fs.readFileSync(file, 'utf8');
+    // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+    code = fs.readFileSync(file, 'latin1');
   } catch (e) {
     if (e && e.code === 'ENOENT') {
       e.code = 'MODULE_NOT_FOUND';

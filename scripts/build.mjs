@@ -122,7 +122,11 @@ writeFileSync(new URL('../dist/THIRD-PARTY-NOTICES.md', import.meta.url), notice
 for (const name of readdirSync(new URL('../dist/', import.meta.url))) {
   if (!name.endsWith('.cjs')) continue;
   const file = new URL(`../dist/${name}`, import.meta.url);
-  writeFileSync(file, Module.wrap(readFileSync(file, 'utf8')));
+  const code = readFileSync(file, 'utf8');
+  // bin/ reads them as Latin-1 (a copy, where UTF-8 is decoded): esbuild escapes every other
+  // character in code; only comments keep theirs, and minified bundles have none.
+  if (!process.env.NO_MINIFY && /[^\x00-\x7f]/.test(code)) throw new Error(`dist/${name} is not pure ASCII`);
+  writeFileSync(file, Module.wrap(code));
 }
 
 /** The bundled packages (inputs under node_modules/ that put code into an output), each with its license text. */

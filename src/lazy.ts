@@ -18,7 +18,8 @@ export function requireLazily<T>(bundled: string | undefined, pkg: string): T {
  * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
  */
 function requireWithCodeCache(file: string): unknown {
-  const code = readFileSync(file, 'utf8');
+  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+  const code = readFileSync(file, 'latin1');
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(file + '.cache');
