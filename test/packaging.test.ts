@@ -199,7 +199,7 @@ describe('npm pack', () => {
         // Each file is already wrapped as the module loader would (scripts/build.mjs).
         if (!fs.readFileSync(f, 'utf8').startsWith('(function (exports, require, module, __filename, __dirname) { ')) rejected.push(f + ' (not wrapped)');
         // Read as Latin-1 as bin/ reads them: pure ASCII, or its text would be misread.
-        if (/[^\x00-\x7f]/.test(fs.readFileSync(f, 'utf8'))) rejected.push(f + ' (not ASCII)');
+        if (/[^\\x00-\\x7f]/.test(fs.readFileSync(f, 'utf8'))) rejected.push(f + ' (not ASCII)');
         const s = new vm.Script(fs.readFileSync(f, 'latin1'), { filename: path.resolve(f), cachedData: fs.readFileSync(f + '.cache') });
         if (s.cachedDataRejected) rejected.push(f);
       }
