@@ -24,7 +24,7 @@ export function findConfig(cwd: string): string | undefined {
 }
 
 /** No error object (with its stack) for each name that is not there, which is most of them. */
-function stat(abs: string) {
+export function stat(abs: string) {
   try {
     return statSync(abs, { throwIfNoEntry: false });
   } catch {

@@ -17,7 +17,7 @@ import { SourceFile } from './source.js';
 import { realOf, within } from './write.js';
 import type { Severity } from './types.js';
 
-import { configModule, EMPTY_CONFIG } from './config-find.js';
+import { configModule, EMPTY_CONFIG, stat } from './config-find.js';
 
 configModule.loaded = true;
 
@@ -59,22 +59,6 @@ export class ConfigError extends Error {
     readonly problems: { file: string; line: number; column: number; message: string }[],
   ) {
     super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
-  }
-}
-
-function isFile(abs: string): boolean {
-  try {
-    return statSync(abs).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(abs: string): boolean {
-  try {
-    return statSync(abs).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -189,9 +173,9 @@ export async function loadConfig(abs: string, known: ReadonlySet<string>, displa
   }
   if (data && !problems.length) {
     (data.envFiles ?? []).forEach((p, i) => {
-      if (!isFile(path.resolve(dir, p))) problems.push({ file: shown, ...locate(['envFiles', i]), message: `envFiles: no such file: ${JSON.stringify(p.slice(0, 200))} (relative to the config file's directory)` });
+      if (!stat(path.resolve(dir, p))?.isFile()) problems.push({ file: shown, ...locate(['envFiles', i]), message: `envFiles: no such file: ${JSON.stringify(p.slice(0, 200))} (relative to the config file's directory)` });
     });
-    if (data.nginxPrefix !== undefined && !isDir(path.resolve(dir, data.nginxPrefix))) problems.push({ file: shown, ...locate(['nginxPrefix']), message: `nginxPrefix: no such directory: ${JSON.stringify(data.nginxPrefix.slice(0, 200))} (relative to the config file's directory)` });
+    if (data.nginxPrefix !== undefined && !stat(path.resolve(dir, data.nginxPrefix))?.isDirectory()) problems.push({ file: shown, ...locate(['nginxPrefix']), message: `nginxPrefix: no such directory: ${JSON.stringify(data.nginxPrefix.slice(0, 200))} (relative to the config file's directory)` });
   }
   if (problems.length || !data) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
   const rules: Config['rules'] = {};

@@ -321,7 +321,6 @@ function specialKind(s: fs.Stats): string {
   return 'not a regular file';
 }
 
-
 let fileRead: ((bytes: number) => void) | undefined;
 /** Has `f` told the size of each file read whole from now on (the CLI's; src/main.ts), or no longer. */
 export function onFileRead(f: ((bytes: number) => void) | undefined): void {

@@ -13,6 +13,7 @@
  * silences nothing are reported as findings of their own.
  */
 import { closest } from './nearest.js';
+import { lowerBound } from './sorted.js';
 import { fingerprint } from './fingerprint.js';
 import { commentRanges, syntaxOf } from './comments.js';
 import type { SourceFile } from './source.js';
@@ -199,18 +200,6 @@ function structureOf(file: SourceFile, syntax: string): Structure {
     }
   }
   return st;
-}
-
-/** The index of the first element >= x in a sorted array. */
-function lowerBound(xs: number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

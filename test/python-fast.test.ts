@@ -70,8 +70,9 @@ describe('the fast Python parser', () => {
   });
 
   const system = ['/usr/lib/python3/dist-packages/django', '/usr/lib/python3.11'].filter((d) => existsSync(d));
+  const systemFiles = () => system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/));
   it.skipIf(!system.length)('agrees with lezer on the Python standard library and Django', () => {
-    const files = system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/));
+    const files = systemFiles();
     const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
     for (const f of files) {
       let text = readFileSync(f, 'utf8');
@@ -88,7 +89,7 @@ describe('the fast Python parser', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fast-py-'));
     writeSettingsProject(dir, 2000);
     const own = [...pyFiles(path.join(ROOT, 'fixtures')), ...pyFiles(dir)];
-    const files = [...own, ...system.flatMap((d) => pyFiles(d, /\/(test|tests|idlelib|lib2to3|site-packages|dist-packages)$/))];
+    const files = [...own, ...systemFiles()];
     const lf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
     const crlf: Tally = { handled: 0, left: 0, overLezerErrors: [] };
     let ownHandled = 0;

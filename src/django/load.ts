@@ -588,9 +588,7 @@ class ProjectEnv implements RuntimeEnv {
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;
     this.sources.push({ env, loader, override, call });
-    this.cache.clear();
-    this.chainOf = undefined;
-    this.version++;
+    this.changed();
     return true;
   }
 
@@ -609,10 +607,15 @@ class ProjectEnv implements RuntimeEnv {
     if (!this.get(name)) {
       this.defaults.set(name, value);
       if (secrets.length) this.defaultSecrets.set(name, secrets);
-      this.cache.clear();
-      this.chainOf = undefined;
-      this.version++;
+      this.changed();
     }
+  }
+
+  /** The sources or defaults changed: what was looked up and the chain are made again. */
+  private changed(): void {
+    this.cache.clear();
+    this.chainOf = undefined;
+    this.version++;
   }
 
   /**

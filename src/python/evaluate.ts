@@ -12,6 +12,7 @@ import type { SourceFile, Span } from '../source.js';
 import { parsePython, type LezerTree, type SyntaxNode, type Tree } from './parse.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { LIMITS } from '../files.js';
+import { lowerBound } from '../sorted.js';
 import {
   appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, registerSecret, secretsOf, setCharge, sizeOf, str, truthy, unknown, withEnv, withKey,
   type EnvUse, type Val,
@@ -119,11 +120,12 @@ const OPAQUE = /\b(?:globals|locals|vars|exec|eval|setattr|delattr)\s*\(|__dict_
 /** django-split-settings: `include('base.py', optional('local.py'))` runs other files in this module's namespace. */
 const SPLIT_SETTINGS_INCLUDE = /^\s*include\s*\(/;
 
-/** Methods of lists and dicts that change nothing. */
 /** What a list, tuple or set display holds besides its items; a dict display besides its keys and values. */
 const SEQUENCE_PUNCTUATION = new Set(['(', ')', '[', ']', '{', '}', ',', 'Comment']);
 const DICT_PUNCTUATION = new Set(['{', '}', ',', ':', 'Comment']);
+/** The keyword arguments of a call that has none. */
 const NO_NAMED: ReadonlyMap<string, Val> = new Map();
+/** Methods of lists and dicts that change nothing. */
 const READ_ONLY_METHODS = new Set(['count', 'index', 'copy', 'get', 'keys', 'values', 'items', '__contains__', '__len__']);
 
 /** Thrown when the run's evaluation budget is spent: the module being evaluated is not audited. */
@@ -228,14 +230,8 @@ class Evaluator {
   private damaged(n: SyntaxNode): boolean {
     const e = this.errors;
     if (!e.length) return false;
-    let lo = 0;
-    let hi = e.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (e[mid]! < n.from) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < e.length && e[lo]! <= n.to;
+    const i = lowerBound(e, n.from);
+    return i < e.length && e[i]! <= n.to;
   }
 
   private text(n: SyntaxNode): string {

@@ -14,6 +14,8 @@
  * Django sources of the machine, and the fuzz target does on random input.
  */
 
+import { lowerBound } from '../sorted.js';
+
 /** A node of the tree, shaped like the part of lezer's SyntaxNode the evaluator reads. */
 export class PyNode {
   // No parent or previous sibling: the evaluator does not ask, and a smaller node is less for the
@@ -113,7 +115,7 @@ export function fastParsePython(text: string): FastTree | undefined {
   }
   try {
     const top = new Parser(text, crs !== undefined).script();
-    if (crs) withCrs(top, crs, text);
+    if (crs) withCrs(top, crs);
     return { topNode: top, fast: true };
   } catch (e) {
     if (e === GIVE_UP) return undefined;
@@ -1408,29 +1410,19 @@ class Parser {
 }
 
 /**
- * Moves every position of the tree from the text without CRs (`lf`) to the text with them: past
- * each CR that stood before it. So a node that ends at a line's end ends before its CR, as lezer's
- * do. A node that ends after a line's LF (a block, and the statement it closes) ends, in lezer's
- * tree of the CRLF text, between the CR and the LF; the script ends at the end of the text.
+ * Moves every position of the tree from the text without CRs to the text with them: past each CR
+ * that stood before it (`crs`: where each was, counted without CRs, which is its LF's position). So
+ * a node that ends at a line's end ends before its CR, as lezer's do. A node that ends just after a
+ * CRLF's LF (a block, and the statement it closes) ends, in lezer's tree of the CRLF text, between
+ * the CR and the LF; the script ends at the end of the text.
  */
-function withCrs(top: PyNode, crs: number[], lf: string): void {
-  const at = (p: number): number => {
-    // The number of CRs (LF positions) below p.
-    let lo = 0;
-    let hi = crs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (crs[mid]! < p) lo = mid + 1;
-      else hi = mid;
-    }
-    return p + lo;
-  };
+function withCrs(top: PyNode, crs: number[]): void {
   const stack: PyNode[] = [top];
   while (stack.length) {
     const n = stack.pop()!;
-    const afterLf = n !== top && lf.charCodeAt(n.to - 1) === 10 && crs.length > 0 && at(n.to) - at(n.to - 1) === 2;
-    n.from = at(n.from);
-    n.to = afterLf ? at(n.to) - 1 : at(n.to);
+    n.from += lowerBound(crs, n.from);
+    const before = lowerBound(crs, n.to);
+    n.to += n !== top && before > 0 && crs[before - 1] === n.to - 1 ? before - 1 : before;
     for (let c = n.firstChild; c; c = c.nextSibling) stack.push(c);
   }
 }

@@ -241,10 +241,6 @@ function treeShape(n: SyntaxNode, out: string[] = []): string[] {
   return out;
 }
 
-/**
- * The fast Python parser against lezer (src/python/fast.ts must give lezer's tree or none). A
- * tree where lezer reports errors, or over CPython's limits, goes to `unsure`: Python decides.
- */
 /** Windows line ends for some texts: CRLF everywhere, on some lines only, or a CR alone here and there. */
 export function lineEnds(r: () => number, text: string): string {
   const x = r();
@@ -256,6 +252,10 @@ export function lineEnds(r: () => number, text: string): string {
   return text.replace(/\n/g, () => (r() < 0.1 ? '\r' : '\r\n'));
 }
 
+/**
+ * The fast Python parser against lezer (src/python/fast.ts must give lezer's tree or none). A
+ * tree where lezer reports errors, or over CPython's limits, goes to `unsure`: Python decides.
+ */
 export function fuzzPythonFast(text: string, unsure: string[]): string | undefined {
   const { value: fast, ms } = timed(() => fastParsePython(text));
   if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
