@@ -18,11 +18,23 @@ const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
 // installed. (Only the name: the module's __filename and require stay absolute.) A literal: a
 // concatenated name may reach the cache as its two parts.
 const NAME = 'https-audit/dist/cli.cjs';
+
+/** Reads all of an open file into buffer (grown when too small) from offset 0; returns [buffer, length]. */
+function readAll(fd, buffer) {
+  const size = fs.fstatSync(fd).size;
+  if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
+  let length = 0;
+  for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+  return [buffer, length];
+}
+
 try {
-  let code;
+  // The bundle and its code cache are read through one buffer, sized for the larger (the cache):
+  // the bundle becomes a string before the cache is read over it. A buffer each was 0.47 MB more
+  // memory to fault in at every start (about 115 page faults, ~1.3 ms on this project's machine).
+  let fd;
   try {
-    // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-    code = fs.readFileSync(file, 'latin1');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
     if (e && e.code === 'ENOENT') {
       e.code = 'MODULE_NOT_FOUND';
@@ -30,11 +42,31 @@ try {
     }
     throw e;
   }
-  let cachedData;
+  let cacheFd;
   try {
-    cachedData = fs.readFileSync(file + '.cache');
+    cacheFd = fs.openSync(file + '.cache', 'r');
   } catch {
-    cachedData = undefined;
+    cacheFd = undefined;
+  }
+  let buffer = Buffer.allocUnsafeSlow(cacheFd === undefined ? 0 : fs.fstatSync(cacheFd).size);
+  let length;
+  try {
+    [buffer, length] = readAll(fd, buffer);
+  } finally {
+    fs.closeSync(fd);
+  }
+  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+  const code = buffer.toString('latin1', 0, length);
+  let cachedData;
+  if (cacheFd !== undefined) {
+    try {
+      [buffer, length] = readAll(cacheFd, buffer);
+      cachedData = buffer.subarray(0, length);
+    } catch {
+      cachedData = undefined;
+    } finally {
+      fs.closeSync(cacheFd);
+    }
   }
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
     // The build (scripts/build.mjs) runs the CLI once on fixtures with this set: the cache then holds

@@ -1,3 +1,4 @@
+import { withDefaultHeapFlags } from './heap.js';
 import type { Finding } from './types.js';
 
 interface Batch {
@@ -88,7 +89,13 @@ export function fingerprintAs(f: Finding, file: string): string {
   return hash('sha256').update(`${f.ruleId}\0${file}\0${p.text}\0${p.n}`).digest('hex').slice(0, 32);
 }
 
-/** node:crypto's createHash, loaded on first use (start-up never needs it). */
-function hash(algorithm: string): import('node:crypto').Hash {
-  return (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
+let crypto: typeof import('node:crypto') | undefined;
+
+/**
+ * node:crypto's createHash, loaded on first use (start-up never needs it). Under V8's default flags
+ * (src/heap.ts), or its twenty modules would compile without Node's code cache.
+ */
+export function hash(algorithm: string): import('node:crypto').Hash {
+  crypto ??= withDefaultHeapFlags(() => process.getBuiltinModule('node:crypto') as typeof import('node:crypto'));
+  return crypto.createHash(algorithm);
 }

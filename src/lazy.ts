@@ -3,10 +3,11 @@
  * file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__` name it), loaded
  * with V8's code cache; from the sources, the package itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import { withDefaultHeapFlags } from './heap.js';
 
 export function requireLazily<T>(bundled: string | undefined, pkg: string): T {
   if (bundled && typeof __filename === 'string') return requireWithCodeCache(path.join(path.dirname(__filename), bundled)) as T;
@@ -18,19 +19,50 @@ export function requireLazily<T>(bundled: string | undefined, pkg: string): T {
  * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
  */
 function requireWithCodeCache(file: string): unknown {
-  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-  const code = readFileSync(file, 'latin1');
-  let cachedData: Buffer | undefined;
+  // As bin/https-audit.js does: one buffer, sized for the larger file (the cache), holds the bundle
+  // until it is a string, then the cache.
+  const fd = openSync(file, 'r');
+  let cacheFd: number | undefined;
   try {
-    cachedData = readFileSync(file + '.cache');
+    cacheFd = openSync(file + '.cache', 'r');
   } catch {
-    cachedData = undefined;
+    cacheFd = undefined;
+  }
+  let buffer: Buffer = Buffer.allocUnsafeSlow(cacheFd === undefined ? 0 : fstatSync(cacheFd).size);
+  let length: number;
+  try {
+    [buffer, length] = readAll(fd, buffer);
+  } finally {
+    closeSync(fd);
+  }
+  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+  const code = buffer.toString('latin1', 0, length);
+  let cachedData: Buffer | undefined;
+  if (cacheFd !== undefined) {
+    try {
+      [buffer, length] = readAll(cacheFd, buffer);
+      cachedData = buffer.subarray(0, length);
+    } catch {
+      cachedData = undefined;
+    } finally {
+      closeSync(cacheFd);
+    }
   }
   // Already wrapped as the module loader would (scripts/build.mjs).
-  const script = new vm.Script(code, { filename: file, cachedData });
+  // Under V8's default flags, as the cache was made (src/heap.ts may have changed one since start-up).
+  const script = withDefaultHeapFlags(() => new vm.Script(code, { filename: file, cachedData }));
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   return module.exports;
 }
 
+
+/** Reads all of an open file into the buffer (a new one when it is too small); returns it and the length read. */
+function readAll(fd: number, buffer: Buffer): [Buffer, number] {
+  const size = fstatSync(fd).size;
+  if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
+  let length = 0;
+  for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+  return [buffer, length];
+}

@@ -2,6 +2,7 @@
 import { fstatSync, statSync, writeSync, type Stats } from 'node:fs';
 import { main, EXIT_OUTPUT_FAILED } from './cli.js';
 import { onFileRead } from './files.js';
+import { canKeepYoungGenerationSmall, keepYoungGenerationSmall, withDefaultHeapFlags } from './heap.js';
 
 // A closed or full standard output (`| head -c 0`, `> /dev/full`) ends the run quietly, with its
 // own exit code, instead of Node's EPIPE/ENOSPC stack trace.
@@ -71,37 +72,32 @@ function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined 
 let stdout: { write(s: string): boolean; isTTY?: boolean } | undefined;
 let stderr: NodeJS.WriteStream | undefined;
 const io = {
+  // Node's stream modules, loaded here, compile under V8's default flags (src/heap.ts), with Node's code cache.
   get stdout() {
-    return (stdout ??= plainStdout() ?? guarded(process.stdout));
+    return (stdout ??= plainStdout() ?? withDefaultHeapFlags(() => guarded(process.stdout)));
   },
   get stderr() {
-    return (stderr ??= guarded(process.stderr));
+    return (stderr ??= withDefaultHeapFlags(() => guarded(process.stderr)));
   },
 };
 
 /**
- * A large input: V8's young generation is kept at its first size. By default it doubles (up to
- * 16 MiB a semispace) whenever most of what it holds survives, which is all of a configuration's
- * model: every doubling is fresh memory to fault in, to copy the model through, and to keep until
- * exit. Kept small, the model moves to the old generation sooner; measured on this project's bench
- * machine (where a page fault is dear), a 0.77 MB nginx config took 12 % less time and its peak RSS
- * went from 82 to 69 MB, a 3 MB one 11 % less and 139 to 109 MB, a 12 MB one 3 % less and 294 to
- * 270 MB; below about 100 KB it makes no difference, and loading node:v8 costs a few ms, hence the
- * threshold. Set after the code cache was accepted (a flag set before would make V8 refuse it);
- * the parsers loaded after it (YAML, HCL, lezer) compile without their caches, which a project
- * that large still gains on (a helper's mixed 330 KB project: 402 -> 358 ms),
- * and only on V8 11 (Node 20), where it was measured: later V8 no longer takes a factor under 2.
+ * A large input: V8's young generation is kept at its first size (src/heap.ts). Measured on this
+ * project's bench machine (where a page fault is dear): a 0.77 MB nginx config took 12 % less time
+ * and its peak RSS went from 82 to 69 MB, a 3 MB one 11 % less and 139 to 109 MB, a 12 MB one 3 %
+ * less and 294 to 270 MB; the 2,000-line settings.py project (81 KB) about 400 fewer page faults
+ * and 4 ms less in the collector. A small project gains nothing (it collects its young generation
+ * once or never) and would pay for loading node:v8 (about 125 page faults), hence the threshold.
  */
-const LARGE_INPUT_BYTES = 128 * 1024;
+const LARGE_INPUT_BYTES = 64 * 1024;
 let bytesRead = 0;
-// Not in the build's run that writes the code caches: the parsers' caches would be made under the
-// flag, and every run without it would refuse them.
-if (process.versions.v8.startsWith('11.') && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
+// Not in the build's run that writes the code caches, which must be made under V8's defaults.
+if (canKeepYoungGenerationSmall && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
   onFileRead((bytes) => {
     bytesRead += bytes;
     if (bytesRead < LARGE_INPUT_BYTES) return;
     onFileRead(undefined);
-    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+    keepYoungGenerationSmall();
   });
 }
 

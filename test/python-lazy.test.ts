@@ -40,12 +40,12 @@ it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
-  // A preload that records which files of dist/ the CLI reads.
+  // A preload that records which files of dist/ the CLI opens.
   const preload = path.join(mkdtempSync(path.join(os.tmpdir(), 'lazy-')), 'record.cjs');
   writeFileSync(
     preload,
-    "const fs = require('fs'); const read = fs.readFileSync; const seen = new Set();\n" +
-      "fs.readFileSync = function (p, ...rest) { if (typeof p === 'string' && /dist[\\\\/][\\w-]+\\.cjs$/.test(p)) seen.add(require('path').basename(p)); return read.call(this, p, ...rest); };\n" +
+    "const fs = require('fs'); const open = fs.openSync; const seen = new Set();\n" +
+      "fs.openSync = function (p, ...rest) { if (typeof p === 'string' && /dist[\\\\/][\\w-]+\\.cjs$/.test(p)) seen.add(require('path').basename(p)); return open.call(this, p, ...rest); };\n" +
       "process.on('exit', () => process.stderr.write('LOADED ' + [...seen].sort().join(',') + '\\n'));\n",
   );
   const loaded = (fixture: string) => {
