@@ -7,7 +7,7 @@
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 import Module from 'node:module';
 
@@ -24,6 +24,23 @@ try {
 }
 const metafiles = [];
 const build = async (options) => metafiles.push((await esbuild.build({ ...options, metafile: true })).metafile);
+
+const builtinDefaultImport = {
+  // `import path from 'node:path'` becomes `__toESM(require("node:path"))` in each of the 23 files
+  // that write it: a copy of the module's every property, as getters, made at load, 200 KB of
+  // allocation per start-up (a third of the top level's). Here the default import of a Node
+  // module is the module itself, as it is in Node's own ESM loader.
+  name: 'builtin-default-import',
+  setup(b) {
+    // Ours, and chalk's (its supports-color imports process, os and tty so).
+    b.onLoad({ filter: /[\\/](src|rules)[\\/].*\.ts$|[\\/]node_modules[\\/]chalk[\\/].*\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/^import (\w+)(, \{ type [\w, ]+\})? from '(node:[\w/]+)';$/gm, (_, name, types, mod) => `import ${name} from 'builtin-default:${mod}';${types ? ` import ${types.slice(2)} from '${mod}';` : ''}`),
+      loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+    }));
+    b.onResolve({ filter: /^builtin-default:/ }, (args) => ({ path: args.path.slice('builtin-default:'.length), namespace: 'builtin-default' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-default' }, (args) => ({ contents: `export default require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -45,34 +62,23 @@ await build({
     __YAML_PARSER__: JSON.stringify('./yaml.cjs'),
     // HCL and JSON-with-positions, loaded only when a project has Terraform, CloudFormation or API JSON.
     __EDGE_PARSERS__: JSON.stringify('./edge-parsers.cjs'),
+    // The Python engine (fast parser, evaluator), loaded only when a project has Python files to evaluate.
+    __PYTHON_ENGINE__: JSON.stringify('./python-engine.cjs'),
     'import.meta.url': 'undefined',
   },
   // src/edge/load.ts imports the parsers statically for the sources (tests); in the bundle they
   // are dist/edge-parsers.cjs, loaded on first use, so the import is replaced by nothing here.
   plugins: [
     {
-      name: 'edge-parsers-outside',
+      name: 'lazy-bundles-outside',
       setup(b) {
         b.onResolve({ filter: /^\.\/parsers\.js$/ }, (args) => (args.importer.endsWith(`edge${sep}load.ts`) ? { path: 'edge-parsers', namespace: 'outside' } : undefined));
+        // The same for the Python engine, imported by src/django/load.ts (dist/python-engine.cjs).
+        b.onResolve({ filter: /^\.\.\/python\/engine\.js$/ }, (args) => (args.importer.endsWith(`django${sep}load.ts`) ? { path: 'python-engine', namespace: 'outside' } : undefined));
         b.onLoad({ filter: /.*/, namespace: 'outside' }, () => ({ contents: 'export {};', loader: 'js' }));
       },
     },
-    {
-      // `import path from 'node:path'` becomes `__toESM(require("node:path"))` in each of the 23 files
-      // that write it: a copy of the module's every property, as getters, made at load, 200 KB of
-      // allocation per start-up (a third of the top level's). Here the default import of a Node
-      // module is the module itself, as it is in Node's own ESM loader.
-      name: 'builtin-default-import',
-      setup(b) {
-        // Ours, and chalk's (its supports-color imports process, os and tty so).
-        b.onLoad({ filter: /[\\/](src|rules)[\\/].*\.ts$|[\\/]node_modules[\\/]chalk[\\/].*\.js$/ }, (args) => ({
-          contents: readFileSync(args.path, 'utf8').replace(/^import (\w+)(, \{ type [\w, ]+\})? from '(node:[\w/]+)';$/gm, (_, name, types, mod) => `import ${name} from 'builtin-default:${mod}';${types ? ` import ${types.slice(2)} from '${mod}';` : ''}`),
-          loader: args.path.endsWith('.ts') ? 'ts' : 'js',
-        }));
-        b.onResolve({ filter: /^builtin-default:/ }, (args) => ({ path: args.path.slice('builtin-default:'.length), namespace: 'builtin-default' }));
-        b.onLoad({ filter: /.*/, namespace: 'builtin-default' }, (args) => ({ contents: `export default require(${JSON.stringify(args.path)});`, loader: 'js' }));
-      },
-    },
+    builtinDefaultImport,
     {
       // commander requires node:child_process at load, for executable subcommands this CLI never
       // has: loading it (and net, stream, dgram with it) cost about 3 ms of every start-up. It gets
@@ -112,6 +118,50 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The Python engine (src/python/engine.ts): the fast parser, lezer's adapter, CPython's limits and the
+// evaluator, a file of its own that an nginx-only project never loads. What it imports from the
+// rest of src/ is not bundled again: it requires `https-audit-shared:<path>` and src/lazy.ts hands
+// it the main bundle's module (src/python/engine-host.ts lists them), so there is one of each.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ENGINE_OWN = new Set(['engine.ts', 'evaluate.ts', 'fast.ts', 'limits.ts', 'parse.ts'].map((f) => join(root, 'src', 'python', f)));
+await build({
+  entryPoints: ['src/python/engine.ts'],
+  outfile: 'dist/python-engine.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: !process.env.NO_MINIFY,
+  legalComments: 'none',
+  define: { __PYTHON_PARSER__: JSON.stringify('./lezer-python.cjs'), 'import.meta.url': 'undefined' },
+  plugins: [
+    builtinDefaultImport,
+    {
+      name: 'engine-shares-the-main-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          if (args.kind === 'entry-point') return undefined;
+          const abs = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+          if (ENGINE_OWN.has(abs)) return undefined;
+          return { path: `https-audit-shared:${relative(root, abs).split(sep).join('/')}`, external: true };
+        });
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+{
+  const engine = readFileSync(new URL('../dist/python-engine.cjs', import.meta.url), 'utf8');
+  const host = readFileSync(new URL('../src/python/engine-host.ts', import.meta.url), 'utf8');
+  for (const [, id] of engine.matchAll(/require\("https-audit-shared:([^"]+)"\)/g)) {
+    if (!host.includes(`'${id}':`)) throw new Error(`the Python engine imports ${id}, which src/python/engine-host.ts does not share`);
+  }
+  const main = metafiles[0].outputs[Object.keys(metafiles[0].outputs)[0]].inputs;
+  for (const f of ENGINE_OWN) {
+    if (relative(root, f).split(sep).join('/') in main) throw new Error(`dist/cli.cjs bundles ${relative(root, f)}, which belongs to the Python engine`);
+  }
+}
 
 writeFileSync(new URL('../dist/THIRD-PARTY-NOTICES.md', import.meta.url), notices(metafiles));
 

@@ -1,7 +1,7 @@
 /**
  * Parsers loaded on first use only (start-up is most of a pre-commit run): in the bundle each is a
- * file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__` name it), loaded
- * with V8's code cache; from the sources, the package itself.
+ * file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__`, `__EDGE_PARSERS__`,
+ * `__PYTHON_ENGINE__` name them), loaded with V8's code cache; from the sources, the package itself.
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,8 +9,15 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { withDefaultHeapFlags } from './heap.js';
 
-export function requireLazily<T>(bundled: string | undefined, pkg: string): T {
-  if (bundled && typeof __filename === 'string') return requireWithCodeCache(path.join(path.dirname(__filename), bundled)) as T;
+/** The prefix of what a lazily loaded file requires from the main bundle. */
+const SHARED = 'https-audit-shared:';
+
+/**
+ * `shared`: modules of the main bundle that the file requires as `https-audit-shared:<path>` (the
+ * Python engine's; see src/python/engine-host.ts), so that it uses their one instance.
+ */
+export function requireLazily<T>(bundled: string | undefined, pkg: string, shared?: Record<string, unknown>): T {
+  if (bundled && typeof __filename === 'string') return requireWithCodeCache(path.join(path.dirname(__filename), bundled), shared) as T;
   return createRequire(typeof __filename === 'string' ? __filename : import.meta.url)(pkg) as T;
 }
 
@@ -18,7 +25,7 @@ export function requireLazily<T>(bundled: string | undefined, pkg: string): T {
  * Loads a CommonJS file of dist/ with V8's code cache beside it (`<file>.cache`, written by the
  * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
  */
-function requireWithCodeCache(file: string): unknown {
+function requireWithCodeCache(file: string, shared?: Record<string, unknown>): unknown {
   // As bin/https-audit.js does: one buffer, sized for the larger file (the cache), holds the bundle
   // until it is a string, then the cache.
   const fd = openSync(file, 'r');
@@ -53,7 +60,14 @@ function requireWithCodeCache(file: string): unknown {
   const script = withDefaultHeapFlags(() => new vm.Script(code, { filename: file, cachedData }));
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
   const module = { exports: {} as unknown };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const nodeRequire = createRequire(file);
+  const require = (id: string): unknown => {
+    if (!id.startsWith(SHARED)) return nodeRequire(id);
+    const m = shared?.[id.slice(SHARED.length)];
+    if (m === undefined) throw new Error(`${path.basename(file)} requires ${id}, which the main bundle does not share`);
+    return m;
+  };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, path.dirname(file));
   return module.exports;
 }
 

@@ -36,7 +36,7 @@ it('the YAML parser is not loaded without a Compose file or Kubernetes manifest,
   expect(yamlParserLoaded()).toBe(true);
 });
 
-it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a project with Terraform, CloudFormation or API JSON', async () => {
+it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a project with Terraform, CloudFormation or API JSON, and the Python engine only for one with Python', async () => {
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
@@ -54,6 +54,9 @@ it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a
   };
   expect(loaded('nginx-good')).toEqual(['cli.cjs']);
   expect(loaded('django-redirect-loop')).not.toContain('edge-parsers.cjs');
+  // The Python engine (fast parser, evaluator) only for a project with Python files.
+  expect(loaded('django-redirect-loop')).toContain('python-engine.cjs');
+  expect(loaded('cdn-clean')).not.toContain('python-engine.cjs');
   expect(loaded('cdn-clean')).toContain('edge-parsers.cjs');
   expect(loaded('cloudfront-alb-django')).toContain('edge-parsers.cjs');
   // A CloudFormation template in YAML needs the YAML parser only.

@@ -1,7 +1,7 @@
 import { aboutOf, hasMiddleware, SECURITY_MIDDLEWARE, setting, settingPlace } from '../../src/django/model.js';
 import { fileHead } from '../../src/django/model.js';
 import { truthy } from '../../src/python/values.js';
-import { historyOf } from '../../src/python/evaluate.js';
+import { historyOf } from '../../src/python/binding.js';
 import type { Rule } from '../../src/types.js';
 
 /** Settings that only SecurityMiddleware reads (django/middleware/security.py). */

@@ -12,16 +12,28 @@ import type { Diagnostics } from '../diagnostics.js';
 import type { EnvFile } from '../env/load.js';
 import { envFileFrom } from '../env/load.js';
 import { expandValue, ValueTooLong, type EnvEntry } from '../env/parse.js';
-import { errorPositions, evaluateModule, EvaluationTooLong, type EnvLoader, type EnvLookup, type Namespace, type RuntimeEnv } from '../python/evaluate.js';
-import { MAX_RECOVERY_STEPS, parseWithLezer, type LezerNode, type SyntaxNode, type Tree } from '../python/parse.js';
-import { fastParsePython } from '../python/fast.js';
-import { checkPythonLimits } from '../python/limits.js';
+import type { EnvLoader, EnvLookup, Namespace, RuntimeEnv } from '../python/evaluate.js';
+import type { LezerNode, SyntaxNode, Tree } from '../python/parse.js';
+import type * as Engine from '../python/engine.js';
+import * as sourceEngine from '../python/engine.js';
+import { ENGINE_SHARED } from '../python/engine-host.js';
+import { requireLazily } from '../lazy.js';
 import { describeRefusal, LIMITS, type FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import { clearKnownSecrets, type Val } from '../python/values.js';
 import type { SourceFile, Span } from '../source.js';
 import { PRODUCTION_SERVER, type Service } from '../deploy/load.js';
 import { atLeast, djangoVersionIn, packageVersionIn, show, type VersionInfo } from '../versions.js';
+
+// In the bundle, the Python engine is dist/python-engine.cjs (scripts/build.mjs replaces the static
+// import above by nothing there), loaded on first use; from the sources, the modules themselves.
+declare const __PYTHON_ENGINE__: string | undefined;
+let loadedEngine: typeof Engine | undefined;
+
+function engine(): typeof Engine {
+  if (typeof __PYTHON_ENGINE__ === 'string') return (loadedEngine ??= requireLazily<typeof Engine>(__PYTHON_ENGINE__, '', ENGINE_SHARED));
+  return sourceEngine;
+}
 
 export interface DjangoApp {
   /** Dotted module name (`mysite.settings.production`). */
@@ -245,6 +257,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     access.budget.python -= f.text.length;
     // The fast parser gives a tree only for a file well within CPython's limits (it gives up long
     // before 200 nested brackets or 100 levels of indentation): the limits are checked for the rest.
+    const { fastParsePython, checkPythonLimits, parseWithLezer, errorPositions, MAX_RECOVERY_STEPS } = engine();
     const fast = access.budget.python < 0 ? undefined : fastParsePython(pythonText(f.text));
     const limit = fast || access.budget.python < 0 ? undefined : checkPythonLimits(f.text);
     if (access.budget.python < 0) diagnostics.refused(f.path, { kind: 'budget', what: `${LIMITS.pythonBytes / (1024 * 1024)} MiB of Python in all` }, 'Python file');
@@ -316,7 +329,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
           broken = true;
           ns = new Map();
         } else {
-          ns = evaluateModule(f, {
+          ns = engine().evaluateModule(f, {
             env: runtime,
             budget: access.budget,
             changed,
@@ -342,7 +355,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
           }, p.tree, p.errors);
         }
       } catch (e) {
-        if (e instanceof EvaluationTooLong) {
+        if (e instanceof engine().EvaluationTooLong) {
           diagnostics.parseError(f, 0, `not audited: evaluating the settings took more than ${LIMITS.evaluationSteps.toLocaleString('en')} steps, the audit's limit for all settings modules together`);
         } else {
           // A shape no limit caught: this module's error; the rest of the project is still audited.

@@ -4,7 +4,7 @@
  */
 import type { Related } from '../types.js';
 import type { SourceFile, Span } from '../source.js';
-import { INCOMPLETE, type Binding } from '../python/evaluate.js';
+import { INCOMPLETE, type Binding } from '../python/binding.js';
 import { pyRepr, truthy, type EnvUse, type Val } from '../python/values.js';
 import type { DjangoApp } from './load.js';
 import type { Tri } from '../chain/types.js';

@@ -13,40 +13,13 @@ import { parsePython, type LezerTree, type SyntaxNode, type Tree } from './parse
 import { SECRET_KEY_NAME } from '../redact.js';
 import { LIMITS } from '../files.js';
 import { lowerBound } from '../sorted.js';
+import { INCOMPLETE, type Binding, type Namespace } from './binding.js';
 import {
   appended, bool, DictBuilder, dictFind, mergeEnv, NONE, num, obj, pyEquals, registerSecret, secretsOf, setCharge, sizeOf, str, truthy, unknown, withEnv, withKey,
   type EnvUse, type Val,
 } from './values.js';
 
-/** Where a name got its value. */
-export interface Assignment {
-  file: SourceFile;
-  /** The whole statement (`X = 1`, `X += [...]`, `X.append(...)`). */
-  stmt: Span;
-  /** The name being assigned. */
-  target: Span;
-  /** The value expression (the right-hand side, or the call's argument). */
-  value: Span;
-}
-
-export interface Binding {
-  val: Val;
-  assign?: Assignment;
-  /** The binding this one builds on (`+=`, `.append`): see historyOf(). A link, not a copied list, so that N appends cost N. */
-  previous?: Binding;
-}
-
-/** The earlier assignments a binding builds on (`+=`, `.append`), oldest first. */
-export function historyOf(b: Binding): Assignment[] {
-  const out: Assignment[] = [];
-  for (let p = b.previous; p; p = p.previous) if (p.assign) out.push(p.assign);
-  return out.reverse();
-}
-
-export type Namespace = Map<string, Binding>;
-
-/** Bound in a namespace that star-imports a module the audit did not read: any name may be set there. */
-export const INCOMPLETE = '__incomplete__';
+export { historyOf, INCOMPLETE, type Assignment, type Binding, type Namespace } from './binding.js';
 
 /**
  * A branch's view of the namespace: its own bindings over its parent's, so that forking for an
