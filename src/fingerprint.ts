@@ -1,4 +1,4 @@
-import { withDefaultHeapFlags } from './heap.js';
+import { sha256Hex } from './sha256.js';
 import type { Finding } from './types.js';
 
 interface Batch {
@@ -40,7 +40,7 @@ const LAZY: PropertyDescriptor = {
       if (!batch) return '';
       ensure(batch);
       const p = parts.get(this)!;
-      v = hash('sha256').update(`${this.ruleId}\0${this.file}\0${p.text}\0${p.n}`).digest('hex').slice(0, 32);
+      v = sha256Hex(`${this.ruleId}\0${this.file}\0${p.text}\0${p.n}`).slice(0, 32);
       memo.set(this, v);
     }
     return v;
@@ -86,16 +86,5 @@ export function fingerprintAs(f: Finding, file: string): string {
   void f.fingerprint; // computes the parts
   const p = parts.get(f);
   if (!p) return f.fingerprint;
-  return hash('sha256').update(`${f.ruleId}\0${file}\0${p.text}\0${p.n}`).digest('hex').slice(0, 32);
-}
-
-let crypto: typeof import('node:crypto') | undefined;
-
-/**
- * node:crypto's createHash, loaded on first use (start-up never needs it). Under V8's default flags
- * (src/heap.ts), or its twenty modules would compile without Node's code cache.
- */
-export function hash(algorithm: string): import('node:crypto').Hash {
-  crypto ??= withDefaultHeapFlags(() => process.getBuiltinModule('node:crypto') as typeof import('node:crypto'));
-  return crypto.createHash(algorithm);
+  return sha256Hex(`${f.ruleId}\0${file}\0${p.text}\0${p.n}`).slice(0, 32);
 }

@@ -13,7 +13,7 @@
  * GitLab shows findings with one fingerprint once: each finding's is unique (rule, file, line
  * text, occurrence).
  */
-import { hash } from '../fingerprint.js';
+import { sha256Hex } from '../sha256.js';
 import type { AuditResult, Severity } from '../types.js';
 import { docsUrl } from '../version.js';
 import { jsonSafe } from './escape.js';
@@ -44,7 +44,7 @@ export function formatGitlab(result: Pick<AuditResult, 'findings' | 'errors'>): 
       description: `${e.kind === 'config' ? 'nginx refuses this configuration' : 'not audited'}: ${e.message}`,
       categories: ['Bug Risk'],
       severity: 'critical',
-      fingerprint: hash('sha256').update(`${check}\0${e.file}\0${e.message}`).digest('hex').slice(0, 32),
+      fingerprint: sha256Hex(`${check}\0${e.file}\0${e.message}`).slice(0, 32),
       location: { path: e.file, lines: { begin: e.line, end: e.line } },
     });
   }
