@@ -233,8 +233,11 @@ export class FileAccess {
    */
   join(dir: string, rel: string): string {
     let current = path.isAbsolute(rel) ? '/' : dir;
-    for (const part of rel.split('/')) {
-      if (part === '' || part === '.') continue;
+    const parts = rel.split('/').filter((part) => part !== '' && part !== '.');
+    if (parts.length === 0) return current;
+    // Without `..`, the step-by-step walk below is one join (path.join normalises once, not per part).
+    if (!parts.includes('..')) return path.join(current, ...parts);
+    for (const part of parts) {
       if (part === '..') {
         const real = this.realpath(current);
         current = path.dirname(typeof real === 'string' ? real : current);
