@@ -42,18 +42,16 @@ const builtinDefaultImport = {
   },
 };
 
+/** What every bundle is: CommonJS for Node 20, minified unless NO_MINIFY is set (for profiling). */
+const COMMON = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: !process.env.NO_MINIFY, legalComments: 'none', logLevel: 'warning' };
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/cli.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
+  ...COMMON,
   mainFields: ['module', 'main'],
-  minify: !process.env.NO_MINIFY,
-  legalComments: 'none',
   define: {
     __VERSION__: JSON.stringify(pkg.version),
     // The Python parser is a file of its own, loaded only when a project has .py files.
@@ -93,30 +91,17 @@ await build({
       },
     },
   ],
-  logLevel: 'warning',
 });
 for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml', 'dist/yaml.cjs']]) await build({
   stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', loader: 'js' },
   outfile: out,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
+  ...COMMON,
   mainFields: ['module', 'main'],
-  minify: !process.env.NO_MINIFY,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
 await build({
   entryPoints: ['src/edge/parsers.ts'],
   outfile: 'dist/edge-parsers.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: !process.env.NO_MINIFY,
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...COMMON,
 });
 
 // The Python engine (src/python/engine.ts): the fast parser, lezer's adapter, CPython's limits and the
@@ -128,12 +113,7 @@ const ENGINE_OWN = new Set(['engine.ts', 'evaluate.ts', 'fast.ts', 'limits.ts', 
 await build({
   entryPoints: ['src/python/engine.ts'],
   outfile: 'dist/python-engine.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: !process.env.NO_MINIFY,
-  legalComments: 'none',
+  ...COMMON,
   define: { __PYTHON_PARSER__: JSON.stringify('./lezer-python.cjs'), 'import.meta.url': 'undefined' },
   plugins: [
     builtinDefaultImport,
@@ -149,7 +129,6 @@ await build({
       },
     },
   ],
-  logLevel: 'warning',
 });
 {
   const engine = readFileSync(new URL('../dist/python-engine.cjs', import.meta.url), 'utf8');
