@@ -18,13 +18,15 @@ const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
 // installed. (Only the name: the module's __filename and require stay absolute.) A literal: a
 // concatenated name may reach the cache as its two parts.
 const NAME = 'https-audit/dist/cli.cjs';
+// The build's caches are about 1 MB: a bigger file is not one of them and is ignored (a Buffer cannot
+// hold more than a few GB in any case).
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** Reads all of an open file into buffer (grown when too small) from offset 0; returns [buffer, length]. */
-function readAll(fd, buffer) {
-  const size = fs.fstatSync(fd).size;
+/** The first `size` bytes of an open file into `buffer` (a new one when it is too small); returns it and the length read. */
+function readAll(fd, size, buffer) {
   if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
   let length = 0;
-  for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+  for (let n; length < size && (n = fs.readSync(fd, buffer, length, size - length, null)) > 0; ) length += n;
   return [buffer, length];
 }
 
@@ -43,30 +45,31 @@ try {
     throw e;
   }
   let cacheFd;
+  let code;
+  let cachedData;
   try {
-    cacheFd = fs.openSync(file + '.cache', 'r');
-  } catch {
-    cacheFd = undefined;
-  }
-  let buffer = Buffer.allocUnsafeSlow(cacheFd === undefined ? 0 : fs.fstatSync(cacheFd).size);
-  let length;
-  try {
-    [buffer, length] = readAll(fd, buffer);
+    let cacheSize = 0;
+    try {
+      cacheFd = fs.openSync(file + '.cache', 'r');
+      cacheSize = fs.fstatSync(cacheFd).size;
+    } catch {
+      cacheSize = 0;
+    }
+    if (cacheSize > MAX_CACHE_BYTES) cacheSize = 0;
+    let [buffer, length] = readAll(fd, fs.fstatSync(fd).size, Buffer.allocUnsafeSlow(cacheSize));
+    // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+    code = buffer.toString('latin1', 0, length);
+    if (cacheSize > 0) {
+      try {
+        [buffer, length] = readAll(cacheFd, cacheSize, buffer);
+        cachedData = buffer.subarray(0, length);
+      } catch {
+        cachedData = undefined;
+      }
+    }
   } finally {
     fs.closeSync(fd);
-  }
-  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-  const code = buffer.toString('latin1', 0, length);
-  let cachedData;
-  if (cacheFd !== undefined) {
-    try {
-      [buffer, length] = readAll(cacheFd, buffer);
-      cachedData = buffer.subarray(0, length);
-    } catch {
-      cachedData = undefined;
-    } finally {
-      fs.closeSync(cacheFd);
-    }
+    if (cacheFd !== undefined) fs.closeSync(cacheFd);
   }
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
     // The build (scripts/build.mjs) runs the CLI once on fixtures with this set: the cache then holds

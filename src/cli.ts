@@ -11,6 +11,8 @@ import { UsageError } from './discover.js';
 import { formatJson } from './report/json.js';
 import { formatStylish } from './report/stylish.js';
 import { colorLevel } from './report/color.js';
+import { withDefaultHeapFlags } from './heap.js';
+import type { ChalkInstance } from 'chalk';
 import { summarize, type Summary } from './report/summary.js';
 import { SUPPRESSION_RULES, type AuditResult, type Deployment } from './types.js';
 import type { Config } from './config.js';
@@ -314,7 +316,7 @@ async function render(
       // A report written to a file (-o) is coloured only when --color asks (FORCE_COLOR is for terminals and pipes).
       const anything = shown.errors.length > 0 || shown.notes.length > 0 || shown.findings.some((f) => !f.suppressed);
       const level = !anything || (options.output !== undefined && options.color !== true) ? 0 : colorLevel(options.color, stream());
-      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
+      const chalk = level > 0 ? await newChalk(level) : undefined;
       return formatStylish(shown, summary, chalk, { links: options.links });
     }
   }
@@ -416,7 +418,7 @@ async function chainCommand(argv: string[], io: Io, cwd: string): Promise<number
     if (options.format === 'json') io.stdout.write(formatChainJson(views));
     else {
       const level = colorLevel(options.color, io.stdout);
-      const chalk = level > 0 ? new (await import('chalk')).Chalk({ level }) : undefined;
+      const chalk = level > 0 ? await newChalk(level) : undefined;
       io.stdout.write(formatChainText(views, chalk ? { bold: chalk.bold, dim: chalk.dim, red: chalk.red, yellow: chalk.yellow, green: chalk.green } : undefined));
     }
     for (const e of result.errors) io.stderr.write(`https-audit: ${printable(e.file)}:${e.line}:${e.column}: ${printable(redact(e.message))}\n`);
@@ -429,4 +431,16 @@ async function chainCommand(argv: string[], io: Io, cwd: string): Promise<number
     io.stderr.write(`https-audit: internal error: ${printable(redact((e as Error)?.message ?? String(e)))}\n`);
     return 2;
   }
+}
+
+/**
+ * chalk at a colour level. Its supports-color imports node:os and node:tty (and net with it): they
+ * are loaded first, under V8's default flags (src/heap.ts), so that they compile with Node's code cache.
+ */
+async function newChalk(level: 0 | 1 | 2 | 3): Promise<ChalkInstance> {
+  withDefaultHeapFlags(() => {
+    process.getBuiltinModule('node:os');
+    process.getBuiltinModule('node:tty');
+  });
+  return new (await import('chalk')).Chalk({ level });
 }

@@ -9,6 +9,9 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { withDefaultHeapFlags } from './heap.js';
 
+/** The build's caches are under 1 MB: a bigger file is not one of them (as in bin/https-audit.js). */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** The prefix of what a lazily loaded file requires from the main bundle. */
 const SHARED = 'https-audit-shared:';
 
@@ -27,35 +30,35 @@ export function requireLazily<T>(bundled: string | undefined, pkg: string, share
  */
 function requireWithCodeCache(file: string, shared?: Record<string, unknown>): unknown {
   // As bin/https-audit.js does: one buffer, sized for the larger file (the cache), holds the bundle
-  // until it is a string, then the cache.
+  // until it is a string, then the cache; a cache over MAX_CACHE_BYTES is not the build's and is ignored.
   const fd = openSync(file, 'r');
   let cacheFd: number | undefined;
+  let code: string;
+  let cachedData: Buffer | undefined;
   try {
-    cacheFd = openSync(file + '.cache', 'r');
-  } catch {
-    cacheFd = undefined;
-  }
-  let buffer: Buffer = Buffer.allocUnsafeSlow(cacheFd === undefined ? 0 : fstatSync(cacheFd).size);
-  let length: number;
-  try {
-    [buffer, length] = readAll(fd, buffer);
+    let cacheSize = 0;
+    try {
+      cacheFd = openSync(file + '.cache', 'r');
+      cacheSize = fstatSync(cacheFd).size;
+    } catch {
+      cacheSize = 0;
+    }
+    if (cacheSize > MAX_CACHE_BYTES) cacheSize = 0;
+    let [buffer, length] = readAll(fd, fstatSync(fd).size, Buffer.allocUnsafeSlow(cacheSize));
+    // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
+    code = buffer.toString('latin1', 0, length);
+    if (cacheSize > 0) {
+      try {
+        [buffer, length] = readAll(cacheFd!, cacheSize, buffer);
+        cachedData = buffer.subarray(0, length);
+      } catch {
+        cachedData = undefined;
+      }
+    }
   } finally {
     closeSync(fd);
+    if (cacheFd !== undefined) closeSync(cacheFd);
   }
-  // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-  const code = buffer.toString('latin1', 0, length);
-  let cachedData: Buffer | undefined;
-  if (cacheFd !== undefined) {
-    try {
-      [buffer, length] = readAll(cacheFd, buffer);
-      cachedData = buffer.subarray(0, length);
-    } catch {
-      cachedData = undefined;
-    } finally {
-      closeSync(cacheFd);
-    }
-  }
-  // Already wrapped as the module loader would (scripts/build.mjs).
   // Under V8's default flags, as the cache was made (src/heap.ts may have changed one since start-up).
   const script = withDefaultHeapFlags(() => new vm.Script(code, { filename: file, cachedData }));
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
@@ -72,11 +75,10 @@ function requireWithCodeCache(file: string, shared?: Record<string, unknown>): u
 }
 
 
-/** Reads all of an open file into the buffer (a new one when it is too small); returns it and the length read. */
-function readAll(fd: number, buffer: Buffer): [Buffer, number] {
-  const size = fstatSync(fd).size;
+/** The first `size` bytes of an open file into `buffer` (a new one when it is too small); returns it and the length read. */
+function readAll(fd: number, size: number, buffer: Buffer): [Buffer, number] {
   if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
   let length = 0;
-  for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+  for (let n; length < size && (n = readSync(fd, buffer, length, size - length, null)) > 0; ) length += n;
   return [buffer, length];
 }

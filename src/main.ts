@@ -53,7 +53,7 @@ function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined 
           done += writeSync(1, bytes, done, bytes.length - done);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-            stream = guarded(process.stdout);
+            stream = withDefaultHeapFlags(() => guarded(process.stdout));
             return stream.write(bytes.subarray(done));
           }
           // EPIPE (`| head -c 0`), ENOSPC: as the stream's error below.

@@ -4,7 +4,8 @@
  * explain, unused suppressions.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { project, ROOT } from './helpers.js';
@@ -259,6 +260,36 @@ describe('the parsers loaded after the young generation is tuned (src/heap.ts, s
     expect(r.stdout).not.toContain('[Cached code failed check]');
     // The YAML parser was loaded, from its cache.
     expect(r.stdout).toContain(`[Deserializing from ${yamlCache} bytes took`);
+    // Coloured output: chalk's node:os and node:tty.
+    const color = spawnSync(process.execPath, ['--profile-deserialization', BIN, '--color', '.'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(color.stdout).toContain('\u001b[');
+    expect(color.stdout).not.toContain('[Cached code failed check]');
+  });
+});
+
+describe('code caches that are not the build\'s (bin/https-audit.js, src/lazy.ts)', () => {
+  it('a cache file of 5 GB (sparse), an empty one or a directory is ignored: the audit is the same', () => {
+    const expected = spawnSync(process.execPath, [BIN, '--format', 'json', 'fixtures/cloudfront-alb-django'], { cwd: ROOT, encoding: 'utf8' });
+    expect(expected.status).toBe(1);
+    for (const damage of ['huge', 'empty', 'dir'] as const) {
+      // A copy of the package's loader and bundles, with the main bundle's cache and a lazily loaded one damaged.
+      const pkg = mkdtempSync(path.join(os.tmpdir(), 'caches-'));
+      cpSync(path.join(ROOT, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+      cpSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+      for (const cache of ['cli.cjs.cache', 'edge-parsers.cjs.cache', 'python-engine.cjs.cache']) {
+        const file = path.join(pkg, 'dist', cache);
+        if (damage === 'huge') truncateSync(file, 5 * 1024 ** 3);
+        else if (damage === 'empty') truncateSync(file, 0);
+        else {
+          rmSync(file);
+          mkdirSync(file);
+        }
+      }
+      const r = spawnSync(process.execPath, [path.join(pkg, 'bin/https-audit.js'), '--format', 'json', 'fixtures/cloudfront-alb-django'], { cwd: ROOT, encoding: 'utf8' });
+      expect({ damage, status: r.status, stderr: r.stderr }).toEqual({ damage, status: 1, stderr: '' });
+      expect(r.stdout).toBe(expected.stdout);
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 });
 
