@@ -303,30 +303,39 @@ export class IncludeExpander {
 
   resolve(target: string, d?: NginxDirective): Resolution {
     const isGlob = hasGlobChars(target);
-    const candidates: string[] = [];
     // Joined as the operating system resolves them (`link/..` is the parent of the link's target).
     const join = (dir: string, rel: string) => this.host.access.join(dir, rel);
-    if (path.isAbsolute(target)) {
+    const prefixDir = this.prefixDir;
+    const projectRoot = this.projectRoot;
+    const host = this.host;
+    // Made one at a time, in order, until one is found (most includes are found at the first).
+    function* candidates(): Generator<string> {
+      if (!path.isAbsolute(target)) {
+        yield join(prefixDir, target);
+        return;
+      }
       // What a Dockerfile copies or Compose mounts there (`COPY wsgi_params /etc/nginx/`).
-      const placed = isGlob ? undefined : this.host.placedAt?.(target);
-      if (placed) candidates.push(placed);
+      const placed = isGlob ? undefined : host.placedAt?.(target);
+      if (placed) yield placed;
       for (const root of CONF_ROOTS) {
-        if (target.startsWith(root)) candidates.push(join(this.prefixDir, target.slice(root.length)));
+        if (target.startsWith(root)) yield join(prefixDir, target.slice(root.length));
       }
       // The same layout inside the project: /etc/nginx/snippets/x.conf → <project>/etc/nginx/snippets/x.conf,
       // <project>/nginx/snippets/x.conf, <prefix>/snippets/x.conf (two trailing components at least).
       const parts = target.split('/').filter(Boolean);
       for (let drop = 0; drop <= parts.length - 2; drop++) {
         const rest = parts.slice(drop).join('/');
-        candidates.push(join(this.projectRoot, rest), join(this.prefixDir, rest));
+        yield join(projectRoot, rest);
+        yield join(prefixDir, rest);
       }
-    } else {
-      candidates.push(join(this.prefixDir, target));
     }
 
     const access = this.host.access;
     let outside = false;
-    for (const candidate of unique(candidates)) {
+    const tried = new Set<string>();
+    for (const candidate of candidates()) {
+      if (tried.has(candidate)) continue;
+      tried.add(candidate);
       if (isGlob) {
         const base = access.stat(globBase(candidate));
         if (base.kind === 'dir') {
@@ -368,10 +377,6 @@ function stockKeyFor(target: string): string | undefined {
     if (target.startsWith(root) && target.slice(root.length) in STOCK_FILES) return target.slice(root.length);
   }
   return undefined;
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 /** The leading directories of a pattern that hold no wildcard. */
