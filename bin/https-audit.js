@@ -90,7 +90,8 @@ try {
   }
   // The file is already the function the module loader would wrap the bundle in (scripts/build.mjs).
   const script = new vm.Script(code, { filename: NAME, cachedData });
-  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
+  // `lazy`: the build's run that makes only the lazily loaded bundles' caches (see scripts/build.mjs).
+  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE && process.env.HTTPS_AUDIT_WRITE_CODE_CACHE !== 'lazy') {
     process.once('beforeExit', () => fs.writeFileSync(file + '.cache', script.createCachedData()));
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };

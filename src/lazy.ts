@@ -61,7 +61,10 @@ function requireWithCodeCache(file: string, shared?: Record<string, unknown>): u
   }
   // Under V8's default flags, as the cache was made (src/heap.ts may have changed one since start-up).
   const script = withDefaultHeapFlags(() => new vm.Script(code, { filename: file, cachedData }));
-  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
+  // `main`: the build's run that makes only the main bundle's cache (see scripts/build.mjs).
+  if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE && process.env.HTTPS_AUDIT_WRITE_CODE_CACHE !== 'main') {
+    process.once('beforeExit', () => writeFileSync(file + '.cache', script.createCachedData()));
+  }
   const module = { exports: {} as unknown };
   const nodeRequire = createRequire(file);
   const require = (id: string): unknown => {
