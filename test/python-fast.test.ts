@@ -175,6 +175,28 @@ describe('the fast Python parser', () => {
     expect(tally.handled).toBeGreaterThan(40);
   });
 
+  it('reads assignment expressions (`:=`, PEP 572) in conditions, parentheses and arguments as lezer does', () => {
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    const texts = [
+      "if caching_redis_kwargs := REDIS['caching'].get('KWARGS'):\n    CACHES['default']['OPTIONS'].update(caching_redis_kwargs)\n",
+      'if x:\n    pass\nelif (n := len(a)) > 10:\n    pass\n',
+      'while chunk := f.read(10):\n    pass\n',
+      'if m := re.match(p, s) if s else None:\n    pass\n',
+      'if not (v := os.environ.get("X")):\n    v = "d"\n',
+      'Y = (x := 1)\n',
+      'Y = (x := 1, 2)\n',
+      'Y = (y := f(x) for x in data)\n',
+      'Y = f(a, b := 2, c=3)\n',
+      'if any((w := x) > 1 for x in xs):\n    pass\n',
+      'if (a := 1) and (b := lambda: 2):\n    pass\n',
+    ];
+    for (const text of texts) {
+      expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
+      compare(text, JSON.stringify(text), tally);
+    }
+    expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
+  });
+
   it("gives no tree for a file past CPython's limits (100 levels of indentation, 200 nested brackets)", () => {
     const indented = (n: number) => Array.from({ length: n }, (_, i) => `${' '.repeat(i)}if a:\n`).join('') + `${' '.repeat(n)}pass\n`;
     expect(checkPythonLimits(indented(100))).toBeDefined();
@@ -202,7 +224,17 @@ describe('the fast Python parser', () => {
       "w = b'a\\\r\nb'\r\n",
       "w = f'{a}\\\r\n'\r\n",
       'def f():\r\n    return "a\\\r\nb"\r\n',
-      'if (n := 10) > 5:\n    pass\n',
+      // Assignment expressions where the parser does not read them, or with a target Python refuses.
+      'x := 1\n',
+      'y = [z := 1, 2]\n',
+      'y = a[x := 1]\n',
+      'y = {x := 1}\n',
+      'if a.b := 1:\n    pass\n',
+      'if (a := 1) and [b := 2]:\n    pass\n',
+      'y = (1, x := 2)\n',
+      'if a := b := 1:\n    pass\n',
+      'y = f"{x:=^10}"\n',
+      'y = [v for v in w if u := v]\n',
       'x = "unterminated\n',
       'x = 1 +\n',
       'x = f"{a:\'>10}"\n',

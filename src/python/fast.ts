@@ -2,7 +2,8 @@
  * A hand-written parser for the Python that settings files are made of, producing the very tree
  * @lezer/python produces (the same node names, the same positions, comments where lezer puts
  * them), or nothing. It gives up (returns undefined) on a syntax error and on every construct it
- * does not know as exactly as lezer (`match`, `yield`, `async`, `:=`, `print x`, decorators on
+ * does not know as exactly as lezer (`match`, `yield`, `async`, `:=` outside conditions, parentheses
+ * and arguments, `print x`, decorators on
  * expressions, backslash continuations, tabs in indentation, non-ASCII names, a CR outside a CRLF...), and the
  * caller then parses the file with lezer: the result is lezer's in every case, only sooner.
  *
@@ -326,8 +327,8 @@ class Parser {
       case 45: // - -= ->
         if (c1 === 61 || c1 === 62) len = 2;
         break;
-      case 58: // : (:= is left to lezer)
-        if (c1 === 61) this.fail();
+      case 58: // : :=
+        if (c1 === 61) len = 2;
         break;
       case 64: // @ (@= is left to lezer)
         if (c1 === 61) this.fail();
@@ -727,11 +728,11 @@ class Parser {
   private ifStatement(): PyNode {
     const st = this.open('IfStatement');
     st.add(this.leaf('if'));
-    st.add(this.test());
+    st.add(this.testNamed());
     st.add(this.body());
     while (this.isKw('elif')) {
       st.add(this.leaf('elif'));
-      st.add(this.test());
+      st.add(this.testNamed());
       st.add(this.body());
     }
     this.elseClause(st);
@@ -748,7 +749,7 @@ class Parser {
   private whileStatement(): PyNode {
     const st = this.open('WhileStatement');
     st.add(this.leaf('while'));
-    st.add(this.test());
+    st.add(this.testNamed());
     st.add(this.body());
     this.elseClause(st);
     return this.close(st);
@@ -886,6 +887,24 @@ class Parser {
     c.add(this.test());
     this.depth--;
     return this.close(c);
+  }
+
+  /**
+   * testNamed: a test, or `name := test` (an assignment expression: PEP 572), lezer's
+   * NamedExpression. Read where lezer's grammar has testNamed and the parser reads it (if, elif
+   * and while conditions, the first item in parentheses); a `:=` anywhere else is not read, and
+   * neither is one whose target is not a plain name (Python refuses it; lezer reads it).
+   */
+  private testNamed(): PyNode {
+    const target = this.test();
+    if (!this.isOp(':=')) return target;
+    if (target.name !== 'VariableName') this.fail();
+    this.enter();
+    const n = this.wrap('NamedExpression', target);
+    n.add(this.leaf('AssignOp'));
+    n.add(this.test());
+    this.depth--;
+    return this.close(n);
   }
 
   private lambda(noCond: boolean): PyNode {
@@ -1094,7 +1113,9 @@ class Parser {
         a.add(this.leaf(this.val));
         a.add(this.test());
       } else if (this.kind === NAME && this.keywordArgument()) {
+        // `name=test` or `name := test`: lezer's argument has no node of its own for either.
         a.add(this.name());
+        if (!this.isOp('=') && !this.isOp(':=')) this.fail();
         a.add(this.leaf('AssignOp'));
         a.add(this.test());
         if (this.isKw('for')) this.compFor(a);
@@ -1111,14 +1132,16 @@ class Parser {
   }
 
   /**
-   * Whether the name at the current token is followed by `=` (not `==`) on its line: `f(a=1)`. A
+   * Whether the name at the current token is followed by `=` (not `==`) or `:=` on its line: `f(a=1)`. A
    * newline or comment before the `=` is not looked through (the argument is then read as a test,
    * and the `=` makes the parser give up).
    */
   private keywordArgument(): boolean {
     let p = this.to;
     while (p < this.n && (this.s.charCodeAt(p) === 32 || this.s.charCodeAt(p) === 9)) p++;
-    return this.s.charCodeAt(p) === 61 && this.s.charCodeAt(p + 1) !== 61;
+    const c = this.s.charCodeAt(p);
+    const c1 = this.s.charCodeAt(p + 1);
+    return (c === 61 && c1 !== 61) || (c === 58 && c1 === 61);
   }
 
   /** compFor: for commaSep<expression> in testInner (compFor | compIf)?, flat in parent. */
@@ -1167,7 +1190,7 @@ class Parser {
     return this.fail();
   }
 
-  /** A starred item or a test (testNamed without `:=`). */
+  /** A starred item or a test (testNamed without `:=`, read only as the first item in parentheses). */
   private item(parent: PyNode): void {
     if (this.isOp('*')) {
       parent.add(this.leaf('*'));
@@ -1180,7 +1203,8 @@ class Parser {
     const p = this.open('TupleExpression');
     p.add(this.leaf('('));
     if (!this.isOp(')')) {
-      this.item(p);
+      if (this.isOp('*')) this.item(p);
+      else p.add(this.testNamed());
       if (this.isKw('for')) {
         (p as { name: string }).name = 'ComprehensionExpression';
         this.compFor(p);

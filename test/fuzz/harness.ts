@@ -164,6 +164,8 @@ const PY_STATEMENTS = [
   'STATIC_URL = f"http://{os.environ.get(\'HOST\', \'static.shop-example.net\')}/static/"', 'D = {"a": 1, **{"b": 2}}', 'X = [*MIDDLEWARE, "x"]',
   'for i in range(3):\n    X = i', 'class C:\n    pass', 'X = 1 if DEBUG else 2', 'X = lambda: 1', 'X = (1, 2)[5]', 'X = "abc"[0]', 'from .base import *',
   `SECRET_KEY = "${PLANTED}"`, `DB_PASSWORD = "${PLANTED}"`, `MEDIA_URL = "http://media.shop-example.net/" + SECRET_KEY`,
+  // Assignment expressions (PEP 572), read by the fast parser in conditions, parentheses and arguments.
+  "if kwargs := REDIS['caching'].get('KWARGS'):\n    CACHES.update(kwargs)", 'while (n := n - 1) > 0:\n    pass', 'X = (y := 2, f(z := 3))',
 ];
 
 export function genPython(r: Rng, corpus: readonly string[]): string {
