@@ -197,6 +197,22 @@ describe('the fast Python parser', () => {
     expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
   });
 
+  it('reads yield statements in function bodies (helper modules that settings import) as lezer does', () => {
+    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+    const texts = [
+      'def chunks(xs, n):\n    for i in range(0, len(xs), n):\n        yield xs[i:i + n]\n',
+      'def walk(d):\n    yield from d.items()\n    yield "a", *rest\n',
+      'class C:\n    def items(self):\n        if self.x:\n            yield self.x, 1\n        yield from ()\n',
+      'def f():\n    def g():\n        yield 1\n    yield g()\n',
+      'def f():\n    try:\n        yield 1\n    finally:\n        pass\n',
+    ];
+    for (const text of texts) {
+      expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
+      compare(text, JSON.stringify(text), tally);
+    }
+    expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
+  });
+
   it("gives no tree for a file past CPython's limits (100 levels of indentation, 200 nested brackets)", () => {
     const indented = (n: number) => Array.from({ length: n }, (_, i) => `${' '.repeat(i)}if a:\n`).join('') + `${' '.repeat(n)}pass\n`;
     expect(checkPythonLimits(indented(100))).toBeDefined();
@@ -210,7 +226,12 @@ describe('the fast Python parser', () => {
 
   it('leaves to lezer what it does not read exactly as lezer does', () => {
     for (const text of [
-      'def f():\n    yield 1\n',
+      // yield where the parser does not read it: bare, outside a function, in a class body, in an expression.
+      'def f():\n    yield\n',
+      'yield 1\n',
+      'def f():\n    class C:\n        yield 1\n',
+      'def f():\n    x = yield 1\n',
+      'def f():\n    return (yield)\n',
       'async def f():\n    await g()\n',
       'match x:\n    case 1:\n        pass\n',
       'print "legacy"\n',

@@ -2,8 +2,8 @@
  * A hand-written parser for the Python that settings files are made of, producing the very tree
  * @lezer/python produces (the same node names, the same positions, comments where lezer puts
  * them), or nothing. It gives up (returns undefined) on a syntax error and on every construct it
- * does not know as exactly as lezer (`match`, `yield`, `async`, `:=` outside conditions, parentheses
- * and arguments, `print x`, decorators on
+ * does not know as exactly as lezer (`match`, `yield` other than as a statement of a function,
+ * `async`, `:=` outside conditions, parentheses and arguments, `print x`, decorators on
  * expressions, backslash continuations, tabs in indentation, non-ASCII names, a CR outside a CRLF...), and the
  * caller then parses the file with lezer: the result is lezer's in every case, only sooner.
  *
@@ -61,9 +61,10 @@ const NAME = 1, KW = 2, NUM = 3, STR = 4, OP = 5, NL = 6, INDENT = 7, DEDENT = 8
 const KEYWORDS = new Set([
   'and', 'as', 'assert', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global',
   'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'None', 'True', 'False',
+  'yield',
 ]);
 /** Keywords lezer knows that this parser leaves to it. */
-const GIVE_UP_WORDS = new Set(['async', 'await', 'yield']);
+const GIVE_UP_WORDS = new Set(['async', 'await']);
 /** Soft keywords: a statement that starts with one is left to lezer (it tries both readings). */
 const SOFT_KEYWORDS = new Set(['match', 'case', 'type']);
 
@@ -129,6 +130,8 @@ class Parser {
   private readonly n: number;
   /** Where scanning resumes (the end of the current token). */
   private pos = 0;
+  /** Function bodies being read (a class body sets it back to 0): where a yield statement may be. */
+  private functionDepth = 0;
   // The current token.
   private kind = 0;
   private from = 0;
@@ -553,6 +556,22 @@ class Parser {
           this.commaSep(st, EXPR);
           return this.close(st);
         }
+        case 'yield': {
+          // `yield x, y` and `yield from x` as a statement of a function's body: lezer's
+          // YieldStatement. A bare `yield` (lezer's commaSep wants an item), one outside a
+          // function (Python refuses it) and a yield inside an expression are left to lezer.
+          if (this.functionDepth === 0) this.fail();
+          const st = this.open('YieldStatement');
+          st.add(this.leaf('yield'));
+          if (this.isKw('from')) {
+            st.add(this.leaf('from'));
+            st.add(this.test());
+          } else {
+            if (this.atStatementEnd()) this.fail();
+            this.commaSep(st, TEST, true);
+          }
+          return this.close(st);
+        }
         case 'return': {
           const st = this.open('ReturnStatement');
           st.add(this.leaf('return'));
@@ -842,7 +861,9 @@ class Parser {
       t.add(this.test());
       st.add(this.close(t));
     }
+    this.functionDepth++;
     st.add(this.body());
+    this.functionDepth--;
     return this.close(st);
   }
 
@@ -851,7 +872,11 @@ class Parser {
     st.add(this.leaf('class'));
     st.add(this.name());
     if (this.isOp('(')) st.add(this.argList());
+    // A class body is not a function's, even inside one (a yield there is refused by Python).
+    const functionDepth = this.functionDepth;
+    this.functionDepth = 0;
     st.add(this.body());
+    this.functionDepth = functionDepth;
     return this.close(st);
   }
 

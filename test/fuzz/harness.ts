@@ -166,6 +166,8 @@ const PY_STATEMENTS = [
   `SECRET_KEY = "${PLANTED}"`, `DB_PASSWORD = "${PLANTED}"`, `MEDIA_URL = "http://media.shop-example.net/" + SECRET_KEY`,
   // Assignment expressions (PEP 572), read by the fast parser in conditions, parentheses and arguments.
   "if kwargs := REDIS['caching'].get('KWARGS'):\n    CACHES.update(kwargs)", 'while (n := n - 1) > 0:\n    pass', 'X = (y := 2, f(z := 3))',
+  // Yield statements in a function body (helper modules that settings import).
+  'def gen(xs):\n    yield from xs\n    yield 1, *xs',
 ];
 
 export function genPython(r: Rng, corpus: readonly string[]): string {
