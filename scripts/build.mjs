@@ -109,6 +109,8 @@ await build({
 // rest of src/ is not bundled again: it requires `https-audit-shared:<path>` and src/lazy.ts hands
 // it the main bundle's module (src/python/engine-host.ts lists them), so there is one of each.
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** A file's path in the repository, with / whatever the system's separator. */
+const repoPath = (abs) => relative(root, abs).split(sep).join('/');
 const ENGINE_OWN = new Set(['engine.ts', 'evaluate.ts', 'fast.ts', 'limits.ts', 'parse.ts'].map((f) => join(root, 'src', 'python', f)));
 await build({
   entryPoints: ['src/python/engine.ts'],
@@ -124,7 +126,7 @@ await build({
           if (args.kind === 'entry-point') return undefined;
           const abs = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
           if (ENGINE_OWN.has(abs)) return undefined;
-          return { path: `https-audit-shared:${relative(root, abs).split(sep).join('/')}`, external: true };
+          return { path: `https-audit-shared:${repoPath(abs)}`, external: true };
         });
       },
     },
@@ -138,7 +140,7 @@ await build({
   }
   const main = metafiles[0].outputs[Object.keys(metafiles[0].outputs)[0]].inputs;
   for (const f of ENGINE_OWN) {
-    if (relative(root, f).split(sep).join('/') in main) throw new Error(`dist/cli.cjs bundles ${relative(root, f)}, which belongs to the Python engine`);
+    if (repoPath(f) in main) throw new Error(`dist/cli.cjs bundles ${repoPath(f)}, which belongs to the Python engine`);
   }
 }
 
@@ -207,8 +209,8 @@ for (const [which, paths] of [
   ['lazy', ['fixtures/django-nginx-good', 'fixtures/nginx-legacy', 'fixtures/docker-settings-module', 'fixtures/cloudfront-alb-django', lezerProject]],
   ['main', ['fixtures/nginx-good', 'fixtures/nginx-legacy', 'fixtures/django-nginx-good']],
 ]) {
-  spawnSync(process.execPath, [fileURLToPath(new URL('../bin/https-audit.js', import.meta.url)), ...paths], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  spawnSync(process.execPath, [join(root, 'bin', 'https-audit.js'), ...paths], {
+    cwd: root,
     env: { ...process.env, HTTPS_AUDIT_WRITE_CODE_CACHE: which },
     stdio: 'ignore',
   });

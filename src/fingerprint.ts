@@ -40,7 +40,7 @@ const LAZY: PropertyDescriptor = {
       if (!batch) return '';
       ensure(batch);
       const p = parts.get(this)!;
-      v = sha256Hex(`${this.ruleId}\0${this.file}\0${p.text}\0${p.n}`).slice(0, 32);
+      v = digest(this.ruleId, this.file, p);
       memo.set(this, v);
     }
     return v;
@@ -86,5 +86,10 @@ export function fingerprintAs(f: Finding, file: string): string {
   void f.fingerprint; // computes the parts
   const p = parts.get(f);
   if (!p) return f.fingerprint;
-  return sha256Hex(`${f.ruleId}\0${file}\0${p.text}\0${p.n}`).slice(0, 32);
+  return digest(f.ruleId, file, p);
+}
+
+/** The fingerprint of a rule's finding in a file, at the occurrence `n` of a line's text. */
+function digest(ruleId: string, file: string, p: { text: string; n: number }): string {
+  return sha256Hex(`${ruleId}\0${file}\0${p.text}\0${p.n}`).slice(0, 32);
 }

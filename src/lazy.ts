@@ -77,7 +77,6 @@ function requireWithCodeCache(file: string, shared?: Record<string, unknown>): u
   return module.exports;
 }
 
-
 /** The first `size` bytes of an open file into `buffer` (a new one when it is too small); returns it and the length read. */
 function readAll(fd: number, size: number, buffer: Buffer): [Buffer, number] {
   if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);

@@ -14,6 +14,14 @@ function guarded<T extends NodeJS.WriteStream>(stream: T): T {
   return stream;
 }
 
+/**
+ * Node's process.stdout or process.stderr, guarded. Creating one loads Node's stream modules: they
+ * compile under V8's default flags (src/heap.ts), with Node's code cache.
+ */
+function nodeStream(which: 'stdout' | 'stderr'): NodeJS.WriteStream {
+  return withDefaultHeapFlags(() => guarded(process[which]));
+}
+
 /** `> /dev/null` (a script that wants the exit code only): a device, but no terminal. */
 function isNullDevice(kind: Stats): boolean {
   if (!kind.isCharacterDevice()) return false;
@@ -53,7 +61,7 @@ function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined 
           done += writeSync(1, bytes, done, bytes.length - done);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-            stream = withDefaultHeapFlags(() => guarded(process.stdout));
+            stream = nodeStream('stdout');
             return stream.write(bytes.subarray(done));
           }
           // EPIPE (`| head -c 0`), ENOSPC: as the stream's error below.
@@ -72,12 +80,11 @@ function plainStdout(): { write(s: string): boolean; isTTY: false } | undefined 
 let stdout: { write(s: string): boolean; isTTY?: boolean } | undefined;
 let stderr: NodeJS.WriteStream | undefined;
 const io = {
-  // Node's stream modules, loaded here, compile under V8's default flags (src/heap.ts), with Node's code cache.
   get stdout() {
-    return (stdout ??= plainStdout() ?? withDefaultHeapFlags(() => guarded(process.stdout)));
+    return (stdout ??= plainStdout() ?? nodeStream('stdout'));
   },
   get stderr() {
-    return (stderr ??= withDefaultHeapFlags(() => guarded(process.stderr)));
+    return (stderr ??= nodeStream('stderr'));
   },
 };
 

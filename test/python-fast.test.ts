@@ -37,6 +37,16 @@ function compare(text: string, where: string, tally: Tally): void {
   expect(fuzzPythonFast(text, tally.overLezerErrors), where).toBeUndefined();
 }
 
+/** Each text is read by the fast parser (no give-up) into lezer's very tree. */
+function readsAsLezer(texts: string[]): void {
+  const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
+  for (const text of texts) {
+    expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
+    compare(text, JSON.stringify(text), tally);
+  }
+  expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
+}
+
 function pyFiles(dir: string, skip: RegExp = /^$/): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -176,8 +186,7 @@ describe('the fast Python parser', () => {
   });
 
   it('reads assignment expressions (`:=`, PEP 572) in conditions, parentheses and arguments as lezer does', () => {
-    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
-    const texts = [
+    readsAsLezer([
       "if caching_redis_kwargs := REDIS['caching'].get('KWARGS'):\n    CACHES['default']['OPTIONS'].update(caching_redis_kwargs)\n",
       'if x:\n    pass\nelif (n := len(a)) > 10:\n    pass\n',
       'while chunk := f.read(10):\n    pass\n',
@@ -189,28 +198,17 @@ describe('the fast Python parser', () => {
       'Y = f(a, b := 2, c=3)\n',
       'if any((w := x) > 1 for x in xs):\n    pass\n',
       'if (a := 1) and (b := lambda: 2):\n    pass\n',
-    ];
-    for (const text of texts) {
-      expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
-      compare(text, JSON.stringify(text), tally);
-    }
-    expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
+    ]);
   });
 
   it('reads yield statements in function bodies (helper modules that settings import) as lezer does', () => {
-    const tally: Tally = { handled: 0, left: 0, overLezerErrors: [] };
-    const texts = [
+    readsAsLezer([
       'def chunks(xs, n):\n    for i in range(0, len(xs), n):\n        yield xs[i:i + n]\n',
       'def walk(d):\n    yield from d.items()\n    yield "a", *rest\n',
       'class C:\n    def items(self):\n        if self.x:\n            yield self.x, 1\n        yield from ()\n',
       'def f():\n    def g():\n        yield 1\n    yield g()\n',
       'def f():\n    try:\n        yield 1\n    finally:\n        pass\n',
-    ];
-    for (const text of texts) {
-      expect(fastParsePython(text), JSON.stringify(text)).toBeDefined();
-      compare(text, JSON.stringify(text), tally);
-    }
-    expect(tally).toEqual({ handled: texts.length, left: 0, overLezerErrors: [] });
+    ]);
   });
 
   it("gives no tree for a file past CPython's limits (100 levels of indentation, 200 nested brackets)", () => {

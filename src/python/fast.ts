@@ -1140,7 +1140,6 @@ class Parser {
       } else if (this.kind === NAME && this.keywordArgument()) {
         // `name=test` or `name := test`: lezer's argument has no node of its own for either.
         a.add(this.name());
-        if (!this.isOp('=') && !this.isOp(':=')) this.fail();
         a.add(this.leaf('AssignOp'));
         a.add(this.test());
         if (this.isKw('for')) this.compFor(a);
