@@ -23,7 +23,7 @@ import { printable } from './report/escape.js';
 import { redact } from './redact.js';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeOwnFile } from './write.js';
+import { batches, writeOwnFile, type ReportText } from './write.js';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
@@ -294,7 +294,7 @@ async function render(
   /** Where stylish output goes (asked only when there is something to colour: a stream is made on first use). */
   stream: () => { isTTY?: boolean },
   projects?: { model: Deployment; root?: string }[],
-): Promise<string> {
+): Promise<ReportText> {
   switch (options.format) {
     case 'json':
       return formatJson(shown, summary);
@@ -329,13 +329,13 @@ function writeError(e: unknown): string {
 }
 
 /** Writes to standard output (nothing for an empty text: the stream is not even made); 0. */
-function write(io: Io, text: string): number {
-  if (text) io.stdout.write(text);
+function write(io: Io, text: ReportText): number {
+  for (const batch of batches(text)) io.stdout.write(batch);
   return 0;
 }
 
 /** Writes to the -o file, or standard output: 0, or 3 when the file cannot be written. */
-function emit(io: Io, options: Options, cwd: string, text: string): number {
+function emit(io: Io, options: Options, cwd: string, text: ReportText): number {
   if (options.output === undefined) return write(io, text);
   try {
     writeOwnFile(path.resolve(cwd, options.output), text, cwd);

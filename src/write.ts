@@ -35,16 +35,46 @@ export function realOf(p: string): string {
   }
 }
 
+/** A report: one string, or pieces of it in order (a big stylish report: see batches). */
+export type ReportText = string | readonly string[];
+
+/** Characters a batch of pieces reaches before it is written (then encoded: 64K to 192 KB). */
+const BATCH_CHARS = 65_536;
+
+/**
+ * The report in strings of about BATCH_CHARS characters: its pieces joined a batch at a time, so that
+ * a big report is never one string, nor one buffer, in memory.
+ */
+export function* batches(text: ReportText): Generator<string> {
+  if (typeof text === 'string') {
+    if (text) yield text;
+    return;
+  }
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < text.length; i++) {
+    size += text[i]!.length;
+    if (size >= BATCH_CHARS) {
+      yield text.slice(from, i + 1).join('');
+      from = i + 1;
+      size = 0;
+    }
+  }
+  if (from < text.length) yield text.slice(from).join('');
+}
+
 /** Writes `text` to `abs` (creating its directories), never through a link. Throws with a code on failure. */
-export function writeOwnFile(abs: string, text: string, cwd: string): void {
+export function writeOwnFile(abs: string, text: ReportText, cwd: string): void {
   const why = refusedPath(abs, cwd);
   if (why) throw Object.assign(new Error(why), { code: 'ELINK' });
   mkdirSync(path.dirname(abs), { recursive: true });
   // O_NOFOLLOW: a link put there since the check (or a link as the last component) fails with ELOOP.
   const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o666);
   try {
-    const buf = Buffer.from(text);
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    for (const batch of batches(text)) {
+      const buf = Buffer.from(batch);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    }
   } finally {
     closeSync(fd);
   }

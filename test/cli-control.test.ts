@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { project, ROOT } from './helpers.js';
+import { main } from '../src/cli.js';
 
 const BIN = path.join(ROOT, 'bin/https-audit.js');
 
@@ -313,5 +314,31 @@ describe('standard output without process.stdout (src/main.ts)', () => {
     const nulled = run('> /dev/null; echo "exit $?"');
     expect(nulled.stdout).toBe('exit 1\n');
     expect(nulled.loaded).toBe('');
+  });
+});
+
+describe('a big report (src/write.ts)', () => {
+  it('is written in batches of about 64K characters, never as one string, and arrives whole: in-process, to a pipe and with -o', async () => {
+    // 600 servers whose /static/ location drops HSTS: a finding with a `↳` line each (a character
+    // that made the whole report two bytes a character when it was one string).
+    const site = (i: number) =>
+      `server {\n  listen 443 ssl;\n  server_name s${i}.example.org;\n  add_header Strict-Transport-Security "max-age=63072000" always;\n` +
+      `  location / { proxy_pass http://127.0.0.1:8000; proxy_set_header X-Forwarded-Proto $scheme; }\n  location /static/ { add_header Cache-Control "public"; }\n}\n`;
+    const dir = project({ 'nginx.conf': `events {}\nhttp {\n  ssl_protocols TLSv1.2 TLSv1.3;\n${Array.from({ length: 600 }, (_, i) => site(i)).join('')}}\n` });
+    const writes: string[] = [];
+    const code = await main(['.'], { stdout: { write: (s: string) => writes.push(s) }, stderr: { write: () => true } }, dir);
+    expect(code).toBe(0);
+    const text = writes.join('');
+    expect(text.length).toBeGreaterThan(3 * 65_536);
+    expect(writes.length).toBeGreaterThan(3);
+    for (const w of writes) expect(w.length).toBeLessThan(65_536 + 1_000);
+    const json = JSON.parse(run(['.', '--format', 'json'], dir).stdout) as { findings: { ruleId: string; line: number; column: number }[] };
+    expect(json.findings).toHaveLength(600);
+    expect([...text.matchAll(/^ {2}(\d+):(\d+) +warning {2}.* {2}hsts-header-dropped$/gm)].map((m) => `${m[1]}:${m[2]}`)).toEqual(json.findings.map((f) => `${f.line}:${f.column}`));
+    expect(text.match(/^ +↳ /gm)).toHaveLength(600);
+    expect(text.endsWith('\n✖ 600 problems (0 errors, 600 warnings, 0 infos)\n')).toBe(true);
+    expect(run(['.'], dir).stdout).toBe(text);
+    expect(run(['.', '-o', 'report.txt'], dir).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'report.txt'), 'utf8')).toBe(text);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { project } from './helpers.js';
 import { audit } from '../src/audit.js';
-import { addHeadersInForce, describeScope, inheritedArray, inheritedDirective, requestScopes } from '../src/nginx/model.js';
+import { addHeadersInForce, describeScope, directivesNamed, inheritedArray, inheritedDirective, requestScopes } from '../src/nginx/model.js';
 import { ROOT } from './helpers.js';
 
 describe('the model of fixtures/nginx-good', () => {
@@ -72,6 +72,38 @@ describe('the model of fixtures/nginx-good', () => {
     const protocols = inheritedDirective(shop, 'ssl_protocols')!;
     expect(protocols.d.file.display).toBe('fixtures/nginx-good/deploy/nginx/snippets/ssl-params.conf');
     expect(protocols.d.args.map((a) => a.value)).toEqual(['TLSv1.2', 'TLSv1.3']);
+  });
+});
+
+describe('a file included in several places', () => {
+  it('is one node a place, each in its own scope with its own include chain (the parsed directive is the first of them)', () => {
+    const dir = project({
+      'nginx.conf':
+        'events {}\nhttp {\n' +
+        '  server { listen 443 ssl; server_name a;\n    include snip.conf;\n    location / { include snip.conf; proxy_pass http://app; }\n  }\n' +
+        '  server { listen 443 ssl; server_name b;\n    include snip.conf;\n    location /x { root /srv; }\n  }\n}\n',
+      'snip.conf': 'add_header X-Frame-Options DENY;\nlocation /in-snippet { return 204; }\n',
+    });
+    const [config] = audit({ paths: ['.'], cwd: dir }).model.nginx;
+    const headers = directivesNamed(config!, 'add_header');
+    expect(headers.map((h) => describeScope(h.scope))).toEqual(['server', 'location /', 'server']);
+    expect(headers.map((h) => h.scope.server!.names[0])).toEqual(['a', 'a', 'b']);
+    expect(headers.map((h) => h.node.via.map((d) => d.file.position(d.start).line))).toEqual([[4], [5], [8]]);
+    // Three nodes of one directive: the first expansion is the directive itself, the others its copies.
+    expect(new Set(headers.map((h) => h.node)).size).toBe(3);
+    expect(new Set(headers.map((h) => h.node.d)).size).toBe(1);
+    expect(headers[0]!.node).toBe(headers[0]!.node.d);
+    expect(headers.map((h) => h.node.index)).toEqual([...headers.map((h) => h.node.index)].sort((x, y) => x - y));
+    // What each scope has in force is its own node.
+    const [a, b] = config!.servers;
+    expect(inheritedArray(a!, 'add_header').nodes).toEqual([headers[0]!.node]);
+    expect(inheritedArray(a!.children.find((c) => describeScope(c) === 'location /')!, 'add_header').nodes).toEqual([headers[1]!.node]);
+    expect(inheritedArray(b!, 'add_header').nodes).toEqual([headers[2]!.node]);
+    // The snippet's block: a location in each place, handled there, the copies' children their own.
+    const inSnippet = [a!, b!].map((s) => s.children.find((c) => describeScope(c) === 'location /in-snippet')!);
+    expect(inSnippet.map((l) => l.handler?.kind)).toEqual(['return', 'return']);
+    expect(inSnippet[0]!.node).not.toBe(inSnippet[1]!.node);
+    expect(inSnippet.map((l) => l.server!.names[0])).toEqual(['a', 'b']);
   });
 });
 

@@ -12,54 +12,34 @@
  */
 import path from 'node:path';
 import { LIMITS, type FileAccess } from '../files.js';
-import { MAX_DEPTH, type NginxDirective, type ParsedNginxFile } from './parse.js';
+import { MAX_DEPTH, Placement, type NginxDirective, type ParsedNginxFile } from './parse.js';
 import { STOCK_FILES } from './stock.js';
 import { globMatch, hasGlobChars } from './glob.js';
-import type { Scope } from './model.js';
 
 /**
- * A directive where the expansion puts it. Once a configuration is built from the tree, it is also
- * that configuration's DirectiveAt (model.ts): its scope and its place in config.directives (one
- * object a directive rather than two).
+ * A directive where the expansion puts it: the directive itself the first time its file is
+ * expanded (NginxDirective is a Placement), a Repeated node when the same file is included again.
+ * Once a configuration is built from the tree, a node is also that configuration's DirectiveAt
+ * (model.ts): its scope and its place in config.directives.
  */
-export class ExpandedNode {
-  children?: ExpandedNode[] = undefined;
-  /** The scope it sits in (set by buildNginxConfig). */
-  scope: Scope = undefined!;
-  /** (index + 1) * 2, plus 1 when unresolved: two facts in one field. */
-  private bits = 0;
+export type ExpandedNode = Placement & { readonly d: NginxDirective };
 
+/** A directive included again (the same snippet in two servers): a node of its own. */
+class Repeated extends Placement {
   constructor(
     readonly d: NginxDirective,
-    /** The include directives that brought this directive here, outermost first. */
-    readonly via: NginxDirective[],
-    unresolved?: boolean,
+    via: readonly NginxDirective[],
   ) {
-    if (unresolved) this.bits = 1;
+    super();
+    this.via = via;
   }
+}
 
-  /** Set on an `include` that could not be read: the enclosing block is not fully known. */
-  get unresolved(): boolean | undefined {
-    return this.bits & 1 ? true : undefined;
-  }
-
-  set unresolved(v: boolean | undefined) {
-    this.bits = v ? this.bits | 1 : this.bits & ~1;
-  }
-
-  /** Its place in config.directives (set by buildNginxConfig; -1 before). */
-  get index(): number {
-    return (this.bits >>> 1) - 1;
-  }
-
-  set index(i: number) {
-    this.bits = ((i + 1) << 1) | (this.bits & 1);
-  }
-
-  /** As a DirectiveAt: the node is itself. */
-  get node(): ExpandedNode {
-    return this;
-  }
+/** A node for an include that could not be read (unresolved). */
+function unresolvedNode(d: NginxDirective, via: readonly NginxDirective[]): ExpandedNode {
+  const node = d.take(via) ? d : new Repeated(d, via);
+  node.unresolved = true;
+  return node;
 }
 
 export interface LoaderHost {
@@ -208,7 +188,7 @@ export class IncludeExpander {
   }
 
   /** Appends the expansion of `directives` to `out` (never by spreading: a file may hold 100,000 directives). */
-  private expand(directives: NginxDirective[], via: NginxDirective[], depth: number, out: ExpandedNode[]): void {
+  private expand(directives: NginxDirective[], via: readonly NginxDirective[], depth: number, out: ExpandedNode[]): void {
     for (const d of directives) {
       if (isInclude(d)) this.expandInclude(d, via, out, depth);
       else out.push(this.node(d, via, depth));
@@ -216,8 +196,9 @@ export class IncludeExpander {
   }
 
   /** The expansion of one directive that is not an include. */
-  private node(d: NginxDirective, via: NginxDirective[], depth: number): ExpandedNode {
-    const node = new ExpandedNode(d, via);
+  private node(d: NginxDirective, via: readonly NginxDirective[], depth: number): ExpandedNode {
+    const own = d.take(via);
+    const node: ExpandedNode = own ? d : new Repeated(d, via);
     // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
     // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
     if (d.name.startsWith('$')) {
@@ -230,11 +211,15 @@ export class IncludeExpander {
         this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
         node.unresolved = true;
       } else if (!d.block.some(isInclude)) {
-        // One node a directive: made exactly sized (see parse.ts).
         const block = d.block;
-        const children = new Array<ExpandedNode>(block.length);
-        for (let i = 0; i < block.length; i++) children[i] = this.node(block[i]!, via, depth + 1);
-        node.children = children;
+        let children: ExpandedNode[] | undefined;
+        for (let i = 0; i < block.length; i++) {
+          const child = this.node(block[i]!, via, depth + 1);
+          // The block is its own list of children while every child is its own node.
+          if (child !== block[i] && !children) children = block.slice(0, i);
+          if (children) children.push(child);
+        }
+        node.children = children ? children.slice() : block; // exactly sized (see parse.ts)
       } else {
         const children: ExpandedNode[] = [];
         this.expand(d.block, via, depth + 1, children);
@@ -244,7 +229,7 @@ export class IncludeExpander {
     return node;
   }
 
-  private expandInclude(d: NginxDirective, via: NginxDirective[], out: ExpandedNode[], depth: number): void {
+  private expandInclude(d: NginxDirective, via: readonly NginxDirective[], out: ExpandedNode[], depth: number): void {
     const target = d.argValue(0)!;
     const resolved = this.resolution(d);
     if (resolved.kind === 'stock') {
@@ -261,40 +246,40 @@ export class IncludeExpander {
           : `include "${target}" is not in the project (looked ${resolved.looked}), so what it sets is unknown: ` +
               'checks for missing settings are skipped for the block that includes it',
       );
-      out.push(new ExpandedNode(d, via, true));
+      out.push(unresolvedNode(d, via));
       return;
     }
     for (const file of resolved.files) {
       if (!this.spend(1, d)) {
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         return;
       }
       const stat = this.host.access.stat(file);
       if (stat.kind === 'dir') {
         this.host.error(d, `include "${target}" matches the directory ${path.basename(file)}/, which nginx cannot read (nginx -t: "Is a directory")`);
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         continue;
       }
       if (stat.kind === 'special') {
         this.host.note(d, `include "${target}" names ${stat.what}, not a regular file: it is not read, so what it sets is unknown`);
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         continue;
       }
       const real = this.host.realpath(file);
       if (this.cycles.get(d)?.has(real)) {
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         continue;
       }
       if (via.length >= LIMITS.includeDepth) {
         this.host.error(d, `includes nested more than ${LIMITS.includeDepth} files deep: the audit does not follow this one, so what it sets is unknown`);
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         continue;
       }
       const parsed = this.host.parseFile(file);
       if (parsed) this.host.reached(real);
       if (!parsed || parsed.error || !this.spend(parsed.directiveCount, d)) {
         // The file's own error is reported for that file; nginx would stop here.
-        out.push(new ExpandedNode(d, via, true));
+        out.push(unresolvedNode(d, via));
         continue;
       }
       this.expand(parsed.directives, [...via, d], depth, out);

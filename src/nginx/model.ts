@@ -113,8 +113,8 @@ export interface NginxConfig {
   files: SourceFile[];
   top: Scope;
   servers: Server[];
-  /** Every directive in the expanded tree with the scope it sits in, in file order (see directivesNamed). */
-  directives: DirectiveAt[];
+  /** Directives in the expanded tree (each with its scope and place in file order: see directivesNamed). */
+  directiveCount: number;
   /** Variables whose value a client controls: directly, or through a `map` (global). */
   clientVariables: Set<string>;
   /** Variables a `set` derives from client input, per server (a `set` runs in its own server). */
@@ -136,8 +136,8 @@ export interface NginxConfig {
 }
 
 /**
- * A directive of the expanded tree, the scope it sits in, and its place in config.directives
- * (buildNginxConfig's are the ExpandedNodes themselves: see include.ts).
+ * A directive of the expanded tree, the scope it sits in, and its place in the configuration's
+ * order (buildNginxConfig's are the ExpandedNodes themselves: see include.ts).
  */
 export interface DirectiveAt {
   readonly node: ExpandedNode;
@@ -152,17 +152,8 @@ const byName = new WeakMap<NginxConfig, Map<string, DirectiveAt[]>>();
  * a rule about `add_header` costs the `add_header`s there are, not the size of the file.
  */
 export function directivesNamed(config: NginxConfig, ...names: string[]): readonly DirectiveAt[] {
-  let index = byName.get(config);
-  if (!index) {
-    // A configuration built by buildNginxConfig has its index already (record()); others get it here.
-    index = new Map();
-    for (const d of config.directives) {
-      const list = index.get(d.node.d.name);
-      if (list) list.push(d);
-      else index.set(d.node.d.name, [d]);
-    }
-    byName.set(config, index);
-  }
+  // Filled while buildNginxConfig builds the configuration (record()).
+  const index = byName.get(config)!;
   if (names.length === 1) return index.get(names[0]!) ?? NO_DIRECTIVES;
   // Several names: merged in file order once, then kept under the joined names.
   const key = '\0' + names.join('\0');
@@ -174,15 +165,23 @@ export function directivesNamed(config: NginxConfig, ...names: string[]): readon
   return out;
 }
 
-/** Adds a directive to config.directives and to the index by name, in one pass. */
-function record(config: NginxConfig, node: ExpandedNode, scope: Scope): void {
+/** A configuration being built: its index by name, and its files in the order nginx reads them. */
+interface Builder {
+  config: NginxConfig;
+  index: Map<string, DirectiveAt[]>;
+  files: Set<SourceFile>;
+  lastFile: SourceFile | undefined;
+}
+
+/** Numbers a directive in file order and adds it to the index by name, in one pass. */
+function record(b: Builder, node: ExpandedNode, scope: Scope): void {
   // The node is its own DirectiveAt (a tree is built into one configuration).
   node.scope = scope;
-  node.index = config.directives.length;
+  node.index = b.config.directiveCount++;
+  const file = node.d.file;
+  if (file !== b.lastFile) b.files.add((b.lastFile = file));
   const at: DirectiveAt = node;
-  config.directives.push(at);
-  let index = byName.get(config);
-  if (!index) byName.set(config, (index = new Map()));
+  const index = b.index;
   const list = index.get(node.d.name);
   if (list) list.push(at);
   else index.set(node.d.name, [at]);
@@ -191,20 +190,22 @@ function record(config: NginxConfig, node: ExpandedNode, scope: Scope): void {
 const NO_DIRECTIVES: readonly DirectiveAt[] = Object.freeze([]);
 
 export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tree: ExpandedNode[]): NginxConfig {
-  const top: Scope = { kind: 'main', children: [], own: [], incomplete: false };
+  const top = newScope('main', undefined, undefined);
   const config: NginxConfig = {
     root,
     kind,
     files: [],
     top,
     servers: [],
-    directives: [],
+    directiveCount: 0,
     clientVariables: new Set(),
     serverClientVariables: new Map(),
     upstreams: new Set(),
     version: nginxVersionOf(undefined),
   };
-  fill(config, top, tree);
+  const b: Builder = { config, index: new Map(), files: new Set([root]), lastFile: undefined };
+  byName.set(config, b.index);
+  fill(b, top, tree);
   // nginx ORs `ssl` over every listen of one address:port (ngx_http_add_addresses): a server
   // that says `listen 443;` on a socket another server opened with `ssl` speaks TLS too.
   const tlsSockets = new Set(config.servers.flatMap((s) => s.listens.filter((l) => l.ssl).map((l) => l.socket)));
@@ -213,14 +214,15 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     server.tls = server.listens.some((l) => l.ssl || l.quic);
     server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   }
-  const files = new Set([root]);
-  for (const d of config.directives) files.add(d.node.d.file);
-  config.files = [...files].filter((f) => !f.builtIn);
+  // Exactly sized: the index is kept for the whole audit.
+  for (const [name, list] of b.index) b.index.set(name, list.slice());
+  config.files = [...b.files].filter((f) => !f.builtIn);
   clientControlledVariables(config);
   return config;
 }
 
-function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
+function fill(b: Builder, scope: Scope, nodes: ExpandedNode[]): void {
+  const config = b.config;
   scope.own = nodes;
   // Before the children, which may inherit it (an `if` keeps its location's proxy_pass).
   if (scope.kind !== 'main' && scope.kind !== 'http') scope.handler = handlerOf(scope);
@@ -229,40 +231,42 @@ function fill(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
     markIncomplete(scope);
   }
   for (const node of nodes) {
-    record(config, node, scope);
+    record(b, node, scope);
     const { d } = node;
     if (!node.children) continue;
     switch (d.name) {
       case 'http':
-        descend(config, scope, 'http', node);
+        descend(b, scope, 'http', node);
         break;
       case 'server':
-        if (scope.kind === 'main' || scope.kind === 'http') config.servers.push(makeServer(config, scope, node));
+        if (scope.kind === 'main' || scope.kind === 'http') config.servers.push(makeServer(b, scope, node));
         break;
       case 'location':
-        if (scope.kind !== 'main' && scope.kind !== 'http') descend(config, scope, 'location', node);
+        if (scope.kind !== 'main' && scope.kind !== 'http') descend(b, scope, 'location', node);
         break;
       case 'if':
-        descend(config, scope, 'if', node);
+        descend(b, scope, 'if', node);
         break;
       case 'limit_except':
-        descend(config, scope, 'limit_except', node);
+        descend(b, scope, 'limit_except', node);
         break;
       case 'upstream':
         if (d.argc) config.upstreams.add(d.argValue(0)!);
-        collect(config, scope, node.children);
+        collect(b, scope, node.children);
         break;
       default:
         // map, types, geo, events, stream, mail…: record their directives for directive rules.
-        collect(config, scope, node.children);
+        collect(b, scope, node.children);
     }
   }
+  // Exactly sized (most scopes have no nested ones): kept for the whole audit.
+  scope.children = scope.children.length ? scope.children.slice() : NO_SCOPES;
 }
 
-function collect(config: NginxConfig, scope: Scope, nodes: ExpandedNode[]): void {
+function collect(b: Builder, scope: Scope, nodes: ExpandedNode[]): void {
   for (const node of nodes) {
-    record(config, node, scope);
-    if (node.children) collect(config, scope, node.children);
+    record(b, node, scope);
+    if (node.children) collect(b, scope, node.children);
   }
 }
 
@@ -271,21 +275,46 @@ function markIncomplete(scope: Scope): void {
   for (const child of scope.children) markIncomplete(child);
 }
 
-function descend(config: NginxConfig, parent: Scope, kind: ScopeKind, node: ExpandedNode): Scope {
-  const scope: Scope = { kind, node, parent, children: [], own: [], incomplete: parent.incomplete, server: parent.server };
+const NO_SCOPES: Scope[] = [];
+
+/** A scope with all its fields (kept in the object itself, not in a separate store added later). */
+function newScope(kind: ScopeKind, node: ExpandedNode | undefined, parent: Scope | undefined): Scope {
+  return {
+    kind,
+    node,
+    parent,
+    children: [],
+    own: NONE,
+    incomplete: parent?.incomplete ?? false,
+    unresolvedHere: undefined,
+    server: parent?.server,
+    handler: undefined,
+    byName: undefined,
+    inherited: undefined,
+  };
+}
+
+function descend(b: Builder, parent: Scope, kind: ScopeKind, node: ExpandedNode): Scope {
+  const scope = newScope(kind, node, parent);
   parent.children.push(scope);
-  fill(config, scope, node.children ?? []);
+  fill(b, scope, node.children ?? []);
   return scope;
 }
 
-function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Server {
+function makeServer(b: Builder, parent: Scope, node: ExpandedNode): Server {
+  const config = b.config;
   const server: Server = {
     kind: 'server',
     node,
     parent,
     children: [],
-    own: [],
+    own: NONE,
     incomplete: parent.incomplete,
+    unresolvedHere: undefined,
+    server: undefined,
+    handler: undefined,
+    byName: undefined,
+    inherited: undefined,
     listens: [],
     names: [],
     tls: false,
@@ -294,7 +323,7 @@ function makeServer(config: NginxConfig, parent: Scope, node: ExpandedNode): Ser
   };
   server.server = server;
   parent.children.push(server);
-  fill(config, server, node.children ?? []);
+  fill(b, server, node.children ?? []);
 
   for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
   for (const n of ownDirectives(server, 'server_name')) for (const v of n.d.values()) server.names.push(v);
@@ -378,7 +407,7 @@ export function chainOf(scope: Scope): Scope[] {
 }
 
 const NONE: ExpandedNode[] = [];
-const SMALL_SCOPE = 8;
+const SMALL_SCOPE = 64;
 
 export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
   // A small scope (most locations) is scanned: a map per scope was 1.7 MB of the 20 MB a

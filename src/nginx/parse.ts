@@ -7,6 +7,8 @@
  * `*_by_lua_block` bodies are skipped as opaque Lua, as the lua module does.
  */
 import type { SourceFile } from '../source.js';
+import type { ExpandedNode } from './include.js';
+import type { Scope } from './model.js';
 
 export interface NginxArg {
   /** The word after nginx's unescaping (`\"` → `"`, `\n` → newline, quotes removed). */
@@ -41,7 +43,50 @@ class DirectiveStore {
 /** Directive names are a small vocabulary: one string each, shared by every directive of every file. */
 const NAMES = new Map<string, string>();
 
-export class NginxDirective {
+const NOT_INCLUDED: readonly NginxDirective[] = Object.freeze([]);
+
+/**
+ * A directive where the include expansion puts it (an ExpandedNode, include.ts), and once a
+ * configuration is built, that configuration's DirectiveAt (model.ts): its scope and its place in
+ * config.directives. The first time a directive is expanded it is its own node (the directive and
+ * its node are one object, and a block without includes is its own list of children); a file
+ * included again gets nodes of its own (include.ts, Repeated).
+ */
+export abstract class Placement {
+  /** The expanded children of a block (set by the expansion). */
+  children: ExpandedNode[] | undefined = undefined;
+  /** The scope it sits in (set by buildNginxConfig). */
+  scope: Scope = undefined!;
+  /** The include directives that brought this directive here, outermost first. */
+  via: readonly NginxDirective[] = NOT_INCLUDED;
+  /** (index + 1) * 4, plus 2 once taken as a node, plus 1 when unresolved: three facts in one field. */
+  protected bits = 0;
+
+  /** Set on an `include` that could not be read: the enclosing block is not fully known. */
+  get unresolved(): boolean | undefined {
+    return this.bits & 1 ? true : undefined;
+  }
+
+  set unresolved(v: boolean | undefined) {
+    this.bits = v ? this.bits | 1 : this.bits & ~1;
+  }
+
+  /** Its place in config.directives (set by buildNginxConfig; -1 before). */
+  get index(): number {
+    return (this.bits >>> 2) - 1;
+  }
+
+  set index(i: number) {
+    this.bits = ((i + 1) << 2) | (this.bits & 3);
+  }
+
+  /** As a DirectiveAt: the node is itself. */
+  get node(): ExpandedNode {
+    return this as unknown as ExpandedNode;
+  }
+}
+
+export class NginxDirective extends Placement {
   /** Children of a `{ ... }` block; undefined for simple directives and Lua blocks. */
   block: NginxDirective[] | undefined = undefined;
 
@@ -50,7 +95,25 @@ export class NginxDirective {
     private readonly store: DirectiveStore,
     /** This directive's slot in the store's pool. */
     private readonly at: number,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** As an ExpandedNode: the directive is itself. */
+  get d(): NginxDirective {
+    return this;
+  }
+
+  /**
+   * Takes the directive as its own node in the expansion, the first time only (true); a later
+   * expansion of the same file makes a node of its own (include.ts).
+   */
+  take(via: readonly NginxDirective[]): boolean {
+    if (this.bits & 2) return false;
+    this.bits |= 2;
+    this.via = via;
+    return true;
+  }
 
   get file(): SourceFile {
     return this.store.file;

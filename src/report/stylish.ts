@@ -23,7 +23,7 @@ export function formatStylish(
   summary: Summary,
   chalk?: ChalkInstance,
   options: { links?: boolean } = {},
-): string {
+): string[] {
   const paint = (style: 'red' | 'yellow' | 'blue' | 'dim' | 'underline' | 'bold', s: string) => (chalk ? chalk[style](s) : s);
   const byFile = new Map<string, Row[]>();
   const rowsOf = (file: string) => {
@@ -44,21 +44,23 @@ export function formatStylish(
   for (const n of result.notes) {
     rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: printable(n.message), ruleId: '(note)', extra: [] });
   }
-  if (byFile.size === 0) return '';
+  if (byFile.size === 0) return [];
 
   const colour = { error: 'red', warning: 'yellow', info: 'blue' } as const;
-  let out = '';
+  // The report in pieces, a line or so each, written in batches (src/write.ts): one string of a big
+  // report was two bytes a character once a single `↳` was in it, and then copied to be written.
+  const out: string[] = [];
   for (const file of [...byFile.keys()].sort()) {
     const rows = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
     // A loop, not Math.max(...rows): a file can have more rows than a call takes arguments.
     let posWidth = 0;
     for (const r of rows) posWidth = Math.max(posWidth, `${r.line}:${r.column}`.length);
-    out += `\n${paint('underline', printable(file))}\n`;
+    out.push(`\n${paint('underline', printable(file))}\n`);
     for (const r of rows) {
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
-      out += `  ${paint('dim', pos)}  ${sev}  ${r.message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
-      for (const x of r.extra) out += `  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', x)}\n`;
+      out.push(`  ${paint('dim', pos)}  ${sev}  ${r.message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`);
+      for (const x of r.extra) out.push(`  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', x)}\n`);
     }
   }
   const { error, warning, info } = summary.bySeverity;
@@ -71,6 +73,6 @@ export function formatStylish(
   if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
   if (summary.suppressed) line += `, ${summary.suppressed} suppressed (https-audit-ignore or the baseline)`;
   const style = errors ? 'red' : warning ? 'yellow' : 'blue';
-  out += `\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`;
+  out.push(`\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`);
   return out;
 }
