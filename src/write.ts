@@ -35,32 +35,34 @@ export function realOf(p: string): string {
   }
 }
 
-/** A report: one string, or pieces of it in order (a big stylish report: see batches). */
-export type ReportText = string | readonly string[];
+/** A report: one string, or its pieces in order, made as they are written (a big stylish report: see batches). */
+export type ReportText = string | Iterable<string>;
 
 /** Characters a batch of pieces reaches before it is written (then encoded: 64K to 192 KB). */
 const BATCH_CHARS = 65_536;
 
 /**
- * The report in strings of about BATCH_CHARS characters: its pieces joined a batch at a time, so that
- * a big report is never one string, nor one buffer, in memory.
+ * The report in strings of about BATCH_CHARS characters: its pieces joined a batch at a time (and
+ * made a batch at a time when they come from a generator), so that a big report is never whole in
+ * memory, as one string, one buffer, or its pieces.
  */
 export function* batches(text: ReportText): Generator<string> {
   if (typeof text === 'string') {
     if (text) yield text;
     return;
   }
-  let from = 0;
+  let batch: string[] = [];
   let size = 0;
-  for (let i = 0; i < text.length; i++) {
-    size += text[i]!.length;
+  for (const piece of text) {
+    batch.push(piece);
+    size += piece.length;
     if (size >= BATCH_CHARS) {
-      yield text.slice(from, i + 1).join('');
-      from = i + 1;
+      yield batch.join('');
+      batch = [];
       size = 0;
     }
   }
-  if (from < text.length) yield text.slice(from).join('');
+  if (batch.length) yield batch.join('');
 }
 
 /** Writes `text` to `abs` (creating its directories), never through a link. Throws with a code on failure. */

@@ -17,7 +17,7 @@ export const rule: Rule = {
   severity: 'warning',
   summary: 'An https site, or a location in it, gets no Strict-Transport-Security header from any layer (nginx or Django).',
   check(model, { report }) {
-    for (const { server, missingEverywhere, gaps, covered } of hstsCoverage(model)) {
+    for (const { server, missingEverywhere, gaps, example } of hstsCoverage(model)) {
       // A hop in front that is not read (an edge proxy, whatever reaches a container that
       // publishes no port) may add the header: no finding rests on it.
       if (inFrontOf(model, server).some((h) => h.hsts.adds !== 'no')) continue;
@@ -37,7 +37,6 @@ export const rule: Rule = {
       for (const gap of gaps) {
         if (gap.dropped) continue; // hsts-header-dropped reports it at the level that drops it
         if (appSendsHstsAt(model, gap.scope)) continue; // the Django app behind this location sends it
-        const example = covered[0];
         report({
           span: headSpan(gap.scope.node!),
           message:

@@ -16,6 +16,7 @@ import {
   type Server,
 } from './model.js';
 import type { Deployment } from '../types.js';
+import type { ExpandedNode } from './include.js';
 
 export interface HstsGap {
   server: Server;
@@ -32,23 +33,28 @@ export interface ServerHsts {
   server: Server;
   /** No request scope of the server gets the header. */
   missingEverywhere: boolean;
+  /** Never empty: a server whose every request scope gets the header is not listed. */
   gaps: HstsGap[];
-  /** Request scopes that do get it. */
-  covered: Scope[];
+  /** The first request scope that does get it, if any. */
+  example?: Scope;
 }
 
-const hstsOf = new WeakMap<Scope, HeaderEntry | null>();
+const hstsOf = new WeakMap<Scope, ExpandedNode | null>();
+/** One entry a header directive, however many scopes it is in force in. */
+const entryOf = new WeakMap<ExpandedNode, HeaderEntry>();
 
 /** The Strict-Transport-Security add_header in force in this scope (memoized: parents are asked for every child). */
 export function hstsIn(scope: Scope): HeaderEntry | undefined {
   let hit = hstsOf.get(scope);
   if (hit === undefined) {
     // The first Strict-Transport-Security of the add_header list in force (only that one is made an entry).
-    const node = inheritedArray(scope, 'add_header').nodes.find((n) => isHstsHeader(n.d.argValue(0) ?? ''));
-    hit = node ? headerEntry(node) : null;
+    hit = inheritedArray(scope, 'add_header').nodes.find((n) => isHstsHeader(n.d.argValue(0) ?? '')) ?? null;
     hstsOf.set(scope, hit);
   }
-  return hit ?? undefined;
+  if (!hit) return undefined;
+  let entry = entryOf.get(hit);
+  if (!entry) entryOf.set(hit, (entry = headerEntry(hit)));
+  return entry;
 }
 
 const coverageCache = new WeakMap<Deployment, ServerHsts[]>();
@@ -86,11 +92,13 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
       if (inheritedDirective(server, 'ssl_reject_handshake')?.d.argValue(0) === 'on') continue;
       // `return 444` closes the connection without a response.
       const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.argValue(0) === '444'));
-      const covered = scopes.filter((s) => hstsIn(s));
-      const isCovered = new Set(covered);
+      let example: Scope | undefined;
       const gaps: HstsGap[] = [];
       for (const scope of scopes) {
-        if (isCovered.has(scope)) continue;
+        if (hstsIn(scope)) {
+          example ??= scope;
+          continue;
+        }
         const gap: HstsGap = { server, scope };
         const drop = firstDrop(scope);
         if (drop) {
@@ -99,8 +107,9 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
         }
         gaps.push(gap);
       }
-      const missingEverywhere = gaps.length > 0 && covered.length === 0 && !gaps.some((g) => g.dropped);
-      out.push({ config, server, missingEverywhere, gaps, covered });
+      if (!gaps.length) continue;
+      const missingEverywhere = !example && !gaps.some((g) => g.dropped);
+      out.push({ config, server, missingEverywhere, gaps: gaps.slice(), example });
     }
   }
   return out;

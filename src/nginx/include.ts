@@ -28,10 +28,9 @@ export type ExpandedNode = Placement & { readonly d: NginxDirective };
 class Repeated extends Placement {
   constructor(
     readonly d: NginxDirective,
-    via: readonly NginxDirective[],
+    readonly via: readonly NginxDirective[],
   ) {
     super();
-    this.via = via;
   }
 }
 

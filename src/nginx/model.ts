@@ -73,8 +73,16 @@ function handlerOf(scope: Scope): Handler {
   const ret = scope.own.find((n) => n.d.name === 'return');
   if (ret) return { kind: 'return', node: ret, target: ret.d.values().join(' ') };
   const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
-  return { kind: 'static', node: files, target: files?.d.argValue(0) };
+  if (!files) return STATIC;
+  // One handler a directive: every location under one `root` serves files from it.
+  let handler = staticHandlers.get(files);
+  if (!handler) staticHandlers.set(files, (handler = { kind: 'static', node: files, target: files.d.argValue(0) }));
+  return handler;
 }
+
+/** Files from nginx's default root (no root, alias or try_files in force). */
+const STATIC: Handler = Object.freeze({ kind: 'static' });
+const staticHandlers = new WeakMap<ExpandedNode, Handler>();
 
 export interface Listen {
   node: ExpandedNode;
@@ -214,8 +222,8 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
     server.tls = server.listens.some((l) => l.ssl || l.quic);
     server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   }
-  // Exactly sized: the index is kept for the whole audit.
-  for (const [name, list] of b.index) b.index.set(name, list.slice());
+  // The index's lists are not copied exactly sized: grown while the model is built, they are in V8's
+  // old generation by now, where a copy would leave the lists it replaces as garbage until exit.
   config.files = [...b.files].filter((f) => !f.builtIn);
   clientControlledVariables(config);
   return config;

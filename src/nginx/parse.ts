@@ -33,6 +33,11 @@ class DirectiveStore {
   rendered: Map<number, string> | undefined = undefined;
   /** Raw Lua bodies of `*_by_lua_block` directives, by directive slot. */
   lua: Map<number, string> | undefined = undefined;
+  /**
+   * The include chain of the file's first expansion (NginxDirective.take), whose nodes are the
+   * directives themselves: one chain for all of them rather than a field in each.
+   */
+  via: readonly NginxDirective[] | undefined = undefined;
   constructor(
     readonly file: SourceFile,
     readonly text: string,
@@ -58,7 +63,7 @@ export abstract class Placement {
   /** The scope it sits in (set by buildNginxConfig). */
   scope: Scope = undefined!;
   /** The include directives that brought this directive here, outermost first. */
-  via: readonly NginxDirective[] = NOT_INCLUDED;
+  abstract readonly via: readonly NginxDirective[];
   /** (index + 1) * 4, plus 2 once taken as a node, plus 1 when unresolved: three facts in one field. */
   protected bits = 0;
 
@@ -104,14 +109,21 @@ export class NginxDirective extends Placement {
     return this;
   }
 
+  get via(): readonly NginxDirective[] {
+    return this.store.via ?? NOT_INCLUDED;
+  }
+
   /**
-   * Takes the directive as its own node in the expansion, the first time only (true); a later
-   * expansion of the same file makes a node of its own (include.ts).
+   * Takes the directive as its own node in an expansion of its file (true): only in the file's
+   * first expansion, whose include chain `via` is (the same array for the whole file). Any other
+   * expansion of the same file makes nodes of their own (include.ts).
    */
   take(via: readonly NginxDirective[]): boolean {
     if (this.bits & 2) return false;
+    const store = this.store;
+    if (store.via === undefined) store.via = via;
+    else if (store.via !== via) return false;
     this.bits |= 2;
-    this.via = via;
     return true;
   }
 
@@ -191,6 +203,12 @@ export class NginxDirective extends Placement {
     if (rendered !== undefined) arg.rendered = true;
     return arg;
   }
+}
+
+function commentsOf(text: string, ranges: number[]): NginxComment[] {
+  const out = new Array<NginxComment>(ranges.length / 2);
+  for (let i = 0; i < ranges.length; i += 2) out[i / 2] = { start: ranges[i]!, end: ranges[i + 1]!, text: text.slice(ranges[i]! + 1, ranges[i + 1]!) };
+  return out;
 }
 
 /** A word's value from its offsets: without its quotes, unescaped when it holds a backslash. */
@@ -283,7 +301,8 @@ class Parser {
   /** Offset of the character that ended the last token (`;`, `{` or `}`), or text length. */
   private stopAt = 0;
   private error: NginxSyntaxError | undefined;
-  private readonly comments: NginxComment[] = [];
+  /** Start and end of each comment, in pairs (made into NginxComments only when asked: see commentsOf). */
+  private readonly commentRanges: number[] = [];
   private count = 0;
   private includeCount = 0;
   /** The directives of the blocks being read, innermost last (see parseBlock). */
@@ -304,7 +323,7 @@ class Parser {
       return {
         file: this.file,
         directives,
-        comments: this.comments,
+        comments: [],
         directiveCount: 0,
         error: this.fail(0, `unknown directive "${word}" (the file starts with a UTF-8 byte order mark)`),
       };
@@ -316,7 +335,19 @@ class Parser {
     }
     // Exactly sized: the pool is kept as long as the directives.
     this.store.pool = this.store.pool.slice(0, this.used);
-    return { file: this.file, directives, comments: this.comments, error: this.error, directiveCount: this.count, includeBlocks: this.includeBlocks };
+    const { file, text, commentRanges } = this;
+    let comments: NginxComment[] | undefined;
+    return {
+      file,
+      directives,
+      // Nothing in an audit reads them: a comment costs two numbers until someone asks.
+      get comments() {
+        return (comments ??= commentsOf(text, commentRanges));
+      },
+      error: this.error,
+      directiveCount: this.count,
+      includeBlocks: this.includeBlocks,
+    };
   }
 
   private fail(offset: number, message: string): NginxSyntaxError {
@@ -425,7 +456,7 @@ class Parser {
 
   private comment(start: number, end: number): void {
     const stop = this.text.charCodeAt(end - 1) === CR ? end - 1 : end;
-    this.comments.push({ start, end: stop, text: this.text.slice(start + 1, stop) });
+    this.commentRanges.push(start, stop);
   }
 
   /**

@@ -4,7 +4,7 @@
  * (`--links`), a line under each finding gives its rule's documentation.
  */
 import type { ChalkInstance } from 'chalk';
-import type { AuditResult, Severity } from '../types.js';
+import type { AuditResult, Finding, Severity } from '../types.js';
 import type { Summary } from './summary.js';
 import { printable } from './escape.js';
 import { docsUrl } from '../version.js';
@@ -15,15 +15,21 @@ interface Row {
   severity: Severity;
   message: string;
   ruleId: string;
-  extra: string[];
+  /** The finding, whose related places are printed under it. */
+  finding?: Finding;
 }
 
-export function formatStylish(
+/**
+ * The report line by line, made while it is written (src/write.ts batches the lines): a big report
+ * is never held whole, neither as one string (two bytes a character once a single `↳` is in it)
+ * nor as its lines.
+ */
+export function* formatStylish(
   result: Pick<AuditResult, 'findings' | 'errors' | 'notes'>,
   summary: Summary,
   chalk?: ChalkInstance,
   options: { links?: boolean } = {},
-): string[] {
+): Generator<string> {
   const paint = (style: 'red' | 'yellow' | 'blue' | 'dim' | 'underline' | 'bold', s: string) => (chalk ? chalk[style](s) : s);
   const byFile = new Map<string, Row[]>();
   const rowsOf = (file: string) => {
@@ -33,34 +39,33 @@ export function formatStylish(
   };
   for (const e of result.errors) {
     const label = e.kind === 'parse' ? 'Parsing error: ' : e.kind === 'read' ? 'Read error: ' : 'Configuration error: ';
-    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + printable(e.message), ruleId: '', extra: [] });
+    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + printable(e.message), ruleId: '' });
   }
   for (const f of result.findings) {
     if (f.suppressed) continue;
-    const extra = (f.related ?? []).map((r) => '↳ ' + printable(`${r.file}:${r.line}:${r.column}  ${r.message}`));
-    if (options.links) extra.push(`docs: ${docsUrl(f.ruleId)}`);
-    rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: printable(f.message), ruleId: f.ruleId, extra });
+    rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: f.message, ruleId: f.ruleId, finding: f });
   }
   for (const n of result.notes) {
-    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: printable(n.message), ruleId: '(note)', extra: [] });
+    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: printable(n.message), ruleId: '(note)' });
   }
-  if (byFile.size === 0) return [];
+  if (byFile.size === 0) return;
 
   const colour = { error: 'red', warning: 'yellow', info: 'blue' } as const;
-  // The report in pieces, a line or so each, written in batches (src/write.ts): one string of a big
-  // report was two bytes a character once a single `↳` was in it, and then copied to be written.
-  const out: string[] = [];
   for (const file of [...byFile.keys()].sort()) {
     const rows = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
     // A loop, not Math.max(...rows): a file can have more rows than a call takes arguments.
     let posWidth = 0;
     for (const r of rows) posWidth = Math.max(posWidth, `${r.line}:${r.column}`.length);
-    out.push(`\n${paint('underline', printable(file))}\n`);
+    yield `\n${paint('underline', printable(file))}\n`;
     for (const r of rows) {
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
-      out.push(`  ${paint('dim', pos)}  ${sev}  ${r.message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`);
-      for (const x of r.extra) out.push(`  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', x)}\n`);
+      const message = r.finding ? printable(r.message) : r.message;
+      yield `  ${paint('dim', pos)}  ${sev}  ${message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
+      if (!r.finding) continue;
+      const extra = (r.finding.related ?? []).map((x) => '↳ ' + printable(`${x.file}:${x.line}:${x.column}  ${x.message}`));
+      if (options.links) extra.push(`docs: ${docsUrl(r.ruleId)}`);
+      for (const x of extra) yield `  ${' '.repeat(posWidth)}  ${' '.repeat(7)}  ${paint('dim', x)}\n`;
     }
   }
   const { error, warning, info } = summary.bySeverity;
@@ -73,6 +78,5 @@ export function formatStylish(
   if (summary.notes) line += `, ${plural(summary.notes, 'note')}`;
   if (summary.suppressed) line += `, ${summary.suppressed} suppressed (https-audit-ignore or the baseline)`;
   const style = errors ? 'red' : warning ? 'yellow' : 'blue';
-  out.push(`\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`);
-  return out;
+  yield `\n${chalk ? chalk.bold(chalk[style](line)) : line}\n`;
 }
