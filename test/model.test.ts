@@ -107,6 +107,26 @@ describe('a file included in several places', () => {
   });
 });
 
+describe("a block's parsed directives and its expanded children", () => {
+  it('are one list while the block holds no include, two once one is expanded (the parsed block stays as written)', () => {
+    const dir = project({
+      'nginx.conf':
+        'events {}\nhttp {\n  server { listen 80; server_name a; include snip.conf; }\n' +
+        '  server { listen 80; server_name b; location / { return 301 https://$host$request_uri; } }\n}\n',
+      'snip.conf': 'location /x { proxy_pass http://app; }\n',
+    });
+    const [config] = audit({ paths: ['.'], cwd: dir }).model.nginx;
+    const [a, b] = config!.servers;
+    expect(a!.node!.d.block!.map((d) => d.name)).toEqual(['listen', 'server_name', 'include']);
+    expect(a!.node!.children!.map((n) => n.d.name)).toEqual(['listen', 'server_name', 'location']);
+    expect(b!.node!.children).toBe(b!.node!.d.block);
+    // Handlers read their target from the directive when asked.
+    expect(a!.children.map((l) => [l.handler?.kind, l.handler?.target])).toEqual([['proxy', 'http://app']]);
+    expect(b!.children.map((l) => [l.handler?.kind, l.handler?.target])).toEqual([['return', '301 https://$host$request_uri']]);
+    expect([a!.handler?.kind, a!.handler?.target]).toEqual(['static', undefined]);
+  });
+});
+
 describe('what the deployment descriptors place', () => {
   it("files one service mounts into conf.d/ are one configuration (the image's nginx.conf reads them together); a sibling no service places is a note", () => {
     const dir = project({

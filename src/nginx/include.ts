@@ -204,26 +204,28 @@ export class IncludeExpander {
       node.unresolved = true;
       this.host.note(d, `a template placeholder stands for directives here (\${${d.name.slice(1).replace(/_$/, '')}}): what it holds is unknown, so checks for missing settings are skipped for this block`);
     }
-    if (d.block) {
+    const block = d.block;
+    if (block) {
+      let children: ExpandedNode[] | undefined;
       if (depth >= MAX_DEPTH) {
         // Each file is within the limit, but the files included into each other are not.
         this.host.error(d, `blocks nested more than ${MAX_DEPTH} levels deep across included files`);
         node.unresolved = true;
-      } else if (!d.block.some(isInclude)) {
-        const block = d.block;
-        let children: ExpandedNode[] | undefined;
+      } else if (!block.some(isInclude)) {
         for (let i = 0; i < block.length; i++) {
           const child = this.node(block[i]!, via, depth + 1);
           // The block is its own list of children while every child is its own node.
           if (child !== block[i] && !children) children = block.slice(0, i);
           if (children) children.push(child);
         }
-        node.children = children ? children.slice() : block; // exactly sized (see parse.ts)
+        children = children ? children.slice() : block; // exactly sized (see parse.ts)
       } else {
-        const children: ExpandedNode[] = [];
-        this.expand(d.block, via, depth + 1, children);
-        node.children = children.slice(); // exactly sized (see parse.ts)
+        const list: ExpandedNode[] = [];
+        this.expand(block, via, depth + 1, list);
+        children = list.slice(); // exactly sized (see parse.ts)
       }
+      if (own) d.expandedAs(children);
+      else node.children = children;
     }
     return node;
   }

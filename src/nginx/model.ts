@@ -48,9 +48,9 @@ export interface Scope {
 export interface Handler {
   kind: 'proxy' | 'uwsgi' | 'fastcgi' | 'scgi' | 'grpc' | 'memcached' | 'return' | 'static';
   /** The directive; for static files, the `root`/`alias`/`try_files` in force, if any. */
-  node?: ExpandedNode;
-  /** The upstream address or URL for *_pass, the status or URL for return. */
-  target?: string;
+  readonly node?: ExpandedNode;
+  /** The upstream address or URL for *_pass, the status or URL for return; the path for static files. */
+  readonly target?: string;
 }
 
 const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
@@ -65,19 +65,31 @@ const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
 function handlerOf(scope: Scope): Handler {
   for (const node of scope.own) {
     const kind = PASS_DIRECTIVES[node.d.name];
-    if (kind) return { kind, node, target: node.d.argValue(0) };
+    if (kind) return new DirectiveHandler(kind, node);
   }
   if ((scope.kind === 'if' || scope.kind === 'limit_except') && scope.parent?.handler && scope.parent.handler.kind !== 'static') {
     if (!scope.own.some((n) => n.d.name === 'return')) return scope.parent.handler;
   }
   const ret = scope.own.find((n) => n.d.name === 'return');
-  if (ret) return { kind: 'return', node: ret, target: ret.d.values().join(' ') };
+  if (ret) return new DirectiveHandler('return', ret);
   const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
   if (!files) return STATIC;
   // One handler a directive: every location under one `root` serves files from it.
   let handler = staticHandlers.get(files);
-  if (!handler) staticHandlers.set(files, (handler = { kind: 'static', node: files, target: files.d.argValue(0) }));
+  if (!handler) staticHandlers.set(files, (handler = new DirectiveHandler('static', files)));
   return handler;
+}
+
+/** A handler and its directive: the target is read from the text when asked (most are not). */
+class DirectiveHandler implements Handler {
+  constructor(
+    readonly kind: Handler['kind'],
+    readonly node: ExpandedNode,
+  ) {}
+
+  get target(): string | undefined {
+    return this.kind === 'return' ? this.node.d.values().join(' ') : this.node.d.argValue(0);
+  }
 }
 
 /** Files from nginx's default root (no root, alias or try_files in force). */
@@ -575,8 +587,9 @@ function tlsNameIndex(config: NginxConfig): NameIndex {
 export function inheritedDirective(scope: Scope, name: string): ExpandedNode | undefined {
   // Memoized per level that has nested levels, so that a question asked at every level of a deep
   // nesting costs one step a level. A level without nested ones (most locations) keeps no answers:
-  // asking again costs a scan of its own directives and one look at its parent's.
-  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
+  // asking again costs a scan of its own directives and one look at its parent's. Nor does a server
+  // (one level, never nested in another): its locations ask it again, at the cost of a scan.
+  const memo = memos(scope);
   const slot = memoSlot(name);
   const known = memo?.[slot];
   if (known !== undefined) return (known as ExpandedNode | null) ?? undefined;
@@ -584,6 +597,15 @@ export function inheritedDirective(scope: Scope, name: string): ExpandedNode | u
   const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
   if (memo) memo[slot] = found ?? null;
   return found;
+}
+
+/**
+ * Where a scope keeps its answers: at http (asked by every server) and at nested locations and
+ * `if`s (asked at every level of a deep nesting). Not at servers: they were most of the arrays
+ * of answers (a server has locations; few locations have nested ones).
+ */
+function memos(scope: Scope): (ExpandedNode | InheritedArray | null)[] | undefined {
+  return scope.children.length && scope.kind !== 'server' ? (scope.inherited ??= []) : undefined;
 }
 
 /**
@@ -611,8 +633,8 @@ export interface InheritedArray {
  * `add_header_inherit merge|off` (nginx 1.29.3) is honoured for `add_header`.
  */
 export function inheritedArray(scope: Scope, name: string): InheritedArray {
-  // As inheritedDirective: memoized at levels with nested levels.
-  const memo = scope.children.length ? (scope.inherited ??= []) : undefined;
+  // As inheritedDirective: memoized at levels with nested levels, servers aside.
+  const memo = memos(scope);
   const slot = memoSlot(name, true);
   let found = memo?.[slot] as InheritedArray | undefined;
   if (!found) {

@@ -38,6 +38,11 @@ class DirectiveStore {
    * directives themselves: one chain for all of them rather than a field in each.
    */
   via: readonly NginxDirective[] | undefined = undefined;
+  /**
+   * Parsed blocks whose directive, as its own node, has other children: the expansion of a block
+   * with includes, or none past the nesting limit (see NginxDirective.block).
+   */
+  blocks: Map<number, NginxDirective[]> | undefined = undefined;
   constructor(
     readonly file: SourceFile,
     readonly text: string,
@@ -58,7 +63,10 @@ const NOT_INCLUDED: readonly NginxDirective[] = Object.freeze([]);
  * included again gets nodes of its own (include.ts, Repeated).
  */
 export abstract class Placement {
-  /** The expanded children of a block (set by the expansion). */
+  /**
+   * The expanded children of a block (set by the expansion). A directive's own are its parsed block
+   * until the expansion says otherwise: one field for both (see NginxDirective.block).
+   */
   children: ExpandedNode[] | undefined = undefined;
   /** The scope it sits in (set by buildNginxConfig). */
   scope: Scope = undefined!;
@@ -92,9 +100,6 @@ export abstract class Placement {
 }
 
 export class NginxDirective extends Placement {
-  /** Children of a `{ ... }` block; undefined for simple directives and Lua blocks. */
-  block: NginxDirective[] | undefined = undefined;
-
   constructor(
     readonly name: string,
     private readonly store: DirectiveStore,
@@ -107,6 +112,27 @@ export class NginxDirective extends Placement {
   /** As an ExpandedNode: the directive is itself. */
   get d(): NginxDirective {
     return this;
+  }
+
+  /**
+   * Children of a `{ ... }` block; undefined for simple directives and Lua blocks. Kept in the
+   * `children` field, which is also the directive's children as its own node in the expansion:
+   * the same list while the block holds no include (most blocks), else the block moves aside.
+   */
+  get block(): NginxDirective[] | undefined {
+    return this.store.blocks?.get(this.at) ?? (this.children as NginxDirective[] | undefined);
+  }
+
+  set block(block: NginxDirective[] | undefined) {
+    this.children = block;
+  }
+
+  /** Gives the directive, as its own node, children other than its block (include.ts). */
+  expandedAs(children: ExpandedNode[] | undefined): void {
+    const block = this.block;
+    if (children === block) return;
+    if (block) (this.store.blocks ??= new Map()).set(this.at, block);
+    this.children = children;
   }
 
   get via(): readonly NginxDirective[] {
