@@ -148,7 +148,9 @@ export class FileAccess {
     if (typeof realParent !== 'string') return realParent;
     const joined = path.join(realParent, path.basename(abs));
     try {
-      const s = fs.lstatSync(joined);
+      // A missing path (most include candidates tried) makes no exception, and so no stack trace.
+      const s = fs.lstatSync(joined, { throwIfNoEntry: false });
+      if (!s) return { kind: 'missing' };
       if (!s.isSymbolicLink()) {
         this.lstats.set(joined, s);
         return joined;
