@@ -39,7 +39,7 @@ export function realOf(p: string): string {
 export type ReportText = string | Iterable<string>;
 
 /** Characters a batch of pieces reaches before it is written (then encoded: 64K to 192 KB). */
-const BATCH_CHARS = 65_536;
+export const BATCH_CHARS = 65_536;
 
 /**
  * The report in strings of about BATCH_CHARS characters: its pieces joined a batch at a time (and
@@ -54,6 +54,10 @@ export function* batches(text: ReportText): Generator<string> {
   let batch: string[] = [];
   let size = 0;
   for (const piece of text) {
+    if (piece.length >= BATCH_CHARS && !batch.length) {
+      yield piece; // a batch already (stylish's)
+      continue;
+    }
     batch.push(piece);
     size += piece.length;
     if (size >= BATCH_CHARS) {
