@@ -2,7 +2,7 @@
 import { fstatSync, statSync, writeSync, type Stats } from 'node:fs';
 import { main, EXIT_OUTPUT_FAILED } from './cli.js';
 import { onFileRead } from './files.js';
-import { canKeepYoungGenerationSmall, keepYoungGenerationSmall, withDefaultHeapFlags } from './heap.js';
+import { canTuneForLargeInput, tuneForLargeInput, withDefaultHeapFlags } from './heap.js';
 
 // A closed or full standard output (`| head -c 0`, `> /dev/full`) ends the run quietly, with its
 // own exit code, instead of Node's EPIPE/ENOSPC stack trace.
@@ -89,22 +89,25 @@ const io = {
 };
 
 /**
- * A large input: V8's young generation is kept at its first size (src/heap.ts). Measured on this
- * project's bench machine (where a page fault is dear): a 0.77 MB nginx config took 12 % less time
- * and its peak RSS went from 82 to 69 MB, a 3 MB one 11 % less and 139 to 109 MB, a 12 MB one 3 %
- * less and 294 to 270 MB; the 2,000-line settings.py project (81 KB) about 400 fewer page faults
- * and 4 ms less in the collector. A small project gains nothing (it collects its young generation
- * once or never) and would pay for loading node:v8 (about 125 page faults), hence the threshold.
+ * A large input: V8's young generation is kept at its first size, and functions are optimised
+ * later (src/heap.ts). Measured on this project's bench machine (two cores, where a page fault is
+ * dear): the young generation made a 0.77 MB nginx config 12 % faster and its peak RSS 82 -> 69 MB,
+ * a 3 MB one 11 % and 139 -> 109 MB, a 12 MB one 3 % and 294 -> 270 MB, and the 2,000-line
+ * settings.py project (81 KB) ~400 page faults fewer; the later optimisation took the 0.77 MB
+ * config 405 -> 295 ms (medians, a loaded machine), the 3 MB one 679 -> 601 ms, the 2,000-line
+ * settings project 241 -> 218 ms, the 12 MB config the same (1.62 -> 1.59 s). A small project
+ * gains nothing (it collects its young generation once or never, and V8 optimises nothing in
+ * it) and would pay for loading node:v8 (about 125 page faults), hence the threshold.
  */
 const LARGE_INPUT_BYTES = 64 * 1024;
 let bytesRead = 0;
 // Not in the build's run that writes the code caches, which must be made under V8's defaults.
-if (canKeepYoungGenerationSmall && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
+if (canTuneForLargeInput && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
   onFileRead((bytes) => {
     bytesRead += bytes;
     if (bytesRead < LARGE_INPUT_BYTES) return;
     onFileRead(undefined);
-    keepYoungGenerationSmall();
+    tuneForLargeInput();
   });
 }
 
