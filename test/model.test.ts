@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { project } from './helpers.js';
 import { audit } from '../src/audit.js';
-import { addHeadersInForce, describeScope, directivesNamed, inheritedArray, inheritedDirective, requestScopes } from '../src/nginx/model.js';
+import { addHeadersInForce, describeScope, directivesNamed, firstOwnDirective, inheritedArray, inheritedDirective, lastOwnDirective, ownDirectives, requestScopes, type Scope } from '../src/nginx/model.js';
 import { ROOT } from './helpers.js';
 
 describe('the model of fixtures/nginx-good', () => {
@@ -104,6 +104,34 @@ describe('a file included in several places', () => {
     expect(inSnippet.map((l) => l.handler?.kind)).toEqual(['return', 'return']);
     expect(inSnippet[0]!.node).not.toBe(inSnippet[1]!.node);
     expect(inSnippet.map((l) => l.server!.names[0])).toEqual(['a', 'b']);
+  });
+});
+
+describe('the first and last own directive of a scope (no list made)', () => {
+  it('are ownDirectives(scope, name)[0] and its last, in every scope of the fixtures, small and indexed', () => {
+    const big = project({ 'nginx.conf': `events {}\nhttp {\n${Array.from({ length: 70 }, (_, i) => `  map $a${i} $b${i} { default 1; }\n`).join('')}  root /a;\n  root /b;\n  server { listen 80; }\n}\n` });
+    let checked = 0;
+    for (const [paths, cwd] of [[['fixtures'], ROOT], [['.'], big]] as const) {
+      for (const config of audit({ paths: [...paths], cwd }).model.nginx) {
+        const walk = (scope: Scope) => {
+          for (const name of new Set(['root', 'nope', ...scope.own.map((n) => n.d.name)])) {
+            const all = ownDirectives(scope, name);
+            expect(firstOwnDirective(scope, name)).toBe(all[0]);
+            expect(lastOwnDirective(scope, name)).toBe(all[all.length - 1]);
+            checked++;
+          }
+          scope.children.forEach(walk);
+        };
+        walk(config.top);
+        for (const s of config.servers) walk(s);
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+    const [config] = audit({ paths: ['.'], cwd: big }).model.nginx;
+    const http = config!.top.children[0]!;
+    expect(http.own.length).toBeGreaterThan(64);
+    expect(lastOwnDirective(http, 'root')!.d.argValue(0)).toBe('/b');
+    expect(firstOwnDirective(http, 'root')!.d.argValue(0)).toBe('/a');
   });
 });
 

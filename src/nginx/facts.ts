@@ -23,12 +23,14 @@ export interface HstsValue {
 export function parseHsts(value: string): HstsValue {
   const out: HstsValue = { includeSubDomains: false, preload: false, dynamic: value.includes('$') };
   let index = 0;
-  for (const raw of value.split(';')) {
+  const parts = value.split(';');
+  for (let i = 0; i < parts.length; i++) {
+    const raw = parts[i]!;
     const lead = raw.length - raw.trimStart().length;
-    const [name = '', ...rest] = raw.trim().split('=');
-    const key = name.trim().toLowerCase();
+    const eq = raw.indexOf('=');
+    const key = (eq < 0 ? raw : raw.slice(0, eq)).trim().toLowerCase();
     if (key === 'max-age') {
-      const v = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+      const v = (eq < 0 ? '' : raw.slice(eq + 1)).trim().replace(/^"(.*)"$/, '$1');
       if (/^\d+$/.test(v)) {
         out.maxAge = Number(v);
         out.maxAgeIndex = index + lead;
@@ -159,8 +161,10 @@ function ifVariable(args: string[]): string | undefined {
  * or an `if` on the scheme that does one of those.
  */
 export function redirectsToHttps(scope: Scope): boolean {
-  // Asked of every scope by several rules: no allocation on the way.
-  for (const node of scope.own) {
+  // Asked of every scope by several rules: no allocation on the way (an indexed loop: see ownDirectives).
+  const own = scope.own;
+  for (let i = 0; i < own.length; i++) {
+    const node = own[i]!;
     if (isHttpsRedirect(node)) return true;
     if (node.d.name === 'if' && node.children?.some(isHttpsRedirect) && holdsForPlainHttp(node.d.values())) return true;
   }
@@ -174,7 +178,9 @@ export function redirectsToHttps(scope: Scope): boolean {
  * scheme header a proxy in front sets).
  */
 export function httpsRedirectIn(scope: Scope): { node: ExpandedNode; on: 'always' | 'connection' | 'header' } | undefined {
-  for (const node of scope.own) {
+  const own = scope.own;
+  for (let i = 0; i < own.length; i++) {
+    const node = own[i]!;
     if (isHttpsRedirect(node)) return { node, on: 'always' };
     const inner = node.d.name === 'if' ? node.children?.find(isHttpsRedirect) : undefined;
     if (!inner) continue;
@@ -245,7 +251,9 @@ export function answersWithoutContent(scope: Scope): boolean {
  * deny all;` allows everyone).
  */
 function deniesEveryone(scope: Scope): boolean {
-  for (const n of scope.own) {
+  const own = scope.own;
+  for (let i = 0; i < own.length; i++) {
+    const n = own[i]!;
     if ((n.d.name === 'allow' || n.d.name === 'deny') && n.d.argValue(0) === 'all') return n.d.name === 'deny';
   }
   return false;

@@ -94,7 +94,8 @@ export function hstsCoverage(model: Deployment): ServerHsts[] {
       const scopes = requestScopes(server).filter((s) => !ownDirectives(s, 'return').some((n) => n.d.argValue(0) === '444'));
       let example: Scope | undefined;
       const gaps: HstsGap[] = [];
-      for (const scope of scopes) {
+      for (let i = 0; i < scopes.length; i++) {
+        const scope = scopes[i]!;
         if (hstsIn(scope)) {
           example ??= scope;
           continue;

@@ -146,7 +146,9 @@ export class IncludeExpander {
     const pending: NginxDirective[][] = [parsed.directives];
     const withIncludes = parsed.includeBlocks;
     while (pending.length) {
-      for (const d of pending.pop()!) {
+      const block = pending.pop()!;
+      for (let i = 0; i < block.length; i++) {
+        const d = block[i]!;
         // Blocks without an include at any depth are skipped (the parser lists the others).
         if (d.block && (!withIncludes || withIncludes.has(d.block))) pending.push(d.block);
         if (!isInclude(d)) continue;
@@ -188,7 +190,8 @@ export class IncludeExpander {
 
   /** Appends the expansion of `directives` to `out` (never by spreading: a file may hold 100,000 directives). */
   private expand(directives: NginxDirective[], via: readonly NginxDirective[], depth: number, out: ExpandedNode[]): void {
-    for (const d of directives) {
+    for (let i = 0; i < directives.length; i++) {
+      const d = directives[i]!;
       if (isInclude(d)) this.expandInclude(d, via, out, depth);
       else out.push(this.node(d, via, depth));
     }

@@ -63,7 +63,9 @@ const PASS_DIRECTIVES: Record<string, Handler['kind']> = {
 };
 
 function handlerOf(scope: Scope): Handler {
-  for (const node of scope.own) {
+  const own = scope.own;
+  for (let i = 0; i < own.length; i++) {
+    const node = own[i]!;
     const kind = PASS_DIRECTIVES[node.d.name];
     if (kind) return new DirectiveHandler(kind, node);
   }
@@ -72,7 +74,7 @@ function handlerOf(scope: Scope): Handler {
   }
   const ret = scope.own.find((n) => n.d.name === 'return');
   if (ret) return new DirectiveHandler('return', ret);
-  const files = ownDirectives(scope, 'alias')[0] ?? ownDirectives(scope, 'try_files')[0] ?? inheritedDirective(scope, 'root');
+  const files = firstOwnDirective(scope, 'alias') ?? firstOwnDirective(scope, 'try_files') ?? inheritedDirective(scope, 'root');
   if (!files) return STATIC;
   // One handler a directive: every location under one `root` serves files from it.
   let handler = staticHandlers.get(files);
@@ -229,8 +231,12 @@ export function buildNginxConfig(root: SourceFile, kind: NginxConfig['kind'], tr
   // nginx ORs `ssl` over every listen of one address:port (ngx_http_add_addresses): a server
   // that says `listen 443;` on a socket another server opened with `ssl` speaks TLS too.
   const tlsSockets = new Set(config.servers.flatMap((s) => s.listens.filter((l) => l.ssl).map((l) => l.socket)));
-  for (const server of config.servers) {
-    for (const l of server.listens) if (!l.ssl && !l.quic && tlsSockets.has(l.socket)) l.ssl = true;
+  for (let i = 0; i < config.servers.length; i++) {
+    const server = config.servers[i]!;
+    for (let j = 0; j < server.listens.length; j++) {
+      const l = server.listens[j]!;
+      if (!l.ssl && !l.quic && tlsSockets.has(l.socket)) l.ssl = true;
+    }
     server.tls = server.listens.some((l) => l.ssl || l.quic);
     server.plainHttp = server.listens.some((l) => !l.ssl && !l.quic && !l.internal);
   }
@@ -250,7 +256,8 @@ function fill(b: Builder, scope: Scope, nodes: ExpandedNode[]): void {
     scope.unresolvedHere = true;
     markIncomplete(scope);
   }
-  for (const node of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
     record(b, node, scope);
     const { d } = node;
     if (!node.children) continue;
@@ -284,7 +291,8 @@ function fill(b: Builder, scope: Scope, nodes: ExpandedNode[]): void {
 }
 
 function collect(b: Builder, scope: Scope, nodes: ExpandedNode[]): void {
-  for (const node of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
     record(b, node, scope);
     if (node.children) collect(b, scope, node.children);
   }
@@ -345,8 +353,13 @@ function makeServer(b: Builder, parent: Scope, node: ExpandedNode): Server {
   parent.children.push(server);
   fill(b, server, node.children ?? []);
 
-  for (const n of ownDirectives(server, 'listen')) server.listens.push(parseListen(n));
-  for (const n of ownDirectives(server, 'server_name')) for (const v of n.d.values()) server.names.push(v);
+  const listens = ownDirectives(server, 'listen');
+  for (let i = 0; i < listens.length; i++) server.listens.push(parseListen(listens[i]!));
+  const names = ownDirectives(server, 'server_name');
+  for (let i = 0; i < names.length; i++) {
+    const d = names[i]!.d;
+    for (let j = 0; j < d.argc; j++) server.names.push(d.argValue(j)!);
+  }
   if (server.listens.length === 0) {
     server.listens.push({ node, port: 80, ssl: false, quic: false, defaultServer: false, internal: false, implicit: true, socket: '*:80' });
   }
@@ -359,7 +372,9 @@ function makeServer(b: Builder, parent: Scope, node: ExpandedNode): Server {
 }
 
 function parseListen(node: ExpandedNode): Listen {
-  const [addr, ...params] = node.d.values();
+  const values = node.d.values();
+  const addr = values[0];
+  const params = values.slice(1);
   const listen: Listen = {
     node,
     port: 80,
@@ -432,20 +447,42 @@ const SMALL_SCOPE = 64;
 export function ownDirectives(scope: Scope, name: string): ExpandedNode[] {
   // A small scope (most locations) is scanned: a map per scope was 1.7 MB of the 20 MB a
   // 27k-line file keeps, and most lookups find nothing (then nothing is allocated either).
-  if (scope.own.length <= SMALL_SCOPE) {
+  // Indexed loops, not for-of: code that V8 has not optimised (most of a run's) makes an object per
+  // step of a for-of (a quarter of everything the 27k-line file allocated).
+  const own = scope.own;
+  if (own.length <= SMALL_SCOPE) {
     let found: ExpandedNode[] | undefined;
-    for (const n of scope.own) if (n.d.name === name) (found ??= []).push(n);
+    for (let i = 0; i < own.length; i++) if (own[i]!.d.name === name) (found ??= []).push(own[i]!);
     return found ?? NONE;
   }
   if (!scope.byName) {
     scope.byName = new Map();
-    for (const n of scope.own) {
+    for (const n of own) {
       const list = scope.byName.get(n.d.name);
       if (list) list.push(n);
       else scope.byName.set(n.d.name, [n]);
     }
   }
   return scope.byName.get(name) ?? NONE;
+}
+
+/** The first of the scope's own directives with this name (ownDirectives(scope, name)[0], with no list made). */
+export function firstOwnDirective(scope: Scope, name: string): ExpandedNode | undefined {
+  const own = scope.own;
+  if (own.length > SMALL_SCOPE) return ownDirectives(scope, name)[0];
+  for (let i = 0; i < own.length; i++) if (own[i]!.d.name === name) return own[i];
+  return undefined;
+}
+
+/** The last of the scope's own directives with this name, the one in force for a single-valued directive. */
+export function lastOwnDirective(scope: Scope, name: string): ExpandedNode | undefined {
+  const own = scope.own;
+  if (own.length > SMALL_SCOPE) {
+    const all = ownDirectives(scope, name);
+    return all[all.length - 1];
+  }
+  for (let i = own.length - 1; i >= 0; i--) if (own[i]!.d.name === name) return own[i];
+  return undefined;
 }
 
 /**
@@ -475,8 +512,10 @@ function defaultServerBySocket(config: NginxConfig): Map<string, Server> {
   if (!index) {
     index = new Map();
     const marked = new Map<string, Server>();
-    for (const s of config.servers) {
-      for (const l of s.listens) {
+    for (let i = 0; i < config.servers.length; i++) {
+      const s = config.servers[i]!;
+      for (let j = 0; j < s.listens.length; j++) {
+        const l = s.listens[j]!;
         if (!l.ssl) continue;
         if (!index.has(l.socket)) index.set(l.socket, s);
         if (l.defaultServer && !marked.has(l.socket)) marked.set(l.socket, s);
@@ -565,9 +604,11 @@ function tlsNameIndex(config: NginxConfig): NameIndex {
     const first = <K>(m: Map<K, Server>, k: K, s: Server) => {
       if (!m.has(k)) m.set(k, s);
     };
-    for (const s of config.servers) {
+    for (let i = 0; i < config.servers.length; i++) {
+      const s = config.servers[i]!;
       if (!s.tls) continue;
-      for (const raw of s.names) {
+      for (let j = 0; j < s.names.length; j++) {
+        const raw = s.names[j]!;
         const name = raw.toLowerCase();
         if (name.startsWith('~')) index.regexes.push({ pattern: raw, server: s });
         else if (name.startsWith('*.')) first(index.leading, name.slice(2), s);
@@ -593,8 +634,7 @@ export function inheritedDirective(scope: Scope, name: string): ExpandedNode | u
   const slot = memoSlot(name);
   const known = memo?.[slot];
   if (known !== undefined) return (known as ExpandedNode | null) ?? undefined;
-  const own = ownDirectives(scope, name);
-  const found = own.length ? own[own.length - 1] : scope.parent ? inheritedDirective(scope.parent, name) : undefined;
+  const found = lastOwnDirective(scope, name) ?? (scope.parent ? inheritedDirective(scope.parent, name) : undefined);
   if (memo) memo[slot] = found ?? null;
   return found;
 }
@@ -794,7 +834,8 @@ export function requestScopes(server: Server): Scope[] {
   if (!hasCatchAllLocation(server) || serverReturns) out.push(server);
   if (serverReturns) return out;
   const walk = (s: Scope) => {
-    for (const c of s.children) {
+    for (let i = 0; i < s.children.length; i++) {
+      const c = s.children[i]!;
       if (c.kind === 'location' || c.kind === 'if') {
         out.push(c);
         walk(c);

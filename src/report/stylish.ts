@@ -60,9 +60,10 @@ export function* formatStylish(
     const rows = byFile.get(file)!.sort((a, b) => a.line - b.line || a.column - b.column);
     // A loop, not Math.max(...rows): a file can have more rows than a call takes arguments.
     let posWidth = 0;
-    for (const r of rows) posWidth = Math.max(posWidth, `${r.line}:${r.column}`.length);
+    for (let i = 0; i < rows.length; i++) posWidth = Math.max(posWidth, `${rows[i]!.line}:${rows[i]!.column}`.length);
     lines.push(`\n${paint('underline', printable(file))}\n`);
-    for (const r of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
       const message = r.finding ? printable(r.message) : r.message;
