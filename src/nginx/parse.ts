@@ -317,9 +317,7 @@ export function parseNginx(file: SourceFile): ParsedNginxFile {
 class Parser {
   private readonly text: string;
   private pos = 0;
-  /** The current directive's words so far: start and end offsets, in pairs (reused). */
-  private words: number[] = [];
-  /** Words in `words`. */
+  /** Words of the current directive so far (their offsets are written in the pool as they are read). */
   private argn = 0;
   private readonly store: DirectiveStore;
   /** Slots used in store.pool. */
@@ -429,24 +427,29 @@ class Parser {
     }
   }
 
-  /** Writes the directive just read into the pool: [end, argument count, name start, name end, arguments...]. */
+  /**
+   * Completes the directive just read in the pool: [end, argument count, name start, name end,
+   * arguments...]; its words' offsets are there already (readToken writes them where they go).
+   */
   private record(): number {
     const n = this.argn;
-    const need = 2 + 2 * n;
-    let pool = this.store.pool;
     const at = this.used;
-    if (at + need > pool.length) {
-      const grown = new Int32Array(Math.max(pool.length * 2, at + need));
-      grown.set(pool.subarray(0, at));
-      this.store.pool = pool = grown;
-    }
+    // A directive has a word at least, so the pool already holds its slot.
+    const pool = this.store.pool;
     pool[at] = this.stopAt + 1;
     pool[at + 1] = n - 1;
-    const words = this.words;
-    for (let i = 0; i < 2 * n; i++) pool[at + 2 + i] = words[i]!;
-    this.used = at + need;
+    this.used = at + 2 + 2 * n;
     this.argn = 0;
     return at;
+  }
+
+  /** The pool, with room for `size` slots. */
+  private poolOf(size: number): Int32Array {
+    const pool = this.store.pool;
+    if (size <= pool.length) return pool;
+    const grown = new Int32Array(Math.max(pool.length * 2, size));
+    grown.set(pool);
+    return (this.store.pool = grown);
   }
 
   /** The directive name at a slot, one shared string per name. */
@@ -643,9 +646,11 @@ class Parser {
 
         if (found) {
           // The value is read from the text when asked for (valueOf: unquoted, unescaped).
-          const w = 2 * this.argn++;
-          this.words[w] = start;
-          this.words[w + 1] = quote ? at + 1 : at;
+          // Start and end of the word, at their place in the pool (see record).
+          const w = this.used + 2 + 2 * this.argn++;
+          const pool = this.poolOf(w + 2);
+          pool[w] = start;
+          pool[w + 1] = quote ? at + 1 : at;
           if (ch === SEMI) {
             this.pos = pos;
             this.stopAt = at;
