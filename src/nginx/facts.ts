@@ -59,27 +59,25 @@ export interface Redirect {
 export const REDIRECT_DIRECTIVES = ['return', 'rewrite', 'error_page'] as const;
 
 export function redirectOf(node: ExpandedNode): Redirect | undefined {
+  // Asked of every return/rewrite/error_page by several rules: the arguments are read one by one,
+  // and only the target is made an NginxArg.
   const { d } = node;
-  const args = d.args;
+  const n = d.argc;
+  const found = (i: number): Redirect => {
+    const targetArg = d.arg(i)!;
+    return { node, target: targetArg.value, targetArg };
+  };
   if (d.name === 'return') {
-    if (args.length === 2 && REDIRECT_CODES.has(args[0]!.value)) return { node, target: args[1]!.value, targetArg: args[1]! };
-    if (args.length === 1 && /^(https?:\/\/|\$scheme)/.test(args[0]!.value)) {
-      return { node, target: args[0]!.value, targetArg: args[0]! };
-    }
+    if (n === 2 && REDIRECT_CODES.has(d.argValue(0)!)) return found(1);
+    if (n === 1 && /^(https?:\/\/|\$scheme)/.test(d.argValue(0)!)) return found(0);
     return undefined;
   }
-  if (d.name === 'rewrite' && args.length >= 2) {
-    const replacement = args[1]!;
-    const flag = args[2]?.value;
-    if (/^(https?:\/\/|\$scheme)/.test(replacement.value) || flag === 'redirect' || flag === 'permanent') {
-      return { node, target: replacement.value, targetArg: replacement };
-    }
+  if (d.name === 'rewrite' && n >= 2) {
+    const flag = d.argValue(2);
+    if (/^(https?:\/\/|\$scheme)/.test(d.argValue(1)!) || flag === 'redirect' || flag === 'permanent') return found(1);
     return undefined;
   }
-  if (d.name === 'error_page' && args.length >= 2) {
-    const last = args[args.length - 1]!;
-    if (/^https?:\/\//.test(last.value)) return { node, target: last.value, targetArg: last };
-  }
+  if (d.name === 'error_page' && n >= 2 && /^https?:\/\//.test(d.argValue(n - 1)!)) return found(n - 1);
   return undefined;
 }
 
