@@ -107,6 +107,27 @@ describe('a file included in several places', () => {
   });
 });
 
+describe('blocks nested past the limit across included files', () => {
+  it('are an error at the directive, which keeps its parsed block but has no children in the model', () => {
+    // 150 levels in nginx.conf, 100 in the snippet it includes at the innermost one: each file is
+    // within the parser's 200 levels, the expansion is not.
+    const nest = (n: number, inner: string) => 'location /x { '.repeat(n) + inner + ' }'.repeat(n);
+    const dir = project({
+      'nginx.conf': `events {}\nhttp {\n  server {\n    listen 80;\n    ${nest(146, 'include deep.conf;')}\n  }\n}\n`,
+      'deep.conf': nest(100, 'return 204;') + '\n',
+    });
+    const r = audit({ paths: ['.'], cwd: dir });
+    expect(r.errors.map((e) => e.message)).toEqual(['blocks nested more than 200 levels deep across included files']);
+    const [config] = r.model.nginx;
+    const cut = directivesNamed(config!, 'location').find((l) => l.node.unresolved)!;
+    expect(cut.node.d.file.display.endsWith('deep.conf')).toBe(true);
+    expect(cut.node.children).toBeUndefined();
+    expect(cut.node.d.block!.map((d) => d.name)).toEqual(['location']);
+    // The scope that holds it knows its picture is incomplete.
+    expect(cut.scope.incomplete).toBe(true);
+  });
+});
+
 describe('the first and last own directive of a scope (no list made)', () => {
   it('are ownDirectives(scope, name)[0] and its last, in every scope of the fixtures, small and indexed', () => {
     const big = project({ 'nginx.conf': `events {}\nhttp {\n${Array.from({ length: 70 }, (_, i) => `  map $a${i} $b${i} { default 1; }\n`).join('')}  root /a;\n  root /b;\n  server { listen 80; }\n}\n` });
