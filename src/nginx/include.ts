@@ -20,7 +20,7 @@ import { globMatch, hasGlobChars } from './glob.js';
  * A directive where the expansion puts it: the directive itself the first time its file is
  * expanded (NginxDirective is a Placement), a Repeated node when the same file is included again.
  * Once a configuration is built from the tree, a node is also that configuration's DirectiveAt
- * (model.ts): its scope and its place in config.directives.
+ * (model.ts): its scope and its place in the configuration's order (directivesNamed).
  */
 export type ExpandedNode = Placement & { readonly d: NginxDirective };
 

@@ -58,7 +58,7 @@ const NOT_INCLUDED: readonly NginxDirective[] = Object.freeze([]);
 /**
  * A directive where the include expansion puts it (an ExpandedNode, include.ts), and once a
  * configuration is built, that configuration's DirectiveAt (model.ts): its scope and its place in
- * config.directives. The first time a directive is expanded it is its own node (the directive and
+ * the configuration's order. The first time a directive is expanded it is its own node (the directive and
  * its node are one object, and a block without includes is its own list of children); a file
  * included again gets nodes of its own (include.ts, Repeated).
  */
@@ -84,7 +84,7 @@ export abstract class Placement {
     this.bits = v ? this.bits | 1 : this.bits & ~1;
   }
 
-  /** Its place in config.directives (set by buildNginxConfig; -1 before). */
+  /** Its place in its configuration's order of directives (set by buildNginxConfig; -1 before). */
   get index(): number {
     return (this.bits >>> 2) - 1;
   }
