@@ -35,38 +35,15 @@ export function realOf(p: string): string {
   }
 }
 
-/** A report: one string, or its pieces in order, made as they are written (a big stylish report: see batches). */
+/**
+ * A report: one string, or its parts in order, each made when the one before is written (stylish's
+ * batches of lines), so that a big report is never whole in memory.
+ */
 export type ReportText = string | Iterable<string>;
 
-/** Characters a batch of pieces reaches before it is written (then encoded: 64K to 192 KB). */
-export const BATCH_CHARS = 65_536;
-
-/**
- * The report in strings of about BATCH_CHARS characters: its pieces joined a batch at a time (and
- * made a batch at a time when they come from a generator), so that a big report is never whole in
- * memory, as one string, one buffer, or its pieces.
- */
+/** The report's parts, in order, empty ones left out (nothing is written for an empty report). */
 export function* batches(text: ReportText): Generator<string> {
-  if (typeof text === 'string') {
-    if (text) yield text;
-    return;
-  }
-  let batch: string[] = [];
-  let size = 0;
-  for (const piece of text) {
-    if (piece.length >= BATCH_CHARS && !batch.length) {
-      yield piece; // a batch already (stylish's)
-      continue;
-    }
-    batch.push(piece);
-    size += piece.length;
-    if (size >= BATCH_CHARS) {
-      yield batch.join('');
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length) yield batch.join('');
+  for (const part of typeof text === 'string' ? [text] : text) if (part) yield part;
 }
 
 /** Writes `text` to `abs` (creating its directories), never through a link. Throws with a code on failure. */

@@ -63,22 +63,24 @@ export function redirectOf(node: ExpandedNode): Redirect | undefined {
   // and only the target is made an NginxArg.
   const { d } = node;
   const n = d.argc;
-  const found = (i: number): Redirect => {
-    const targetArg = d.arg(i)!;
-    return { node, target: targetArg.value, targetArg };
-  };
   if (d.name === 'return') {
-    if (n === 2 && REDIRECT_CODES.has(d.argValue(0)!)) return found(1);
-    if (n === 1 && /^(https?:\/\/|\$scheme)/.test(d.argValue(0)!)) return found(0);
+    if (n === 2 && REDIRECT_CODES.has(d.argValue(0)!)) return redirectTo(node, 1);
+    if (n === 1 && /^(https?:\/\/|\$scheme)/.test(d.argValue(0)!)) return redirectTo(node, 0);
     return undefined;
   }
   if (d.name === 'rewrite' && n >= 2) {
     const flag = d.argValue(2);
-    if (/^(https?:\/\/|\$scheme)/.test(d.argValue(1)!) || flag === 'redirect' || flag === 'permanent') return found(1);
+    if (/^(https?:\/\/|\$scheme)/.test(d.argValue(1)!) || flag === 'redirect' || flag === 'permanent') return redirectTo(node, 1);
     return undefined;
   }
-  if (d.name === 'error_page' && n >= 2 && /^https?:\/\//.test(d.argValue(n - 1)!)) return found(n - 1);
+  if (d.name === 'error_page' && n >= 2 && /^https?:\/\//.test(d.argValue(n - 1)!)) return redirectTo(node, n - 1);
   return undefined;
+}
+
+/** The redirect to the directive's argument i. */
+function redirectTo(node: ExpandedNode, i: number): Redirect {
+  const targetArg = node.d.arg(i)!;
+  return { node, target: targetArg.value, targetArg };
 }
 
 export function targetScheme(target: string): 'https' | 'http' | 'scheme' | 'relative' {

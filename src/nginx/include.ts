@@ -34,9 +34,14 @@ class Repeated extends Placement {
   }
 }
 
+/** The directive's node in this expansion: itself if its file's first expansion can take it, else a Repeated. */
+function placed(d: NginxDirective, via: readonly NginxDirective[]): ExpandedNode {
+  return d.take(via) ? d : new Repeated(d, via);
+}
+
 /** A node for an include that could not be read (unresolved). */
 function unresolvedNode(d: NginxDirective, via: readonly NginxDirective[]): ExpandedNode {
-  const node = d.take(via) ? d : new Repeated(d, via);
+  const node = placed(d, via);
   node.unresolved = true;
   return node;
 }
@@ -199,8 +204,8 @@ export class IncludeExpander {
 
   /** The expansion of one directive that is not an include. */
   private node(d: NginxDirective, via: readonly NginxDirective[], depth: number): ExpandedNode {
-    const own = d.take(via);
-    const node: ExpandedNode = own ? d : new Repeated(d, via);
+    const node = placed(d, via);
+    const own = node === d;
     // A template placeholder standing for directives (`${EXTRA_CONFIG}`, masked by the loader as
     // `$EXTRA_CONFIG_;`): what it holds is unknown, like an include that cannot be read.
     if (d.name.startsWith('$')) {
