@@ -30,23 +30,16 @@ function readAll(fd, size, buffer) {
   return [buffer, length];
 }
 
-try {
-  // The bundle and its code cache are read through one buffer, sized for the larger (the cache):
-  // the bundle becomes a string before the cache is read over it. A buffer each was 0.47 MB more
-  // memory to fault in at every start (about 115 page faults, ~1.3 ms on this project's machine).
-  let fd;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if (e && e.code === 'ENOENT') {
-      e.code = 'MODULE_NOT_FOUND';
-      e.message = `Cannot find module ${file} (dist)`;
-    }
-    throw e;
-  }
+/**
+ * A bundle of dist/ as text, and its code cache (`<file>.cache`) when it has one that is the
+ * build's. Both are read through one buffer, sized for the larger (the cache): the bundle becomes a
+ * string before the cache is read over it. A buffer each was 0.47 MB more memory to fault in at
+ * every start (about 115 page faults, ~1.3 ms on this project's machine). src/lazy.ts reads the
+ * bundles it loads later with this function too (see below).
+ */
+function readBundle(file) {
+  const fd = fs.openSync(file, 'r');
   let cacheFd;
-  let code;
-  let cachedData;
   try {
     let cacheSize = 0;
     try {
@@ -58,7 +51,8 @@ try {
     if (cacheSize > MAX_CACHE_BYTES) cacheSize = 0;
     let [buffer, length] = readAll(fd, fs.fstatSync(fd).size, Buffer.allocUnsafeSlow(cacheSize));
     // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-    code = buffer.toString('latin1', 0, length);
+    const code = buffer.toString('latin1', 0, length);
+    let cachedData;
     if (cacheSize > 0) {
       try {
         [buffer, length] = readAll(cacheFd, cacheSize, buffer);
@@ -67,10 +61,28 @@ try {
         cachedData = undefined;
       }
     }
+    return { code, cachedData };
   } finally {
     fs.closeSync(fd);
     if (cacheFd !== undefined) fs.closeSync(cacheFd);
   }
+}
+
+try {
+  let code;
+  let cachedData;
+  try {
+    ({ code, cachedData } = readBundle(file));
+  } catch (e) {
+    if (e && e.code === 'ENOENT') {
+      e.code = 'MODULE_NOT_FOUND';
+      e.message = `Cannot find module ${file} (dist)`;
+    }
+    throw e;
+  }
+  // The bundles are loaded by this file only (they are not modules: see scripts/build.mjs), so the
+  // main bundle's src/lazy.ts finds the reader here, for the parsers it loads on first use.
+  globalThis[Symbol.for('https-audit.read-bundle')] = readBundle;
   if (process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
     // The build (scripts/build.mjs) runs the CLI once on fixtures with this set: the cache then holds
     // the functions that a real audit compiles, not only the top level. The parsers that src/lazy.ts

@@ -3,14 +3,11 @@
  * file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__`, `__EDGE_PARSERS__`,
  * `__PYTHON_ENGINE__` name them), loaded with V8's code cache; from the sources, the package itself.
  */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { withDefaultHeapFlags } from './heap.js';
-
-/** The build's caches are under 1 MB: a bigger file is not one of them (as in bin/https-audit.js). */
-const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** The prefix of what a lazily loaded file requires from the main bundle. */
 const SHARED = 'https-audit-shared:';
@@ -29,36 +26,11 @@ export function requireLazily<T>(bundled: string | undefined, pkg: string, share
  * build as bin/https-audit.js does for the main bundle); without a usable cache it compiles as usual.
  */
 function requireWithCodeCache(file: string, shared?: Record<string, unknown>): unknown {
-  // As bin/https-audit.js does: one buffer, sized for the larger file (the cache), holds the bundle
-  // until it is a string, then the cache; a cache over MAX_CACHE_BYTES is not the build's and is ignored.
-  const fd = openSync(file, 'r');
-  let cacheFd: number | undefined;
-  let code: string;
-  let cachedData: Buffer | undefined;
-  try {
-    let cacheSize = 0;
-    try {
-      cacheFd = openSync(file + '.cache', 'r');
-      cacheSize = fstatSync(cacheFd).size;
-    } catch {
-      cacheSize = 0;
-    }
-    if (cacheSize > MAX_CACHE_BYTES) cacheSize = 0;
-    let [buffer, length] = readAll(fd, fstatSync(fd).size, Buffer.allocUnsafeSlow(cacheSize));
-    // Pure ASCII (scripts/build.mjs checks): read as Latin-1, a plain copy, not decoded as UTF-8.
-    code = buffer.toString('latin1', 0, length);
-    if (cacheSize > 0) {
-      try {
-        [buffer, length] = readAll(cacheFd!, cacheSize, buffer);
-        cachedData = buffer.subarray(0, length);
-      } catch {
-        cachedData = undefined;
-      }
-    }
-  } finally {
-    closeSync(fd);
-    if (cacheFd !== undefined) closeSync(cacheFd);
-  }
+  // Read as bin/https-audit.js reads the main bundle, by its function (it loads the main bundle,
+  // and only it does: a bundle is no module).
+  const readBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('https-audit.read-bundle')] as ((file: string) => { code: string; cachedData?: Buffer }) | undefined;
+  if (!readBundle) throw new Error(`${path.basename(file)} is loaded by the main bundle started by bin/https-audit.js`);
+  const { code, cachedData } = readBundle(file);
   // Under V8's default flags, as the cache was made (src/heap.ts may have changed one since start-up).
   const script = withDefaultHeapFlags(() => new vm.Script(code, { filename: file, cachedData }));
   // `main`: the build's run that makes only the main bundle's cache (see scripts/build.mjs).
@@ -75,12 +47,4 @@ function requireWithCodeCache(file: string, shared?: Record<string, unknown>): u
   };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, path.dirname(file));
   return module.exports;
-}
-
-/** The first `size` bytes of an open file into `buffer` (a new one when it is too small); returns it and the length read. */
-function readAll(fd: number, size: number, buffer: Buffer): [Buffer, number] {
-  if (buffer.length < size) buffer = Buffer.allocUnsafeSlow(size);
-  let length = 0;
-  for (let n; length < size && (n = readSync(fd, buffer, length, size - length, null)) > 0; ) length += n;
-  return [buffer, length];
 }

@@ -19,7 +19,6 @@ import {
   type EnvUse, type Val,
 } from './values.js';
 
-export { historyOf, INCOMPLETE, type Assignment, type Binding, type Namespace } from './binding.js';
 
 /**
  * A branch's view of the namespace: its own bindings over its parent's, so that forking for an

@@ -16,6 +16,7 @@ interface Row {
   line: number;
   column: number;
   severity: Severity;
+  /** As written (made printable when the row is). */
   message: string;
   ruleId: string;
   /** The finding, whose related places are printed under it. */
@@ -44,14 +45,14 @@ export function* formatStylish(
   };
   for (const e of result.errors) {
     const label = e.kind === 'parse' ? 'Parsing error: ' : e.kind === 'read' ? 'Read error: ' : 'Configuration error: ';
-    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + printable(e.message), ruleId: '' });
+    rowsOf(e.file).push({ line: e.line, column: e.column, severity: 'error', message: label + e.message, ruleId: '' });
   }
   for (const f of result.findings) {
     if (f.suppressed) continue;
     rowsOf(f.file).push({ line: f.line, column: f.column, severity: f.severity, message: f.message, ruleId: f.ruleId, finding: f });
   }
   for (const n of result.notes) {
-    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: printable(n.message), ruleId: '(note)' });
+    rowsOf(n.file).push({ line: n.line, column: n.column, severity: 'info', message: n.message, ruleId: '(note)' });
   }
   if (byFile.size === 0) return;
 
@@ -68,8 +69,7 @@ export function* formatStylish(
       const r = rows[i]!;
       const pos = `${r.line}:${r.column}`.padEnd(posWidth);
       const sev = paint(colour[r.severity], r.severity.padEnd(7));
-      const message = r.finding ? printable(r.message) : r.message;
-      const row = `  ${paint('dim', pos)}  ${sev}  ${message}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
+      const row = `  ${paint('dim', pos)}  ${sev}  ${printable(r.message)}${r.ruleId ? '  ' + paint('dim', r.ruleId) : ''}\n`;
       lines.push(row);
       size += row.length;
       if (r.finding) {
