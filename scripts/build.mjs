@@ -62,6 +62,8 @@ await build({
     __EDGE_PARSERS__: JSON.stringify('./edge-parsers.cjs'),
     // The Python engine (fast parser, evaluator), loaded only when a project has Python files to evaluate.
     __PYTHON_ENGINE__: JSON.stringify('./python-engine.cjs'),
+    // commander, loaded only for the command lines src/cli-args.ts leaves to it (--help, errors, chain).
+    __COMMANDER__: JSON.stringify('./commander.cjs'),
     'import.meta.url': 'undefined',
   },
   // src/edge/load.ts imports the parsers statically for the sources (tests); in the bundle they
@@ -77,10 +79,22 @@ await build({
       },
     },
     builtinDefaultImport,
+  ],
+});
+// commander is a file of its own, dist/commander.cjs (src/cli.ts loads it when a command line needs it).
+if (Object.keys(metafiles[0].outputs[Object.keys(metafiles[0].outputs)[0]].inputs).some((f) => f.includes('node_modules/commander/'))) {
+  throw new Error('dist/cli.cjs bundles commander, which belongs in dist/commander.cjs');
+}
+for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml', 'dist/yaml.cjs'], ['commander', 'dist/commander.cjs']]) await build({
+  stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', loader: 'js' },
+  outfile: out,
+  ...COMMON,
+  mainFields: ['module', 'main'],
+  plugins: [
     {
       // commander requires node:child_process at load, for executable subcommands this CLI never
-      // has: loading it (and net, stream, dgram with it) cost about 3 ms of every start-up. It gets
-      // a stand-in that loads the module on first use.
+      // has: loading it (and net, stream, dgram with it) cost about 3 ms. It gets a stand-in that
+      // loads the module on first use.
       name: 'lazy-child-process',
       setup(b) {
         b.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes(`${sep}commander${sep}`) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
@@ -91,12 +105,6 @@ await build({
       },
     },
   ],
-});
-for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml', 'dist/yaml.cjs']]) await build({
-  stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', loader: 'js' },
-  outfile: out,
-  ...COMMON,
-  mainFields: ['module', 'main'],
 });
 await build({
   entryPoints: ['src/edge/parsers.ts'],
@@ -207,6 +215,8 @@ cpSync(fileURLToPath(new URL('../fixtures/django-uwsgi-legacy', import.meta.url)
 for (const f of readdirSync(lezerProject, { recursive: true })) if (String(f).endsWith('settings.py')) appendFileSync(join(lezerProject, String(f)), '\nLEGACY = lambda: (yield)\n');
 for (const [which, paths] of [
   ['lazy', ['fixtures/django-nginx-good', 'fixtures/nginx-legacy', 'fixtures/docker-settings-module', 'fixtures/cloudfront-alb-django', lezerProject]],
+  // commander's: a command line it reads (quickParse leaves it a short-flag group) and --help.
+  ['lazy', ['-qf', 'json', 'fixtures/nginx-good', '--help']],
   ['main', ['fixtures/nginx-good', 'fixtures/nginx-legacy', 'fixtures/django-nginx-good']],
 ]) {
   spawnSync(process.execPath, [join(root, 'bin', 'https-audit.js'), ...paths], {

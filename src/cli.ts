@@ -5,7 +5,9 @@
  * failure, or no configuration file found (unless --allow-empty-input),
  * 3 the report could not be written (standard output closed or full, or the --output file).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type * as Commander from 'commander';
+import { AUDIT_OPTIONS, FORMATS, auditProgram, quickParse, type ParsedArgs } from './cli-args.js';
+import { requireLazily } from './lazy.js';
 import { audit, isDirectory } from './audit.js';
 import { UsageError } from './discover.js';
 import { formatJson } from './report/json.js';
@@ -27,14 +29,21 @@ import { batches, writeOwnFile, type ReportText } from './write.js';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
-/**
- * The output formats. The machine formats other than json are loaded only when asked for
- * (`await import`), as chalk is: nothing of theirs runs when stylish or json is printed.
- */
-export const FORMATS = ['stylish', 'json', 'sarif', 'github', 'gitlab', 'junit', 'markdown'] as const;
+export { FORMATS };
 type Format = (typeof FORMATS)[number];
 
-/** The options as commander leaves them: it checks --format's choices and --max-warnings' number. */
+declare const __COMMANDER__: string | undefined;
+let commanderModule: typeof Commander | undefined;
+
+/**
+ * commander, loaded for the command lines that need it (src/cli-args.ts): in the bundle a file of
+ * its own, dist/commander.cjs.
+ */
+function commander(): typeof Commander {
+  return (commanderModule ??= requireLazily<typeof Commander>(typeof __COMMANDER__ === 'string' ? __COMMANDER__ : undefined, 'commander'));
+}
+
+/** The options as commander leaves them (and quickParse, which agrees): --format's choices and --max-warnings' number are checked. */
 interface Options {
   format: Format;
   output?: string;
@@ -57,11 +66,6 @@ interface Options {
   listRules?: boolean;
 }
 
-function integer(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of 0 or more.');
-  return Number(value);
-}
-
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown };
@@ -74,50 +78,28 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   if (argv[0] === 'chain') return chainCommand(argv.slice(1), io, cwd);
   // `https-audit explain RULE`: the rule's documentation.
   if (argv[0] === 'explain') return explainCommand(argv.slice(1), io);
-  const program = new Command()
-    .name('https-audit')
-    .description("Audits a project's deployment configuration for every place where the site stops being HTTPS-only.\n\n`https-audit chain [paths]` shows the request chains instead: the hops from the viewer to the app.\n`https-audit explain RULE` prints a rule's documentation; --list-rules lists them.")
-    .version(VERSION, '-v, --version')
-    .argument('[paths...]', 'files and directories to audit', ['.'])
-    .addOption(new Option('-f, --format <format>', 'output format: stylish (for people), json, sarif (GitHub code scanning), github (workflow annotations), gitlab (Code Quality), junit, markdown (a summary)').choices(FORMATS).default('stylish'))
-    .option('-o, --output <file>', 'write the report to this file (created, with its directories) instead of standard output')
-    .option('--links', "stylish: a line under each finding with its rule's documentation")
-    .option('--max-warnings <n>', 'exit with 1 when there are more than n warnings', integer)
-    .option('--nginx-prefix <dir>', 'directory that relative nginx includes resolve against (default: the main nginx.conf\'s)')
-    .option('-q, --quiet', 'report errors only, not warnings or infos')
-    .option('--color', 'force coloured output')
-    .option('--no-color', 'never colour the output')
-    // Not --env-file: Node.js 20 reads that option even after the script name (nodejs/node#54232)
-    // and loads the file into this process's own environment, NODE_OPTIONS included, which would
-    // run code named by the audited tree.
-    .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win); replaces the .env found beside the settings', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--report-unused-suppressions', 'report https-audit-ignore comments that silence nothing (the default)')
-    .option('--no-report-unused-suppressions', 'do not report https-audit-ignore comments that silence nothing')
-    .option('--allow-empty-input', 'exit with 0, not 2, when no configuration file is found to audit')
-    .option('--config <file>', 'the config file (default: https-audit.config.json, .https-audit.yaml or .https-audit.yml, from the working directory up to the repository root)')
-    .option('--no-config', 'use no config file')
-    .option('--print-config', 'print the effective configuration (JSON) and exit')
-    .option('--baseline <file>', 'accept the findings this file lists (written with the current findings when it does not exist); only new findings are reported')
-    .option('--update-baseline', 'write the --baseline file again with the current findings')
-    .option('--changed-only', 'audit the whole project (the working directory) but report only findings in, or about, the files named (the pre-commit hook\'s mode)')
-    .option('--stdin-filename <file>', 'with the path -, the text read from standard input is this file of the project (reported alone, the project audited around it)')
-    .option('--list-rules', 'list the rules (with --format json: as JSON) and exit')
-    .option('--debug', 'print stack traces of internal failures')
-    .exitOverride()
-    // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '').replace(/^error: /, 'https-audit: ')) + '\n') });
-
-  let paths: string[];
-  let options: Options;
-  try {
-    program.parse(argv, { from: 'user' });
-    paths = program.args.length ? program.args : ['.'];
-    options = program.opts<Options>();
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    io.stderr.write(`https-audit: ${printable((e as Error).message)}\n`);
-    return 2;
+  // Most command lines are read without commander (src/cli-args.ts); it reads the rest, and
+  // explains the ones it refuses.
+  let parsed: ParsedArgs | undefined = quickParse(argv, AUDIT_OPTIONS);
+  if (!parsed) {
+    const C = commander();
+    const program = auditProgram(C, VERSION)
+      .exitOverride()
+      // commander's own messages quote the arguments, which may be file names from the tree (`https-audit *`).
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(printableLines(s.replace(/\n$/, '').replace(/^error: /, 'https-audit: ')) + '\n') });
+    try {
+      program.parse(argv, { from: 'user' });
+      parsed = { args: program.args, opts: program.opts() };
+    } catch (e) {
+      if (e instanceof C.CommanderError) return e.exitCode === 0 ? 0 : 2;
+      io.stderr.write(`https-audit: ${printable((e as Error).message)}\n`);
+      return 2;
+    }
   }
+  if ('version' in parsed) return write(io, `${VERSION}\n`);
+  const operands = parsed.args;
+  let paths = operands.length ? operands : ['.'];
+  const options = parsed.opts as unknown as Options;
 
   if (options.listRules) {
     if (options.format !== 'stylish' && options.format !== 'json') {
@@ -165,7 +147,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       paths = ['.', options.stdinFilename];
     } else if (options.stdinFilename) throw new UsageError('--stdin-filename is used with the path - (standard input)');
     else if (only) {
-      if (!program.args.length) throw new UsageError('--changed-only needs the files to report on (the whole project is audited; only what is in, or about, them is reported)');
+      if (!operands.length) throw new UsageError('--changed-only needs the files to report on (the whole project is audited; only what is in, or about, them is reported)');
       for (const p of only) {
         const rel = path.relative(cwd, path.resolve(cwd, p));
         if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) throw new UsageError(`--changed-only: ${p} is outside the working directory, which is the project audited: run from the project's root`);
@@ -389,6 +371,7 @@ function printableLines(text: string): string {
 
 /** `https-audit chain [paths] [--format text|json]`: exit 0, or 2 for a usage or internal error. */
 async function chainCommand(argv: string[], io: Io, cwd: string): Promise<number> {
+  const { Command, CommanderError, Option } = commander();
   const program = new Command()
     .name('https-audit chain')
     .description('Shows, for each site, the hops a request takes from the viewer to the app: the scheme of each leg, the header that carries the viewer\'s scheme and who sets it, where HSTS and the redirect come from, and where https is lost or trust breaks.')

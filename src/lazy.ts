@@ -45,6 +45,8 @@ function requireWithCodeCache(file: string, shared?: Record<string, unknown>): u
     if (m === undefined) throw new Error(`${path.basename(file)} requires ${id}, which the main bundle does not share`);
     return m;
   };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, path.dirname(file));
+  // Its top level too: the modules of Node's it requires (yaml's node:process) compile with Node's
+  // code cache, which V8 also refuses under other flags.
+  withDefaultHeapFlags(() => (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, path.dirname(file)));
   return module.exports;
 }

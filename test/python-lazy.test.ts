@@ -48,11 +48,15 @@ it('the bundle loads the HCL and JSON parsers (dist/edge-parsers.cjs) only for a
       "fs.openSync = function (p, ...rest) { if (typeof p === 'string' && /dist[\\\\/][\\w-]+\\.cjs$/.test(p)) seen.add(require('path').basename(p)); return open.call(this, p, ...rest); };\n" +
       "process.on('exit', () => process.stderr.write('LOADED ' + [...seen].sort().join(',') + '\\n'));\n",
   );
-  const loaded = (fixture: string) => {
-    const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/https-audit.js'), `fixtures/${fixture}`], { cwd: ROOT, encoding: 'utf8' });
+  const loaded = (fixture: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'bin/https-audit.js'), `fixtures/${fixture}`, ...args], { cwd: ROOT, encoding: 'utf8' });
     return /LOADED (.*)/.exec(r.stderr)?.[1]?.split(',') ?? [];
   };
   expect(loaded('nginx-good')).toEqual(['cli.cjs']);
+  // commander (dist/commander.cjs) only for a command line src/cli-args.ts leaves to it.
+  expect(loaded('nginx-good', '--format', 'json', '--max-warnings=0', '-q', '--no-color')).toEqual(['cli.cjs']);
+  expect(loaded('nginx-good', '--help')).toEqual(['cli.cjs', 'commander.cjs']);
+  expect(loaded('nginx-good', '-qf', 'json')).toEqual(['cli.cjs', 'commander.cjs']);
   expect(loaded('django-redirect-loop')).not.toContain('edge-parsers.cjs');
   // The Python engine (fast parser, evaluator) only for a project with Python files.
   expect(loaded('django-redirect-loop')).toContain('python-engine.cjs');
