@@ -73,9 +73,8 @@ interface Flag {
 
 /** The attribute commander stores an option under: `--app-env` appEnv, `--no-color` color. */
 function attributeName(long: string): string {
-  return long
-    .replace(/^--(no-)?/, '')
-    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const words = long.slice(long.startsWith('--no-') ? 5 : 2).split('-');
+  return words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
 }
 
 const indexes = new WeakMap<readonly OptionSpec[], Map<string, Flag>>();
@@ -86,7 +85,9 @@ function flagIndex(specs: readonly OptionSpec[]): Map<string, Flag> {
   if (index) return index;
   index = new Map();
   for (const spec of specs) {
-    const names = spec.flags.split(/[ ,|]+/).filter((f) => f.startsWith('-'));
+    // Split with strings, not a pattern: a regular expression is compiled at its first use, at
+    // every start. `-f, --format <format>`: the names, then the value's placeholder.
+    const names = spec.flags.split(' ').map((f) => (f.endsWith(',') ? f.slice(0, -1) : f)).filter((f) => f.startsWith('-'));
     const long = names.find((n) => n.startsWith('--'));
     if (!long) throw new Error(`option ${spec.flags} has no long name`);
     const flag = { key: attributeName(long), spec, negate: long.startsWith('--no-'), takesValue: spec.flags.includes('<') };
