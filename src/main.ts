@@ -19,13 +19,35 @@ function guarded<T extends NodeJS.WriteStream>(stream: T): T {
  * compile under V8's default flags (src/heap.ts), with Node's code cache.
  */
 function nodeStream(which: 'stdout' | 'stderr'): NodeJS.WriteStream {
-  const stream = withDefaultHeapFlags(() => guarded(process[which]));
-  streams.push(stream);
-  return stream;
+  return withDefaultHeapFlags(() => guarded(process[which]));
 }
 
-/** Node's streams this run made (none when it printed nothing, or only to a pipe or a file). */
-const streams: NodeJS.WriteStream[] = [];
+/**
+ * Whether Node's process.stdout or process.stderr was asked for, by this file or by anything
+ * else (a warning Node prints, console): their getters are wrapped to say so, without making them.
+ */
+let nodeStreamMade = false;
+for (const name of ['stdout', 'stderr'] as const) {
+  const descriptor = Object.getOwnPropertyDescriptor(process, name);
+  const get = descriptor?.get;
+  if (!get || !descriptor.configurable) {
+    nodeStreamMade = true;
+    continue;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      nodeStreamMade = true;
+      return get.call(process);
+    },
+  });
+}
+/** A warning: Node prints it on a later tick, or appends it to a file (--redirect-warnings) asynchronously. */
+let warned = false;
+process.on('warning', () => {
+  warned = true;
+});
 
 /** `> /dev/null` (a script that wants the exit code only): a device, but no terminal. */
 function isNullDevice(kind: Stats): boolean {
@@ -121,13 +143,16 @@ if (canTuneForLargeInput && !process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) {
  * pre-commit, CI). A natural exit would first run the tasks V8 has queued, among them the
  * young-generation collection it schedules once that generation is 80 % full (a run of the tiny
  * nginx project gets there): garbage the exit is about to drop anyway, 3-4 ms of a 30 ms run on
- * this project's bench machine. Not when the run made one of Node's streams (a terminal, a full
- * pipe, anything on stderr), whose writes and errors may still be on their way; not in the build's
- * run, which writes the code caches before exit. Called on the next tick, after every tick queued
- * before it (a warning Node prints makes a stream, and the process exits as usual).
+ * this project's bench machine. It exits as usual when anything may still be on its way or is
+ * waiting for the end: one of Node's streams was made (a terminal, a pipe that filled up, anything
+ * on stderr, a warning), a warning was emitted, something listens for 'beforeExit' (a preload's),
+ * or this is the build's run, which writes the code caches then. Called on the next tick, after the
+ * ticks queued before it. (Node looks for unhandled promise rejections only once the tick queue is
+ * empty, so one made in the run's last turn would go unreported here: main() awaits everything it
+ * starts, and the tests, which run it in-process under vitest, fail on any unhandled rejection.)
  */
 function exitEarly(): void {
-  if (streams.length || process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) return;
+  if (nodeStreamMade || warned || process.listenerCount('beforeExit') > 0 || process.env.HTTPS_AUDIT_WRITE_CODE_CACHE) return;
   // Under V8's default flags: exiting loads a module of Node's, which has a code cache too.
   withDefaultHeapFlags(() => process.exit());
 }

@@ -327,6 +327,32 @@ describe('standard output without process.stdout (src/main.ts)', () => {
   });
 });
 
+describe('the early exit (src/main.ts)', () => {
+  it("a run that wrote only to a pipe or a file ends without running the event loop; one that wrote to stderr, warned or has a 'beforeExit' listener ends as usual", () => {
+    const dir = project({ 'site.conf': 'server {\n  listen 80;\n  server_name example.org;\n  location / { root /srv; }\n}\n' });
+    // A preload whose callback runs in the event loop's first turn, if the process gets there.
+    writeFileSync(path.join(dir, 'loop.cjs'), "setImmediate(() => require('fs').writeSync(2, 'LOOP RAN\\n'));\n");
+    writeFileSync(path.join(dir, 'before-exit.cjs'), "process.on('beforeExit', () => require('fs').writeSync(2, 'BEFORE EXIT\\n'));\n");
+    writeFileSync(path.join(dir, 'warn.cjs'), "const fs = require('fs'); const write = fs.writeSync; let once = false;\nfs.writeSync = function (...a) { if (!once && a[0] === 1) { once = true; process.emitWarning('a late warning'); } return write.apply(this, a); };\n");
+    const run = (preloads: string[], args: string[]) => {
+      const r = spawnSync(process.execPath, [...preloads.flatMap((p) => ['-r', `./${p}`]), BIN, ...args], { cwd: dir, encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const expected = run([], ['--format', 'json', 'site.conf']);
+    expect(expected.status).toBe(1);
+    // Ended early: the whole report, the exit code of the findings, and no turn of the loop.
+    expect(run(['loop.cjs'], ['--format', 'json', 'site.conf'])).toEqual({ ...expected, stderr: '' });
+    expect(run(['loop.cjs'], ['site.conf'])).toMatchObject({ status: 1, stderr: '' });
+    // Ended as usual.
+    expect(run(['loop.cjs'], ['--bogus'])).toMatchObject({ status: 2, stderr: expect.stringContaining('LOOP RAN') });
+    expect(run(['loop.cjs', 'before-exit.cjs'], ['site.conf'])).toMatchObject({ status: 1, stderr: 'LOOP RAN\nBEFORE EXIT\n' });
+    const warned = run(['loop.cjs', 'warn.cjs'], ['--format', 'json', 'site.conf']);
+    expect(warned.stdout).toBe(expected.stdout);
+    expect(warned.stderr).toContain('Warning: a late warning');
+    expect(warned.stderr).toContain('LOOP RAN');
+  });
+});
+
 describe('a big report (src/write.ts)', () => {
   it('is written in batches of about 64K characters, never as one string, and arrives whole: in-process, to a pipe and with -o', async () => {
     // 600 servers whose /static/ location drops HSTS: a finding with a `↳` line each (a character
