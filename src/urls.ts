@@ -7,6 +7,8 @@
  * (`example.com`, `example.org`, `*.example`) are public: samples, tutorials and the projects
  * built from them write their real site that way, and the nginx rules treat them as real too.
  */
+import { asciiLower, hasDelimitedWord } from './words.js';
+
 const RESERVED_SUFFIX = /(^|\.)(localhost|local|test|invalid|internal|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
 const NAMESPACE_HOST = /(^|\.)(w3\.org|xmlsoap\.org|purl\.org|schemas\.microsoft\.com|schemas\.openxmlformats\.org|ns\.adobe\.com|xmlns\.com|schemas\.android\.com|apache\.org\/xml)$/;
 
@@ -32,11 +34,23 @@ export function isPublicHttpUrl(url: string): boolean {
   return true;
 }
 
-/** Names of env variables that hold a URL the site hands to browsers or third parties. */
-const URL_NAME = /URL|URI|ORIGIN|ENDPOINT|DOMAIN|HOST/i;
-/** Services that only the backend talks to, on the private network: not a viewer-facing URL. */
-const BACKEND_SERVICE = /DATABASE|(^|_)DB(_|$)|REDIS|CACHE|BROKER|CELERY|AMQP|RABBIT|ELASTIC|(^|_)ES(_|$)|OPENSEARCH|SOLR|MONGO|POSTGRES|MYSQL|MARIADB|MEMCACHE|KAFKA|SENTRY|DSN|SMTP|EMAIL_HOST|EMAIL_URL|MAIL_HOST|MAIL_SERVER|MAILER_URL|(^|_)PROXY|OTEL|OTLP|JAEGER|ZIPKIN|PROMETHEUS|CONSUL|VAULT|INTERNAL|PRIVATE|LOCAL|DOCKER|K8S|KUBE|HEALTH|METRICS|UPSTREAM/i;
+/** Words of env variable names that hold a URL the site hands to browsers or third parties (any case, anywhere in the name). */
+const URL_NAME = ['url', 'uri', 'origin', 'endpoint', 'domain', 'host'];
+/**
+ * Services that only the backend talks to, on the private network: not a viewer-facing URL. Words
+ * anywhere in the name; `db` and `es` only as a whole `_`-separated part, `proxy` at the start of one.
+ */
+const BACKEND_SERVICE = [
+  'database', 'redis', 'cache', 'broker', 'celery', 'amqp', 'rabbit', 'elastic', 'opensearch', 'solr', 'mongo', 'postgres', 'mysql', 'mariadb',
+  'memcache', 'kafka', 'sentry', 'dsn', 'smtp', 'email_host', 'email_url', 'mail_host', 'mail_server', 'mailer_url', 'otel', 'otlp', 'jaeger',
+  'zipkin', 'prometheus', 'consul', 'vault', 'internal', 'private', 'local', 'docker', 'k8s', 'kube', 'health', 'metrics', 'upstream',
+];
 
+/** An env variable's name that says it holds a URL users or third parties get (string tests: see src/words.ts). */
 export function isPublicUrlVariable(key: string): boolean {
-  return URL_NAME.test(key) && !BACKEND_SERVICE.test(key);
+  const k = asciiLower(key);
+  if (!URL_NAME.some((w) => k.includes(w))) return false;
+  if (BACKEND_SERVICE.some((w) => k.includes(w))) return false;
+  if (hasDelimitedWord(k, ['db', 'es'], '_', '_')) return false;
+  return !(k.startsWith('proxy') || k.includes('_proxy'));
 }

@@ -4,6 +4,7 @@
  * value for the next hop (`proxy_set_header`, `uwsgi_param`), the HSTS it adds or hides and the
  * cookie flags it rewrites.
  */
+import { hasDelimitedWord } from '../../words.js';
 import { hstsIn } from '../../nginx/hsts.js';
 import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, realIpFrom, redirectOf, targetHost } from '../../nginx/facts.js';
 import { atLeast, show } from '../../versions.js';
@@ -39,8 +40,16 @@ export interface NginxHop extends Hop {
   passKind?: 'proxy' | 'uwsgi';
 }
 
-/** Upstream names that are a JavaScript front end or another service, not a Python app. */
-const NOT_DJANGO = /(^|[-_.])(front|frontend|node|next|nuxt|react|vue|angular|svelte|client|ui|web-?ui|grafana|kibana|minio|s3|php|fpm|wordpress|static|cdn|storage|events|socketio|realtime|prometheus|flower|pgadmin|adminer|mailhog|mailpit|metabase|portainer|keycloak|jaeger|n8n|rabbitmq|redis)([-_.\d]|$)/i;
+/** Upstream names that are a JavaScript front end or another service, not a Python app (a word between `-`, `_` or `.`, a digit after). */
+const NOT_DJANGO = [
+  'front', 'frontend', 'node', 'next', 'nuxt', 'react', 'vue', 'angular', 'svelte', 'client', 'ui', 'web-ui', 'webui', 'grafana', 'kibana', 'minio', 's3',
+  'php', 'fpm', 'wordpress', 'static', 'cdn', 'storage', 'events', 'socketio', 'realtime', 'prometheus', 'flower', 'pgadmin', 'adminer', 'mailhog',
+  'mailpit', 'metabase', 'portainer', 'keycloak', 'jaeger', 'n8n', 'rabbitmq', 'redis',
+];
+/** A name of another kind of service (string tests, not a pattern compiled at every start: src/words.ts). */
+export function notDjangoName(name: string): boolean {
+  return hasDelimitedWord(name, NOT_DJANGO, '-_.', '-_.', true);
+}
 
 /**
  * The scopes of a server that pass requests to the project's Python app: every uwsgi_pass, and a
@@ -81,7 +90,7 @@ function passesToOtherService(config: NginxConfig, target: string, services: Ser
     const service = services.find((s) => s.name.toLowerCase() === h || s.name.toLowerCase().endsWith(`/${h}`));
     if (!service) return false;
     if (service.role === 'app') return false;
-    return service.role === 'nginx' || service.role === 'edge-proxy' || NOT_DJANGO.test(service.image?.image.split('/').pop() ?? '');
+    return service.role === 'nginx' || service.role === 'edge-proxy' || notDjangoName(service.image?.image.split('/').pop() ?? '');
   });
 }
 
@@ -91,7 +100,7 @@ function ownPass(scope: Scope): ExpandedNode | undefined {
 
 function isAppTarget(config: NginxConfig, target: string): boolean {
   const host = targetHost(target).toLowerCase();
-  if (NOT_DJANGO.test(host)) return false;
+  if (notDjangoName(host)) return false;
   return !isExternalTlsUpstream(config, target);
 }
 
