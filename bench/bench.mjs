@@ -1244,7 +1244,7 @@ const distFiles = readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith(
 log(`dist: ${distFiles.map((f) => `${f} ${fmt(statSync(path.join(ROOT, 'dist', f)).size / 1024, 0)} KiB`).join(', ')}`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'https-audit-bench-'));
-const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+const cleanup = () => { if (!process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true }); };
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
 

@@ -9,7 +9,6 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { isEnvFileName } from './env/parse.js';
 import { LIMITS, type FileAccess, type Refusal } from './files.js';
-import { asciiLower } from './words.js';
 
 export type FileKind = 'nginx' | 'env' | 'python' | 'procfile' | 'dockerfile' | 'compose' | 'kubernetes' | 'systemd' | 'terraform' | 'cloudformation' | 'edge-json' | 'template' | 'package-json';
 
@@ -44,16 +43,8 @@ const TEMPLATE_FILE = /\.(html?|jinja2?|j2|djhtml|hbs|handlebars|ejs|vue|svelte|
 const IGNORED_JSON = /^(package(-lock)?|composer(\.lock)?|tsconfig(\.[\w-]+)?|jsconfig|\.?eslintrc|\.?babelrc|\.prettierrc|renovate|lerna|nx|turbo|vercel|deno|angular|devcontainer|\.?stylelintrc)\.json$|\.(lock|map|min)\.json$|\.schema\.json$/;
 /** Extensions no kind of ours has (see kindByName). */
 const NEVER_OURS = new Set('md markdown rst adoc txt png jpg jpeg gif svg ico webp avif bmp tiff woff woff2 ttf otf eot map lock go rs java kt kts c h cc cpp hpp cs rb php pyc pyi pyd so dylib dll o a jar class zip gz tgz bz2 xz 7z pdf mp4 mp3 wav ogg webm mov csv tsv parquet sql sh bash zsh ps1 bat swift m mm scala clj ex exs erl hs lua pl r dart snap'.split(' '));
-/**
- * Names that may be ours whatever their extension (Dockerfile.md is read as a Dockerfile, an env
- * template, an nginx file): they start with one of these, in any case (string tests, not a pattern
- * compiled at every start: src/words.ts).
- */
-const MAY_BE_OURS = ['nginx', 'dockerfile', 'containerfile', 'procfile', 'compose', 'docker-compose', 'env.', 'env_', 'env-', '.env.', '.env_', '.env-'];
-export function mayBeOurs(name: string): boolean {
-  const lower = asciiLower(name);
-  return MAY_BE_OURS.some((start) => lower.startsWith(start));
-}
+/** Names that may be ours whatever their extension (Dockerfile.md is read as a Dockerfile, an env template, an nginx file). */
+const MAY_BE_OURS = /^(nginx|dockerfile|containerfile|procfile|(docker-)?compose|\.?env[._-])/i;
 const NGINX_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d', 'nginx', 'snippets', 'vhosts', 'servers']);
 /** How much of a file too large to read whole is read to tell whether it is an nginx config. */
 const SNIFF_HEAD_BYTES = 64 * 1024;
@@ -62,13 +53,8 @@ const SNIFF_HEAD_BYTES = 64 * 1024;
 const NGINX_LINE =
   /^[ \t]*(?:server|http|events|location|upstream|map|geo|include|listen|server_name|proxy_pass|uwsgi_pass|fastcgi_pass|add_header|ssl_certificate|ssl_protocols|ssl_ciphers|proxy_set_header|return|rewrite|worker_processes|try_files|error_page)[ \t{][^\n]*[;{}][ \t]*(?:#[^\n]*)?\r?$/m;
 
-/** Backups and package-manager leftovers that nginx never reads (`nginx.conf.bak`, `site~`): their extension, in any case. */
-const BACKUP_EXTENSIONS = new Set(['bak', 'backup', 'orig', 'old', 'save', 'swp', 'tmp', 'dpkg-old', 'dpkg-dist', 'dpkg-new', 'dpkg-bak', 'rpmsave', 'rpmnew', 'rpmorig', 'ucf-old', 'ucf-dist', 'ucf-new']);
-export function isBackupName(name: string): boolean {
-  if (name.endsWith('~')) return true;
-  const dot = name.lastIndexOf('.');
-  return dot >= 0 && BACKUP_EXTENSIONS.has(asciiLower(name.slice(dot + 1)));
-}
+/** Backups and package-manager leftovers that nginx never reads (`nginx.conf.bak`, `site~`). */
+const BACKUP = /(~|\.(bak|backup|orig|old|save|swp|tmp|dpkg-(old|dist|new|bak)|rpm(save|new|orig)|ucf-(old|dist|new)))$/i;
 
 /** Templates rendered into configs at deploy time (envsubst, Jinja, Go): audited with their placeholders unknown. */
 export const TEMPLATE_NAME = /\.(tpl|template|tmpl|j2|jinja2?)$/;
@@ -235,7 +221,7 @@ function walk(
       continue;
     }
     // The name first (cheap): most files of a repository are none of ours and cost nothing more.
-    const candidate = !isBackupName(name) && kindByName(name, parent) !== undefined;
+    const candidate = !BACKUP.test(name) && kindByName(name, parent) !== undefined;
     if (!candidate && !entry.isSymbolicLink()) continue;
     const abs = prefix + name;
     if (name.includes('\uFFFD')) {
@@ -282,7 +268,7 @@ function kindByName(name: string, parent: string): FileKind | 'maybe-nginx' | 'm
   // Most files of a repository are source, docs and assets: told by their extension before the
   // dozen patterns below (unless the name or the directory could still make them ours).
   const dot = name.lastIndexOf('.');
-  if (dot > 0 && !mayBeOurs(name) && !NGINX_DIRS.has(parent)) {
+  if (dot > 0 && !MAY_BE_OURS.test(name) && !NGINX_DIRS.has(parent)) {
     const ext = name.slice(dot + 1).toLowerCase();
     if (NEVER_OURS.has(ext)) return undefined;
     // Source files, the bulk of a repository: only Django's entry points and settings, and
@@ -330,7 +316,7 @@ function classify(abs: string, explicit: boolean, access: FileAccess, skipped: S
   const name = path.basename(abs);
   const parent = path.basename(path.dirname(abs));
   const byName = kindByName(name, parent);
-  if (!explicit && (isBackupName(name) || !byName)) return undefined;
+  if (!explicit && (BACKUP.test(name) || !byName)) return undefined;
   // Only regular files inside the audited roots: a link that leaves them, a FIFO or a device is
   // never opened, and the user is told.
   const stat = access.stat(abs);

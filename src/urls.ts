@@ -7,7 +7,7 @@
  * (`example.com`, `example.org`, `*.example`) are public: samples, tutorials and the projects
  * built from them write their real site that way, and the nginx rules treat them as real too.
  */
-import { asciiLower, hasDelimitedWord } from './words.js';
+import { asciiLower, delimitedWords } from './words.js';
 
 const RESERVED_SUFFIX = /(^|\.)(localhost|local|test|invalid|internal|localdomain|lan|home\.arpa|intranet|corp|svc|cluster\.local|consul|docker)$/;
 const NAMESPACE_HOST = /(^|\.)(w3\.org|xmlsoap\.org|purl\.org|schemas\.microsoft\.com|schemas\.openxmlformats\.org|ns\.adobe\.com|xmlns\.com|schemas\.android\.com|apache\.org\/xml)$/;
@@ -46,11 +46,13 @@ const BACKEND_SERVICE = [
   'zipkin', 'prometheus', 'consul', 'vault', 'internal', 'private', 'local', 'docker', 'k8s', 'kube', 'health', 'metrics', 'upstream',
 ];
 
+const DB_OR_ES = delimitedWords(['db', 'es'], '_', '_');
+
 /** An env variable's name that says it holds a URL users or third parties get (string tests: see src/words.ts). */
 export function isPublicUrlVariable(key: string): boolean {
   const k = asciiLower(key);
   if (!URL_NAME.some((w) => k.includes(w))) return false;
   if (BACKEND_SERVICE.some((w) => k.includes(w))) return false;
-  if (hasDelimitedWord(k, ['db', 'es'], '_', '_')) return false;
+  if (DB_OR_ES(k)) return false;
   return !(k.startsWith('proxy') || k.includes('_proxy'));
 }

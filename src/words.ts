@@ -21,22 +21,33 @@ export function asciiLower(s: string): string {
 }
 
 /**
- * Whether one of `words` (lower case) stands in `name` between delimiters, ignoring ASCII case: it
- * starts the name or follows one of `before`, and ends it or is followed by one of `after` (or,
- * with `digitAfter`, a digit). `/(^|[-_.])(w1|w2)([-_.\d]|$)/i` is
- * `hasDelimitedWord(name, [w1, w2], '-_.', '-_.', true)`.
+ * A test of whether one of `words` (lower case) stands in a name between delimiters, ignoring ASCII
+ * case: the word starts the name or follows one of `before`, and ends it or is followed by one of
+ * `after` (or, with `digitAfter`, a digit). `/(^|[-_.])(w1|w2)([-_.\d]|$)/i` is
+ * `delimitedWords([w1, w2], '-_.', '-_.', true)`. The words are indexed by their first letter, so a
+ * name costs a lookup per position where a word may start.
  */
-export function hasDelimitedWord(name: string, words: readonly string[], before: string, after: string, digitAfter = false): boolean {
-  const s = asciiLower(name);
-  for (let start = 0; start < s.length; start++) {
-    if (start > 0 && !before.includes(s.charAt(start - 1))) continue;
-    for (const w of words) {
-      if (!s.startsWith(w, start)) continue;
-      const end = start + w.length;
-      if (end === s.length) return true;
-      const next = s.charAt(end);
-      if (after.includes(next) || (digitAfter && next >= '0' && next <= '9')) return true;
-    }
+export function delimitedWords(words: readonly string[], before: string, after: string, digitAfter = false): (name: string) => boolean {
+  const byFirst = new Map<string, string[]>();
+  for (const w of words) {
+    const list = byFirst.get(w.charAt(0));
+    if (list) list.push(w);
+    else byFirst.set(w.charAt(0), [w]);
   }
-  return false;
+  return (name) => {
+    const s = asciiLower(name);
+    for (let start = 0; start < s.length; start++) {
+      if (start > 0 && !before.includes(s.charAt(start - 1))) continue;
+      const candidates = byFirst.get(s.charAt(start));
+      if (!candidates) continue;
+      for (const w of candidates) {
+        if (!s.startsWith(w, start)) continue;
+        const end = start + w.length;
+        if (end === s.length) return true;
+        const next = s.charAt(end);
+        if (after.includes(next) || (digitAfter && next >= '0' && next <= '9')) return true;
+      }
+    }
+    return false;
+  };
 }

@@ -4,7 +4,7 @@
  * value for the next hop (`proxy_set_header`, `uwsgi_param`), the HSTS it adds or hides and the
  * cookie flags it rewrites.
  */
-import { hasDelimitedWord } from '../../words.js';
+import { delimitedWords } from '../../words.js';
 import { hstsIn } from '../../nginx/hsts.js';
 import { contentLocations, httpsRedirectIn, isExternalTlsUpstream, realIpFrom, redirectOf, targetHost } from '../../nginx/facts.js';
 import { atLeast, show } from '../../versions.js';
@@ -40,16 +40,21 @@ export interface NginxHop extends Hop {
   passKind?: 'proxy' | 'uwsgi';
 }
 
-/** Upstream names that are a JavaScript front end or another service, not a Python app (a word between `-`, `_` or `.`, a digit after). */
-const NOT_DJANGO = [
-  'front', 'frontend', 'node', 'next', 'nuxt', 'react', 'vue', 'angular', 'svelte', 'client', 'ui', 'web-ui', 'webui', 'grafana', 'kibana', 'minio', 's3',
-  'php', 'fpm', 'wordpress', 'static', 'cdn', 'storage', 'events', 'socketio', 'realtime', 'prometheus', 'flower', 'pgadmin', 'adminer', 'mailhog',
-  'mailpit', 'metabase', 'portainer', 'keycloak', 'jaeger', 'n8n', 'rabbitmq', 'redis',
-];
-/** A name of another kind of service (string tests, not a pattern compiled at every start: src/words.ts). */
-export function notDjangoName(name: string): boolean {
-  return hasDelimitedWord(name, NOT_DJANGO, '-_.', '-_.', true);
-}
+/**
+ * Upstream names that are a JavaScript front end or another service, not a Python app: a word
+ * between `-`, `_` or `.` (a digit after), in any case. Word lists, not a pattern compiled at every
+ * start (src/words.ts).
+ */
+export const notDjangoName = delimitedWords(
+  [
+    'front', 'frontend', 'node', 'next', 'nuxt', 'react', 'vue', 'angular', 'svelte', 'client', 'ui', 'web-ui', 'webui', 'grafana', 'kibana', 'minio', 's3',
+    'php', 'fpm', 'wordpress', 'static', 'cdn', 'storage', 'events', 'socketio', 'realtime', 'prometheus', 'flower', 'pgadmin', 'adminer', 'mailhog',
+    'mailpit', 'metabase', 'portainer', 'keycloak', 'jaeger', 'n8n', 'rabbitmq', 'redis',
+  ],
+  '-_.',
+  '-_.',
+  true,
+);
 
 /**
  * The scopes of a server that pass requests to the project's Python app: every uwsgi_pass, and a
