@@ -81,8 +81,10 @@ await build({
     builtinDefaultImport,
   ],
 });
+/** What dist/cli.cjs bundles (the first build's only output). */
+const mainInputs = Object.values(metafiles[0].outputs)[0].inputs;
 // commander is a file of its own, dist/commander.cjs (src/cli.ts loads it when a command line needs it).
-if (Object.keys(metafiles[0].outputs[Object.keys(metafiles[0].outputs)[0]].inputs).some((f) => f.includes('node_modules/commander/'))) {
+if (Object.keys(mainInputs).some((f) => f.includes('node_modules/commander/'))) {
   throw new Error('dist/cli.cjs bundles commander, which belongs in dist/commander.cjs');
 }
 for (const [pkgName, out] of [['@lezer/python', 'dist/lezer-python.cjs'], ['yaml', 'dist/yaml.cjs'], ['commander', 'dist/commander.cjs']]) await build({
@@ -146,9 +148,8 @@ await build({
   for (const [, id] of engine.matchAll(/require\("https-audit-shared:([^"]+)"\)/g)) {
     if (!host.includes(`'${id}':`)) throw new Error(`the Python engine imports ${id}, which src/python/engine-host.ts does not share`);
   }
-  const main = metafiles[0].outputs[Object.keys(metafiles[0].outputs)[0]].inputs;
   for (const f of ENGINE_OWN) {
-    if (repoPath(f) in main) throw new Error(`dist/cli.cjs bundles ${repoPath(f)}, which belongs to the Python engine`);
+    if (repoPath(f) in mainInputs) throw new Error(`dist/cli.cjs bundles ${repoPath(f)}, which belongs to the Python engine`);
   }
 }
 

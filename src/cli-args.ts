@@ -77,14 +77,13 @@ function attributeName(long: string): string {
   return words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
 }
 
-const indexes = new WeakMap<readonly OptionSpec[], Map<string, Flag>>();
+let index: Map<string, Flag> | undefined;
 
-/** Every flag of the table (`-f` and `--format` alike), with what it sets. */
-function flagIndex(specs: readonly OptionSpec[]): Map<string, Flag> {
-  let index = indexes.get(specs);
+/** Every flag of AUDIT_OPTIONS (`-f` and `--format` alike), with what it sets; made on first use. */
+function flagIndex(): Map<string, Flag> {
   if (index) return index;
   index = new Map();
-  for (const spec of specs) {
+  for (const spec of AUDIT_OPTIONS) {
     // Split with strings, not a pattern: a regular expression is compiled at its first use, at
     // every start. `-f, --format <format>`: the names, then the value's placeholder.
     const names = spec.flags.split(' ').map((f) => (f.endsWith(',') ? f.slice(0, -1) : f)).filter((f) => f.startsWith('-'));
@@ -93,21 +92,25 @@ function flagIndex(specs: readonly OptionSpec[]): Map<string, Flag> {
     const flag = { key: attributeName(long), spec, negate: long.startsWith('--no-'), takesValue: spec.flags.includes('<') };
     for (const n of names) index.set(n, flag);
   }
-  indexes.set(specs, index);
   return index;
 }
 
+/** An option's default, a list copied (commander and quickParse each start from their own). */
+function defaultOf(spec: OptionSpec): string | string[] | undefined {
+  return Array.isArray(spec.default) ? [...(spec.default as readonly string[])] : (spec.default as string | undefined);
+}
+
 /**
- * What commander makes of `argv` (its `args` and `opts()`, or the version request), when the
- * command line uses only these forms: operands (`-` included), `--long`, `--long value`,
+ * What commander makes of `argv` (its `args` and `opts()`, or the version request) with
+ * AUDIT_OPTIONS, when the command line uses only these forms: operands (`-` included), `--long`, `--long value`,
  * `--long=value`, `-s` and `-s value`, with values commander accepts, and --version/-v. Undefined
  * for anything else, which commander then reads (and explains when it is wrong).
  */
-export function quickParse(argv: readonly string[], specs: readonly OptionSpec[]): ParsedArgs | undefined {
-  const index = flagIndex(specs);
+export function quickParse(argv: readonly string[]): ParsedArgs | undefined {
+  const index = flagIndex();
   const versionFlags = VERSION_FLAGS.split(', ');
   const opts: Record<string, unknown> = {};
-  for (const flag of index.values()) if (flag.spec.default !== undefined) opts[flag.key] = Array.isArray(flag.spec.default) ? [...flag.spec.default] : flag.spec.default;
+  for (const flag of index.values()) if (flag.spec.default !== undefined) opts[flag.key] = defaultOf(flag.spec);
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -139,7 +142,7 @@ export function quickParse(argv: readonly string[], specs: readonly OptionSpec[]
 }
 
 /** A whole number of 0 or more, or undefined (commander's parser for `value: 'integer'` says why). */
-export function wholeNumber(value: string): number | undefined {
+function wholeNumber(value: string): number | undefined {
   return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
@@ -163,7 +166,7 @@ export function auditProgram(C: typeof Commander, version: string): Commander.Co
         return n;
       });
     } else if (spec.value === 'repeat') option.argParser((v: string, all: string[]) => [...all, v]);
-    if (spec.default !== undefined) option.default(Array.isArray(spec.default) ? [...spec.default] : spec.default);
+    if (spec.default !== undefined) option.default(defaultOf(spec));
     program.addOption(option);
   }
   return program;

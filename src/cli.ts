@@ -6,7 +6,7 @@
  * 3 the report could not be written (standard output closed or full, or the --output file).
  */
 import type * as Commander from 'commander';
-import { AUDIT_OPTIONS, FORMATS, auditProgram, quickParse, type ParsedArgs } from './cli-args.js';
+import { auditProgram, quickParse, type FORMATS, type ParsedArgs } from './cli-args.js';
 import { requireLazily } from './lazy.js';
 import { audit, isDirectory } from './audit.js';
 import { UsageError } from './discover.js';
@@ -29,7 +29,6 @@ import { batches, writeOwnFile, type ReportText } from './write.js';
 
 export const EXIT_OUTPUT_FAILED = 3;
 
-export { FORMATS };
 type Format = (typeof FORMATS)[number];
 
 declare const __COMMANDER__: string | undefined;
@@ -80,7 +79,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   if (argv[0] === 'explain') return explainCommand(argv.slice(1), io);
   // Most command lines are read without commander (src/cli-args.ts); it reads the rest, and
   // explains the ones it refuses.
-  let parsed: ParsedArgs | undefined = quickParse(argv, AUDIT_OPTIONS);
+  let parsed: ParsedArgs | undefined = quickParse(argv);
   if (!parsed) {
     const C = commander();
     const program = auditProgram(C, VERSION)

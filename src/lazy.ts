@@ -1,7 +1,8 @@
 /**
- * Parsers loaded on first use only (start-up is most of a pre-commit run): in the bundle each is a
- * file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__`, `__EDGE_PARSERS__`,
- * `__PYTHON_ENGINE__` name them), loaded with V8's code cache; from the sources, the package itself.
+ * Parsers (and commander) loaded on first use only (start-up is most of a pre-commit run): in the
+ * bundle each is a file of its own beside dist/cli.cjs (`__PYTHON_PARSER__`, `__YAML_PARSER__`,
+ * `__EDGE_PARSERS__`, `__PYTHON_ENGINE__`, `__COMMANDER__` name them), loaded with V8's code cache;
+ * from the sources, the package itself.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -52,14 +52,14 @@ const TYPICAL = [
 
 describe('quickParse', () => {
   it.each(TYPICAL.map((argv) => [argv.join(' ') || '(no arguments)', argv]))('reads `%s` as commander does, without it', (_, argv) => {
-    const quick = quickParse(argv, AUDIT_OPTIONS);
+    const quick = quickParse(argv);
     expect(quick).toBeDefined();
     expect(quick).toEqual(byCommander(argv));
   });
 
   it('leaves to commander what it does not read: --help, unknown options, refused values, `--`, grouped and attached short flags', () => {
     for (const argv of [['--help'], ['-h'], ['--bogus'], ['--formt', 'json'], ['--format', 'xml'], ['--format'], ['--max-warnings', 'abc'], ['--max-warnings=-1'], ['--quiet=1'], ['--', '-q'], ['-qf', 'json'], ['-fjson'], ['-1']]) {
-      expect(quickParse(argv, AUDIT_OPTIONS), argv.join(' ')).toBeUndefined();
+      expect(quickParse(argv), argv.join(' ')).toBeUndefined();
     }
   });
 
@@ -82,7 +82,7 @@ describe('quickParse', () => {
     const lines = 4000;
     for (let n = 0; n < lines; n++) {
       const argv = Array.from({ length: Math.floor(random() * 7) }, token);
-      const quick = quickParse(argv, AUDIT_OPTIONS);
+      const quick = quickParse(argv);
       if (quick === undefined) continue;
       read++;
       if ('version' in quick) version++;
