@@ -1,6 +1,7 @@
 import { arrivingAt } from '../../src/chain/build.js';
 import { isExternalTlsUpstream } from '../../src/nginx/facts.js';
-import { describeScope, directivesNamed, inheritedArray, ownDirectives, type Scope, spanOf } from '../../src/nginx/model.js';
+import { askOnce, describeScope, directivesNamed, inheritedArray, ownDirectives, type Scope, spanOf } from '../../src/nginx/model.js';
+import type { ExpandedNode } from '../../src/nginx/include.js';
 import { carriesScheme } from '../../src/nginx/proxy.js';
 import type { Rule } from '../../src/types.js';
 
@@ -19,7 +20,7 @@ export const rule: Rule = {
         if (arrivingAt(model, scope.server, 'HTTP_X_FORWARDED_PROTO').forgeable !== 'yes') continue;
         if (isExternalTlsUpstream(config, node.d.argValue(0) ?? '')) continue;
         const inForce = inheritedArray(scope, 'proxy_set_header');
-        if (inForce.nodes.some((n) => carriesScheme(n.d.argValue(0) ?? '', n.d.argValue(1) ?? ''))) continue;
+        if (schemeHeaderIn(inForce.nodes)) continue;
 
         const dropped = droppedSchemeHeader(scope);
         if (dropped && inForce.from) {
@@ -50,10 +51,13 @@ export const rule: Rule = {
 
 function droppedSchemeHeader(scope: Scope) {
   for (let s = scope.parent; s; s = s.parent) {
-    const found = inheritedArray(s, 'proxy_set_header').nodes.find((n) =>
-      carriesScheme(n.d.argValue(0) ?? '', n.d.argValue(1) ?? ''),
-    );
+    const found = schemeHeaderIn(inheritedArray(s, 'proxy_set_header').nodes);
     if (found) return found;
   }
   return undefined;
+}
+
+/** The first entry that sets the scheme header, looked for once per list (a server's list is every location's). */
+function schemeHeaderIn(nodes: ExpandedNode[]): ExpandedNode | undefined {
+  return askOnce(nodes, 'scheme header', () => nodes.find((n) => carriesScheme(n.d.argValue(0) ?? '', n.d.argValue(1) ?? '')));
 }

@@ -2,9 +2,10 @@
  * Where `Strict-Transport-Security` is in force in a TLS server, scope by scope, after nginx's
  * all-or-nothing `add_header` inheritance. Shared by hsts-missing and hsts-header-dropped.
  */
-import { hstsViaHeadersMore, isHstsHeader } from './facts.js';
+import { hstsViaHeadersMore } from './facts.js';
 import {
   directivesNamed,
+  entryFor,
   headerEntry,
   inheritedArray,
   inheritedDirective,
@@ -48,7 +49,7 @@ export function hstsIn(scope: Scope): HeaderEntry | undefined {
   let hit = hstsOf.get(scope);
   if (hit === undefined) {
     // The first Strict-Transport-Security of the add_header list in force (only that one is made an entry).
-    hit = inheritedArray(scope, 'add_header').nodes.find((n) => isHstsHeader(n.d.argValue(0) ?? '')) ?? null;
+    hit = entryFor(inheritedArray(scope, 'add_header'), 'strict-transport-security', 'first') ?? null;
     hstsOf.set(scope, hit);
   }
   if (!hit) return undefined;

@@ -12,6 +12,8 @@ import {
   describeScope,
   directivesNamed,
   headSpan,
+  askOnce,
+  entryFor,
   inheritedArray,
   inheritedDirective,
   isCatchAllLocation,
@@ -268,14 +270,14 @@ function nginxSets(hop: NginxHop, key: string): Sets {
   let node: ExpandedNode | undefined;
   if (hop.passKind === 'proxy') {
     if (!header) return { kind: 'passes' };
-    const nodes = inheritedArray(hop.scope, 'proxy_set_header').nodes.filter((n) => n.d.argValue(0)?.toLowerCase() === header.toLowerCase());
-    node = nodes[nodes.length - 1];
+    node = entryFor(inheritedArray(hop.scope, 'proxy_set_header'), header, 'last');
   } else if (hop.passKind === 'uwsgi') {
     // uwsgi_param HTTP_X_FORWARDED_PROTO …; an HTTP_* param hides the client's header of that name.
     // For its own scheme uWSGI takes UWSGI_SCHEME when nginx sends it, else HTTPS (the pseudo
     // key 'UWSGI_SCHEME|HTTPS'); Django's META['HTTPS'] is the HTTPS parameter alone.
     const params = inheritedArray(hop.scope, 'uwsgi_param').nodes;
-    const last = (name: string) => params.filter((n) => n.d.argValue(0) === name).pop();
+    // A parameter's name is compared as written (uWSGI's are case-sensitive), once per list.
+    const last = (name: string) => askOnce(params, `last\0${name}`, () => params.filter((n) => n.d.argValue(0) === name).pop());
     node = key === 'UWSGI_SCHEME|HTTPS' ? last('UWSGI_SCHEME') ?? last('HTTPS') : last(key);
   } else return { kind: 'passes' };
   if (!node) return { kind: 'passes' };
@@ -300,7 +302,7 @@ function hstsOf(scope: Scope, passKind: 'proxy' | 'uwsgi' | undefined): Hop['hst
   // looked up on first use (most chains are asked only whether nginx adds one).
   let hide: ExpandedNode | null | undefined;
   const hidden = () =>
-    (hide ??= (passKind ? inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header').nodes.find((n) => /^strict-transport-security$/i.test(n.d.argValue(0) ?? '')) : undefined) ?? null) ?? undefined;
+    (hide ??= (passKind ? entryFor(inheritedArray(scope, passKind === 'proxy' ? 'proxy_hide_header' : 'uwsgi_hide_header'), 'strict-transport-security', 'first') : undefined) ?? null) ?? undefined;
   return {
     adds: entry ? 'yes' : 'no',
     at: entry ? spanOf(entry.node) : undefined,

@@ -1,0 +1,122 @@
+/**
+ * Cost that grows with the input, counted rather than timed: how many times the audit reads a
+ * directive's argument (NginxDirective#argValue, what every question about a directive starts
+ * with) on a configuration of N and of 4N of something. Linear work reads about four times as
+ * much; a scan per location of a list of N entries reads sixteen times as much. (The bench times
+ * the same shapes; a count does not depend on the machine.)
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { auditFiles } from './helpers.js';
+import { NginxDirective } from '../src/nginx/parse.js';
+
+const SSL = 'listen 443 ssl; ssl_certificate /etc/ssl/c.crt; ssl_certificate_key /etc/ssl/c.key;';
+
+/** A Django app that takes its scheme from X-Forwarded-Proto and has session cookies, so that the chain asks nginx about both. */
+const DJANGO = {
+  'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n',
+  'shop/__init__.py': '',
+  'shop/settings.py': [
+    'SECRET_KEY = "x"',
+    'DEBUG = False',
+    'INSTALLED_APPS = ["django.contrib.sessions"]',
+    'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]',
+    'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")',
+    'SESSION_COOKIE_SECURE = False',
+    '',
+  ].join('\n'),
+};
+
+const lines = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join('\n');
+
+/** Shapes of configuration: the files for a size n, and what the audit reports on them. */
+const SHAPES: { name: string; files: (n: number) => Record<string, string>; findings: (n: number) => Record<string, number> }[] = [
+  {
+    name: 'a server with n proxy_set_header and n proxied locations',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\nserver {\n${SSL}\nadd_header Strict-Transport-Security "max-age=31536000" always;\n${lines(n, (i) => `proxy_set_header X-H${i} v;`)}\n${lines(n, (i) => `location /p${i}/ { proxy_pass http://127.0.0.1:8000; }`)}\n}\n}\n`,
+    }),
+    // X-Forwarded-Proto is in none of the lists: each proxy_pass lets the client's through.
+    findings: (n) => ({ 'proxy-proto-missing': n }),
+  },
+  {
+    name: 'the same in front of a Django app, with n proxy_cookie_flags and X-Forwarded-Proto among the headers',
+    files: (n) => ({
+      ...DJANGO,
+      'nginx.conf': `events {}\nhttp {\nserver {\n${SSL}\nadd_header Strict-Transport-Security "max-age=31536000" always;\nproxy_set_header X-Forwarded-Proto $scheme;\n${lines(n, (i) => `proxy_set_header X-H${i} v;`)}\n${lines(n, (i) => `proxy_cookie_flags c${i} secure;`)}\n${lines(n, (i) => `location /p${i}/ { proxy_pass http://127.0.0.1:8000; }`)}\n}\n}\n`,
+    }),
+    findings: () => ({ 'session-cookie-insecure': 1 }),
+  },
+  {
+    name: 'n proxy_cookie_flags at http level and n servers in front of a Django app',
+    files: (n) => ({
+      ...DJANGO,
+      'nginx.conf': `events {}\nhttp {\n${lines(n, (i) => `proxy_cookie_flags c${i} secure;`)}\n${lines(n, (i) => `server { ${SSL} server_name s${i}.example.com; add_header Strict-Transport-Security "max-age=31536000" always; location / { proxy_pass http://127.0.0.1:8000; proxy_set_header X-Forwarded-Proto $scheme; } }`)}\n}\n`,
+    }),
+    findings: () => ({ 'session-cookie-insecure': 1 }),
+  },
+  {
+    name: 'a server with n uwsgi_param and n locations passing to uWSGI, in front of a Django app',
+    files: (n) => ({
+      ...DJANGO,
+      'nginx.conf': `events {}\nhttp {\nserver {\n${SSL}\nadd_header Strict-Transport-Security "max-age=31536000" always;\nuwsgi_param HTTP_X_FORWARDED_PROTO $scheme;\n${lines(n, (i) => `uwsgi_param P${i} v;`)}\n${lines(n, (i) => `location /p${i}/ { uwsgi_pass 127.0.0.1:8000; }`)}\n}\n}\n`,
+    }),
+    findings: () => ({ 'session-cookie-insecure': 1 }),
+  },
+  {
+    name: 'n add_header at http level, HSTS last, and n servers',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\n${lines(n, (i) => `add_header X-H${i} v;`)}\nadd_header Strict-Transport-Security "max-age=31536000" always;\n${lines(n, (i) => `server { ${SSL} server_name s${i}.example.com; proxy_hide_header X-Powered-By; location / { proxy_pass http://127.0.0.1:8000; proxy_set_header X-Forwarded-Proto $scheme; } }`)}\n}\n`,
+    }),
+    findings: () => ({}),
+  },
+  {
+    name: 'a server with n add_header, HSTS last, and n locations that inherit them',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\nserver {\n${SSL}\n${lines(n, (i) => `add_header X-H${i} v;`)}\nadd_header Strict-Transport-Security "max-age=31536000" always;\n${lines(n, (i) => `location /p${i}/ { return 204; }`)}\n}\n}\n`,
+    }),
+    findings: () => ({}),
+  },
+  {
+    name: 'the same with an add_header of their own in each location (HSTS dropped in each)',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\nserver {\n${SSL}\n${lines(n, (i) => `add_header X-H${i} v;`)}\nadd_header Strict-Transport-Security "max-age=31536000" always;\n${lines(n, (i) => `location /p${i}/ { add_header X-L v; return 204; }`)}\n}\n}\n`,
+    }),
+    findings: (n) => ({ 'hsts-header-dropped': n }),
+  },
+  {
+    name: 'the same under add_header_inherit merge (nginx 1.29.3), where the locations keep HSTS',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\nadd_header_inherit merge;\nserver {\n${SSL}\n${lines(n, (i) => `add_header X-H${i} v;`)}\nadd_header Strict-Transport-Security "max-age=31536000" always;\n${lines(n, (i) => `location /p${i}/ { add_header X-L v; return 204; }`)}\n}\n}\n`,
+    }),
+    findings: () => ({}),
+  },
+];
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The findings by rule, and how many arguments the audit read. */
+function run(files: Record<string, string>): { findings: Record<string, number>; reads: number } {
+  const reads = vi.spyOn(NginxDirective.prototype, 'argValue');
+  const findings: Record<string, number> = {};
+  for (const f of auditFiles(files).findings) findings[f.ruleId] = (findings[f.ruleId] ?? 0) + 1;
+  const count = reads.mock.calls.length;
+  reads.mockRestore();
+  return { findings, reads: count };
+}
+
+describe('the audit reads each directive a bounded number of times, whatever the size', () => {
+  for (const shape of SHAPES) {
+    it(shape.name, () => {
+      const n = 300;
+      const small = run(shape.files(n));
+      const large = run(shape.files(4 * n));
+      expect(small.findings).toEqual(shape.findings(n));
+      expect(large.findings).toEqual(shape.findings(4 * n));
+      // Linear: ~4x (what is read once per file or per server does not grow at all). A scan of n
+      // entries at each of n locations is 16x.
+      expect(large.reads / small.reads).toBeLessThan(5);
+    });
+  }
+});
