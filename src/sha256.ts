@@ -14,62 +14,98 @@ const K = new Int32Array([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 const W = new Int32Array(64);
+const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
-export function sha256Hex(text: string): string {
+/**
+ * The hash of a text's first bytes, to be finished with different endings (sha256Finish): the
+ * fingerprints of the findings on one line differ only in their last bytes (the occurrence), so
+ * a long line is hashed once, not once per finding.
+ */
+export interface Sha256Prefix {
+  /** The state after the whole 64-byte blocks. */
+  readonly h: Int32Array;
+  /** The bytes after them (fewer than 64). */
+  readonly tail: Uint8Array;
+  /** The prefix's length in bytes. */
+  readonly bytes: number;
+}
+
+export function sha256Prefix(text: string): Sha256Prefix {
   const data = Buffer.from(text, 'utf8');
-  const bytes = data.length;
-  // The message, a 1 bit, zeros, and the length in bits as 64 bits: a whole number of 64-byte blocks.
-  const blocks = ((bytes + 8) >>> 6) + 1;
-  const padded = new Uint8Array(blocks * 64);
-  padded.set(data);
+  const h = IV.slice();
+  const whole = data.length - (data.length % 64);
+  for (let off = 0; off < whole; off += 64) compress(h, data, off);
+  return { h, tail: data.slice(whole), bytes: data.length };
+}
+
+/**
+ * SHA-256 of the prefix's text followed by `suffix`, in hex. Each is encoded to UTF-8 on its own:
+ * the same bytes as the two together unless the prefix ends with half of a surrogate pair that
+ * the suffix completes (the fingerprints' prefixes end with a NUL).
+ */
+export function sha256Finish(prefix: Sha256Prefix, suffix: string): string {
+  const rest = Buffer.from(suffix, 'utf8');
+  const bytes = prefix.tail.length + rest.length;
+  // The rest of the message, a 1 bit, zeros, and the whole length in bits as 64 bits: a whole number of 64-byte blocks.
+  const padded = new Uint8Array((((bytes + 8) >>> 6) + 1) * 64);
+  padded.set(prefix.tail);
+  padded.set(rest, prefix.tail.length);
   padded[bytes] = 0x80;
-  const bits = bytes * 8;
+  const bits = (prefix.bytes + rest.length) * 8;
   const end = padded.length;
   padded[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
   padded[end - 4] = (bits >>> 24) & 0xff;
   padded[end - 3] = (bits >>> 16) & 0xff;
   padded[end - 2] = (bits >>> 8) & 0xff;
   padded[end - 1] = bits & 0xff;
-  let h0 = 0x6a09e667 | 0, h1 = 0xbb67ae85 | 0, h2 = 0x3c6ef372 | 0, h3 = 0xa54ff53a | 0;
-  let h4 = 0x510e527f | 0, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab | 0, h7 = 0x5be0cd19 | 0;
-  for (let off = 0; off < end; off += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = off + i * 4;
-      W[i] = (padded[j]! << 24) | (padded[j + 1]! << 16) | (padded[j + 2]! << 8) | padded[j + 3]!;
-    }
-    for (let i = 16; i < 64; i++) {
-      const a = W[i - 15]!, b = W[i - 2]!;
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-      W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
-    }
-    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K[i]! + W[i]!) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    h0 = (h0 + a) | 0;
-    h1 = (h1 + b) | 0;
-    h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
-    h4 = (h4 + e) | 0;
-    h5 = (h5 + f) | 0;
-    h6 = (h6 + g) | 0;
-    h7 = (h7 + h) | 0;
-  }
+  const h = prefix.h.slice();
+  for (let off = 0; off < end; off += 64) compress(h, padded, off);
   let out = '';
-  for (const x of [h0, h1, h2, h3, h4, h5, h6, h7]) out += (x >>> 0).toString(16).padStart(8, '0');
+  for (let i = 0; i < 8; i++) out += (h[i]! >>> 0).toString(16).padStart(8, '0');
   return out;
+}
+
+const EMPTY: Sha256Prefix = { h: IV, tail: new Uint8Array(0), bytes: 0 };
+
+export function sha256Hex(text: string): string {
+  return sha256Finish(EMPTY, text);
+}
+
+/** One 64-byte block of `data` at `off` into the state `h`. */
+function compress(h: Int32Array, data: Uint8Array, off: number): void {
+  for (let i = 0; i < 16; i++) {
+    const j = off + i * 4;
+    W[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!;
+  }
+  for (let i = 16; i < 64; i++) {
+    const a = W[i - 15]!, b = W[i - 2]!;
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+  }
+  let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (hh + S1 + ch + K[i]! + W[i]!) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) | 0;
+    hh = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  h[0] = (h[0]! + a) | 0;
+  h[1] = (h[1]! + b) | 0;
+  h[2] = (h[2]! + c) | 0;
+  h[3] = (h[3]! + d) | 0;
+  h[4] = (h[4]! + e) | 0;
+  h[5] = (h[5]! + f) | 0;
+  h[6] = (h[6]! + g) | 0;
+  h[7] = (h[7]! + hh) | 0;
 }

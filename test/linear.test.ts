@@ -120,3 +120,26 @@ describe('the audit reads each directive a bounded number of times, whatever the
     });
   }
 });
+
+describe('fingerprints cost what the findings and their lines are, not their product', () => {
+  /** The bytes hashed to fingerprint the findings of a template with n http:// URLs on its one line. */
+  function hashed(n: number): { findings: number; bytes: number; distinct: number } {
+    const { findings } = auditFiles({ 'templates/page.html': `${lines(n, (i) => `<img src="http://cdn.example.com/x${i}.png">`).replaceAll('\n', '')}\n` });
+    // src/sha256.ts encodes what it hashes with Buffer.from(text, 'utf8').
+    const from = vi.spyOn(Buffer, 'from');
+    const prints = findings.map((f) => f.fingerprint);
+    const bytes = from.mock.calls.reduce((sum, [text]) => sum + (typeof text === 'string' ? text.length : 0), 0);
+    from.mockRestore();
+    return { findings: findings.length, bytes, distinct: new Set(prints).size };
+  }
+
+  it('n findings on one line of a template', () => {
+    const small = hashed(200);
+    const large = hashed(800);
+    // One finding per URL, each with a fingerprint of its own (the occurrence tells them apart).
+    expect(small).toMatchObject({ findings: 200, distinct: 200 });
+    expect(large).toMatchObject({ findings: 800, distinct: 800 });
+    // The line (4x as long) is hashed once: ~4x the bytes. Once per finding it was 16x.
+    expect(large.bytes / small.bytes).toBeLessThan(5);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/sha256.js';
+import { sha256Finish, sha256Hex, sha256Prefix } from '../src/sha256.js';
 import { ROOT } from './helpers.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,18 @@ describe('sha256Hex', () => {
     expect(differ).toEqual([]);
     const long = 'server_name example.org; '.repeat(5000);
     expect(sha256Hex(long)).toBe(crypto(long));
+  });
+
+  it("finishes a prefix with any ending as node:crypto hashes the two together (every prefix length around the block boundaries)", () => {
+    const differ: string[] = [];
+    for (let p = 0; p <= 200; p++) {
+      const prefix = 'é'.repeat(p % 3) + 'r'.repeat(p - (p % 3));
+      const state = sha256Prefix(prefix);
+      for (const ending of ['', '0', '17', '\0' + 'x'.repeat(p % 70), '€😀']) {
+        if (sha256Finish(state, ending) !== crypto(prefix + ending)) differ.push(`${p}:${JSON.stringify(ending)}`);
+      }
+    }
+    expect(differ).toEqual([]);
   });
 
   it('a JSON report with findings does not load node:crypto', () => {
