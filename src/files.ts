@@ -36,6 +36,8 @@ export const LIMITS = {
   importDepth: 50,
   /** The value of one env variable after `${VAR}` expansion. */
   expandedValueChars: 64 * 1024,
+  /** What `${VAR}` references insert in one Dockerfile or Compose file, all its values together. */
+  expandedFileChars: 1024 * 1024,
   /** Directories nested below an audited root (each level's .gitignore applies to all below it). */
   directoryDepth: 100,
   /** Bytes read from all files of one run: past it, files are errors. */

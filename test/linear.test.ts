@@ -143,3 +143,40 @@ describe('fingerprints cost what the findings and their lines are, not their pro
     expect(large.bytes / small.bytes).toBeLessThan(5);
   });
 });
+
+describe('variables that take each other in a Dockerfile or a Compose file', () => {
+  const envOf = (files: Record<string, string>) => {
+    const r = auditFiles(files);
+    return { notes: r.notes, entries: r.model.services.flatMap((s) => s.env.flatMap((e) => e.entries)) };
+  };
+
+  it('a Dockerfile ENV chain that doubles at each line is unknown past 64 KiB, with a note at its line (it was out of memory by line 30)', () => {
+    const { notes, entries } = envOf({ Dockerfile: `FROM python:3.12\nENV V0=ab\n${lines(40, (i) => `ENV V${i + 1}=\${V${i}}\${V${i}}`)}\nCMD ["gunicorn", "app.wsgi"]\n` });
+    // V15 is 2 x 2^15 characters: the first past 64 KiB.
+    expect(notes).toEqual([expect.objectContaining({ file: 'Dockerfile', line: 17, column: 5, message: 'V15 expands to more than 64 KiB, so its value is not worked out (it is unknown)' })]);
+    expect(entries.find((e) => e.key === 'V14')?.value).toHaveLength(2 ** 15);
+    expect(entries.filter((e) => e.key.startsWith('V') && e.value.length > 64 * 1024)).toEqual([]);
+  });
+
+  it('a Dockerfile ENV chain that grows at each line stops at 1 MiB inserted in all (its length squared before)', () => {
+    const { notes, entries } = envOf({ Dockerfile: `FROM python:3.12\nENV V0=x\n${lines(3000, (i) => `ENV V${i + 1}=\${V${i}}x`)}\n` });
+    // 1 + 2 + … + k characters inserted pass 1 MiB at k = 1,448.
+    expect(notes.map((n) => [n.line, n.message])).toEqual([
+      [1450, 'the values of this Dockerfile expand to more than 1 MiB in all, so from V1448 on, the values that take others\' are not worked out (they are unknown)'],
+    ]);
+    expect(entries.find((e) => e.key === 'V1447')?.value).toHaveLength(1448);
+    expect(entries.find((e) => e.key === 'V3000')?.value).toBe('');
+  });
+
+  it('a Compose environment that repeats a long .env value is unknown past the limits, and says why', () => {
+    const long = 'y'.repeat(40 * 1024);
+    const { entries } = envOf({
+      '.env': `A=${long}\n`,
+      'docker-compose.yml': `services:\n  web:\n    image: python:3.12\n    environment:\n      TWICE: "\${A}\${A}"\n${lines(30, (i) => `      E${i}: "\${A}"`)}\n`,
+    });
+    expect(entries.find((e) => e.key === 'TWICE')).toMatchObject({ value: '', unknown: 'TWICE expands to more than 64 KiB, so its value is not worked out' });
+    // What TWICE inserted before it passed 64 KiB (40 KiB) and 24 values of 40 KiB fit in 1 MiB; the 25th does not.
+    expect(entries.filter((e) => /^E\d+$/.test(e.key) && e.value === long)).toHaveLength(24);
+    expect(entries.find((e) => e.key === 'E24')).toMatchObject({ value: '', unknown: expect.stringContaining('the values of this Compose file expand to more than 1 MiB in all') });
+  });
+});

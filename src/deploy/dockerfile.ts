@@ -5,6 +5,7 @@
  * `WORKDIR`, `COPY`/`ADD`, `CMD`, `ENTRYPOINT`, `EXPOSE`, `RUN`.
  */
 import path from 'node:path';
+import { LIMITS } from '../files.js';
 import type { SourceFile, Span } from '../source.js';
 
 export interface Word {
@@ -42,6 +43,8 @@ export interface DockerStage {
 export interface Dockerfile {
   file: SourceFile;
   stages: DockerStage[];
+  /** What the audit could not work out, at its place in the file (an ENV value past the expansion limit). */
+  notes: { at: number; message: string }[];
 }
 
 /** Build stages read from one Dockerfile (a real one has a handful). */
@@ -51,6 +54,8 @@ const MAX_STAGES = 100;
 export function parseDockerfile(file: SourceFile): Dockerfile {
   const instructions = instructionsOf(file.text);
   const stages: DockerStage[] = [];
+  const notes: Dockerfile['notes'] = [];
+  const budget = expansionBudget();
   const byAlias = new Map<string, DockerStage>();
   const args = new Map<string, string | undefined>();
   let stage: DockerStage | undefined;
@@ -97,7 +102,15 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
     switch (ins.name) {
       case 'ENV': {
         // Every value of one ENV is substituted with the variables from before it (`ENV a=x b=$a`).
-        const pairs = envPairs(ins).map((kv) => ({ kv, value: substitute(kv.value.text, lookup) }));
+        // A value past the limits is unknown (ENV B=$A$A, C=$B$B … doubles at each line).
+        const pairs = envPairs(ins).map((kv) => ({
+          kv,
+          value: substitute(kv.value.text, lookup, budget, (over) => {
+            if (over === 'file' && budget.noted) return;
+            if (over === 'file') budget.noted = true;
+            notes.push({ at: kv.key.start, message: `${expansionNote(kv.key.text, over, 'Dockerfile')} (${over === 'value' ? 'it is' : 'they are'} unknown)` });
+          }),
+        }));
         for (const { kv, value } of pairs) stage.env.set(kv.key.text, { value, span: span(kv.value.start, kv.value.end), keySpan: span(kv.key.start, kv.key.end) });
         break;
       }
@@ -131,7 +144,7 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
         break;
     }
   }
-  return { file, stages };
+  return { file, stages, notes };
 }
 
 /** `nginx:1.27-alpine`, `registry:5000/team/app:v2@sha256:…` → image and tag. */
@@ -151,9 +164,27 @@ export function splitImage(ref: string): { image: string; tag?: string } {
  * may set it), or undefined for one whose value is not known (a build argument). Undefined when
  * the result is not known.
  */
-export function substitute(text: string, lookup: (name: string) => string | null | undefined): string | undefined {
+export function substitute(
+  text: string,
+  lookup: (name: string) => string | null | undefined,
+  budget?: ExpansionBudget,
+  tooLong?: (over: 'value' | 'file') => void,
+): string | undefined {
   if (!text.includes('$')) return text;
   let unknown = false;
+  // What the references insert, counted: past LIMITS.expandedValueChars for the value, or past the
+  // file's budget, the value is unknown (and `tooLong` is told). A chain of variables that grows at
+  // each line (`ENV B=${A}x`, `C=${B}x` …) would otherwise cost its length squared.
+  let inserted = 0;
+  let over: 'value' | 'file' | undefined;
+  const insert = (v: string): string => {
+    inserted += v.length;
+    if (text.length + inserted > LIMITS.expandedValueChars) over = 'value';
+    else if (budget && (budget.left -= v.length) < 0) over ??= 'file';
+    if (!over) return v;
+    unknown = true;
+    return '';
+  };
   const out = text.replace(/\\\$|\$\$|\$\{(\w+)(?:(:?)([-+?])([^}]*))?\}|\$(\w+)/g, (m, braced: string | undefined, colon: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
     if (m === '\\$' || m === '$$') return '$';
     const v = lookup(braced ?? bare!);
@@ -164,7 +195,7 @@ export function substitute(text: string, lookup: (name: string) => string | null
     const missing = v === null || (colon === ':' && v === '');
     switch (op) {
       case '-':
-        return missing ? word ?? '' : v!;
+        return missing ? word ?? '' : insert(v!);
       case '+':
         return missing ? '' : word ?? '';
       default:
@@ -173,10 +204,29 @@ export function substitute(text: string, lookup: (name: string) => string | null
           unknown = true;
           return '';
         }
-        return v;
+        return insert(v);
     }
   });
+  if (over) tooLong?.(over);
   return unknown ? undefined : out;
+}
+
+/** What `${VAR}` references may still insert in one file (LIMITS.expandedFileChars). */
+export interface ExpansionBudget {
+  left: number;
+  /** The file's note that its budget ran out was made. */
+  noted?: boolean;
+}
+
+export function expansionBudget(): ExpansionBudget {
+  return { left: LIMITS.expandedFileChars };
+}
+
+/** Why a value past a limit is unknown. */
+export function expansionNote(name: string, over: 'value' | 'file', kind: string): string {
+  return over === 'value'
+    ? `${name} expands to more than ${LIMITS.expandedValueChars / 1024} KiB, so its value is not worked out`
+    : `the values of this ${kind} expand to more than ${LIMITS.expandedFileChars / 1024 / 1024} MiB in all, so from ${name} on, the values that take others' are not worked out`;
 }
 
 /** `ENV A=1 B="two words"` or the legacy `ENV A one value`. */

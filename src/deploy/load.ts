@@ -11,7 +11,7 @@ import type { EnvEntry } from '../env/parse.js';
 import type { FileAccess } from '../files.js';
 import { SECRET_KEY_NAME } from '../redact.js';
 import type { SourceFile, Span } from '../source.js';
-import { parseDockerfile, splitImage, substitute, type DockerStage } from './dockerfile.js';
+import { expansionBudget, expansionNote, parseDockerfile, splitImage, substitute, type DockerStage } from './dockerfile.js';
 import { entry, get, items, parseYamlDocuments, scalar, YamlRefused, type YMap, type YNode } from './yaml.js';
 
 export type ServiceRole = 'nginx' | 'edge-proxy' | 'app' | 'other';
@@ -150,6 +150,7 @@ export function loadServices(input: ServiceInput): Service[] {
     if (dockerfiles.has(abs)) return dockerfiles.get(abs);
     const f = access.isFile(abs) ? text(abs, 'Dockerfile') : undefined;
     const d = f ? parseDockerfile(f) : undefined;
+    for (const n of d?.notes ?? []) diagnostics.note(d!.file, n.at, n.message);
     dockerfiles.set(abs, d);
     return d;
   };
@@ -174,13 +175,19 @@ export function loadServices(input: ServiceInput): Service[] {
     const dotEnv = envByPath.get(path.join(dir, '.env'));
     // Compose interpolates from the project's .env (and the shell): a variable the .env does not
     // set takes its default; without one it is unknown. Credentials interpolated keep their mark.
-    const interpolate = (s: string, secrets?: string[]): string | undefined =>
-      substitute(s, (n) => {
-        const e = dotEnv?.byKey.get(n);
-        if (!e) return null;
-        if (secrets && SECRET_KEY_NAME.test(n)) secrets.push(e.value);
-        return e.value;
-      });
+    const budget = expansionBudget();
+    const interpolate = (s: string, secrets?: string[], tooLong?: (over: 'value' | 'file') => void): string | undefined =>
+      substitute(
+        s,
+        (n) => {
+          const e = dotEnv?.byKey.get(n);
+          if (!e) return null;
+          if (secrets && SECRET_KEY_NAME.test(n)) secrets.push(e.value);
+          return e.value;
+        },
+        budget,
+        tooLong,
+      );
     const servicesNode = get(root, 'services');
     if (servicesNode?.kind !== 'map') continue;
     for (const svc of servicesNode.items) {
@@ -478,7 +485,12 @@ function envOf(file: SourceFile, entries: EnvEntry[], origin: string): EnvFile {
 }
 
 /** Compose `environment:` as a map or a list of `KEY=value`; a value Compose interpolates from the shell is unknown. */
-function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string, secrets?: string[]) => string | undefined, origin: string): EnvFile {
+function envFromYaml(
+  file: SourceFile,
+  node: YNode,
+  interpolate: (s: string, secrets?: string[], tooLong?: (over: 'value' | 'file') => void) => string | undefined,
+  origin: string,
+): EnvFile {
   const entries: EnvEntry[] = [];
   const add = (key: string, raw: string | undefined, ks: number, ke: number, vs: number, ve: number) => {
     if (!/^[A-Za-z_][\w.-]*$/.test(key)) return;
@@ -488,8 +500,10 @@ function envFromYaml(file: SourceFile, node: YNode, interpolate: (s: string, sec
       return;
     }
     const secrets: string[] = [];
-    const value = interpolate(raw, secrets);
-    const e = synthetic(key, value, ks, ke, vs, ve, value === undefined ? `${key} is interpolated from a variable of the shell that runs Compose` : undefined);
+    let over: 'value' | 'file' | undefined;
+    const value = interpolate(raw, secrets, (o) => (over = o));
+    const why = over ? expansionNote(key, over, 'Compose file') : `${key} is interpolated from a variable of the shell that runs Compose`;
+    const e = synthetic(key, value, ks, ke, vs, ve, value === undefined ? why : undefined);
     if (secrets.length) e.secrets = secrets;
     entries.push(e);
   };
