@@ -2,7 +2,8 @@
 // the whole CLI on big configs, and every row of issue 13's table: the tiny nginx, small Django and
 // 2,000-line settings.py projects against `node -e 0`; a 27k-line multi-site config against gixy
 // and `nginx -t`; memory per MB of config; conf.d with N site files (CPU per file as N grows);
-// discovery in a 20,000-file repository against a pruned `find`.
+// discovery in a 20,000-file repository against a pruned `find`; the shapes a scaling sweep found
+// quadratic (inherited lists, findings on one line, chained Dockerfile ENV), each at several N.
 //
 //   npm run bench            (builds dist/ first)
 //   node bench/bench.mjs     (uses the dist/ that is already there)
@@ -14,7 +15,7 @@
 //
 // Environment knobs (optional):
 //   BENCH_ONLY            comma-separated sections to run (default all): startup, parse, cli, big,
-//                         memory, confd, discovery
+//                         memory, confd, discovery, shapes
 //   BENCH_RUNS            start-up runs per case (default 20, interleaved, after 3 warm-ups)
 //   BENCH_LINES           lines in the parse-throughput config (default 300000)
 //   BENCH_CLI_TIMEOUT     seconds before a CLI run is killed (default 75)
@@ -31,6 +32,7 @@
 //   BENCH_SCALE_RUNS      runs per N (default 3, interleaved)
 //   BENCH_REPO_FILES      files in the discovery repository (default 20000)
 //   BENCH_DISCOVERY_RUNS  runs per discovery case (default 11, interleaved)
+//   BENCH_SHAPES          the N of the shapes rows (default 1000,4000,16000)
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -59,6 +61,7 @@ const MEM_MB = Number(process.env.BENCH_MEM_MB) > 0 ? Number(process.env.BENCH_M
 const MEM_RUNS = intEnv('BENCH_MEM_RUNS', 3);
 const CONFD_NS = (process.env.BENCH_CONFD ?? '500,1000,2000,4000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const SCALE_RUNS = intEnv('BENCH_SCALE_RUNS', 3);
+const SHAPE_NS = (process.env.BENCH_SHAPES ?? '1000,4000,16000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
 const REPO_FILES = intEnv('BENCH_REPO_FILES', 20_000);
 const DISCOVERY_RUNS = intEnv('BENCH_DISCOVERY_RUNS', 11);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : undefined;
@@ -70,6 +73,9 @@ const DJANGO_TARGET = 1.4; // a small Django project (settings, manage.py, nginx
 const SETTINGS_TARGET = 2; // a 2,000-line settings.py project
 const GIXY_TARGET = 25; // the 27k-line config at least 25x faster than gixy (and faster than nginx -t)
 const CONFD_TARGET = 1.3; // "linear": CPU per file at the largest N within 1.3x of N=1000's (quadratic: 4x)
+// The shapes' rows: CPU per item at the largest N within 2x of the next one's. Their per-item costs are
+// a few µs, where GC and the machine's noise move a run by 30 %; a quadratic shape is 5x.
+const SHAPE_TARGET = 2;
 const DISCOVERY_TARGET = 2; // discovery's cost within 2x of a pruned `find` over the same files
 const MEM_TARGET = 10; // MiB of RSS per MB of nginx config
 const PARSE_TARGET = 40; // MB/s
@@ -1168,6 +1174,74 @@ function benchConfD(tmp) {
 }
 
 /**
+ * The shapes a scaling sweep found quadratic (issue 13's "linear in every dimension"), each at
+ * several N: CPU time (user + sys) per N, interleaved, and per item above the smallest N. Linear
+ * keeps the cost per item; a quadratic shape multiplies it by the ratio of the Ns.
+ */
+const SHAPES = [
+  {
+    key: 'inherited',
+    name: 'a server with N proxy_set_header above N proxied locations',
+    files: (n) => ({
+      'nginx.conf': `events {}\nhttp {\nserver {\nlisten 443 ssl; server_name a.example.com; ssl_certificate /etc/ssl/c.crt; ssl_certificate_key /etc/ssl/c.key;\n` +
+        'add_header Strict-Transport-Security "max-age=31536000" always;\nproxy_set_header X-Forwarded-Proto $scheme;\n' +
+        Array.from({ length: n }, (_, i) => `proxy_set_header X-H${i} v;\n`).join('') +
+        Array.from({ length: n }, (_, i) => `location /p${i}/ { proxy_pass http://127.0.0.1:8000; }\n`).join('') + '}\n}\n',
+    }),
+    args: [],
+  },
+  {
+    key: 'oneline',
+    name: 'N findings on one line of a template, `--format json` (fingerprints)',
+    files: (n) => ({ 'templates/page.html': Array.from({ length: n }, (_, i) => `<img src="http://cdn.example.com/x${i}.png">`).join('') + '\n' }),
+    args: ['--format', 'json'],
+  },
+  {
+    key: 'dockerenv',
+    name: 'a Dockerfile whose N ENV lines each take the one before (`ENV Vi=${Vi-1}x`)',
+    files: (n) => ({ Dockerfile: 'FROM python:3.12\nENV V0=x\n' + Array.from({ length: n }, (_, i) => `ENV V${i + 1}=\${V${i}}x\n`).join('') }),
+    args: [],
+  },
+];
+
+function benchShapes(tmp) {
+  const out = [];
+  for (const shape of SHAPES) {
+    const dirs = new Map();
+    for (const n of SHAPE_NS) {
+      const dir = path.join(tmp, `shape-${shape.key}-${n}`);
+      for (const [name, text] of Object.entries(shape.files(n))) {
+        mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        writeFileSync(path.join(dir, name), text);
+      }
+      dirs.set(n, dir);
+      const r = nodeRun(tmp, [CLI, ...shape.args, dir]); // warm-up, and the CLI must run
+      if (!cliOk(r)) throw new Error(`the CLI exited with ${r.status} on ${shape.name} (N = ${n})${r.timedOut ? ' (killed)' : ''}: ${firstLines(r.stderr)}`);
+    }
+    const cpu = new Map(SHAPE_NS.map((n) => [n, []]));
+    for (let r = 0; r < SCALE_RUNS; r++) {
+      for (let i = 0; i < SHAPE_NS.length; i++) {
+        const n = SHAPE_NS[(r + i) % SHAPE_NS.length];
+        cpu.get(n).push(nodeRun(tmp, [CLI, ...shape.args, dirs.get(n)]).cpuMs);
+      }
+    }
+    const first = SHAPE_NS[0];
+    const base = median(cpu.get(first));
+    const rows = SHAPE_NS.map((n) => ({ n, cpu: median(cpu.get(n)), perItem: n > first ? (median(cpu.get(n)) - base) / (n - first) : NaN }));
+    const ref = rows[rows.length - 2];
+    const top = rows[rows.length - 1];
+    const ratio = top.perItem / ref.perItem;
+    log(`${shape.name}: ${SCALE_RUNS} interleaved runs per N, medians of user + sys`);
+    log(table(['N', 'CPU', `CPU per item above N=${first}`], rows.map((r) => [r.n, `${fmt(r.cpu)} ms`, r.n > first ? `${fmt(r.perItem, 4)} ms` : '-'])));
+    log(`${ratio <= SHAPE_TARGET ? 'PASS' : 'MISS'}  ${shape.name.replace(/`/g, '')}: CPU per item at N=${top.n} is ${fmt(ratio, 2)}x that at N=${ref.n} ` +
+      `(linear = 1, quadratic = ${fmt((top.n - first) / (ref.n - first), 1)}; target <= ${SHAPE_TARGET}x); ${fmt(top.cpu / 1000, 2)} s CPU at N=${top.n}`);
+    log();
+    out.push({ shape, rows, ref, top, ratio });
+  }
+  return out;
+}
+
+/**
  * Discovery in a 20,000-file repository with a .gitignore: the CLI on it, the CLI on the same
  * project holding only the files it audits (so that the difference is what the other files
  * cost), and a `find` pruned as discovery prunes (.git, node_modules and the ignored trees), over
@@ -1248,7 +1322,7 @@ const cleanup = () => { if (!process.env.BENCH_KEEP) rmSync(tmp, { recursive: tr
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
 
-let startup, parse, cli, bytes, bigTools, memory, confd, discovery;
+let startup, parse, cli, bytes, bigTools, memory, confd, discovery, shapes;
 const section = (title, fn) => {
   heading(title);
   try {
@@ -1294,6 +1368,7 @@ try {
   }
   if (runs('confd')) confd = section('6. conf.d with N site files, no main nginx.conf', () => benchConfD(tmp));
   if (runs('discovery')) discovery = section(`7. Discovery in a ${REPO_FILES.toLocaleString('en')}-file repository with a .gitignore`, () => benchDiscovery(tmp));
+  if (runs('shapes')) shapes = section('8. Shapes found quadratic by a scaling sweep (each at several N)', () => benchShapes(tmp));
 } finally {
   cleanup();
 }
@@ -1348,6 +1423,13 @@ if (memory) {
     `${fmt(small.peak, 0)} MiB at ${fmt(small.bytes / MB, 2)} MB; ${fmt(large.peak, 0)} MiB at ${fmt(large.bytes / MB, 1)} MB`,
     `${fmt(slope, 1)} MiB per MB`, `≤ ${MEM_TARGET} MiB per MB`]);
 } else issue.push(['----', 'memory', 'not run', '-', '-']);
+if (shapes) {
+  for (const { shape, ref, top, ratio } of shapes) {
+    issue.push([verdict(ratio <= SHAPE_TARGET), `${shape.name} (N = ${shapes[0].rows.slice(1).map((r) => n0(r.n)).join(', ')})`,
+      `${sec(top.cpu)} CPU at N = ${n0(top.n)}; ${fmt(top.perItem, 4)} ms per item (${fmt(ref.perItem, 4)} at ${n0(ref.n)})`,
+      `${fmt(ratio, 2)}x per item, ${n0(top.n)} vs ${n0(ref.n)}`, `linear (≤ ${SHAPE_TARGET}x)`]);
+  }
+} else issue.push(['----', 'shapes found quadratic by a scaling sweep', 'not run', '-', '-']);
 for (const [v, name, measured, ratio, target] of issue) log(`${v}  ${name.replace(/`/g, '')}: ${measured.replace(/`/g, '')}; ${ratio} (target ${target.replace(/`/g, '')})`);
 if (memory) log(`      memory above node -e 0 (${fmt(memory.base)} MiB): ${fmt(memory.large.perMb, 1)} MiB per MB at ${fmt(memory.large.bytes / MB, 1)} MB, ${fmt(memory.small.perMb, 1)} at ${fmt(memory.small.bytes / MB, 2)} MB (fixed costs included)`);
 log(`${issue.filter((r) => r[0] === 'PASS').length} PASS, ${issue.filter((r) => r[0] === 'MISS').length} MISS, ${issue.filter((r) => r[0] === '----').length} not measured`);
