@@ -736,7 +736,7 @@ function computeInheritedArray(scope: Scope, name: string): InheritedArray {
     const outer = inheritedArray(scope.parent, name);
     if (!own.length) return outer;
     // Made only when something reads the whole list: a copy at each of N locations under N outer
-    // entries was N² (entriesFor reads the two parts).
+    // entries was N² (entryFor reads the two parts).
     let nodes: ExpandedNode[] | undefined;
     return {
       get nodes() {
