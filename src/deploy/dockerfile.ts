@@ -172,20 +172,29 @@ export function substitute(
 ): string | undefined {
   if (!text.includes('$')) return text;
   let unknown = false;
-  // What the references insert, counted: past LIMITS.expandedValueChars for the value, or past the
-  // file's budget, the value is unknown (and `tooLong` is told). A chain of variables that grows at
-  // each line (`ENV B=${A}x`, `C=${B}x` …) would otherwise cost its length squared.
-  let inserted = 0;
+  // The value's length and what the references insert, counted: past LIMITS.expandedValueChars for
+  // the value, or past the file's budget, the value is unknown (and `tooLong` is told). A chain of
+  // variables that grows at each line (`ENV B=${A}x`, `C=${B}x` …) would otherwise cost its length squared.
+  let removed = 0;
+  let added = 0;
   let over: 'value' | 'file' | undefined;
   const insert = (v: string): string => {
-    inserted += v.length;
-    if (text.length + inserted > LIMITS.expandedValueChars) over = 'value';
-    else if (budget && (budget.left -= v.length) < 0) over ??= 'file';
+    if (!over && text.length - removed + added + v.length > LIMITS.expandedValueChars) over = 'value';
+    else if (!over && budget && (budget.left -= v.length) < 0) over = 'file';
     if (!over) return v;
     unknown = true;
     return '';
   };
   const out = text.replace(/\\\$|\$\$|\$\{(\w+)(?:(:?)([-+?])([^}]*))?\}|\$(\w+)/g, (m, braced: string | undefined, colon: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+    removed += m.length;
+    const r = replacement(m, braced, colon, op, word, bare);
+    added += r.length;
+    return r;
+  });
+  if (over) tooLong?.(over);
+  return unknown ? undefined : out;
+
+  function replacement(m: string, braced: string | undefined, colon: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined): string {
     if (m === '\\$' || m === '$$') return '$';
     const v = lookup(braced ?? bare!);
     if (v === undefined) {
@@ -206,9 +215,7 @@ export function substitute(
         }
         return insert(v);
     }
-  });
-  if (over) tooLong?.(over);
-  return unknown ? undefined : out;
+  }
 }
 
 /** What `${VAR}` references may still insert in one file (LIMITS.expandedFileChars). */
