@@ -180,3 +180,28 @@ describe('variables that take each other in a Dockerfile or a Compose file', () 
     expect(entries.find((e) => e.key === 'E24')).toMatchObject({ value: '', unknown: expect.stringContaining('the values of this Compose file expand to more than 1 MiB in all') });
   });
 });
+
+describe('Node packages that use Cloudinary', () => {
+  /** n packages that depend on the SDK, each with its .env's CLOUDINARY_URL: the findings, and Map lookups made (each package looked at every env file before). */
+  function run(n: number): { findings: number; lookups: number } {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < n; i++) {
+      files[`pkgs/p${i}/package.json`] = JSON.stringify({ name: `p${i}`, dependencies: { cloudinary: '^1.30.0' } });
+      files[`pkgs/p${i}/.env`] = `CLOUDINARY_URL=cloudinary://1234:abcd@cloud${i}\n`;
+    }
+    const has = vi.spyOn(Map.prototype, 'has');
+    const { findings } = auditFiles(files);
+    const lookups = has.mock.calls.length;
+    has.mockRestore();
+    return { findings: findings.filter((f) => f.ruleId === 'cloudinary-insecure-urls').length, lookups };
+  }
+
+  it('each package finds its nearest CLOUDINARY_URL through an index, not by looking at every env file', () => {
+    const small = run(100);
+    const large = run(400);
+    // Each package's URL has no ?secure=true: one finding each.
+    expect(small.findings).toBe(100);
+    expect(large.findings).toBe(400);
+    expect(large.lookups / small.lookups).toBeLessThan(5);
+  });
+});
