@@ -131,7 +131,8 @@ function auditWith(options: AuditOptions): Audited {
   for (const project of parts) {
     const ofKind = (kind: string) => project.files.filter((f) => f.kind === kind).map((f) => f.path);
     const found = layer('env', () => loadEnvFiles(ofKind('env'), diagnostics, access));
-    const env = [...found, ...chosenEnv.filter((c) => !found.some((f) => f.file === c.file))];
+    const foundFiles = new Set(found.map((f) => f.file));
+    const env = [...found, ...chosenEnv.filter((c) => !foundFiles.has(c.file))];
     const services = layer('deployment descriptor', () =>
       loadServices({ dockerfiles: ofKind('dockerfile'), compose: ofKind('compose'), kubernetes: ofKind('kubernetes'), systemd: ofKind('systemd'), env, diagnostics, access }),
     );

@@ -6,7 +6,7 @@
  * 3 the report could not be written (standard output closed or full, or the --output file).
  */
 import type * as Commander from 'commander';
-import { auditProgram, quickParse, type FORMATS, type ParsedArgs } from './cli-args.js';
+import { appendTo, auditProgram, quickParse, type FORMATS, type ParsedArgs } from './cli-args.js';
 import { requireLazily } from './lazy.js';
 import { audit, isDirectory } from './audit.js';
 import { UsageError } from './discover.js';
@@ -377,7 +377,7 @@ async function chainCommand(argv: string[], io: Io, cwd: string): Promise<number
     .argument('[paths...]', 'files and directories to audit', ['.'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--nginx-prefix <dir>', "directory that relative nginx includes resolve against (default: the main nginx.conf's)")
-    .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--app-env <file>', 'an env file the app process starts with (repeatable, later ones win)', appendTo, [] as string[])
     .option('--color', 'force coloured output')
     .option('--no-color', 'never colour the output')
     .exitOverride()

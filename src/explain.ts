@@ -24,7 +24,8 @@ export function listRules(format: 'text' | 'json'): string {
 export function explain(id: string): { text: string } | { error: string } {
   const info = ruleInfos().find((i) => i.id === id) ?? ruleInfos().find((i) => i.id === id.toLowerCase());
   if (!info) {
-    const near = ruleInfos().filter((i) => distance(i.id, id) <= 3).map((i) => i.id);
+    // Only for an id of a rule's length (as closest() does): the distance costs the two lengths' product.
+    const near = id.length > 60 ? [] : ruleInfos().filter((i) => Math.abs(i.id.length - id.length) <= 3 && distance(i.id, id) <= 3).map((i) => i.id);
     return { error: `no rule named '${printable(id.slice(0, 80))}'${near.length ? `: did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} (\`https-audit --list-rules\` lists them)` };
   }
   if (info.category === 'suppression') {

@@ -93,3 +93,18 @@ describe('quickParse', () => {
     expect(version).toBeGreaterThan(20);
   });
 });
+
+describe('a repeated option', () => {
+  it('keeps every value in order, in both parsers, and leaves the default list as it was (values are added in place, not copied each time)', () => {
+    const argv = Array.from({ length: 5000 }, (_, i) => ['--app-env', `e${i}.env`]).flat();
+    const expected = Array.from({ length: 5000 }, (_, i) => `e${i}.env`);
+    expect((quickParse(argv) as { opts: Record<string, unknown> }).opts.appEnv).toEqual(expected);
+    const program = auditProgram(C, '9.9.9').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+    program.parse(argv, { from: 'user' });
+    expect(program.opts().appEnv).toEqual(expected);
+    // The same program parsed again starts from its (untouched) default, as a fresh one does.
+    program.parse(['--app-env', 'x.env'], { from: 'user' });
+    expect(program.opts().appEnv).toEqual(['x.env']);
+    expect(byCommander(['.'])).toMatchObject({ opts: { appEnv: [] } });
+  });
+});

@@ -5,6 +5,7 @@
  * much; a scan per location of a list of N entries reads sixteen times as much. (The bench times
  * the same shapes; a count does not depend on the machine.)
  */
+import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { auditFiles } from './helpers.js';
 import { NginxDirective } from '../src/nginx/parse.js';
@@ -203,5 +204,30 @@ describe('Node packages that use Cloudinary', () => {
     expect(small.findings).toBe(100);
     expect(large.findings).toBe(400);
     expect(large.lookups / small.lookups).toBeLessThan(5);
+  });
+});
+
+describe('Django apps that use Cloudinary and share a project root', () => {
+  /** n settings modules side by side in one project, each using Cloudinary: the directories listed to search their code. */
+  function run(n: number): { apps: number; listed: number } {
+    const files: Record<string, string> = { 'requirements.txt': 'Django==5.2\ncloudinary==1.44.1\n' };
+    for (let i = 0; i < n; i++) {
+      files[`site${i}/__init__.py`] = '';
+      files[`site${i}/settings.py`] = 'import cloudinary\nSECRET_KEY = "x"\nINSTALLED_APPS = ["cloudinary"]\n';
+      files[`site${i}/wsgi.py`] = `import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site${i}.settings")\n`;
+    }
+    const listed = vi.spyOn(fs, 'readdirSync');
+    const { model } = auditFiles(files);
+    const count = listed.mock.calls.length;
+    listed.mockRestore();
+    return { apps: model.django.length, listed: count };
+  }
+
+  it("the project's code is searched once, not once per app (each app's search listed the whole tree)", () => {
+    const small = run(20);
+    const large = run(80);
+    expect(small.apps).toBe(20);
+    expect(large.apps).toBe(80);
+    expect(large.listed / small.listed).toBeLessThan(5);
   });
 });

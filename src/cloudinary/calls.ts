@@ -32,7 +32,12 @@ const JS = { file: /\.(m?js|cjs|ts|mts|jsx|tsx)$/, option: /\bsecure\s*:\s*false
 export function findInsecureCalls(dirs: { dir: string; lang: 'python' | 'javascript' }[], access: FileAccess, diagnostics: Diagnostics): InsecureCall[] {
   const out: InsecureCall[] = [];
   const seen = new Set<string>();
+  // Each directory once per language: apps that share a root (N settings modules of one project)
+  // listed and read the whole tree again for each (N apps x N files).
+  const walked = new Set<string>();
   for (const { dir, lang } of dirs) {
+    if (walked.has(`${lang}\0${dir}`)) continue;
+    walked.add(`${lang}\0${dir}`);
     const spec = lang === 'python' ? PY : JS;
     for (const f of cloudinaryCode(dir, spec.file, access)) {
       if (f === 'too-many' || seen.has(f.abs)) continue;
