@@ -177,7 +177,18 @@ export function redirectsToHttps(scope: Scope): boolean {
  * redirect), `connection` (an `if` on $scheme, $https, $server_port), `header` (an `if` on a
  * scheme header a proxy in front sets).
  */
-export function httpsRedirectIn(scope: Scope): { node: ExpandedNode; on: 'always' | 'connection' | 'header' } | undefined {
+export function httpsRedirectIn(scope: Scope): HttpsRedirect | undefined {
+  // Memoized: a server is asked once for each of its locations' hops (N locations scanned the
+  // server's N location blocks each).
+  let found = redirectIn.get(scope);
+  if (found === undefined) redirectIn.set(scope, (found = findHttpsRedirect(scope) ?? null));
+  return found ?? undefined;
+}
+
+type HttpsRedirect = { node: ExpandedNode; on: 'always' | 'connection' | 'header' };
+const redirectIn = new WeakMap<Scope, HttpsRedirect | null>();
+
+function findHttpsRedirect(scope: Scope): HttpsRedirect | undefined {
   const own = scope.own;
   for (let i = 0; i < own.length; i++) {
     const node = own[i]!;
@@ -298,6 +309,11 @@ export function isExternalTlsUpstream(config: NginxConfig, target: string): bool
 }
 
 /** The set_real_ip_from directives in force for a server (its own scanned, not indexed: most servers are asked nothing else by name). */
-export function realIpFrom(server: Server): ExpandedNode[] {
-  return [...server.own.filter((n) => n.d.name === 'set_real_ip_from'), ...ancestorsOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))];
+export function realIpFrom(server: Server): readonly ExpandedNode[] {
+  // Memoized, as httpsRedirectIn: each location's hop asks its server.
+  let found = realIpOf.get(server);
+  if (!found) realIpOf.set(server, (found = [...server.own.filter((n) => n.d.name === 'set_real_ip_from'), ...ancestorsOf(server).flatMap((s) => ownDirectives(s, 'set_real_ip_from'))]));
+  return found;
 }
+
+const realIpOf = new WeakMap<Server, readonly ExpandedNode[]>();
