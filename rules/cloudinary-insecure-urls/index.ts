@@ -2,7 +2,7 @@ import { pythonCloudinary, versionsInPlay, type Decision } from '../../src/cloud
 import { aboutOf } from '../../src/django/model.js';
 import { show } from '../../src/versions.js';
 import type { Rule } from '../../src/types.js';
-import { appChains, djangoOf } from '../../src/chain/build.js';
+import { chainsOfApp } from '../../src/chain/facts.js';
 import { belief } from '../../src/chain/scheme.js';
 
 /** Cloudinary's template tags in use: `{% cloudinary ... %}`, `{% cloudinary_url ... %}`. */
@@ -51,7 +51,7 @@ export const rule: Rule = {
       const tags = model.templates.find((t) => TAG_USE.test(t.text));
       let tagNote = '';
       if (tags) {
-        const chains = appChains(model).filter((c) => djangoOf(c)!.app === app);
+        const chains = chainsOfApp(model, app);
         const seen = chains.map((c) => belief(c));
         const where = `${tags.display}:${tags.position(TAG_USE.exec(tags.text)!.index).line}`;
         if (seen.length && seen.every((b) => b.httpsSeen === 'yes')) tagNote = ` The {% cloudinary %} tags (${where}) switch to https for requests Django sees as https, which it does here: pages built with them are https, URLs built in Python code are not.`;

@@ -1,9 +1,9 @@
-import { appChains, considered, djangoOf } from '../../src/chain/build.js';
+import { considered } from '../../src/chain/build.js';
 import { djangoRedirects } from '../../src/chain/hops/app.js';
 import { CloudFrontHop } from '../../src/chain/hops/edge.js';
 import { headerOfKey } from '../../src/chain/hops/nginx.js';
 import { belief } from '../../src/chain/scheme.js';
-import { passFrontValue } from '../../src/chain/facts.js';
+import { chainsOfApp, passFrontValue } from '../../src/chain/facts.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
 import type { Related, Rule } from '../../src/types.js';
 
@@ -26,7 +26,7 @@ export const rule: Rule = {
       const key = header.val.items[0];
       if (key?.k !== 'str') continue;
       // https requests reach the app (a hop ends TLS) and every chain's verdict is "never https", not spoofable.
-      const chains = appChains(model).filter((c) => djangoOf(c)!.app === app && c.hops.slice(1, -1).some((h) => h.known && h.accepts.https === 'yes'));
+      const chains = chainsOfApp(model, app).filter((c) => c.hops.slice(1, -1).some((h) => h.known && h.accepts.https === 'yes'));
       if (!chains.length) continue;
       const verdicts = chains.map((c) => ({ chain: c, verdict: belief(c) }));
       if (!verdicts.every((v) => v.verdict.httpsSeen === 'no' && !v.verdict.spoofable)) continue;

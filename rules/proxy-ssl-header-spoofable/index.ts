@@ -1,4 +1,5 @@
-import { appChains, considered, djangoOf, nginxOf } from '../../src/chain/build.js';
+import { considered, nginxOf } from '../../src/chain/build.js';
+import { chainsOfApp } from '../../src/chain/facts.js';
 import { headerOfKey } from '../../src/chain/hops/nginx.js';
 import { belief } from '../../src/chain/scheme.js';
 import { aboutOf, setting, settingPlace } from '../../src/django/model.js';
@@ -18,7 +19,7 @@ export const rule: Rule = {
     for (const app of model.django) {
       // Only through a reverse proxy of the project: with the app facing viewers directly, its
       // own settings are all there is (and Django's check --deploy does not judge this either).
-      const chains = appChains(model).filter((c) => djangoOf(c)!.app === app && nginxOf(c));
+      const chains = chainsOfApp(model, app).filter((c) => nginxOf(c));
       if (!chains.length) continue;
       const header = setting(app, 'SECURE_PROXY_SSL_HEADER');
       if (!header.binding || (header.val.k !== 'tuple' && header.val.k !== 'list')) continue;

@@ -11,10 +11,24 @@ import { appSendsHsts, belief, plainSeenAsHttps } from './scheme.js';
 import type { Chain, Hop, Tri } from './types.js';
 import { headerOfKey } from './hops/nginx.js';
 
-/** The chains that end at this app. */
+/** The chains that end at this app (in appChains' order), from an index made once per model: rules ask it for each app. */
 export function chainsOfApp(model: Deployment, app: DjangoApp): Chain[] {
-  return appChains(model).filter((c) => djangoOf(c)!.app === app);
+  const all = appChains(model);
+  let index = chainsByApp.get(all);
+  if (!index) {
+    index = new Map();
+    for (const c of all) {
+      const a = djangoOf(c)!.app;
+      const list = index.get(a);
+      if (list) list.push(c);
+      else index.set(a, [c]);
+    }
+    chainsByApp.set(all, index);
+  }
+  return [...(index.get(app) ?? [])];
 }
+
+const chainsByApp = new WeakMap<readonly Chain[], Map<DjangoApp, Chain[]>>();
 
 /** The app's chains pass through a reverse proxy of the project (not straight from the viewer or an edge). */
 export function behindProjectProxy(chain: Chain): boolean {

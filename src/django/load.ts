@@ -291,7 +291,7 @@ export function loadDjango(input: DjangoInput): DjangoApp[] {
     let djangoVersion: VersionInfo | undefined;
     // The nearest .env stays the last source: python-decouple and python-dotenv read it from the
     // files the image holds, and a git-ignored one is what the process gets where the audit runs.
-    const runtime = new ProjectEnv(new Map(envByPath), baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
+    const runtime = new ProjectEnv(envByPath, baseEnvFile(c.abs, c.root, input.projectRoot, envByPath), diagnostics, access, processEnv, environVersion);
     const changed = new WeakSet<Val>();
     /** The module being evaluated met an import of one still being evaluated (a cycle): what it sees depends on who imported it. */
     let cycle = false;
@@ -551,8 +551,12 @@ class ProjectEnv implements RuntimeEnv {
   /** Names being expanded: one met again is a cycle (`A=${A}`), whose value is unknown. */
   private readonly resolving = new Set<string>();
 
+  /** The env files this candidate's code loaded that the project's list does not have (each candidate its own, not a copy of the project's each). */
+  private readonly loaded = new Map<string, EnvFile>();
+
   constructor(
-    private readonly envs: Map<string, EnvFile>,
+    /** The project's env files, by path (shared by the candidates, never changed). */
+    private readonly envs: ReadonlyMap<string, EnvFile>,
     private readonly base: EnvFile | undefined,
     private readonly diagnostics: Diagnostics,
     private readonly access: FileAccess,
@@ -580,7 +584,7 @@ class ProjectEnv implements RuntimeEnv {
   }
 
   load(abs: string, loader: EnvLoader, call: Span, override: boolean | undefined = false): boolean {
-    let env = this.envs.get(abs);
+    let env = this.envs.get(abs) ?? this.loaded.get(abs);
     if (!env) {
       const read = this.access.readText(abs);
       if (!('text' in read)) {
@@ -598,7 +602,7 @@ class ProjectEnv implements RuntimeEnv {
       }
       env = envFileFrom(this.diagnostics.sourceFile(abs, read.text), this.diagnostics, this.access);
       if (!env) return false;
-      this.envs.set(abs, env);
+      this.loaded.set(abs, env);
     }
     if (env.template || this.sources.some((s) => s.env === env)) return true;
     this.sources.push({ env, loader, override, call });
