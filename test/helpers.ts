@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { audit, type AuditOptions } from '../src/audit.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -45,4 +45,25 @@ export function expectations(text: string): { line: number; ruleId: string; colu
     }
   });
   return out;
+}
+
+/**
+ * Asserts that `run(size)` costs time linear in `size`: the fastest of two runs at 4x the size
+ * takes under 8x the fastest at 1x (linear is 4x, quadratic 16x), and under 10 s. A ratio, so
+ * that a slow or loaded machine does not fail it as an absolute bound did (1,044 ms for "< 1,000").
+ */
+export function expectLinearTime(run: (size: number) => void, size: number): void {
+  const fastest = (n: number) => {
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      run(n);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  const small = fastest(size);
+  const large = fastest(4 * size);
+  expect(large).toBeLessThan(10_000);
+  expect(large / Math.max(small, 1)).toBeLessThan(8);
 }
