@@ -6,7 +6,7 @@
  * the same shapes; a count does not depend on the machine.)
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { auditFiles } from './helpers.js';
 import { NginxDirective } from '../src/nginx/parse.js';
 
@@ -86,18 +86,23 @@ const SHAPES: { name: string; files: (n: number) => Record<string, string>; find
   },
 ];
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+/** What `work` returns, and the arguments of each call it made to `object[method]` (watched only meanwhile). */
+function callsDuring<T>(object: object, method: string, work: () => T): { result: T; calls: unknown[][] } {
+  const spy = vi.spyOn(object as Record<string, (...args: unknown[]) => unknown>, method);
+  try {
+    const result = work();
+    return { result, calls: [...spy.mock.calls] };
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 /** The findings by rule, and how many arguments the audit read. */
 function run(files: Record<string, string>): { findings: Record<string, number>; reads: number } {
-  const reads = vi.spyOn(NginxDirective.prototype, 'argValue');
+  const { result, calls } = callsDuring(NginxDirective.prototype, 'argValue', () => auditFiles(files).findings);
   const findings: Record<string, number> = {};
-  for (const f of auditFiles(files).findings) findings[f.ruleId] = (findings[f.ruleId] ?? 0) + 1;
-  const count = reads.mock.calls.length;
-  reads.mockRestore();
-  return { findings, reads: count };
+  for (const f of result) findings[f.ruleId] = (findings[f.ruleId] ?? 0) + 1;
+  return { findings, reads: calls.length };
 }
 
 describe('the audit reads each directive a bounded number of times, whatever the size', () => {
@@ -120,10 +125,8 @@ describe('fingerprints cost what the findings and their lines are, not their pro
   function hashed(n: number): { findings: number; bytes: number; distinct: number } {
     const { findings } = auditFiles({ 'templates/page.html': `${lines(n, (i) => `<img src="http://cdn.example.com/x${i}.png">`).replaceAll('\n', '')}\n` });
     // src/sha256.ts encodes what it hashes with Buffer.from(text, 'utf8').
-    const from = vi.spyOn(Buffer, 'from');
-    const prints = findings.map((f) => f.fingerprint);
-    const bytes = from.mock.calls.reduce((sum, [text]) => sum + (typeof text === 'string' ? text.length : 0), 0);
-    from.mockRestore();
+    const { result: prints, calls } = callsDuring(Buffer, 'from', () => findings.map((f) => f.fingerprint));
+    const bytes = calls.reduce((sum, [text]) => sum + (typeof text === 'string' ? text.length : 0), 0);
     return { findings: findings.length, bytes, distinct: new Set(prints).size };
   }
 
@@ -190,11 +193,8 @@ describe('Node packages that use Cloudinary', () => {
       files[`pkgs/p${i}/package.json`] = JSON.stringify({ name: `p${i}`, dependencies: { cloudinary: '^1.30.0' } });
       files[`pkgs/p${i}/.env`] = `CLOUDINARY_URL=cloudinary://1234:abcd@cloud${i}\n`;
     }
-    const has = vi.spyOn(Map.prototype, 'has');
-    const { findings } = auditFiles(files);
-    const lookups = has.mock.calls.length;
-    has.mockRestore();
-    return { findings: findings.filter((f) => f.ruleId === 'cloudinary-insecure-urls').length, lookups };
+    const { result: findings, calls } = callsDuring(Map.prototype, 'has', () => auditFiles(files).findings);
+    return { findings: findings.filter((f) => f.ruleId === 'cloudinary-insecure-urls').length, lookups: calls.length };
   }
 
   it('each package finds its nearest CLOUDINARY_URL through an index, not by looking at every env file', () => {
@@ -216,11 +216,8 @@ describe('Django apps that use Cloudinary and share a project root', () => {
       files[`site${i}/settings.py`] = 'import cloudinary\nSECRET_KEY = "x"\nINSTALLED_APPS = ["cloudinary"]\n';
       files[`site${i}/wsgi.py`] = `import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site${i}.settings")\n`;
     }
-    const listed = vi.spyOn(fs, 'readdirSync');
-    const { model } = auditFiles(files);
-    const count = listed.mock.calls.length;
-    listed.mockRestore();
-    return { apps: model.django.length, listed: count };
+    const { result: model, calls } = callsDuring(fs, 'readdirSync', () => auditFiles(files).model);
+    return { apps: model.django.length, listed: calls.length };
   }
 
   it("the project's code is searched once, not once per app (each app's search listed the whole tree)", () => {

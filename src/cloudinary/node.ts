@@ -82,7 +82,7 @@ export function loadNodeCloudinary(packageJsons: string[], env: EnvFile[], acces
  * The env (of the services that run the package in `dir`: built from a Dockerfile there, or
  * placing it) that sets CLOUDINARY_URL; 'unknown' when one may set it unseen or they disagree.
  */
-function serviceUrl(running: Service[]): EnvFile | 'unknown' | undefined {
+function serviceUrl(running: Iterable<Service>): EnvFile | 'unknown' | undefined {
   let found: EnvFile | 'unknown' | undefined;
   for (const s of running) {
     let here: EnvFile | 'unknown' | undefined;
@@ -131,7 +131,7 @@ function urlFilesAbove(env: EnvFile[]): (dir: string) => EnvFile | undefined {
 }
 
 /** The services that run the package in a directory (built from a Dockerfile there, or placing it), in their order; indexed once. */
-function servicesByDir(services: Service[]): (dir: string) => Service[] {
+function servicesByDir(services: Service[]): (dir: string) => Iterable<Service> {
   const byDir = new Map<string, Set<Service>>();
   const add = (dir: string, s: Service) => {
     const set = byDir.get(dir);
@@ -142,7 +142,7 @@ function servicesByDir(services: Service[]): (dir: string) => Service[] {
     if (s.build) add(path.dirname(s.build.file.path), s);
     for (const f of s.files) add(f.source, s);
   }
-  return (dir) => [...(byDir.get(dir) ?? [])];
+  return (dir) => byDir.get(dir) ?? [];
 }
 
 /** The package's code files, searched for `secure:` and a `config(` call on the SDK. */

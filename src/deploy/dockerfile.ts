@@ -56,6 +56,8 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
   const stages: DockerStage[] = [];
   const notes: Dockerfile['notes'] = [];
   const budget = expansionBudget();
+  /** The note that the file's budget ran out was made (once: every value after it is unknown too). */
+  let budgetNoted = false;
   const byAlias = new Map<string, DockerStage>();
   const args = new Map<string, string | undefined>();
   let stage: DockerStage | undefined;
@@ -106,8 +108,8 @@ export function parseDockerfile(file: SourceFile): Dockerfile {
         const pairs = envPairs(ins).map((kv) => ({
           kv,
           value: substitute(kv.value.text, lookup, budget, (over) => {
-            if (over === 'file' && budget.noted) return;
-            if (over === 'file') budget.noted = true;
+            if (over === 'file' && budgetNoted) return;
+            if (over === 'file') budgetNoted = true;
             notes.push({ at: kv.key.start, message: `${expansionNote(kv.key.text, over, 'Dockerfile')} (${over === 'value' ? 'it is' : 'they are'} unknown)` });
           }),
         }));
@@ -221,8 +223,6 @@ export function substitute(
 /** What `${VAR}` references may still insert in one file (LIMITS.expandedFileChars). */
 export interface ExpansionBudget {
   left: number;
-  /** The file's note that its budget ran out was made. */
-  noted?: boolean;
 }
 
 export function expansionBudget(): ExpansionBudget {
