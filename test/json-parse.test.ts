@@ -242,7 +242,7 @@ describe('parseJson on hostile input', () => {
 
   it('reads a 5 MB string and a large document in linear time', () => {
     for (const make of [(n: number) => `"${'x'.repeat(n)}"`, (n: number) => `"${'\\n\\u00e9'.repeat(n / 8)}"`, (n: number) => `[${Array.from({ length: n / 32 }, (_, i) => `{"k${i}": ${i}}`).join(',')}]`]) {
-      expectLinearTime((n) => parseJson(make(n), { maxNodes: 1_000_000 }), 1_250_000);
+      expectLinearTime(make, (text) => parseJson(text, { maxNodes: 1_000_000 }), 1_250_000);
     }
   });
 });

@@ -50,7 +50,7 @@ describe('secrets', () => {
 
   it('redact() is linear: long runs of URL-like text take milliseconds', () => {
     for (const make of [(n: number) => 'a.'.repeat(n * 5), (n: number) => 'x://'.repeat(n * 2), (n: number) => 'h://a@'.repeat(n) + '/', (n: number) => 'http://h/?' + 'a=1&'.repeat(n * 2), (n: number) => '-----BEGIN '.repeat(n)]) {
-      expectLinearTime((n) => redact(make(n)), 25_000);
+      expectLinearTime(make, redact, 25_000);
     }
   });
 
